@@ -1,0 +1,3 @@
+// Every table of the app, one module per domain.
+export * from './auth';
+export * from './audit';

@@ -1,0 +1,140 @@
+// tRPC in three parts: the context (inner, buildable without a request), initialisation with the one error
+// mapper, and the ladder of procedures (public → authenticated → scoped). Every procedure declares its access
+// in `meta.scope`; the authorisation matrix test reads it from the router.
+import { randomUUID } from 'node:crypto';
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import superjson from 'superjson';
+import type { Db } from '@/db/client';
+import { actorRole, type Actor } from '@/server/auth/actor';
+import { can, type Scope } from '@/server/auth/permissions';
+import { DomainError, type DomainErrorKind } from '@/server/errors';
+import { logger } from '@/server/logger';
+import type { ServiceContext } from '@/server/services/context';
+
+// ── 1. Context ────────────────────────────────────────────────────────────────
+
+export interface Context extends ServiceContext {
+  requestId: string;
+  /** Why a presented credential was refused, so the 401 can say so. */
+  authError?: string;
+}
+
+/** The inner context: everything a procedure needs, built from an actor and a database. Tests call this directly. */
+export function createInnerContext(opts: { actor: Actor; db: Db; requestId?: string; authError?: string }): Context {
+  return { actor: opts.actor, db: opts.db, requestId: opts.requestId ?? randomUUID(), authError: opts.authError };
+}
+
+// ── 2. Initialisation ─────────────────────────────────────────────────────────
+
+export type AccessMeta = { scope: Scope | 'public' | 'authenticated' };
+
+type Issue = { path: PropertyKey[]; message: string };
+function validationIssues(cause: unknown): Issue[] | null {
+  if (cause && typeof cause === 'object' && 'issues' in cause && Array.isArray((cause as { issues: unknown }).issues)) {
+    return (cause as { issues: Issue[] }).issues;
+  }
+  return null;
+}
+const issuePath = (i: Issue) => i.path.map(String).join('.') || 'input';
+
+const t = initTRPC
+  .context<Context>()
+  .meta<AccessMeta>()
+  .create({
+    transformer: superjson,
+    errorFormatter({ shape, error, ctx }) {
+      const issues = error.code === 'BAD_REQUEST' ? validationIssues(error.cause) : null;
+      return {
+        ...shape,
+        message: issues ? issues.map((i) => `${issuePath(i)}: ${i.message}`).join('; ') : shape.message,
+        data: {
+          ...shape.data,
+          stack: undefined,
+          requestId: ctx?.requestId ?? null,
+          fieldErrors: issues ? Object.fromEntries(issues.map((i) => [issuePath(i), i.message])) : null,
+        },
+      };
+    },
+  });
+
+const DOMAIN_CODES: Record<DomainErrorKind, TRPC_ERROR_CODE_KEY> = {
+  not_found: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  invalid: 'BAD_REQUEST',
+  forbidden: 'FORBIDDEN',
+  unauthorized: 'UNAUTHORIZED',
+  precondition: 'PRECONDITION_FAILED',
+};
+
+/** The one error mapper: domain errors to tRPC codes, validation errors to BAD_REQUEST, any other failure to a generic 500. */
+const errorMapper = t.middleware(async ({ ctx, path, type, next }) => {
+  const res = await next();
+  if (res.ok) return res;
+  const err = res.error;
+  const cause = err.cause;
+  if (cause instanceof DomainError) throw new TRPCError({ code: DOMAIN_CODES[cause.kind], message: cause.message, cause });
+  if (validationIssues(cause)) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause });
+  if (err.code === 'INTERNAL_SERVER_ERROR') {
+    logger.error({ err: cause ?? err, path, type, requestId: ctx.requestId }, 'procedure failed');
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Something went wrong on our side (request ${ctx.requestId})` });
+  }
+  if (err.code !== 'UNAUTHORIZED' && err.code !== 'FORBIDDEN' && err.code !== 'NOT_FOUND') {
+    logger.warn({ code: err.code, path, requestId: ctx.requestId }, err.message);
+  }
+  return res;
+});
+
+const ROLLBACK = Symbol('rollback');
+
+/**
+ * Each mutation runs in one transaction and must write at least one audit event in it; a failed mutation
+ * rolls back everything, its audit event included.
+ */
+const mutationTransaction = t.middleware(async ({ ctx, type, path, next }) => {
+  if (type !== 'mutation' || ctx.inTransaction) return next();
+  const auditTrail = { count: 0 };
+  let result: Awaited<ReturnType<typeof next>> | undefined;
+  try {
+    await ctx.db.transaction(async (tx) => {
+      result = await next({ ctx: { db: tx as unknown as Db, inTransaction: true, auditTrail } });
+      if (!result.ok) throw ROLLBACK;
+      if (auditTrail.count === 0) throw new Error(`mutation ${path} wrote no audit event`);
+    });
+  } catch (e) {
+    if (e === ROLLBACK && result) return result;
+    throw e;
+  }
+  return result!;
+});
+
+const requireActor = t.middleware(({ ctx, next }) => {
+  if (ctx.actor.kind === 'anonymous') {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authError ?? 'Sign in or send an API token as Authorization: Bearer slw_…' });
+  }
+  return next({ ctx: { actor: ctx.actor } });
+});
+
+// ── 3. Procedures ─────────────────────────────────────────────────────────────
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const base = t.procedure.use(errorMapper);
+
+/** Anyone, signed in or not. */
+export const publicProcedure = base.meta({ scope: 'public' }).use(mutationTransaction);
+
+/** Any signed-in user or valid API token, whatever the role. */
+export const authedProcedure = base.meta({ scope: 'authenticated' }).use(requireActor).use(mutationTransaction);
+
+/** Callers whose role holds `scope` in the permission table. */
+export function scopedProcedure(scope: Scope) {
+  return base
+    .meta({ scope })
+    .use(requireActor)
+    .use(({ ctx, next }) => {
+      if (!can(actorRole(ctx.actor), scope)) throw new TRPCError({ code: 'FORBIDDEN', message: `Your role may not do this (needs ${scope})` });
+      return next();
+    })
+    .use(mutationTransaction);
+}

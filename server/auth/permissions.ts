@@ -1,0 +1,42 @@
+// Roles and `resource:action` scopes: the one table that both procedure middleware and the UI consult.
+// Pure and dependency-free so client components can import it.
+
+export const ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  viewer: 'Viewer',
+  engineer: 'Engineer',
+  approver: 'Approver (release manager)',
+  admin: 'Admin',
+};
+
+/** Each scope lists the roles granted it. Roles are not strictly nested for every future scope, so list them. */
+export const SCOPES = {
+  'audit:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'users:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'users:write': ['admin'],
+  'tokens:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'tokens:write': ['viewer', 'engineer', 'approver', 'admin'],
+  'tokens:admin': ['admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Scope = keyof typeof SCOPES;
+
+export function can(role: Role | null | undefined, scope: Scope): boolean {
+  if (!role) return false;
+  return (SCOPES[scope] as readonly Role[]).includes(role);
+}
+
+export function roleRank(role: Role): number {
+  return ROLES.indexOf(role);
+}
+
+/** True when `role` grants nothing beyond `ceiling` (used to cap API tokens at their creator's role). */
+export function roleWithin(role: Role, ceiling: Role): boolean {
+  return roleRank(role) <= roleRank(ceiling);
+}
+
+export function lowerRole(a: Role, b: Role): Role {
+  return roleRank(a) <= roleRank(b) ? a : b;
+}

@@ -1,0 +1,99 @@
+// The one place that reads process.env: every setting validated at start, typed for the rest of the app.
+import path from 'node:path';
+import { z } from 'zod';
+
+const ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
+
+// Settings whose values must never be echoed back in an error message.
+const SECRET_KEYS = new Set([
+  'AUTH_SECRET',
+  'NEXTAUTH_SECRET',
+  'SLIPWAY_ADMIN_PASSWORD',
+  'SLIPWAY_BOOTSTRAP_TOKEN',
+  'GITHUB_CLIENT_SECRET',
+  'OIDC_CLIENT_SECRET',
+  'DATABASE_URL',
+]);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    PORT: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(3000),
+    HOST: optionalString.pipe(z.string().optional()).transform((v) => v ?? '0.0.0.0'),
+    SLIPWAY_PUBLIC_URL: optionalString.pipe(z.url('must be an absolute http(s) URL').optional()),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgres:// or postgresql:// connection URL')
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1').max(200, 'must be at most 200').default(10),
+    SLIPWAY_DATA_DIR: optionalString.transform((v) => path.resolve(v ?? '.slipway')),
+    AUTH_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    SLIPWAY_ADMIN_EMAIL: optionalString.pipe(z.email('must be an email address').optional()),
+    SLIPWAY_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),
+    SLIPWAY_BOOTSTRAP_TOKEN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^slw_[A-Za-z0-9_-]{32,}$/, 'must start with slw_ followed by at least 32 letters, digits, _ or -')
+        .optional(),
+    ),
+    GITHUB_CLIENT_ID: optionalString,
+    GITHUB_CLIENT_SECRET: optionalString,
+    OIDC_ISSUER: optionalString.pipe(z.url('must be the issuer URL').optional()),
+    OIDC_CLIENT_ID: optionalString,
+    OIDC_CLIENT_SECRET: optionalString,
+    OIDC_NAME: optionalString.transform((v) => v ?? 'Single sign-on'),
+    SLIPWAY_OAUTH_DEFAULT_ROLE: optionalString.pipe(z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }).optional()),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  })
+  .superRefine((v, ctx) => {
+    if (Boolean(v.GITHUB_CLIENT_ID) !== Boolean(v.GITHUB_CLIENT_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: [v.GITHUB_CLIENT_ID ? 'GITHUB_CLIENT_SECRET' : 'GITHUB_CLIENT_ID'], message: 'GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET must be set together' });
+    }
+    const oidc = [v.OIDC_ISSUER, v.OIDC_CLIENT_ID, v.OIDC_CLIENT_SECRET].filter(Boolean).length;
+    if (oidc !== 0 && oidc !== 3) {
+      const missing = (['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).find((k) => !v[k]);
+      ctx.addIssue({ code: 'custom', path: [missing ?? 'OIDC_ISSUER'], message: 'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together' });
+    }
+  });
+
+export type Env = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // NEXTAUTH_SECRET is next-auth's own name for the same setting; accept either.
+  const input = { ...source, AUTH_SECRET: source.AUTH_SECRET || source.NEXTAUTH_SECRET };
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? 'environment');
+    const raw = input[key as keyof typeof input];
+    const shown = raw === undefined || SECRET_KEYS.has(key) ? '' : ` (got ${JSON.stringify(raw)})`;
+    return `${key}: ${issue.message}${shown}`;
+  });
+  throw new ConfigError(problems);
+}
+
+let cached: Env | undefined;
+
+/** The validated settings of this process. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+export function publicUrl(e: Env = env()): string {
+  return (e.SLIPWAY_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+}

@@ -1,0 +1,28 @@
+// What every service verb receives: the actor, a database handle (maybe a transaction) and the request id.
+import type { Db } from '@/db/client';
+import type { Actor } from '@/server/auth/actor';
+import { actorRole } from '@/server/auth/actor';
+import { can, type Scope } from '@/server/auth/permissions';
+import { DomainError, forbidden } from '@/server/errors';
+
+export interface ServiceContext {
+  actor: Actor;
+  db: Db;
+  requestId: string | null;
+  /** Set while `db` is a transaction, so nested verbs join it instead of opening another. */
+  inTransaction?: boolean;
+  /** Counts audit events written in the current transaction; mutations must write at least one. */
+  auditTrail?: { count: number };
+}
+
+/** Runs `fn` in a transaction, reusing the caller's when there is one. */
+export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
+  if (ctx.inTransaction) return fn(ctx);
+  return ctx.db.transaction((tx) => fn({ ...ctx, db: tx as unknown as Db, inTransaction: true }));
+}
+
+/** The first line of every verb: the actor must hold the scope, whoever calls the verb. */
+export function requireScope(ctx: ServiceContext, scope: Scope): void {
+  if (ctx.actor.kind === 'anonymous') throw new DomainError('unauthorized', 'Sign in or send an API token');
+  if (!can(actorRole(ctx.actor), scope)) throw forbidden(`Your role may not do this (needs ${scope})`);
+}
