@@ -33,7 +33,7 @@ const schema = z
         .optional(),
     ),
     DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be at least 1').max(200, 'must be at most 200').default(10),
-    SLIPWAY_DATA_DIR: optionalString.transform((v) => path.resolve(v ?? '.slipway')),
+    SLIPWAY_DATA_DIR: optionalString.transform((v) => path.resolve(/*turbopackIgnore: true*/ v ?? '.slipway')),
     AUTH_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     SLIPWAY_ADMIN_EMAIL: optionalString.pipe(z.email('must be an email address').optional()),
     SLIPWAY_ADMIN_PASSWORD: optionalString.pipe(z.string().min(12, 'must be at least 12 characters').optional()),

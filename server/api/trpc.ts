@@ -44,14 +44,19 @@ const t = initTRPC
     transformer: superjson,
     errorFormatter({ shape, error, ctx }) {
       const issues = error.code === 'BAD_REQUEST' ? validationIssues(error.cause) : null;
+      const domainField = error.cause instanceof DomainError && error.cause.field ? error.cause.field : null;
+      const { stack: _stack, ...data } = shape.data;
       return {
         ...shape,
         message: issues ? issues.map((i) => `${issuePath(i)}: ${i.message}`).join('; ') : shape.message,
         data: {
-          ...shape.data,
-          stack: undefined,
+          ...data,
           requestId: ctx?.requestId ?? null,
-          fieldErrors: issues ? Object.fromEntries(issues.map((i) => [issuePath(i), i.message])) : null,
+          fieldErrors: issues
+            ? Object.fromEntries(issues.map((i) => [issuePath(i), i.message]))
+            : domainField
+              ? { [domainField]: shape.message.replace(`${domainField}: `, '') }
+              : null,
         },
       };
     },

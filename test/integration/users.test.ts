@@ -46,7 +46,7 @@ describe('users', () => {
     const admin = await makeUser(database.db, { role: 'admin' });
     const err = await failure(callerFor(database.db, admin).users.create({ email: 'not-an-email', role: 'viewer', password: 'short' }));
     expect(err?.code).toBe('BAD_REQUEST');
-    const shape = err?.cause as { issues: { path: string[]; message: string }[] };
+    const shape = err?.cause as unknown as { issues: { path: string[]; message: string }[] };
     expect(shape.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual(['email: must be an email address', 'password: must be at least 12 characters']);
   });
 

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Starts the built app with nothing configured but a port and a bootstrap token, waits for /api/health,
+# checks it reports the embedded database, calls a tRPC query with the token, and stops it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+work=$(mktemp -d)
+token="slw_$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")"
+cp -r .next dist db package.json public "$work/"
+ln -sfn "$PWD/node_modules" "$work/node_modules"
+(cd "$work" && env -i PATH="$PATH" HOME="$work" PORT="$port" SLIPWAY_BOOTSTRAP_TOKEN="$token" NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 node dist/server.mjs >"$work/server.log" 2>&1) &
+pid=$!
+cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break
+  sleep 1
+done
+health=$(curl -fsS "http://127.0.0.1:$port/api/health") || { cat "$work/server.log"; exit 1; }
+echo "health: $health"
+echo "$health" | grep -q '"kind":"embedded","ok":true' || { echo "health does not report the embedded database" >&2; exit 1; }
+
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/trpc/users.me")
+[ "$code" = "401" ] || { echo "unauthenticated tRPC call answered $code, expected 401" >&2; exit 1; }
+me=$(curl -fsS -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/trpc/users.list")
+echo "$me" | grep -q 'admin@slipway.local' || { echo "tRPC users.list with the bootstrap token failed: $me" >&2; exit 1; }
+grep -q 'Password:' "$work/server.log" || { echo "no generated admin password was printed" >&2; exit 1; }
+[ -d "$work/.slipway/pglite" ] || { echo "no embedded database in the default data folder" >&2; exit 1; }
+echo "smoke test passed: embedded database, 401 without a token, tRPC with the bootstrap token"

@@ -1,0 +1,29 @@
+// The signed-in console: navigation, user menu, and the viewer's role for role-aware components.
+import { redirect } from 'next/navigation';
+import type { ReactNode } from 'react';
+import { Nav } from '@/components/shell/nav';
+import { UserMenu } from '@/components/shell/user-menu';
+import { ViewerProvider } from '@/components/viewer';
+import { currentUser } from '@/server/auth/request';
+
+export const dynamic = 'force-dynamic';
+
+export default async function ConsoleLayout({ children }: { children: ReactNode }) {
+  const user = await currentUser();
+  if (!user) redirect('/sign-in');
+  return (
+    <ViewerProvider viewer={{ userId: user.userId, email: user.email, name: user.name, role: user.role }}>
+      <div className="flex min-h-screen">
+        <aside className="sticky top-0 hidden h-screen w-56 shrink-0 border-r border-border bg-card md:block">
+          <Nav />
+        </aside>
+        <div className="flex min-w-0 flex-1 flex-col">
+          <header className="flex h-14 items-center justify-end gap-2 border-b border-border bg-card px-6">
+            <UserMenu />
+          </header>
+          <main className="mx-auto w-full max-w-6xl flex-1 px-6 py-8">{children}</main>
+        </div>
+      </div>
+    </ViewerProvider>
+  );
+}

@@ -1,0 +1,32 @@
+// tRPC over HTTP at /api/trpc, for the browser (session cookie) and for scripts (Bearer API token).
+import { randomUUID } from 'node:crypto';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import type { NextRequest } from 'next/server';
+import { appRouter } from '@/server/api/root';
+import { createInnerContext } from '@/server/api/trpc';
+import { actorFromRequest } from '@/server/auth/request';
+import { getRuntime } from '@/server/runtime';
+
+export const dynamic = 'force-dynamic';
+
+function requestIdOf(req: NextRequest): string {
+  const given = req.headers.get('x-request-id');
+  return given && /^[A-Za-z0-9._:-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+async function handler(req: NextRequest) {
+  const rt = await getRuntime();
+  const requestId = requestIdOf(req);
+  return fetchRequestHandler({
+    endpoint: '/api/trpc',
+    req,
+    router: appRouter,
+    createContext: async () => {
+      const { actor, authError } = await actorFromRequest(req);
+      return createInnerContext({ actor, db: rt.database.db, requestId, authError });
+    },
+    responseMeta: () => ({ headers: new Headers({ 'x-request-id': requestId, 'cache-control': 'no-store' }) }),
+  });
+}
+
+export { handler as GET, handler as POST };

@@ -1,0 +1,223 @@
+'use client';
+// Settings → Users: the team, their roles and state; admins add, invite, change roles, disable and reset passwords.
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { UserPlus } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { errorMessage, fieldErrors } from '@/components/errors';
+import { formatTime } from '@/components/format';
+import { useTRPC } from '@/components/trpc';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Card } from '@/components/ui/card';
+import { Dialog, DialogContent, DialogTrigger } from '@/components/ui/dialog';
+import { Field, Input, Select } from '@/components/ui/form';
+import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
+import { useCan, useViewer } from '@/components/viewer';
+import { ROLE_LABELS, ROLES, type Role } from '@/server/auth/permissions';
+
+function useInvalidateUsers() {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  return () => qc.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
+}
+
+export function UsersPanel() {
+  const trpc = useTRPC();
+  const canWrite = useCan('users:write');
+  const viewer = useViewer();
+  const [search, setSearch] = useState('');
+  const list = useQuery(trpc.users.list.queryOptions({ search: search || undefined }));
+  const invalidate = useInvalidateUsers();
+  const update = useMutation(trpc.users.update.mutationOptions({ onSettled: invalidate }));
+
+  return (
+    <Card>
+      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-border px-5 py-4">
+        <Input aria-label="Search users" placeholder="Search by email or name" className="max-w-xs" value={search} onChange={(e) => setSearch(e.target.value)} />
+        {canWrite ? <AddUserDialog onDone={invalidate} /> : null}
+      </div>
+      {update.error ? (
+        <p role="alert" className="mx-5 mt-4 rounded-md bg-danger/10 px-3 py-2 text-sm text-danger">
+          {errorMessage(update.error)}
+        </p>
+      ) : null}
+      <Table>
+        <THead>
+          <tr>
+            <TH>User</TH>
+            <TH>Role</TH>
+            <TH>Status</TH>
+            <TH>Last sign-in</TH>
+            {canWrite ? <TH className="text-right">Actions</TH> : null}
+          </tr>
+        </THead>
+        <TBody>
+          {list.data?.map((u) => (
+            <TR key={u.id}>
+              <TD>
+                <div className="font-medium">{u.email}</div>
+                {u.name ? <div className="text-xs text-muted-fg">{u.name}</div> : null}
+              </TD>
+              <TD>
+                {canWrite ? (
+                  <Select aria-label={`Role of ${u.email}`} className="h-8 w-48" value={u.role} disabled={update.isPending} onChange={(e) => update.mutate({ userId: u.id, role: e.target.value as Role })}>
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {ROLE_LABELS[r]}
+                      </option>
+                    ))}
+                  </Select>
+                ) : (
+                  <Badge tone="info">{u.role}</Badge>
+                )}
+              </TD>
+              <TD>{u.disabled ? <Badge tone="danger">disabled</Badge> : u.invitePending ? <Badge tone="warning">invited</Badge> : <Badge tone="success">active</Badge>}</TD>
+              <TD className="text-muted-fg">{formatTime(u.lastSignInAt)}</TD>
+              {canWrite ? (
+                <TD className="space-x-2 text-right">
+                  <ResetPasswordDialog userId={u.id} email={u.email} />
+                  {u.id !== viewer.userId ? (
+                    <Button size="sm" variant={u.disabled ? 'secondary' : 'ghost'} disabled={update.isPending} onClick={() => update.mutate({ userId: u.id, disabled: !u.disabled })}>
+                      {u.disabled ? 'Enable' : 'Disable'}
+                    </Button>
+                  ) : null}
+                </TD>
+              ) : null}
+            </TR>
+          ))}
+        </TBody>
+      </Table>
+      {list.isLoading ? <p className="px-5 py-4 text-sm text-muted-fg">Loading…</p> : null}
+      {list.error ? <p className="px-5 py-4 text-sm text-danger">{errorMessage(list.error)}</p> : null}
+    </Card>
+  );
+}
+
+function AddUserDialog({ onDone }: { onDone: () => void }) {
+  const trpc = useTRPC();
+  const [open, setOpen] = useState(false);
+  const [mode, setMode] = useState<'password' | 'invite'>('invite');
+  const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: onDone }));
+  const fields = fieldErrors(create.error);
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    create.mutate({
+      email: String(f.get('email')),
+      name: String(f.get('name') ?? ''),
+      role: String(f.get('role')) as Role,
+      password: mode === 'password' ? String(f.get('password')) : undefined,
+    });
+  }
+
+  const inviteUrl = create.data?.inviteToken ? `${window.location.origin}/invite/${create.data.inviteToken}` : null;
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) create.reset();
+      }}
+    >
+      <DialogTrigger asChild>
+        <Button>
+          <UserPlus className="h-4 w-4" aria-hidden /> Add user
+        </Button>
+      </DialogTrigger>
+      <DialogContent title="Add a user" description="Invite someone with a one-time link, or create the account with an initial password.">
+        {create.isSuccess ? (
+          <div className="grid gap-4">
+            <p className="text-sm">
+              <strong>{create.data.user.email}</strong> was added as {create.data.user.role}.
+            </p>
+            {inviteUrl ? (
+              <Field label="Invitation link (shown once, valid for 7 days)">
+                <Input readOnly value={inviteUrl} onFocus={(e) => e.currentTarget.select()} />
+              </Field>
+            ) : null}
+            <Button onClick={() => setOpen(false)}>Done</Button>
+          </div>
+        ) : (
+          <form onSubmit={onSubmit} className="grid gap-4">
+            <Field label="Email" error={fields.email}>
+              <Input name="email" type="email" required />
+            </Field>
+            <Field label="Name" error={fields.name}>
+              <Input name="name" />
+            </Field>
+            <Field label="Role" error={fields.role}>
+              <Select name="role" defaultValue="viewer">
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {ROLE_LABELS[r]}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <fieldset className="grid gap-2 text-sm">
+              <legend className="mb-1 font-medium">Access</legend>
+              <label className="flex items-center gap-2">
+                <input type="radio" name="mode" checked={mode === 'invite'} onChange={() => setMode('invite')} /> Send an invitation link
+              </label>
+              <label className="flex items-center gap-2">
+                <input type="radio" name="mode" checked={mode === 'password'} onChange={() => setMode('password')} /> Set an initial password
+              </label>
+            </fieldset>
+            {mode === 'password' ? (
+              <Field label="Initial password" hint="At least 12 characters" error={fields.password}>
+                <Input name="password" type="password" autoComplete="new-password" required />
+              </Field>
+            ) : null}
+            {create.error && !Object.keys(fields).length ? (
+              <p role="alert" className="text-sm text-danger">
+                {errorMessage(create.error)}
+              </p>
+            ) : null}
+            <Button type="submit" disabled={create.isPending}>
+              {create.isPending ? 'Adding…' : 'Add user'}
+            </Button>
+          </form>
+        )}
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function ResetPasswordDialog({ userId, email }: { userId: string; email: string }) {
+  const trpc = useTRPC();
+  const [open, setOpen] = useState(false);
+  const reset = useMutation(trpc.users.resetPassword.mutationOptions({ onSuccess: () => setOpen(false) }));
+  const fields = fieldErrors(reset.error);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) reset.reset();
+      }}
+    >
+      <DialogTrigger asChild>
+        <Button size="sm" variant="ghost">
+          Reset password
+        </Button>
+      </DialogTrigger>
+      <DialogContent title={`Reset the password of ${email}`}>
+        <form
+          className="grid gap-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            reset.mutate({ userId, password: String(new FormData(e.currentTarget).get('password')) });
+          }}
+        >
+          <Field label="New password" hint="At least 12 characters" error={fields.password ?? (reset.error && !Object.keys(fields).length ? errorMessage(reset.error) : null)}>
+            <Input name="password" type="password" autoComplete="new-password" required />
+          </Field>
+          <Button type="submit" disabled={reset.isPending}>
+            Set password
+          </Button>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}

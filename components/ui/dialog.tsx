@@ -1,0 +1,29 @@
+'use client';
+// Modal dialogs on Radix (focus trap, Escape, labelled title).
+import * as D from '@radix-ui/react-dialog';
+import { X } from 'lucide-react';
+import type { ReactNode } from 'react';
+
+export const Dialog = D.Root;
+export const DialogTrigger = D.Trigger;
+export const DialogClose = D.Close;
+
+export function DialogContent({ title, description, children }: { title: string; description?: ReactNode; children: ReactNode }) {
+  return (
+    <D.Portal>
+      <D.Overlay className="fixed inset-0 z-40 bg-black/40" />
+      <D.Content className="fixed top-1/2 left-1/2 z-50 w-[min(32rem,calc(100vw-2rem))] -translate-x-1/2 -translate-y-1/2 rounded-lg border border-border bg-card p-6 shadow-xl focus:outline-none">
+        <div className="mb-4 flex items-start justify-between gap-4">
+          <div>
+            <D.Title className="text-lg font-semibold">{title}</D.Title>
+            {description ? <D.Description className="mt-1 text-sm text-muted-fg">{description}</D.Description> : <D.Description className="sr-only">{title}</D.Description>}
+          </div>
+          <D.Close className="rounded-md p-1 text-muted-fg hover:bg-muted" aria-label="Close">
+            <X className="h-4 w-4" />
+          </D.Close>
+        </div>
+        {children}
+      </D.Content>
+    </D.Portal>
+  );
+}

@@ -1,0 +1,16 @@
+// Bundles the custom server (server/main.ts) into dist/server.mjs; dependencies stay in node_modules.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: { server: 'server/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+  tsconfig: 'tsconfig.json',
+});

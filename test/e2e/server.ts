@@ -1,0 +1,119 @@
+// Starts the built Slipway server as a child process on a free port, with its own data folder (and its own
+// PostgreSQL database when TEST_DATABASE_URL is set), and removes everything again on stop.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface RunningServer {
+  url: string;
+  bootstrapToken: string;
+  adminEmail: string;
+  adminPassword: string;
+  databaseKind: 'embedded' | 'postgres';
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => reject(new Error('process did not exit in time')), timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-e2e-'));
+  const bootstrapToken = `slw_${randomBytes(32).toString('base64url')}`;
+  const adminEmail = 'admin@e2e.test';
+  const adminPassword = `pw-${randomBytes(9).toString('base64url')}`;
+
+  let dropDatabase: (() => Promise<void>) | null = null;
+  const dbEnv: Record<string, string> = {};
+  if (process.env.TEST_DATABASE_URL) {
+    const name = `slipway_e2e_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(process.env.TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    dbEnv.DATABASE_URL = url.toString();
+    dropDatabase = async () => {
+      const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  }
+
+  let out = '';
+  const child = spawn(process.execPath, ['dist/server.mjs'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_BOOTSTRAP_TOKEN: bootstrapToken,
+      SLIPWAY_ADMIN_EMAIL: adminEmail,
+      SLIPWAY_ADMIN_PASSWORD: adminPassword,
+      LOG_LEVEL: 'warn',
+      ...dbEnv,
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+
+  const url = `http://localhost:${port}`;
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await waitForExit(child, 10_000).catch(() => child.kill('SIGKILL'));
+    }
+    await rm(dataDir, { recursive: true, force: true });
+    await dropDatabase?.();
+  };
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`server exited with ${child.exitCode}:\n${out}`);
+    }
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server did not become healthy:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', output: () => out, stop };
+}
