@@ -71,7 +71,7 @@ describe('a running server', () => {
 
 describe('start-up', () => {
   it('stops with a message naming the variable and the rule', async () => {
-    const child = spawn(process.execPath, ['dist/server.mjs'], { env: { PATH: process.env.PATH ?? '', PORT: 'http', SLIPWAY_ADMIN_PASSWORD: 'short' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/server.mjs'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: 'http', SLIPWAY_ADMIN_PASSWORD: 'short' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     expect(await waitForExit(child, 20_000)).toBe(1);
