@@ -1,6 +1,6 @@
 'use client';
 // The audit log browser: filters by actor, action, target and time; newest first, loading older pages on demand.
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { errorMessage } from '@/components/errors';
 import { formatTime } from '@/components/format';
@@ -19,7 +19,7 @@ const optDate = (v: FormDataEntryValue | null) => (opt(v) ? new Date(String(v)) 
 export function AuditLog({ targetKind }: { targetKind?: string }) {
   const trpc = useTRPC();
   const [filters, setFilters] = useState<Filters>({ targetKind });
-  const query = useInfiniteQuery(trpc.audit.list.infiniteQueryOptions({ ...filters, limit: 50 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
+  const query = useInfiniteQuery(trpc.audit.list.infiniteQueryOptions({ ...filters, limit: 50 }, { getNextPageParam: (last) => last.nextCursor ?? undefined, placeholderData: keepPreviousData }));
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
