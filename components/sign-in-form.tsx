@@ -3,6 +3,7 @@
 import { signIn } from 'next-auth/react';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { ErrorAlert } from '@/components/errors';
 import { Button } from '@/components/ui/button';
 import { Field, Input } from '@/components/ui/form';
 
@@ -35,11 +36,7 @@ export function SignInForm({ providers, callbackUrl, initialError }: { providers
         <Field label="Password">
           <Input name="password" type="password" autoComplete="current-password" required />
         </Field>
-        {error ? (
-          <p role="alert" className="rounded-md bg-danger/10 px-3 py-2 text-sm text-danger">
-            {error}
-          </p>
-        ) : null}
+        <ErrorAlert error={error} />
         <Button type="submit" disabled={pending}>
           {pending ? 'Signing in…' : 'Sign in'}
         </Button>

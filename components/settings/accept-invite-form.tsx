@@ -3,7 +3,7 @@
 import { useMutation } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import { errorMessage, fieldErrors } from '@/components/errors';
+import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { useTRPC } from '@/components/trpc';
 import { Button } from '@/components/ui/button';
 import { Field, Input } from '@/components/ui/form';
@@ -44,11 +44,7 @@ export function AcceptInviteForm({ token }: { token: string }) {
       <Field label="Confirm password" error={mismatch ? 'The two passwords differ' : null}>
         <Input name="confirm" type="password" autoComplete="new-password" required />
       </Field>
-      {accept.error && !Object.keys(fields).length ? (
-        <p role="alert" className="text-sm text-danger">
-          {errorMessage(accept.error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={accept.error} besideFields />
       <Button type="submit" disabled={accept.isPending}>
         Set password
       </Button>

@@ -2,7 +2,7 @@
 // Settings → Profile: who you are and changing your own password.
 import { useMutation } from '@tanstack/react-query';
 import { useRef } from 'react';
-import { errorMessage, fieldErrors } from '@/components/errors';
+import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -48,7 +48,7 @@ export function ProfilePanel() {
           <Field label="New password" hint="At least 12 characters" error={fields.newPassword}>
             <Input name="next" type="password" autoComplete="new-password" required />
           </Field>
-          {change.error && !Object.keys(fields).length ? <p className="text-sm text-danger">{errorMessage(change.error)}</p> : null}
+          <ErrorAlert error={change.error} besideFields />
           {change.isSuccess ? (
             <p role="status" className="text-sm text-success">
               Password changed.

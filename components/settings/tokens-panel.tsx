@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Copy, KeyRound } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { errorMessage, fieldErrors } from '@/components/errors';
+import { ErrorAlert, errorMessage, fieldErrors } from '@/components/errors';
 import { formatTime, relativeTime } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
@@ -49,11 +49,7 @@ export function TokensPanel() {
           <CreateTokenDialog onDone={invalidate} />
         </div>
       </div>
-      {revoke.error ? (
-        <p role="alert" className="mx-5 mt-4 text-sm text-danger">
-          {errorMessage(revoke.error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={revoke.error} className="mx-5 mt-4" />
       <Table>
         <THead>
           <tr>
@@ -180,11 +176,7 @@ function CreateTokenDialog({ onDone }: { onDone: () => void }) {
                 ))}
               </Select>
             </Field>
-            {create.error && !Object.keys(fields).length ? (
-              <p role="alert" className="text-sm text-danger">
-                {errorMessage(create.error)}
-              </p>
-            ) : null}
+            <ErrorAlert error={create.error} besideFields />
             <Button type="submit" disabled={create.isPending}>
               Create token
             </Button>

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { UserPlus } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
-import { errorMessage, fieldErrors } from '@/components/errors';
+import { ErrorAlert, errorMessage, fieldErrors } from '@/components/errors';
 import { formatTime } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
@@ -36,11 +36,7 @@ export function UsersPanel() {
         <Input aria-label="Search users" placeholder="Search by email or name" className="max-w-xs" value={search} onChange={(e) => setSearch(e.target.value)} />
         {canWrite ? <AddUserDialog onDone={invalidate} /> : null}
       </div>
-      {update.error ? (
-        <p role="alert" className="mx-5 mt-4 rounded-md bg-danger/10 px-3 py-2 text-sm text-danger">
-          {errorMessage(update.error)}
-        </p>
-      ) : null}
+      <ErrorAlert error={update.error} className="mx-5 mt-4" />
       <Table>
         <THead>
           <tr>
@@ -169,11 +165,7 @@ function AddUserDialog({ onDone }: { onDone: () => void }) {
                 <Input name="password" type="password" autoComplete="new-password" required />
               </Field>
             ) : null}
-            {create.error && !Object.keys(fields).length ? (
-              <p role="alert" className="text-sm text-danger">
-                {errorMessage(create.error)}
-              </p>
-            ) : null}
+            <ErrorAlert error={create.error} besideFields />
             <Button type="submit" disabled={create.isPending}>
               {create.isPending ? 'Adding…' : 'Add user'}
             </Button>
