@@ -14,7 +14,7 @@ export default defineConfig({
       },
       {
         resolve: { alias },
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 60_000 },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', setupFiles: ['test/setup-secrets.ts'], testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
         resolve: { alias },

@@ -63,19 +63,34 @@ export async function syncBootstrapToken(db: Db, token: string | undefined): Pro
   });
 }
 
-/** AUTH_SECRET signs session cookies. Without one, a random secret is generated once and kept in the data folder. */
-export async function resolveAuthSecret(e: Pick<Env, 'AUTH_SECRET' | 'SLIPWAY_DATA_DIR'>, log: Logger): Promise<string> {
-  if (e.AUTH_SECRET) return e.AUTH_SECRET;
-  const file = path.join(e.SLIPWAY_DATA_DIR, 'auth-secret');
+/** A random value generated once and kept (mode 0600) in the data folder, for settings left unset. */
+async function generatedOnce(dataDir: string, fileName: string, setting: string, log: Logger): Promise<string> {
+  const file = path.join(dataDir, fileName);
   try {
     const existing = (await readFile(file, 'utf8')).trim();
     if (existing.length >= 32) return existing;
   } catch {
     // not there yet
   }
-  await mkdir(e.SLIPWAY_DATA_DIR, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  await writeFile(file, secret + '\n', { mode: 0o600, flag: 'w' });
-  log.info({ file }, 'generated a session secret in the data folder; set AUTH_SECRET when running more than one instance');
-  return secret;
+  await mkdir(dataDir, { recursive: true });
+  const value = randomBytes(32).toString('base64url');
+  // `wx` fails if another process wrote it meanwhile; then read theirs.
+  try {
+    await writeFile(file, value + '\n', { mode: 0o600, flag: 'wx' });
+  } catch {
+    return (await readFile(file, 'utf8')).trim();
+  }
+  log.info({ file }, `generated ${fileName} in the data folder; set ${setting} when running more than one instance`);
+  return value;
+}
+
+/** AUTH_SECRET signs session cookies. Without one, a random secret is generated once and kept in the data folder. */
+export async function resolveAuthSecret(e: Pick<Env, 'AUTH_SECRET' | 'SLIPWAY_DATA_DIR'>, log: Logger): Promise<string> {
+  return e.AUTH_SECRET ?? generatedOnce(e.SLIPWAY_DATA_DIR, 'auth-secret', 'AUTH_SECRET', log);
+}
+
+/** SLIPWAY_SECRET_KEY encrypts stored secrets (AES-256-GCM). Without it, a key is generated once into the data folder. */
+export async function resolveSecretKey(e: Pick<Env, 'SLIPWAY_SECRET_KEY' | 'SLIPWAY_DATA_DIR'>, log: Logger): Promise<Buffer> {
+  if (e.SLIPWAY_SECRET_KEY) return /^[a-f0-9]{64}$/.test(e.SLIPWAY_SECRET_KEY) ? Buffer.from(e.SLIPWAY_SECRET_KEY, 'hex') : Buffer.from(e.SLIPWAY_SECRET_KEY, 'base64url');
+  return Buffer.from(await generatedOnce(e.SLIPWAY_DATA_DIR, 'secret-key', 'SLIPWAY_SECRET_KEY', log), 'base64url');
 }

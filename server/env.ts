@@ -10,6 +10,7 @@ const SECRET_KEYS = new Set([
   'NEXTAUTH_SECRET',
   'SLIPWAY_ADMIN_PASSWORD',
   'SLIPWAY_BOOTSTRAP_TOKEN',
+  'SLIPWAY_SECRET_KEY',
   'GITHUB_CLIENT_SECRET',
   'OIDC_CLIENT_SECRET',
   'DATABASE_URL',
@@ -41,6 +42,12 @@ const schema = z
       z
         .string()
         .regex(/^slw_[A-Za-z0-9_-]{32,}$/, 'must start with slw_ followed by at least 32 letters, digits, _ or -')
+        .optional(),
+    ),
+    SLIPWAY_SECRET_KEY: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(?:[a-f0-9]{64}|[A-Za-z0-9+/_-]{43}=?)$/, 'must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)')
         .optional(),
     ),
     GITHUB_CLIENT_ID: optionalString,

@@ -4,9 +4,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { openDatabase, type Database } from '@/db/client';
-import { ensureFirstAdmin, resolveAuthSecret, syncBootstrapToken } from './bootstrap';
+import { ensureFirstAdmin, resolveAuthSecret, resolveSecretKey, syncBootstrapToken } from './bootstrap';
 import { env, type Env } from './env';
 import { logger } from './logger';
+import { setSecretKey } from './secrets/crypto';
 
 export interface Runtime {
   env: Env;
@@ -32,6 +33,7 @@ async function init(): Promise<Runtime> {
   await ensureFirstAdmin(database.db, e, log);
   await syncBootstrapToken(database.db, e.SLIPWAY_BOOTSTRAP_TOKEN);
   const authSecret = await resolveAuthSecret(e, log);
+  setSecretKey(await resolveSecretKey(e, log));
   return { env: e, database, authSecret, startedAt: new Date() };
 }
 

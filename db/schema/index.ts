@@ -1,3 +1,4 @@
 // Every table of the app, one module per domain.
 export * from './auth';
 export * from './audit';
+export * from './registry';

@@ -1,5 +1,7 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
+import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
+import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, router } from './trpc';
@@ -8,6 +10,13 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  services: servicesRouter,
+  environments: environmentsRouter,
+  models: modelsRouter,
+  prompts: promptsRouter,
+  labels: labelsRouter,
+  releases: releasesRouter,
+  secrets: secretsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -19,6 +19,22 @@ export const SCOPES = {
   'tokens:read': ['viewer', 'engineer', 'approver', 'admin'],
   'tokens:write': ['viewer', 'engineer', 'approver', 'admin'],
   'tokens:admin': ['admin'],
+  'services:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'services:write': ['engineer', 'approver', 'admin'],
+  'environments:write': ['approver', 'admin'],
+  'environments:deploy': ['engineer', 'approver', 'admin'],
+  'environments:deploy-protected': ['approver', 'admin'],
+  'models:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'models:write': ['engineer', 'approver', 'admin'],
+  'prompts:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'prompts:write': ['engineer', 'approver', 'admin'],
+  'labels:move': ['engineer', 'approver', 'admin'],
+  'labels:move-protected': ['approver', 'admin'],
+  'labels:protect': ['approver', 'admin'],
+  'releases:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'releases:write': ['engineer', 'approver', 'admin'],
+  'secrets:read': ['engineer', 'approver', 'admin'],
+  'secrets:write': ['approver', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Scope = keyof typeof SCOPES;

@@ -25,3 +25,8 @@ export async function recordAudit(ctx: ServiceContext, input: AuditInput): Promi
   });
   if (ctx.auditTrail) ctx.auditTrail.count += 1;
 }
+
+/** For a mutation that found nothing to change (an idempotent push of known content): no row, but not a defect. */
+export function recordNoChange(ctx: ServiceContext): void {
+  if (ctx.auditTrail) ctx.auditTrail.count += 1;
+}

@@ -1,0 +1,274 @@
+// What a release manager manages: services and their environments, models and immutable model versions,
+// prompts and immutable prompt versions, labels with their move history, immutable releases, and the
+// append-only record of what each environment ran. Immutability is enforced by triggers (see the
+// `immutability` migration), not only by the API.
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+export const services = pgTable('services', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  description: text('description').notNull().default(''),
+  /** Emails of the users who own the service. */
+  owners: jsonb('owners').$type<string[]>().notNull().default([]),
+  archivedAt: timestamp('archived_at', { withTimezone: true }),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export interface ProtectionRules {
+  requiredApprovals: number;
+  preventSelfApproval: boolean;
+  allowedBranches: string[];
+  waitTimerMinutes: number;
+  requiredGates: string[];
+}
+export interface Slos {
+  p95LatencyMs: number | null;
+  maxErrorRate: number | null;
+  maxCostPerRequestUsd: number | null;
+  minEvalScore: number | null;
+}
+export type RolloutPolicy =
+  | { strategy: 'all-at-once'; autoRollback: boolean }
+  | { strategy: 'canary'; steps: { weight: number; bakeMinutes: number }[]; autoRollback: boolean }
+  | { strategy: 'linear'; stepPercent: number; intervalMinutes: number; autoRollback: boolean }
+  | { strategy: 'blue-green'; bakeMinutes: number; autoRollback: boolean };
+
+export const environments = pgTable(
+  'environments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id),
+    name: text('name').notNull(),
+    protection: jsonb('protection').$type<ProtectionRules>().notNull(),
+    slos: jsonb('slos').$type<Slos>().notNull(),
+    rollout: jsonb('rollout').$type<RolloutPolicy>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('environments_service_name_key').on(t.serviceId, t.name)],
+);
+
+export const secrets = pgTable('secrets', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  kind: text('kind', { enum: ['provider_api_key', 'webhook_secret'] }).notNull(),
+  /** AES-256-GCM: base64 of iv (12 bytes) + auth tag (16 bytes) + ciphertext. */
+  ciphertext: text('ciphertext').notNull(),
+  /** A hint such as `…abcd`, the only part of the value ever shown. */
+  mask: text('mask').notNull(),
+  description: text('description').notNull().default(''),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+});
+
+export const models = pgTable('models', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull().unique(),
+  description: text('description').notNull().default(''),
+  createdBy: text('created_by').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type ModelStatus = 'registered' | 'validated' | 'deprecated' | 'archived';
+export interface Artifact {
+  uri: string;
+  sha256: string;
+  sizeBytes: number;
+}
+export interface Lineage {
+  gitRepository: string | null;
+  gitCommit: string | null;
+  pipelineRunId: string | null;
+  trainingRunUri: string | null;
+}
+
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    modelId: uuid('model_id')
+      .notNull()
+      .references(() => models.id),
+    version: integer('version').notNull(),
+    providerKind: text('provider_kind', { enum: ['openai-compatible', 'container'] }).notNull(),
+    baseUrl: text('base_url'),
+    upstreamModel: text('upstream_model').notNull(),
+    defaultParams: jsonb('default_params').$type<Record<string, Json>>().notNull().default({}),
+    apiKeySecretId: uuid('api_key_secret_id').references(() => secrets.id),
+    artifacts: jsonb('artifacts').$type<Artifact[]>().notNull().default([]),
+    tokenizer: jsonb('tokenizer').$type<{ uri: string; sha256: string } | null>(),
+    imageRef: text('image_ref'),
+    priceInputPer1M: numeric('price_input_per_1m', { precision: 12, scale: 6 }).notNull().default('0'),
+    priceOutputPer1M: numeric('price_output_per_1m', { precision: 12, scale: 6 }).notNull().default('0'),
+    contextWindow: integer('context_window'),
+    lineage: jsonb('lineage').$type<Lineage>().notNull(),
+    tags: jsonb('tags').$type<Record<string, string>>().notNull().default({}),
+    description: text('description').notNull().default(''),
+    /** The only mutable part of a version, moved along allowed transitions and recorded in the audit log. */
+    status: text('status', { enum: ['registered', 'validated', 'deprecated', 'archived'] }).notNull().default('registered'),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true }),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('model_versions_model_version_key').on(t.modelId, t.version), check('model_versions_version_positive', sql`${t.version} > 0`)],
+);
+
+export const prompts = pgTable(
+  'prompts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('prompts_service_name_key').on(t.serviceId, t.name)],
+);
+
+export type PromptMessage = { role: 'system' | 'user' | 'assistant'; content: string } | { include: string };
+export interface PromptVariable {
+  name: string;
+  type: 'string' | 'number' | 'boolean' | 'json';
+  required: boolean;
+  default?: Json;
+  description?: string;
+}
+
+export const promptVersions = pgTable(
+  'prompt_versions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    promptId: uuid('prompt_id')
+      .notNull()
+      .references(() => prompts.id),
+    version: integer('version').notNull(),
+    /** sha256 of the canonical content (messages, variables, response schema, params). */
+    contentHash: text('content_hash').notNull(),
+    messages: jsonb('messages').$type<PromptMessage[]>().notNull(),
+    variables: jsonb('variables').$type<PromptVariable[]>().notNull().default([]),
+    responseSchema: jsonb('response_schema').$type<Record<string, Json> | null>(),
+    params: jsonb('params').$type<Record<string, Json>>().notNull().default({}),
+    commitMessage: text('commit_message').notNull().default(''),
+    gitSha: text('git_sha'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('prompt_versions_prompt_version_key').on(t.promptId, t.version), uniqueIndex('prompt_versions_prompt_hash_key').on(t.promptId, t.contentHash)],
+);
+
+/** A movable pointer on a prompt's or a model's versions. Exactly one of promptId/modelId is set. */
+export const labels = pgTable(
+  'labels',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    promptId: uuid('prompt_id').references(() => prompts.id),
+    modelId: uuid('model_id').references(() => models.id),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    protected: boolean('protected').notNull().default(false),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('labels_prompt_name_key').on(t.promptId, t.name),
+    uniqueIndex('labels_model_name_key').on(t.modelId, t.name),
+    check('labels_one_target', sql`(${t.promptId} is null) <> (${t.modelId} is null)`),
+  ],
+);
+
+export const labelMoves = pgTable(
+  'label_moves',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    labelId: uuid('label_id')
+      .notNull()
+      .references(() => labels.id),
+    fromVersion: integer('from_version'),
+    toVersion: integer('to_version').notNull(),
+    reason: text('reason').notNull().default(''),
+    actorLabel: text('actor_label').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('label_moves_label_idx').on(t.labelId, t.at)],
+);
+
+export const releases = pgTable(
+  'releases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id),
+    number: integer('number').notNull(),
+    modelVersionId: uuid('model_version_id')
+      .notNull()
+      .references(() => modelVersions.id),
+    config: jsonb('config').$type<Record<string, Json>>().notNull().default({}),
+    notes: text('notes').notNull().default(''),
+    source: text('source', { enum: ['ui', 'api', 'cli', 'pipeline', 'seed', 'manifest'] }).notNull(),
+    gitSha: text('git_sha'),
+    createdBy: text('created_by').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('releases_service_number_key').on(t.serviceId, t.number)],
+);
+
+export const releasePrompts = pgTable(
+  'release_prompts',
+  {
+    releaseId: uuid('release_id')
+      .notNull()
+      .references(() => releases.id),
+    promptVersionId: uuid('prompt_version_id')
+      .notNull()
+      .references(() => promptVersions.id),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.promptVersionId] })],
+);
+
+export interface RouteEntry {
+  releaseId: string;
+  releaseNumber: number;
+  weight: number;
+}
+
+/** Append-only: one row per change of what an environment runs. The newest row at or before T is the state at T. */
+export const environmentHistory = pgTable(
+  'environment_history',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    environmentId: uuid('environment_id')
+      .notNull()
+      .references(() => environments.id),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    kind: text('kind', { enum: ['deploy', 'weights', 'restore', 'rollback'] }).notNull(),
+    routes: jsonb('routes').$type<RouteEntry[]>().notNull(),
+    reason: text('reason').notNull().default(''),
+    actorLabel: text('actor_label').notNull(),
+    restoredFromId: bigint('restored_from_id', { mode: 'number' }),
+    requestId: text('request_id'),
+  },
+  (t) => [index('environment_history_env_at_idx').on(t.environmentId, t.at.desc(), t.id.desc())],
+);
+
+export type Service = typeof services.$inferSelect;
+export type Environment = typeof environments.$inferSelect;
+export type Model = typeof models.$inferSelect;
+export type ModelVersion = typeof modelVersions.$inferSelect;
+export type Prompt = typeof prompts.$inferSelect;
+export type PromptVersion = typeof promptVersions.$inferSelect;
+export type Release = typeof releases.$inferSelect;
+export type Label = typeof labels.$inferSelect;
+export type EnvironmentHistoryEntry = typeof environmentHistory.$inferSelect;
+export type Secret = typeof secrets.$inferSelect;

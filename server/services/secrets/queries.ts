@@ -1,0 +1,21 @@
+// Listing secrets (masks only), and the one internal read of a value, for the gateway and webhooks.
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { secrets } from '@/db/schema';
+import { notFound } from '@/server/errors';
+import { decryptSecret } from '@/server/secrets/crypto';
+import { requireScope, type ServiceContext } from '../context';
+import { toPublicSecret } from './shared';
+
+export async function listSecrets(ctx: ServiceContext) {
+  requireScope(ctx, 'secrets:read');
+  const rows = await ctx.db.select().from(secrets).orderBy(asc(secrets.name));
+  return rows.map(toPublicSecret);
+}
+
+/** Never exposed through the API: decrypts a secret for a server-side caller and records its use. */
+export async function readSecretValue(db: Db, id: string): Promise<string> {
+  const [row] = await db.update(secrets).set({ lastUsedAt: new Date() }).where(eq(secrets.id, id)).returning();
+  if (!row) throw notFound('Secret');
+  return decryptSecret(row.ciphertext);
+}
