@@ -36,6 +36,7 @@ function validationIssues(cause: unknown): Issue[] | null {
   return null;
 }
 const issuePath = (i: Issue) => i.path.map(String).join('.') || 'input';
+const issuesMessage = (issues: Issue[]) => issues.map((i) => `${issuePath(i)}: ${i.message}`).join('; ');
 
 const t = initTRPC
   .context<Context>()
@@ -48,7 +49,7 @@ const t = initTRPC
       const { stack: _stack, ...data } = shape.data;
       return {
         ...shape,
-        message: issues ? issues.map((i) => `${issuePath(i)}: ${i.message}`).join('; ') : shape.message,
+        message: issues ? issuesMessage(issues) : shape.message,
         data: {
           ...data,
           requestId: ctx?.requestId ?? null,
@@ -78,7 +79,8 @@ const errorMapper = t.middleware(async ({ ctx, path, type, next }) => {
   const err = res.error;
   const cause = err.cause;
   if (cause instanceof DomainError) throw new TRPCError({ code: DOMAIN_CODES[cause.kind], message: cause.message, cause });
-  if (validationIssues(cause)) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause });
+  const issues = validationIssues(cause);
+  if (issues) throw new TRPCError({ code: 'BAD_REQUEST', message: issuesMessage(issues), cause });
   if (err.code === 'INTERNAL_SERVER_ERROR') {
     logger.error({ err: cause ?? err, path, type, requestId: ctx.requestId }, 'procedure failed');
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Something went wrong on our side (request ${ctx.requestId})` });

@@ -31,3 +31,11 @@ export async function describeRoutes(db: Db, entry: EnvironmentHistoryEntry | nu
     routes: entry.routes.map((r) => ({ ...r, model: byId.get(r.releaseId) ? `${byId.get(r.releaseId)!.model}@${byId.get(r.releaseId)!.modelVersion}` : null })),
   };
 }
+
+const STANDARD_ORDER = ['dev', 'staging', 'production'];
+
+/** dev, staging, production first (the order a release travels), then custom environments by creation. */
+export function sortEnvironments<T extends { name: string; createdAt: Date }>(list: T[]): T[] {
+  const rank = (e: T) => (STANDARD_ORDER.includes(e.name) ? STANDARD_ORDER.indexOf(e.name) : STANDARD_ORDER.length);
+  return [...list].sort((a, b) => rank(a) - rank(b) || a.createdAt.getTime() - b.createdAt.getTime() || a.name.localeCompare(b.name));
+}

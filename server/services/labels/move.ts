@@ -10,7 +10,8 @@ import { forbidden, invalid } from '@/server/errors';
 import { recordAudit, recordNoChange } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { resolveModelVersion } from '../models/queries';
-import { findPromptVersion } from '../prompts/resolve';
+import { dbResolver, findPromptVersion } from '../prompts/resolve';
+import { expand } from '../prompts/template';
 import { by, modelByName, promptByName, serviceByName, slugSchema } from '../registry-shared';
 
 /** Labels that are protected from the moment they are first set. */
@@ -33,10 +34,21 @@ export async function resolveLabelTarget(db: Db, target: LabelTarget) {
   if (target.kind === 'prompt') {
     const service = await serviceByName(db, target.service);
     const prompt = await promptByName(db, service, target.prompt);
-    return { column: labels.promptId, id: prompt.id, display: `${service.name}/${prompt.name}`, auditKind: 'prompt', checkVersion: (v: number) => findPromptVersion(db, service, prompt.name, { version: v }) };
+    return {
+      column: labels.promptId,
+      id: prompt.id,
+      display: `${service.name}/${prompt.name}`,
+      auditKind: 'prompt',
+      checkVersion: (v: number) => findPromptVersion(db, service, prompt.name, { version: v }),
+      // Moving a label can close a composition loop through includes that name it; refuse that before it happens.
+      checkComposition: async (label: string, v: number) => {
+        const { version } = await findPromptVersion(db, service, prompt.name, { version: v });
+        await expand({ prompt: prompt.name, version: v, messages: version.messages, variables: version.variables }, dbResolver(db, service, { label: { prompt: prompt.name, label, version: v } }));
+      },
+    };
   }
   const model = await modelByName(db, target.model);
-  return { column: labels.modelId, id: model.id, display: model.name, auditKind: 'model', checkVersion: (v: number) => resolveModelVersion(db, model.name, { version: v }) };
+  return { column: labels.modelId, id: model.id, display: model.name, auditKind: 'model', checkVersion: (v: number) => resolveModelVersion(db, model.name, { version: v }), checkComposition: async (_label: string, _version: number) => undefined };
 }
 
 export async function moveLabel(ctx: ServiceContext, input: z.input<typeof moveLabelInput>) {
@@ -47,6 +59,7 @@ export async function moveLabel(ctx: ServiceContext, input: z.input<typeof moveL
     await t.checkVersion(data.version).catch(() => {
       throw invalid('version', `${t.display} has no version ${data.version}`);
     });
+    await t.checkComposition(data.label, data.version);
     const [existing] = await tx.db
       .select()
       .from(labels)

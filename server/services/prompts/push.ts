@@ -47,7 +47,7 @@ export async function pushPrompt(ctx: ServiceContext, input: z.input<typeof push
     }
 
     // Resolving the whole tree with this version in place of the newest proves includes exist and form no cycle.
-    await expand({ prompt: data.prompt, version: 0, messages: data.messages, variables: data.variables }, dbResolver(tx.db, service, { prompt: data.prompt, messages: data.messages, variables: data.variables }));
+    await expand({ prompt: data.prompt, version: 0, messages: data.messages, variables: data.variables }, dbResolver(tx.db, service, { latest: { prompt: data.prompt, messages: data.messages, variables: data.variables } }));
 
     const [{ next } = { next: 1 }] = await tx.db
       .select({ next: sql<number>`coalesce(max(${promptVersions.version}), 0)::int + 1` })

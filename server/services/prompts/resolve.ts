@@ -1,7 +1,7 @@
 // Finds prompt versions by number, label or newest, and builds the resolver composition uses.
 import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { labels, promptVersions, type Service } from '@/db/schema';
+import { labels, promptVersions, type PromptMessage, type PromptVariable, type Service } from '@/db/schema';
 import { notFound } from '@/server/errors';
 import { parseRef, promptByName } from '../registry-shared';
 import type { Resolver } from './template';
@@ -28,15 +28,23 @@ export async function findPromptVersion(db: Db, service: Service, name: string, 
   return { prompt, version: row };
 }
 
-/** Includes resolve within the same service. `override` stands in for a version being pushed. */
-export function dbResolver(db: Db, service: Service, override?: { prompt: string; messages: import('@/db/schema').PromptMessage[]; variables: import('@/db/schema').PromptVariable[] }): Resolver {
+export interface ResolverOverrides {
+  /** A version being pushed: stands in for the newest version of its prompt (bare-name includes). */
+  latest?: { prompt: string; messages: PromptMessage[]; variables: PromptVariable[] };
+  /** A label about to move: resolves to its new version. */
+  label?: { prompt: string; label: string; version: number };
+}
+
+/** Includes resolve within the same service; overrides let a write check the tree as it will be. */
+export function dbResolver(db: Db, service: Service, overrides: ResolverOverrides = {}): Resolver {
   return async (ref) => {
     const parsed = parseRef(ref, 'include');
-    if (override && parsed.name === override.prompt && !parsed.version && !parsed.label) {
-      return { prompt: override.prompt, version: 0, messages: override.messages, variables: override.variables };
+    const { latest, label } = overrides;
+    if (latest && parsed.name === latest.prompt && !parsed.version && !parsed.label) {
+      return { prompt: latest.prompt, version: 0, messages: latest.messages, variables: latest.variables };
     }
-    const { version } = await findPromptVersion(db, service, parsed.name, parsed);
+    const pinned = label && parsed.name === label.prompt && parsed.label === label.label ? { version: label.version } : parsed;
+    const { version } = await findPromptVersion(db, service, parsed.name, pinned);
     return { prompt: parsed.name, version: version.version, messages: version.messages, variables: version.variables };
   };
 }
-

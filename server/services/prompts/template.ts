@@ -44,8 +44,10 @@ export type Resolver = (ref: string, from: string) => Promise<ResolvedVersion>;
 
 /** Expands includes depth-first; a prompt that includes itself, directly or not, is a cycle. */
 export async function expand(root: ResolvedVersion, resolve: Resolver, stack: string[] = []) {
-  if (stack.includes(root.prompt)) throw new DomainError('invalid', `composition cycle: ${[...stack, root.prompt].join(' → ')}`, 'messages');
-  const path = [...stack, root.prompt];
+  // A version being pushed has no number yet (0). Including another version of the same prompt is no loop.
+  const key = root.version ? `${root.prompt}@${root.version}` : `${root.prompt} (new)`;
+  if (stack.includes(key)) throw new DomainError('invalid', `composition cycle: ${[...stack, key].join(' → ')}`, 'messages');
+  const path = [...stack, key];
   const messages: { role: 'system' | 'user' | 'assistant'; content: string }[] = [];
   const variables = new Map<string, PromptVariable>(root.variables.map((v) => [v.name, v]));
   const used: { prompt: string; version: number }[] = [{ prompt: root.prompt, version: root.version }];

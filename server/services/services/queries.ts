@@ -3,7 +3,7 @@ import { and, asc, count, eq, ilike, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
 import { environments, prompts, releases, services } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
-import { describeRoutes, entryAt } from '../environments/state';
+import { describeRoutes, entryAt, sortEnvironments } from '../environments/state';
 import { serviceByName, slugSchema } from '../registry-shared';
 
 export const listServicesInput = z.object({ search: z.string().trim().max(100).optional(), includeArchived: z.boolean().default(false) }).default({ includeArchived: false });
@@ -19,7 +19,7 @@ export async function listServices(ctx: ServiceContext, input: z.input<typeof li
     .orderBy(asc(services.name));
   return Promise.all(
     rows.map(async (s) => {
-      const envs = await ctx.db.select().from(environments).where(eq(environments.serviceId, s.id)).orderBy(asc(environments.createdAt), asc(environments.name));
+      const envs = sortEnvironments(await ctx.db.select().from(environments).where(eq(environments.serviceId, s.id)));
       const current = await Promise.all(envs.map(async (e) => ({ name: e.name, routes: (await entryAt(ctx.db, e.id))?.routes ?? [] })));
       return { ...s, environments: current };
     }),
@@ -32,7 +32,7 @@ export async function getService(ctx: ServiceContext, input: z.input<typeof getS
   requireScope(ctx, 'services:read');
   const { name } = getServiceInput.parse(input);
   const service = await serviceByName(ctx.db, name, { allowArchived: true });
-  const envs = await ctx.db.select().from(environments).where(eq(environments.serviceId, service.id)).orderBy(asc(environments.createdAt), asc(environments.name));
+  const envs = sortEnvironments(await ctx.db.select().from(environments).where(eq(environments.serviceId, service.id)));
   const [[promptCount], [releaseCount]] = await Promise.all([
     ctx.db.select({ n: count() }).from(prompts).where(eq(prompts.serviceId, service.id)),
     ctx.db.select({ n: count() }).from(releases).where(eq(releases.serviceId, service.id)),

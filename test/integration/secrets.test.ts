@@ -1,0 +1,108 @@
+// Secrets are stored encrypted and never come back: not from any query, not in the audit log, not in errors.
+import { TRPCError } from '@trpc/server';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secrets } from '@/db/schema';
+import { appRouter } from '@/server/api/root';
+import { readSecretValue } from '@/server/services/secrets/queries';
+import { callerFor, makeUser } from '../helpers/actors';
+import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { seedRegistry } from '../helpers/registry';
+
+const KEY = 'sk-live-THIS-IS-THE-SECRET-VALUE-0123456789';
+const ROTATED = 'sk-live-ROTATED-SECRET-VALUE-9876543210';
+const HOOK = 'whsec_another_secret_value_for_webhooks';
+
+let database: TestDatabase;
+let api: Awaited<ReturnType<typeof seedRegistry>>['api'];
+beforeAll(async () => {
+  database = await freshDatabase();
+  ({ api } = await seedRegistry(database.db));
+  await api.secrets.create({ name: 'openai-key', kind: 'provider_api_key', value: KEY, description: 'production key' });
+  await api.secrets.create({ name: 'hook', kind: 'webhook_secret', value: HOOK });
+  await api.models.register({ model: 'hosted', providerKind: 'openai-compatible', baseUrl: 'https://api.example.test/v1', upstreamModel: 'gpt-x', apiKeySecret: 'openai-key' });
+  await api.releases.create({ service: 'support-bot', model: 'hosted@1', prompts: ['answer@1'] });
+  await api.environments.deploy({ service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }] });
+});
+afterAll(() => database.close());
+
+// Inputs for every query of the API. A new query must be added here, so this walk always covers all of them.
+const QUERY_INPUTS: Record<string, unknown> = {
+  'users.list': {},
+  'users.me': undefined,
+  'tokens.list': { all: true },
+  'audit.list': { limit: 200 },
+  'services.list': {},
+  'services.get': { name: 'support-bot' },
+  'environments.get': { service: 'support-bot', environment: 'dev' },
+  'environments.history': { service: 'support-bot', environment: 'dev' },
+  'environments.stateAt': { service: 'support-bot', environment: 'dev', at: new Date() },
+  'models.list': {},
+  'models.get': { name: 'hosted' },
+  'models.version': { model: 'hosted', version: 1 },
+  'prompts.list': { service: 'support-bot' },
+  'prompts.get': { service: 'support-bot', prompt: 'answer' },
+  'prompts.version': { service: 'support-bot', prompt: 'answer', version: 1 },
+  'prompts.render': { service: 'support-bot', prompt: 'answer', variables: { question: 'hi' } },
+  'prompts.diff': { service: 'support-bot', prompt: 'answer', from: 1, to: 1 },
+  'labels.history': { target: { kind: 'model', model: 'hosted' } },
+  'releases.list': { service: 'support-bot' },
+  'releases.get': { service: 'support-bot', number: 2 },
+  'releases.diff': { service: 'support-bot', from: 1, to: 2 },
+  'secrets.list': undefined,
+};
+
+describe('secrets', () => {
+  it('are encrypted at rest', async () => {
+    const rows = await database.db.execute(sql`select row_to_json(s)::text as j from secrets s`);
+    const text = JSON.stringify(rows);
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain(HOOK);
+    expect(text).not.toContain(KEY.slice(0, 20));
+  });
+
+  it('never appear in the output of any query', async () => {
+    const queries = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>)
+      .filter(([, p]) => p._def.type === 'query')
+      .map(([path]) => path)
+      .sort();
+    expect(queries).toEqual(Object.keys(QUERY_INPUTS).sort());
+    await api.secrets.rotate({ name: 'openai-key', value: ROTATED });
+    const caller = api as unknown as Record<string, Record<string, (input: unknown) => Promise<unknown>>>;
+    for (const path of queries) {
+      const [ns, name] = path.split('.') as [string, string];
+      const out = JSON.stringify(await caller[ns]![name]!(QUERY_INPUTS[path]));
+      for (const value of [KEY, ROTATED, HOOK]) expect({ path, leaks: out.includes(value) }).toEqual({ path, leaks: false });
+    }
+    const listed = await api.secrets.list();
+    expect(listed.map((s) => [s.name, s.mask])).toEqual([
+      ['hook', '…ooks'],
+      ['openai-key', '…3210'],
+    ]);
+    expect((await api.models.version({ model: 'hosted', version: 1 })).apiKeySecret).toBe('openai-key');
+  });
+
+  it('decrypt for server-side use only, recording the use', async () => {
+    const [row] = await database.db.select().from(secrets).where(sql`${secrets.name} = 'hook'`);
+    expect(row!.lastUsedAt).toBeNull();
+    expect(await readSecretValue(database.db, row!.id)).toBe(HOOK);
+    expect((await api.secrets.list()).find((s) => s.name === 'hook')!.lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it('are managed by approvers; engineers see masks only; bad input echoes no value', async () => {
+    const engineer = callerFor(database.db, await makeUser(database.db, { role: 'engineer' }));
+    const viewer = callerFor(database.db, await makeUser(database.db, { role: 'viewer' }));
+    expect((await engineer.secrets.list()).length).toBe(2);
+    await expect(engineer.secrets.create({ name: 'mine', kind: 'provider_api_key', value: 'x' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(viewer.secrets.list()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const err = (await api.secrets.create({ name: 'Bad Name', kind: 'provider_api_key', value: KEY }).catch((e: unknown) => e)) as TRPCError;
+    expect(err.code).toBe('BAD_REQUEST');
+    expect(err.message).not.toContain(KEY);
+    const dup = (await api.secrets.create({ name: 'hook', kind: 'webhook_secret', value: KEY }).catch((e: unknown) => e)) as TRPCError;
+    expect(dup.code).toBe('CONFLICT');
+    expect(dup.message).not.toContain(KEY);
+    const audit = JSON.stringify(await api.audit.list({ limit: 200 }));
+    expect(audit).toContain('Rotated secret openai-key');
+    expect(audit).not.toContain(KEY);
+  });
+});
