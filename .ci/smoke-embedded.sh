@@ -25,6 +25,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/trpc/u
 [ "$code" = "401" ] || { echo "unauthenticated tRPC call answered $code, expected 401" >&2; exit 1; }
 me=$(curl -fsS -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/trpc/users.list")
 echo "$me" | grep -q 'admin@slipway.local' || { echo "tRPC users.list with the bootstrap token failed: $me" >&2; exit 1; }
+services=$(curl -fsS -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/trpc/services.list")
+echo "$services" | grep -q '"name":"support-bot"' || { echo "the demo service was not seeded on the first embedded start: $services" >&2; exit 1; }
 grep -q 'Password:' "$work/server.log" || { echo "no generated admin password was printed" >&2; exit 1; }
 [ -d "$work/.slipway/pglite" ] || { echo "no embedded database in the default data folder" >&2; exit 1; }
-echo "smoke test passed: embedded database, 401 without a token, tRPC with the bootstrap token"
+echo "smoke test passed: embedded database, demo seeded, 401 without a token, tRPC with the bootstrap token"

@@ -57,6 +57,7 @@ const schema = z
     OIDC_CLIENT_SECRET: optionalString,
     OIDC_NAME: optionalString.transform((v) => v ?? 'Single sign-on'),
     SLIPWAY_OAUTH_DEFAULT_ROLE: optionalString.pipe(z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }).optional()),
+    SLIPWAY_DEMO: z.enum(['auto', 'on', 'off'], { message: 'must be auto (seed on the first embedded start), on or off' }).default('auto'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {

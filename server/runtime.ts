@@ -8,6 +8,7 @@ import { ensureFirstAdmin, resolveAuthSecret, resolveSecretKey, syncBootstrapTok
 import { env, type Env } from './env';
 import { logger } from './logger';
 import { setSecretKey } from './secrets/crypto';
+import { hasAnyService, seedDemo } from './seed';
 
 export interface Runtime {
   env: Env;
@@ -34,6 +35,11 @@ async function init(): Promise<Runtime> {
   await syncBootstrapToken(database.db, e.SLIPWAY_BOOTSTRAP_TOKEN);
   const authSecret = await resolveAuthSecret(e, log);
   setSecretKey(await resolveSecretKey(e, log));
+  const demo = e.SLIPWAY_DEMO === 'on' || (e.SLIPWAY_DEMO === 'auto' && database.kind === 'embedded');
+  if (demo && !(await hasAnyService(database.db))) {
+    await seedDemo(database.db);
+    log.info('seeded the demo service support-bot (SLIPWAY_DEMO=off to start empty)');
+  }
   return { env: e, database, authSecret, startedAt: new Date() };
 }
 

@@ -79,6 +79,8 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
       SLIPWAY_ADMIN_EMAIL: adminEmail,
       SLIPWAY_ADMIN_PASSWORD: adminPassword,
       LOG_LEVEL: 'warn',
+      // Tests start empty unless they ask for the demo.
+      SLIPWAY_DEMO: 'off',
       ...dbEnv,
       ...extraEnv,
     },

@@ -1,0 +1,104 @@
+// The demo: a `support-bot` service with two model versions, three prompt versions, two releases and
+// its environments running them, created through the same verbs as the UI, so a new user sees real data.
+import { count } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { services } from '@/db/schema';
+import { createService } from './services/services/create';
+import { deploy } from './services/environments/deploy';
+import { moveLabel } from './services/labels/move';
+import { registerModelVersion } from './services/models/register';
+import { setModelStatus } from './services/models/set-status';
+import { pushPrompt } from './services/prompts/push';
+import { createRelease } from './services/releases/create';
+import { withTransaction, type ServiceContext } from './services/context';
+
+/** Where the demo's model versions point: the reference model server's default address. */
+export const DEMO_MODEL_BASE_URL = 'http://127.0.0.1:4010/v1';
+
+export async function hasAnyService(db: Db): Promise<boolean> {
+  const [row] = await db.select({ n: count() }).from(services);
+  return (row?.n ?? 0) > 0;
+}
+
+export async function seedDemo(db: Db): Promise<void> {
+  const ctx: ServiceContext = { actor: { kind: 'system', job: 'demo-seed' }, db, requestId: null };
+  await withTransaction(ctx, async (tx) => {
+    await createService(tx, { name: 'support-bot', description: 'Answers customer support questions from the help centre.' });
+    await registerModelVersion(tx, {
+      model: 'support-llm',
+      modelDescription: 'The model behind support-bot, served by the reference model server.',
+      providerKind: 'openai-compatible',
+      baseUrl: DEMO_MODEL_BASE_URL,
+      upstreamModel: 'ref-small',
+      defaultParams: { temperature: 0.3, max_tokens: 512 },
+      priceInputPer1M: 0.15,
+      priceOutputPer1M: 0.6,
+      contextWindow: 8192,
+      lineage: { gitRepository: 'https://git.example.test/ml/support-llm', gitCommit: '1f3c5a7e9b2d4f6a8c0e1f3c5a7e9b2d4f6a8c0e', trainingRunUri: 'runs://support-llm/train/41' },
+      tags: { team: 'support', tier: 'small' },
+      description: 'Baseline fine-tune on 40k resolved tickets.',
+    });
+    await setModelStatus(tx, { model: 'support-llm', version: 1, status: 'validated', reason: 'passed the baseline eval suite' });
+    await registerModelVersion(tx, {
+      model: 'support-llm',
+      providerKind: 'openai-compatible',
+      baseUrl: DEMO_MODEL_BASE_URL,
+      upstreamModel: 'ref-small-v2',
+      defaultParams: { temperature: 0.2, max_tokens: 512 },
+      priceInputPer1M: 0.1,
+      priceOutputPer1M: 0.4,
+      contextWindow: 16384,
+      lineage: { gitRepository: 'https://git.example.test/ml/support-llm', gitCommit: '7d9e1b3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b', trainingRunUri: 'runs://support-llm/train/57' },
+      tags: { team: 'support', tier: 'small' },
+      description: 'Retrained on 65k tickets with a longer context; cheaper per token.',
+    });
+    await pushPrompt(tx, {
+      service: 'support-bot',
+      prompt: 'answer',
+      description: 'Answers one customer question.',
+      messages: [
+        { role: 'system', content: 'You are a support agent for {{product}}. Answer briefly and accurately.' },
+        { role: 'user', content: '{{question}}' },
+      ],
+      variables: [
+        { name: 'product', type: 'string', required: false, default: 'Acme Cloud' },
+        { name: 'question', type: 'string', required: true },
+      ],
+      params: { temperature: 0.3 },
+      commitMessage: 'First answer prompt',
+    });
+    await pushPrompt(tx, {
+      service: 'support-bot',
+      prompt: 'tone',
+      description: 'House style, included by other prompts.',
+      messages: [{ role: 'system', content: 'Be friendly and plain-spoken. Never promise refunds; link to the policy instead.' }],
+      commitMessage: 'House style',
+    });
+    const label = (prompt: string, name: string, version: number, reason: string) => moveLabel(tx, { target: { kind: 'prompt', service: 'support-bot', prompt }, label: name, version, reason });
+    await label('tone', 'production', 1, 'house style approved');
+    await pushPrompt(tx, {
+      service: 'support-bot',
+      prompt: 'answer',
+      messages: [
+        { include: 'tone:production' },
+        { role: 'system', content: 'You are a support agent for {{product}}. Answer briefly and accurately.\nCite the help-centre article you used.' },
+        { role: 'user', content: '{{question}}' },
+      ],
+      variables: [
+        { name: 'product', type: 'string', required: false, default: 'Acme Cloud' },
+        { name: 'question', type: 'string', required: true },
+      ],
+      params: { temperature: 0.2 },
+      responseSchema: null,
+      commitMessage: 'Use the house style and cite sources',
+    });
+    await label('answer', 'production', 1, 'launch');
+    await label('answer', 'staging', 2, 'trying citations');
+    await moveLabel(tx, { target: { kind: 'model', model: 'support-llm' }, label: 'production', version: 1, reason: 'launch' });
+    await createRelease(tx, { service: 'support-bot', model: 'support-llm@1', prompts: ['answer@1'], notes: 'Launch release', source: 'seed' });
+    await createRelease(tx, { service: 'support-bot', model: 'support-llm@2', prompts: ['answer@2', 'tone@1'], config: { max_tokens: 400 }, notes: 'Cheaper model, citations, house style', source: 'seed' });
+    await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch' });
+    await deploy(tx, { service: 'support-bot', environment: 'staging', routes: [{ release: 2, weight: 100 }], reason: 'candidate for production' });
+    await deploy(tx, { service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }], reason: 'latest build' });
+  });
+}

@@ -1,0 +1,44 @@
+// The demo a new user sees on the first embedded start.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasAnyService, seedDemo } from '@/server/seed';
+import { callerFor } from '../helpers/actors';
+import { freshDatabase, type TestDatabase } from '../helpers/db';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await freshDatabase();
+});
+afterAll(() => database.close());
+
+describe('the demo', () => {
+  it('has support-bot with two model versions, three prompt versions, two releases and running environments', async () => {
+    expect(await hasAnyService(database.db)).toBe(false);
+    await seedDemo(database.db);
+    expect(await hasAnyService(database.db)).toBe(true);
+    const api = callerFor(database.db, { kind: 'system', job: 'test' });
+    const model = await api.models.get({ name: 'support-llm' });
+    expect(model.versions.map((v) => [v.version, v.status])).toEqual([
+      [2, 'registered'],
+      [1, 'validated'],
+    ]);
+    const prompts = await api.prompts.list({ service: 'support-bot' });
+    expect(prompts.reduce((n, p) => n + p.versionCount, 0)).toBe(3);
+    expect((await api.releases.list({ service: 'support-bot' })).map((r) => [r.ref, r.model, r.prompts])).toEqual([
+      ['support-bot#2', 'support-llm@2', ['answer@2', 'tone@1']],
+      ['support-bot#1', 'support-llm@1', ['answer@1']],
+    ]);
+    const service = await api.services.get({ name: 'support-bot' });
+    expect(service.environments.map((e) => [e.name, e.current?.routes.map((r) => r.releaseNumber)])).toEqual([
+      ['dev', [2]],
+      ['staging', [2]],
+      ['production', [1]],
+    ]);
+    const rendered = await api.prompts.render({ service: 'support-bot', prompt: 'answer', label: 'staging', variables: { question: 'How do I reset my password?' } });
+    expect(rendered.messages.map((m) => m.role)).toEqual(['system', 'system', 'user']);
+    expect(rendered.messages[1]!.content).toContain('Acme Cloud');
+    expect((await api.releases.diff({ service: 'support-bot', from: 1, to: 2 })).prompts.map((p) => [p.name, p.change])).toEqual([
+      ['answer', 'changed'],
+      ['tone', 'added'],
+    ]);
+  });
+});
