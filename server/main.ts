@@ -3,7 +3,7 @@
 import http from 'node:http';
 import next from 'next';
 import { ConfigError, env, publicUrl } from './env';
-import { createGatewayHandler } from './gateway/handler';
+import { Gateway } from './gateway/handler';
 import { logger } from './logger';
 import { closeRuntime, getRuntime } from './runtime';
 import { appVersion } from './version';
@@ -26,10 +26,11 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: process.cwd(), hostname: 'localhost', port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const gateway = createGatewayHandler();
+  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL });
+  await gateway.start();
 
   const server = http.createServer((req, res) => {
-    if (req.url?.startsWith('/gw/')) return gateway(req, res);
+    if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
     handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end();
@@ -53,6 +54,8 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), 5_000);
     force.unref();
     await app.close?.().catch(() => undefined);
+    // Telemetry still queued is written before the database closes.
+    await gateway.close();
     await closeRuntime();
     process.exit(0);
   };

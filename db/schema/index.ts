@@ -2,3 +2,4 @@
 export * from './auth';
 export * from './audit';
 export * from './registry';
+export * from './gateway';

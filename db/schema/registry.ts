@@ -38,6 +38,19 @@ export type RolloutPolicy =
   | { strategy: 'linear'; stepPercent: number; intervalMinutes: number; autoRollback: boolean }
   | { strategy: 'blue-green'; bakeMinutes: number; autoRollback: boolean };
 
+/** How the gateway treats an environment's traffic beyond its routing table. */
+export interface GatewaySettings {
+  /** When a non-stable arm's upstream fails, answer from the stable release instead. */
+  fallbackToStable: boolean;
+  /** Mirror a share of requests to a candidate release in the background, for comparison only. */
+  shadow: { releaseNumber: number; percent: number } | null;
+  /** Keep truncated, redacted input/output samples for this share of requests (0 = none). */
+  samplePercent: number;
+  upstreamTimeoutMs: number;
+}
+
+export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = { fallbackToStable: true, shadow: null, samplePercent: 0, upstreamTimeoutMs: 60_000 };
+
 export const environments = pgTable(
   'environments',
   {
@@ -49,6 +62,7 @@ export const environments = pgTable(
     protection: jsonb('protection').$type<ProtectionRules>().notNull(),
     slos: jsonb('slos').$type<Slos>().notNull(),
     rollout: jsonb('rollout').$type<RolloutPolicy>().notNull(),
+    gateway: jsonb('gateway').$type<GatewaySettings>().notNull().default(DEFAULT_GATEWAY_SETTINGS),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

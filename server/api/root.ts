@@ -1,5 +1,6 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
+import { gatewayKeysRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
@@ -17,6 +18,7 @@ export const appRouter = router({
   labels: labelsRouter,
   releases: releasesRouter,
   secrets: secretsRouter,
+  gatewayKeys: gatewayKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -33,6 +33,8 @@ export const SCOPES = {
   'labels:protect': ['approver', 'admin'],
   'releases:read': ['viewer', 'engineer', 'approver', 'admin'],
   'releases:write': ['engineer', 'approver', 'admin'],
+  'gateway-keys:read': ['viewer', 'engineer', 'approver', 'admin'],
+  'gateway-keys:write': ['engineer', 'approver', 'admin'],
   'secrets:read': ['engineer', 'approver', 'admin'],
   'secrets:write': ['approver', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;

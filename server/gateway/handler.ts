@@ -1,22 +1,199 @@
-// The gateway's entry point: a plain Node HTTP handler for /gw/<service>/<environment>/v1/*, served beside
-// Next.js by the same server because it sits on the request path of every model call. Errors use the
-// OpenAI error format so OpenAI clients report them properly. No service has a routing table yet, so every
-// path is answered as not found; routing arrives with the gateway work.
+// The gateway: a plain Node HTTP handler for /gw/<service>/<environment>/v1/*, served beside Next.js by the
+// same server because it sits on the request path of every model call. It answers from an in-memory
+// snapshot of routing tables and keys that follows the database within a second (LISTEN/NOTIFY on
+// PostgreSQL, a cheap signature poll everywhere), and writes telemetry off the request path.
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import pg from 'pg';
+import type { Db } from '@/db/client';
+import { and, eq } from 'drizzle-orm';
+import { feedback as feedbackTable, releases, services } from '@/db/schema';
+import { logger } from '@/server/logger';
+import { handleChat, shadowCall, type ChatRequest } from './chat';
+import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
+import { GatewayError, readJson, sendJson, sendOpenAIError } from './http';
+import { hashGatewayKey } from './keys';
+import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
+import { TelemetryWriter, type TelemetryOptions } from './telemetry';
+import { closePools } from './upstream';
 
-export function sendOpenAIError(res: ServerResponse, status: number, code: string, message: string, type = 'invalid_request_error'): void {
-  const body = JSON.stringify({ error: { message, type, param: null, code } });
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+export const GATEWAY_CHANNEL = 'slipway_gateway';
+const MAX_SHADOW_IN_FLIGHT = 64;
+
+export interface GatewayOptions {
+  db: Db;
+  /** PostgreSQL URL for LISTEN/NOTIFY; without it (PGlite) the gateway relies on polling. */
+  databaseUrl?: string;
+  pollIntervalMs?: number;
+  telemetry?: TelemetryOptions;
 }
 
-export function createGatewayHandler() {
-  return function gateway(req: IncomingMessage, res: ServerResponse): void {
-    const [, , service, environment] = (req.url ?? '').split('?')[0]!.split('/');
-    if (!service || !environment) {
-      sendOpenAIError(res, 404, 'not_found', 'Gateway paths look like /gw/<service>/<environment>/v1/chat/completions');
-      return;
+export class Gateway {
+  private snapshot: Snapshot | null = null;
+  private refreshing: Promise<void> | null = null;
+  private poller: NodeJS.Timeout | undefined;
+  private listener: pg.Client | undefined;
+  private pinnedTargets = new Map<string, Target>();
+  private shadowInFlight = 0;
+  readonly telemetry: TelemetryWriter;
+  readonly counters = { requests: 0, shadowSkipped: 0, refreshes: 0, refreshFailures: 0 };
+  private readonly log = logger.child({ part: 'gateway' });
+
+  constructor(private readonly opts: GatewayOptions) {
+    this.telemetry = new TelemetryWriter(opts.db, opts.telemetry);
+  }
+
+  async start(): Promise<void> {
+    await this.refresh(true);
+    this.telemetry.start();
+    const every = this.opts.pollIntervalMs ?? (this.opts.databaseUrl ? 1000 : 250);
+    this.poller = setInterval(() => void this.refresh(false), every);
+    this.poller.unref();
+    if (this.opts.databaseUrl) {
+      const client = new pg.Client({ connectionString: this.opts.databaseUrl });
+      client.on('error', (err) => this.log.warn({ err }, 'gateway LISTEN connection failed; polling continues'));
+      client.on('notification', () => void this.refresh(true));
+      await client.connect();
+      await client.query(`LISTEN ${GATEWAY_CHANNEL}`);
+      this.listener = client;
     }
-    sendOpenAIError(res, 404, 'service_not_found', `No routing table for service "${decodeURIComponent(service)}" in environment "${decodeURIComponent(environment)}"`);
+  }
+
+  /** Reloads the snapshot when the database changed (or always, with force). Concurrent calls share one load. */
+  async refresh(force: boolean): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        if (!force && this.snapshot && (await snapshotSignature(this.opts.db)) === this.snapshot.signature) return;
+        this.snapshot = await loadSnapshot(this.opts.db);
+        this.pinnedTargets.clear();
+        this.counters.refreshes += 1;
+      } catch (err) {
+        this.counters.refreshFailures += 1;
+        this.log.error({ err }, 'could not load the routing snapshot; serving the previous one');
+      }
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  async close(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    await this.listener?.end().catch(() => undefined);
+    await this.telemetry.close();
+    await closePools();
+  }
+
+  /** The HTTP entry point for /gw/*. */
+  handle = (req: IncomingMessage, res: ServerResponse): void => {
+    this.counters.requests += 1;
+    const started = performance.now();
+    this.dispatch(req, res, started).catch((err: unknown) => {
+      if (err instanceof GatewayError) {
+        sendOpenAIError(res, err);
+        return;
+      }
+      this.log.error({ err, url: req.url }, 'gateway request failed');
+      sendOpenAIError(res, new GatewayError(500, 'internal_error', 'The gateway failed to handle this request'));
+    });
   };
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
+    const path = (req.url ?? '').split('?')[0]!;
+    const parts = path.split('/');
+    // ['', 'gw', service, environment, 'v1', ...endpoint]
+    const [, , service, environment, version] = parts;
+    const endpoint = parts.slice(5).join('/');
+    if (!service || !environment || version !== 'v1') throw new GatewayError(404, 'not_found', 'Gateway paths look like /gw/<service>/<environment>/v1/chat/completions');
+    const snapshot = this.snapshot;
+    if (!snapshot) throw new GatewayError(503, 'gateway_starting', 'The gateway is starting; try again shortly');
+
+    const key = this.authenticate(req, snapshot);
+    const route = snapshot.routes.get(routeKey(decodeURIComponent(service), decodeURIComponent(environment)));
+    if (!route || route.serviceId !== key.serviceId) {
+      // A key of another service learns nothing about this one.
+      if (route) throw new GatewayError(401, 'invalid_api_key', 'This gateway key does not belong to this service');
+      throw new GatewayError(404, 'service_not_found', `Nothing is deployed at ${decodeURIComponent(service)}/${decodeURIComponent(environment)}`);
+    }
+
+    if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
+    if (endpoint === 'models' && req.method === 'GET') return this.models(res, route);
+    if (endpoint === 'feedback' && req.method === 'POST') return this.feedback(req, res, route, key.id);
+    throw new GatewayError(404, 'not_found', `No ${req.method} ${endpoint || '(empty)'} endpoint; use chat/completions, models or feedback`);
+  }
+
+  private authenticate(req: IncomingMessage, snapshot: Snapshot) {
+    const header = req.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    if (!token) throw new GatewayError(401, 'missing_api_key', 'Send a gateway key as Authorization: Bearer sgw_…');
+    const key = snapshot.keys.get(hashGatewayKey(token));
+    if (!key) throw new GatewayError(401, 'invalid_api_key', 'The gateway key is not valid (unknown or revoked)');
+    return key;
+  }
+
+  private async chat(req: IncomingMessage, res: ServerResponse, route: EnvRoute, key: { id: string; allowPin: boolean }, started: number): Promise<void> {
+    const body = await readJson(req);
+    const stickyHeader = req.headers['x-slipway-sticky-key'];
+    const stickyKey = typeof stickyHeader === 'string' && stickyHeader ? stickyHeader : typeof body.user === 'string' && body.user ? body.user : null;
+    const pin = req.headers['x-slipway-release'];
+    let arm: Arm<Target>;
+    let pinned = false;
+    if (typeof pin === 'string' && pin) {
+      if (!key.allowPin) throw new GatewayError(403, 'pin_not_allowed', 'This gateway key may not pin a release (X-Slipway-Release)');
+      const number = Number(pin.includes('#') ? pin.split('#')[1] : pin);
+      if (!Number.isInteger(number) || number < 1) throw new GatewayError(400, 'invalid_release', 'X-Slipway-Release must be a release number, e.g. 7 or support-bot#7');
+      arm = { releaseNumber: number, weight: 0, target: await this.pinnedTarget(route, number) };
+      pinned = true;
+    } else {
+      arm = pickArm(route.arms, stickyKey ? stickyBucket(stickyKey) : randomBucket());
+    }
+    const chat: ChatRequest = { requestId: randomUUID(), route, arm, body, keyId: key.id, stickyKey, pinned, started };
+    if (route.shadow && !pinned && Math.random() * 100 < route.shadow.percent) {
+      if (this.shadowInFlight < MAX_SHADOW_IN_FLIGHT) {
+        this.shadowInFlight += 1;
+        void shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1));
+      } else {
+        this.counters.shadowSkipped += 1;
+      }
+    }
+    await handleChat(req, res, chat, this.telemetry);
+  }
+
+  private async pinnedTarget(route: EnvRoute, number: number): Promise<Target> {
+    const routed = route.arms.arms.find((a) => a.releaseNumber === number);
+    if (routed) return routed.target;
+    const cacheKey = `${route.serviceId}#${number}`;
+    const cached = this.pinnedTargets.get(cacheKey);
+    if (cached) return cached;
+    const [service] = await this.opts.db.select().from(services).where(eq(services.id, route.serviceId));
+    const [release] = await this.opts.db
+      .select({ id: releases.id })
+      .from(releases)
+      .where(and(eq(releases.serviceId, route.serviceId), eq(releases.number, number)));
+    if (!service || !release) throw new GatewayError(404, 'release_not_found', `${route.service} has no release #${number}`);
+    const target = (await loadTargets(this.opts.db, service, [release.id])).get(release.id)!;
+    this.pinnedTargets.set(cacheKey, target);
+    return target;
+  }
+
+  private models(res: ServerResponse, route: EnvRoute): void {
+    const data = [
+      { id: route.service, object: 'model', created: 0, owned_by: 'slipway' },
+      ...route.arms.arms.map((a) => ({ id: a.target.releaseRef, object: 'model', created: 0, owned_by: 'slipway', weight: a.weight, model: a.target.modelRef })),
+    ];
+    sendJson(res, 200, { object: 'list', data });
+  }
+
+  private async feedback(req: IncomingMessage, res: ServerResponse, route: EnvRoute, keyId: string): Promise<void> {
+    const body = await readJson(req);
+    const requestId = body.request_id;
+    const score = body.score;
+    const comment = body.comment;
+    if (typeof requestId !== 'string' || !requestId || requestId.length > 100) throw new GatewayError(400, 'invalid_request', 'request_id must be the x-slipway-request-id of a response');
+    if (typeof score !== 'number' || !Number.isFinite(score) || score < -1 || score > 1) throw new GatewayError(400, 'invalid_request', 'score must be a number from -1 to 1');
+    if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new GatewayError(400, 'invalid_request', 'comment must be a string of at most 2000 characters');
+    await this.opts.db.insert(feedbackTable).values({ requestId, serviceId: route.serviceId, environment: route.environment, score, comment: (comment as string | undefined) ?? null, keyId });
+    sendJson(res, 200, { object: 'feedback', request_id: requestId, score });
+  }
 }

@@ -50,6 +50,7 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'releases.get': { service: 'support-bot', number: 2 },
   'releases.diff': { service: 'support-bot', from: 1, to: 2 },
   'secrets.list': undefined,
+  'gatewayKeys.list': { service: 'support-bot' },
 };
 
 describe('secrets', () => {

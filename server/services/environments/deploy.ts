@@ -6,7 +6,7 @@ import { environmentHistory, releases, type Environment, type RouteEntry, type S
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { forbidden, invalid } from '@/server/errors';
-import { recordAudit } from '../audit/record';
+import { recordAudit, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { entryAt } from './state';
@@ -50,6 +50,7 @@ export async function appendHistory(
     .insert(environmentHistory)
     .values({ environmentId: env.id, kind: entry.kind, routes: entry.routes, reason: entry.reason, actorLabel: by(ctx), restoredFromId: entry.restoredFromId ?? null, requestId: ctx.requestId })
     .returning();
+  await notifyGateway(ctx);
   const text = entry.routes.map((r) => `${service.name}#${r.releaseNumber} ${r.weight}%`).join(', ');
   await recordAudit(ctx, {
     action: `environment.${entry.kind}`,

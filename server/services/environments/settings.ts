@@ -1,6 +1,6 @@
 // Environment settings: protection rules, SLOs and the rollout policy, validated as a whole on save.
 import { z } from 'zod';
-import type { ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import type { GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
 
 const GATES = ['validate-config', 'data-quality', 'eval', 'prompt-variations', 'safety', 'injection', 'build-image', 'push-image', 'load-test', 'smoke-test', 'webhook'] as const;
 
@@ -40,6 +40,13 @@ export const rolloutSchema = z
       if (i > 0 && s.weight <= v.steps[i - 1]!.weight) ctx.addIssue({ code: 'custom', path: ['steps', i, 'weight'], message: 'canary weights must increase from step to step' });
     });
   }) satisfies z.ZodType<RolloutPolicy>;
+
+export const gatewaySettingsSchema = z.object({
+  fallbackToStable: z.boolean(),
+  shadow: z.object({ releaseNumber: z.number().int().positive('must be a release number'), percent: z.number().min(0.1, 'must be 0.1 to 100').max(100, 'must be 0.1 to 100') }).nullable(),
+  samplePercent: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100'),
+  upstreamTimeoutMs: z.number().int().min(100, 'must be at least 100 ms').max(600_000, 'must be at most 600000 ms'),
+}) satisfies z.ZodType<GatewaySettings>;
 
 export interface EnvironmentDefaults {
   protection: ProtectionRules;

@@ -1,13 +1,13 @@
 // Saves an environment's protection rules, SLOs and rollout policy; or adds a custom environment.
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { environments } from '@/db/schema';
-import { conflict } from '@/server/errors';
+import { environments, releases } from '@/db/schema';
+import { conflict, invalid } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
-import { recordAudit } from '../audit/record';
+import { recordAudit, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
-import { CUSTOM_ENVIRONMENT_DEFAULTS, protectionSchema, rolloutSchema, slosSchema } from './settings';
+import { CUSTOM_ENVIRONMENT_DEFAULTS, gatewaySettingsSchema, protectionSchema, rolloutSchema, slosSchema } from './settings';
 
 export const updateEnvironmentInput = z.object({
   service: slugSchema,
@@ -15,6 +15,7 @@ export const updateEnvironmentInput = z.object({
   protection: protectionSchema.optional(),
   slos: slosSchema.optional(),
   rollout: rolloutSchema.optional(),
+  gateway: gatewaySettingsSchema.optional(),
 });
 
 export async function updateEnvironment(ctx: ServiceContext, input: z.input<typeof updateEnvironmentInput>) {
@@ -23,13 +24,21 @@ export async function updateEnvironment(ctx: ServiceContext, input: z.input<type
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);
     const before = await environmentByName(tx.db, service, data.environment);
-    const next = { protection: data.protection ?? before.protection, slos: data.slos ?? before.slos, rollout: data.rollout ?? before.rollout };
+    if (data.gateway?.shadow) {
+      const [r] = await tx.db
+        .select({ id: releases.id })
+        .from(releases)
+        .where(and(eq(releases.serviceId, service.id), eq(releases.number, data.gateway.shadow.releaseNumber)));
+      if (!r) throw invalid('gateway.shadow.releaseNumber', `${service.name} has no release #${data.gateway.shadow.releaseNumber}`);
+    }
+    const next = { protection: data.protection ?? before.protection, slos: data.slos ?? before.slos, rollout: data.rollout ?? before.rollout, gateway: data.gateway ?? before.gateway };
     const [after] = await tx.db
       .update(environments)
       .set({ ...next, updatedAt: new Date() })
       .where(eq(environments.id, before.id))
       .returning();
-    const changes = diffValues({ protection: before.protection, slos: before.slos, rollout: before.rollout }, next);
+    await notifyGateway(tx);
+    const changes = diffValues({ protection: before.protection, slos: before.slos, rollout: before.rollout, gateway: before.gateway }, next);
     await recordAudit(tx, {
       action: 'environment.update',
       target: { kind: 'environment', id: before.id, label: `${service.name}/${before.name}` },

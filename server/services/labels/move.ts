@@ -7,7 +7,7 @@ import { labelMoves, labels, type Label } from '@/db/schema';
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { forbidden, invalid } from '@/server/errors';
-import { recordAudit, recordNoChange } from '../audit/record';
+import { recordAudit, recordNoChange, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { resolveModelVersion } from '../models/queries';
 import { dbResolver, findPromptVersion } from '../prompts/resolve';
@@ -80,6 +80,7 @@ export async function moveLabel(ctx: ServiceContext, input: z.input<typeof moveL
         .values({ [data.target.kind === 'prompt' ? 'promptId' : 'modelId']: t.id, name: data.label, version: data.version, protected: isProtected })
         .returning()) as [Label];
     }
+    await notifyGateway(tx);
     await tx.db.insert(labelMoves).values({ labelId: label.id, fromVersion: existing?.version ?? null, toVersion: data.version, reason: data.reason, actorLabel: by(ctx) });
     await recordAudit(tx, {
       action: 'label.move',

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { secrets } from '@/db/schema';
 import { notFound } from '@/server/errors';
 import { encryptSecret, maskSecret } from '@/server/secrets/crypto';
-import { recordAudit } from '../audit/record';
+import { recordAudit, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { slugSchema } from '../registry-shared';
 import { secretValueSchema } from './create';
@@ -22,6 +22,7 @@ export async function rotateSecret(ctx: ServiceContext, input: z.input<typeof ro
       .where(eq(secrets.name, data.name))
       .returning();
     if (!row) throw notFound(`Secret "${data.name}"`);
+    await notifyGateway(tx);
     await recordAudit(tx, { action: 'secret.rotate', target: { kind: 'secret', id: row.id, label: row.name }, summary: `Rotated secret ${row.name}` });
     return toPublicSecret(row);
   });

@@ -1,0 +1,15 @@
+// Samples of inputs and outputs are opt-in, truncated, and stripped of emails, phone and card numbers.
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
+const CARD = /\b(?:\d[ -]?){13,19}\b/g;
+const PHONE = /(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?)?\d{2,4}[ .-]\d{3,4}[ .-]?\d{3,4}\b/g;
+
+export const SAMPLE_MAX_CHARS = 2000;
+
+export function redact(text: string): string {
+  return text.replace(EMAIL, '[email]').replace(CARD, '[card]').replace(PHONE, '[phone]');
+}
+
+export function sampleText(text: string): string {
+  const cut = text.length > SAMPLE_MAX_CHARS ? `${text.slice(0, SAMPLE_MAX_CHARS)}…` : text;
+  return redact(cut);
+}

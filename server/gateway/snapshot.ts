@@ -1,0 +1,182 @@
+// The gateway's view of the world, loaded from the database into memory: per environment the releases it
+// routes to with their weights (each resolved to an upstream, a key, prices and rendered-ready prompts),
+// its gateway settings, and the valid gateway keys. Requests read it without touching the database.
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import {
+  environmentHistory,
+  environments,
+  gatewayKeys,
+  models,
+  modelVersions,
+  prompts,
+  promptVersions,
+  releasePrompts,
+  releases,
+  secrets,
+  services,
+  type GatewaySettings,
+  type Json,
+  type PromptVariable,
+  type Service,
+} from '@/db/schema';
+import { decryptSecret } from '@/server/secrets/crypto';
+import { dbResolver } from '@/server/services/prompts/resolve';
+import { expand } from '@/server/services/prompts/template';
+import { buildArms, type Arms } from './choose';
+
+export interface PromptTarget {
+  versionId: string;
+  version: number;
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  variables: PromptVariable[];
+  params: Record<string, Json>;
+}
+
+export interface Target {
+  releaseId: string;
+  releaseNumber: number;
+  releaseRef: string;
+  modelVersionId: string;
+  modelRef: string;
+  /** Upstream chat completions URL, or null for a container model without an endpoint. */
+  url: string | null;
+  upstreamModel: string;
+  apiKey: string | null;
+  /** Model defaults, then the release's config: what a request's own parameters override. */
+  params: Record<string, Json>;
+  priceInputPer1M: number;
+  priceOutputPer1M: number;
+  prompts: Map<string, PromptTarget>;
+}
+
+export interface EnvRoute {
+  serviceId: string;
+  service: string;
+  environment: string;
+  arms: Arms<Target>;
+  settings: GatewaySettings;
+  shadow: { target: Target; percent: number } | null;
+}
+
+export interface GatewayKeyEntry {
+  id: string;
+  serviceId: string;
+  allowPin: boolean;
+}
+
+export interface Snapshot {
+  routes: Map<string, EnvRoute>;
+  keys: Map<string, GatewayKeyEntry>;
+  signature: string;
+  loadedAt: number;
+}
+
+export const routeKey = (service: string, environment: string) => `${service}/${environment}`;
+
+/** A cheap fingerprint of everything the snapshot depends on; when it changes, the snapshot is reloaded. */
+export async function snapshotSignature(db: Db): Promise<string> {
+  const result = await db.execute(sql`select concat_ws(':',
+      (select coalesce(max(id), 0) from environment_history),
+      (select coalesce(max(id), 0) from label_moves),
+      (select count(*) from gateway_keys), (select count(*) from gateway_keys where revoked_at is not null),
+      (select coalesce(extract(epoch from max(updated_at)), 0) from environments),
+      (select coalesce(extract(epoch from max(updated_at)), 0) from services),
+      (select coalesce(extract(epoch from max(rotated_at)), 0) from secrets)) as sig`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { sig: string }[];
+  return rows[0]!.sig;
+}
+
+function chatUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
+}
+
+/** Loads one release's target; used for routed releases and for pinned or shadowed ones. */
+export async function loadTargets(db: Db, service: Service, releaseIds: string[]): Promise<Map<string, Target>> {
+  const out = new Map<string, Target>();
+  if (!releaseIds.length) return out;
+  const rows = await db
+    .select({ release: releases, version: modelVersions, model: models.name, ciphertext: secrets.ciphertext })
+    .from(releases)
+    .innerJoin(modelVersions, eq(modelVersions.id, releases.modelVersionId))
+    .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .leftJoin(secrets, eq(secrets.id, modelVersions.apiKeySecretId))
+    .where(inArray(releases.id, releaseIds));
+  const promptRows = await db
+    .select({ releaseId: releasePrompts.releaseId, name: prompts.name, version: promptVersions })
+    .from(releasePrompts)
+    .innerJoin(promptVersions, eq(promptVersions.id, releasePrompts.promptVersionId))
+    .innerJoin(prompts, eq(prompts.id, promptVersions.promptId))
+    .where(inArray(releasePrompts.releaseId, releaseIds));
+  const resolver = dbResolver(db, service);
+  for (const r of rows) {
+    const promptMap = new Map<string, PromptTarget>();
+    for (const p of promptRows.filter((x) => x.releaseId === r.release.id)) {
+      // Includes are resolved now (labels as they stand); a label move changes the signature and reloads.
+      const tree = await expand({ prompt: p.name, version: p.version.version, messages: p.version.messages, variables: p.version.variables }, resolver);
+      promptMap.set(p.name, { versionId: p.version.id, version: p.version.version, messages: tree.messages, variables: tree.variables, params: p.version.params });
+    }
+    out.set(r.release.id, {
+      releaseId: r.release.id,
+      releaseNumber: r.release.number,
+      releaseRef: `${service.name}#${r.release.number}`,
+      modelVersionId: r.version.id,
+      modelRef: `${r.model}@${r.version.version}`,
+      url: r.version.baseUrl ? chatUrl(r.version.baseUrl) : null,
+      upstreamModel: r.version.upstreamModel,
+      apiKey: r.ciphertext ? decryptSecret(r.ciphertext) : null,
+      params: { ...r.version.defaultParams, ...r.release.config },
+      priceInputPer1M: Number(r.version.priceInputPer1M),
+      priceOutputPer1M: Number(r.version.priceOutputPer1M),
+      prompts: promptMap,
+    });
+  }
+  return out;
+}
+
+export async function loadSnapshot(db: Db): Promise<Snapshot> {
+  const signature = await snapshotSignature(db);
+  const envRows = await db
+    .select({ env: environments, service: services })
+    .from(environments)
+    .innerJoin(services, and(eq(services.id, environments.serviceId), isNull(services.archivedAt)));
+  const latest = envRows.length
+    ? await db
+        .selectDistinctOn([environmentHistory.environmentId])
+        .from(environmentHistory)
+        .where(
+          inArray(
+            environmentHistory.environmentId,
+            envRows.map((e) => e.env.id),
+          ),
+        )
+        .orderBy(environmentHistory.environmentId, sql`${environmentHistory.at} desc`, sql`${environmentHistory.id} desc`)
+    : [];
+  const latestByEnv = new Map(latest.map((h) => [h.environmentId, h]));
+  const routesOut = new Map<string, EnvRoute>();
+  for (const { env, service } of envRows) {
+    const entry = latestByEnv.get(env.id);
+    if (!entry || !entry.routes.length) continue;
+    let shadowId: string | null = null;
+    if (env.gateway.shadow) {
+      const [s] = await db
+        .select({ id: releases.id })
+        .from(releases)
+        .where(and(eq(releases.serviceId, service.id), eq(releases.number, env.gateway.shadow.releaseNumber)));
+      shadowId = s?.id ?? null;
+    }
+    const targets = await loadTargets(db, service, [...entry.routes.map((r) => r.releaseId), ...(shadowId ? [shadowId] : [])]);
+    const arms = buildArms(entry.routes.map((r) => ({ releaseNumber: r.releaseNumber, weight: r.weight, target: targets.get(r.releaseId)! })));
+    routesOut.set(routeKey(service.name, env.name), {
+      serviceId: service.id,
+      service: service.name,
+      environment: env.name,
+      arms,
+      settings: env.gateway,
+      shadow: shadowId && env.gateway.shadow ? { target: targets.get(shadowId)!, percent: env.gateway.shadow.percent } : null,
+    });
+  }
+  const keyRows = await db.select().from(gatewayKeys).where(isNull(gatewayKeys.revokedAt));
+  const keys = new Map(keyRows.map((k) => [k.keyHash, { id: k.id, serviceId: k.serviceId, allowPin: k.allowPin }]));
+  return { routes: routesOut, keys, signature, loadedAt: Date.now() };
+}

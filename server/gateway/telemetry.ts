@@ -1,0 +1,118 @@
+// Request telemetry, off the request path: records go into a bounded in-memory queue and are written in
+// batches. A failed write keeps its batch and retries, so nothing is lost while the database is up; only
+// a full queue (the database far behind) drops records, and drops are counted.
+import { inArray, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { gatewayKeys, requestLogs, type RequestLog } from '@/db/schema';
+import { logger } from '@/server/logger';
+
+export interface TelemetryStats {
+  enqueued: number;
+  written: number;
+  dropped: number;
+  failedWrites: number;
+  queued: number;
+}
+
+export interface TelemetryOptions {
+  capacity?: number;
+  batchSize?: number;
+  flushIntervalMs?: number;
+}
+
+export class TelemetryWriter {
+  private queue: RequestLog[] = [];
+  private keysUsed = new Set<string>();
+  /** Records still being built (token counting after the response); flushes wait for them. */
+  private building = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> | null = null;
+  readonly stats: TelemetryStats = { enqueued: 0, written: 0, dropped: 0, failedWrites: 0, queued: 0 };
+  private readonly capacity: number;
+  private readonly batchSize: number;
+  private readonly interval: number;
+  private readonly log = logger.child({ part: 'telemetry' });
+
+  constructor(
+    private readonly db: Db,
+    opts: TelemetryOptions = {},
+  ) {
+    this.capacity = opts.capacity ?? 100_000;
+    this.batchSize = opts.batchSize ?? 1_000;
+    this.interval = opts.flushIntervalMs ?? 200;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.interval);
+    this.timer.unref();
+  }
+
+  record(row: RequestLog): void {
+    if (this.queue.length >= this.capacity) {
+      this.stats.dropped += 1;
+      return;
+    }
+    this.queue.push(row);
+    if (row.keyId) this.keysUsed.add(row.keyId);
+    this.stats.enqueued += 1;
+    this.stats.queued = this.queue.length;
+    if (this.queue.length >= this.batchSize && !this.writing) void this.flush();
+  }
+
+  /** Queues a record that is still being computed. */
+  defer(row: Promise<RequestLog>): void {
+    const p = row.then(
+      (r) => this.record(r),
+      (err: unknown) => this.log.error({ err }, 'could not build a telemetry record'),
+    );
+    this.building.add(p);
+    void p.finally(() => this.building.delete(p));
+  }
+
+  /** Writes everything queued so far; concurrent callers share the write in progress. */
+  async flush(): Promise<void> {
+    if (this.building.size) await Promise.all([...this.building]);
+    while (this.writing) await this.writing;
+    if (!this.queue.length) return;
+    this.writing = this.writeAll().finally(() => {
+      this.writing = null;
+    });
+    await this.writing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.queue.length) {
+      const batch = this.queue.slice(0, this.batchSize);
+      try {
+        await this.db.insert(requestLogs).values(batch);
+      } catch (err) {
+        this.stats.failedWrites += 1;
+        this.log.warn({ err, pending: this.queue.length }, 'telemetry write failed; keeping the batch for the next flush');
+        return;
+      }
+      this.queue.splice(0, batch.length);
+      this.stats.written += batch.length;
+      this.stats.queued = this.queue.length;
+    }
+    if (this.keysUsed.size) {
+      const ids = [...this.keysUsed];
+      this.keysUsed.clear();
+      await this.db
+        .update(gatewayKeys)
+        .set({ lastUsedAt: sql`now()` })
+        .where(inArray(gatewayKeys.id, ids))
+        .catch(() => ids.forEach((id) => this.keysUsed.add(id)));
+    }
+  }
+
+  /** On shutdown: stop the timer and write what is left, retrying a few times. */
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (let attempt = 0; attempt < 5 && this.queue.length; attempt++) {
+      await this.flush();
+      if (this.queue.length) await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+    if (this.queue.length) this.log.error({ lost: this.queue.length }, 'telemetry records could not be written before shutdown');
+  }
+}
