@@ -89,8 +89,8 @@ export function issueMessage(issue: Issue): string {
     case 'invalid_value':
       return issue.message.startsWith('Invalid') ? `must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`}` : issue.message;
     case 'invalid_union': {
-      const discriminator = (issue as { discriminator?: string }).discriminator;
-      if (discriminator) return `${discriminator}: is missing or not one of the allowed values`;
+      const options = (issue as { options?: unknown[] }).options;
+      if (options?.length) return `must be one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
       return issue.message === 'Invalid input' ? 'does not match any allowed form' : issue.message;
     }
     default:
