@@ -16,7 +16,7 @@ export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releas
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
+  env: Record<string, string | undefined>;
   version: string;
 }
 

@@ -31,7 +31,7 @@ interface Run {
 
 /** Runs the CLI with the server's URL and admin token unless `env` says otherwise (a null value unsets). */
 function slipway(args: string[], opts: { env?: Record<string, string | null>; cwd?: string } = {}): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.bootstrapToken };
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'test', PATH: process.env.PATH ?? '', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.bootstrapToken };
   for (const [k, v] of Object.entries(opts.env ?? {})) {
     if (v === null) delete env[k];
     else env[k] = v;

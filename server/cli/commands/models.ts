@@ -1,5 +1,6 @@
 // `slipway models …`: register a model version from a YAML or JSON file, and list the registry.
 import { registerModelVersionInput } from '@/server/services/models/register';
+import { slugSchema } from '@/server/services/registry-shared';
 import type { Group } from '../core/args';
 import { orNull, usageError } from '../core/errors';
 import { parseWith, readSourceFile } from '../core/files';
@@ -27,6 +28,8 @@ export const modelsGroup: Group = {
       },
       examples: ['slipway models register support-llm --file model.yaml', 'slipway models register support-llm --file model.json --if-changed --json'],
       async run({ args, options, out, api }) {
+        const name = slugSchema.safeParse(args.model);
+        if (!name.success) throw usageError(`<model>: ${name.error.issues[0]!.message}`);
         const source = readSourceFile(options.required('file'));
         const fields = parseWith(modelFileSchema, source);
         if (fields.model !== undefined && fields.model !== args.model) throw usageError(`${source.name}: model: says "${String(fields.model)}" but the command registers "${args.model}"`);

@@ -16,7 +16,7 @@ export interface Connection {
   token: string | undefined;
 }
 
-export function resolveConnection(flags: { url?: string; token?: string }, env: NodeJS.ProcessEnv = process.env): Connection {
+export function resolveConnection(flags: { url?: string; token?: string }, env: Record<string, string | undefined> = process.env): Connection {
   const raw = flags.url ?? (env.SLIPWAY_URL || DEFAULT_URL);
   let parsed: URL;
   try {
