@@ -1,5 +1,7 @@
-// Bundles the custom server (server/main.ts) into dist/server.mjs; dependencies stay in node_modules.
+// Bundles the custom server (server/main.ts) into dist/server.mjs and the CLI into dist/cli.mjs; dependencies
+// stay in node_modules.
 import { build } from 'esbuild';
+import { bundleCli } from './cli-bundle.mjs';
 
 await build({
   entryPoints: { server: 'server/main.ts' },
@@ -14,3 +16,4 @@ await build({
   logLevel: 'warning',
   tsconfig: 'tsconfig.json',
 });
+await bundleCli(process.cwd());

@@ -1,0 +1,373 @@
+// The slipway CLI as scripts use it: the real bin (scripts/slipway.mjs) run as a child process against a built
+// server, checking output, exit codes, one-line errors, and that sync is idempotent.
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { freePort, startServer, type RunningServer } from './server';
+
+const BIN = path.resolve('scripts/slipway.mjs');
+const FIXTURE = path.resolve('test/fixtures/manifest');
+
+let server: RunningServer;
+let work: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  work = await mkdtemp(path.join(os.tmpdir(), 'slipway-cli-'));
+});
+afterAll(async () => {
+  await server?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with the server's URL and admin token unless `env` says otherwise (a null value unsets). */
+function slipway(args: string[], opts: { env?: Record<string, string | null>; cwd?: string } = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { NODE_ENV: 'test', PATH: process.env.PATH ?? '', SLIPWAY_URL: server.url, SLIPWAY_TOKEN: server.bootstrapToken };
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === null) delete env[k];
+    else env[k] = v;
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function json<T>(args: string[]): Promise<T> {
+  const run = await slipway([...args, '--json']);
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  return JSON.parse(run.stdout) as T;
+}
+
+/** Asserts the documented failure shape: nothing on stdout, exactly one `error: …` line on stderr. */
+function expectOneLineError(run: Run, code: number, message: string | RegExp) {
+  expect(run.code).toBe(code);
+  expect(run.stdout).toBe('');
+  expect(run.stderr.endsWith('\n')).toBe(true);
+  expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+  if (typeof message === 'string') expect(run.stderr.trimEnd()).toBe(`error: ${message}`);
+  else expect(run.stderr.trimEnd()).toMatch(message);
+}
+
+/** Signs in as the admin through next-auth and calls tRPC with the session cookie (the bootstrap token has no user, so it cannot own tokens). */
+async function adminSession() {
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrf = await fetch(`${server.url}/api/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const signIn = await fetch(`${server.url}/api/auth/callback/credentials`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
+    body: new URLSearchParams({ csrfToken, email: server.adminEmail, password: server.adminPassword, json: 'true' }),
+  });
+  keep(signIn);
+  expect([...jar.keys()]).toContain('next-auth.session-token');
+  return async <T>(procedure: string, input: unknown): Promise<T> => {
+    const res = await fetch(`${server.url}/api/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie() }, body: JSON.stringify({ json: input }) });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
+  };
+}
+
+describe('help', () => {
+  it('lists the commands, the environment variables and the exit codes', async () => {
+    const run = await slipway(['--help'], { env: { SLIPWAY_TOKEN: null } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    for (const command of ['services create', 'services list', 'models register', 'prompts push', 'releases create', 'envs show', 'envs history', 'sync']) expect(run.stdout).toContain(`  ${command} `);
+    expect(run.stdout).toContain('SLIPWAY_TOKEN');
+    expect(run.stdout).toMatch(/^ {2}3 {2}authentication or authorisation/m);
+    expect(run.stdout).toMatch(/^ {2}4 {2}cannot reach the server/m);
+  });
+
+  it('describes each command and group, without needing a token or a server', async () => {
+    const run = await slipway(['releases', 'create', '--help'], { env: { SLIPWAY_TOKEN: null, SLIPWAY_URL: 'http://127.0.0.1:1' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: slipway releases create <service> \[options\]$/m);
+    expect(run.stdout).toMatch(/--prompt <name@version> +prompt version, e\.g\. answer@2 or answer:staging \(repeatable\)/);
+    expect(run.stdout).toContain('--json');
+    const group = await slipway(['envs', '--help']);
+    expect(group.code).toBe(0);
+    expect(group.stdout).toMatch(/^ {2}show +Show what an environment runs now/m);
+  });
+
+  it('refuses an unknown command or option as a usage error', async () => {
+    expectOneLineError(await slipway(['deploy']), 2, 'unknown command "deploy"; run slipway --help for the list');
+    expectOneLineError(await slipway(['services']), 2, '"slipway services" needs a command: create, list');
+    expectOneLineError(await slipway(['services', 'list', '--colour']), 2, 'unknown option --colour for "slipway services list" (see slipway services list --help)');
+  });
+});
+
+describe('services', () => {
+  it('creates a service and lists it, for people and as JSON', async () => {
+    const created = await slipway(['services', 'create', 'cli-demo', '--description', 'Made by the CLI test', '--owner', server.adminEmail]);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toBe(`created  service cli-demo with environments dev, staging, production\nowners   ${server.adminEmail}\n`);
+
+    const asJson = await json<{ name: string; owners: string[] }>(['services', 'create', 'cli-demo-2']);
+    expect(asJson).toMatchObject({ name: 'cli-demo-2', owners: [] });
+
+    const list = await slipway(['services', 'list']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME +RUNNING +OWNERS +DESCRIPTION$/);
+    const row = lines.find((l) => l.startsWith('cli-demo '))!;
+    expect(row).toContain('dev —, staging —, production —');
+    // Columns line up: each value starts under its header.
+    expect(row.indexOf('dev —')).toBe(lines[0]!.indexOf('RUNNING'));
+    expect(row.indexOf(server.adminEmail)).toBe(lines[0]!.indexOf('OWNERS'));
+
+    const services = await json<{ name: string; description: string; owners: string[] }[]>(['services', 'list']);
+    expect(services.find((s) => s.name === 'cli-demo')).toMatchObject({ description: 'Made by the CLI test', owners: [server.adminEmail] });
+  });
+
+  it('names the field and the rule when the server refuses the input, and creates nothing', async () => {
+    expectOneLineError(await slipway(['services', 'create', 'Bad_Name']), 1, 'name: must be lowercase letters, digits and single dashes, starting and ending with a letter or digit');
+    expectOneLineError(await slipway(['services', 'create', 'cli-owned', '--owner', 'nobody@e2e.test']), 1, 'owners: no user with the email nobody@e2e.test');
+    expectOneLineError(await slipway(['services', 'create', 'cli-demo']), 1, 'name: a service named "cli-demo" already exists');
+    const names = (await json<{ name: string }[]>(['services', 'list'])).map((s) => s.name);
+    expect(names).not.toContain('cli-owned');
+  });
+});
+
+describe('authentication and reachability', () => {
+  it('exits 3 when no token is set', async () => {
+    expectOneLineError(await slipway(['services', 'list'], { env: { SLIPWAY_TOKEN: null } }), 3, 'SLIPWAY_TOKEN is not set; export an API token (slw_…) or pass --token');
+  });
+
+  it('exits 3 with the reason for an unknown, a malformed and a revoked token, never echoing it', async () => {
+    const unknown = `slw_${'x'.repeat(43)}`;
+    const run = await slipway(['services', 'list'], { env: { SLIPWAY_TOKEN: unknown } });
+    expectOneLineError(run, 3, 'the API token is not valid');
+    expectOneLineError(await slipway(['services', 'list', '--token', 'not-a-token']), 3, 'the API token is malformed; tokens start with slw_');
+
+    const call = await adminSession();
+    const { token, apiToken } = await call<{ token: string; apiToken: { id: string } }>('tokens.create', { name: 'cli-e2e', role: 'engineer' });
+    expect((await slipway(['services', 'list'], { env: { SLIPWAY_TOKEN: token } })).code).toBe(0);
+    await call('tokens.revoke', { tokenId: apiToken.id });
+    const revoked = await slipway(['services', 'list'], { env: { SLIPWAY_TOKEN: token } });
+    expectOneLineError(revoked, 3, 'the API token has been revoked');
+    expect(revoked.stderr).not.toContain(token);
+  });
+
+  it('exits 3 when the role lacks the scope', async () => {
+    const call = await adminSession();
+    const { token } = await call<{ token: string }>('tokens.create', { name: 'cli-viewer', role: 'viewer' });
+    expect((await slipway(['services', 'list'], { env: { SLIPWAY_TOKEN: token } })).code).toBe(0);
+    expectOneLineError(await slipway(['services', 'create', 'cli-viewer-made'], { env: { SLIPWAY_TOKEN: token } }), 3, 'your role may not do this (needs services:write)');
+  });
+
+  it('exits 4 when the server cannot be reached', async () => {
+    const port = await freePort();
+    expectOneLineError(await slipway(['services', 'list'], { env: { SLIPWAY_URL: `http://127.0.0.1:${port}` } }), 4, `cannot reach Slipway at http://127.0.0.1:${port} (connection refused)`);
+  });
+
+  it('exits 4 when what answers is not the Slipway API', async () => {
+    expectOneLineError(await slipway(['services', 'list', '--url', `${server.url}/sign-in`]), 4, `${server.url}/sign-in did not answer like a Slipway server (HTTP 404 at /api/trpc)`);
+  });
+});
+
+const PROMPTS = `prompts:
+  - name: greet
+    commitMessage: first greeting
+    messages:
+      - role: system
+        content: Greet {{name}} in one sentence.
+    variables:
+      - name: name
+    labels: [staging]
+  - name: farewell
+    messages:
+      - role: system
+        content: Say goodbye.
+`;
+
+describe('prompts, models, releases and environments', () => {
+  it('pushes prompts, and pushing them again creates nothing', async () => {
+    expect((await slipway(['services', 'create', 'cli-prompts'])).code).toBe(0);
+    await writeFile(path.join(work, 'prompts.yaml'), PROMPTS);
+
+    const first = await slipway(['prompts', 'push', 'cli-prompts', '--file', 'prompts.yaml']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout.split('\n').slice(1, 4).map((l) => l.split(/ {2,}/))).toEqual([
+      ['prompt', 'greet', 'created', 'v1'],
+      ['label', 'greet:staging', 'created', 'v1'],
+      ['prompt', 'farewell', 'created', 'v1'],
+    ]);
+    expect(first.stdout).toMatch(/^3 created, 0 updated, 0 unchanged$/m);
+
+    const again = await json<{ items: { status: string }[]; summary: { created: number; updated: number } }>(['prompts', 'push', 'cli-prompts', '--file', 'prompts.yaml']);
+    expect(again.items.map((i) => i.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect(again.summary).toMatchObject({ created: 0, updated: 0 });
+    const listed = await json<{ name: string; versionCount: number; labels: { name: string; version: number }[] }[]>(['prompts', 'list', 'cli-prompts']);
+    expect(listed.map((p) => [p.name, p.versionCount])).toEqual([
+      ['farewell', 1],
+      ['greet', 1],
+    ]);
+
+    expectOneLineError(await slipway(['prompts', 'push', 'cli-nowhere', '--file', 'prompts.yaml']), 1, 'service "cli-nowhere" not found');
+    await writeFile(path.join(work, 'bad-prompts.yaml'), PROMPTS.replace('Greet {{name}}', 'Greet {{person}}'));
+    expectOneLineError(await slipway(['prompts', 'push', 'cli-prompts', '--file', 'bad-prompts.yaml']), 1, 'variables: placeholders without a declared variable: person');
+  });
+
+  it('registers a model, creates a release, deploys it and shows what ran when', async () => {
+    expect((await slipway(['services', 'create', 'cli-releases'])).code).toBe(0);
+    await writeFile(path.join(work, 'release-prompts.yaml'), PROMPTS);
+    expect((await slipway(['prompts', 'push', 'cli-releases', '--file', 'release-prompts.yaml'])).code).toBe(0);
+    await writeFile(path.join(work, 'model.json'), JSON.stringify({ providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:8000/v1', upstreamModel: 'small', priceInputPer1M: 0.1 }));
+    const registered = await slipway(['models', 'register', 'cli-llm', '--file', 'model.json']);
+    expect(registered.stdout).toBe('registered  cli-llm@1 (openai-compatible, small)\n');
+    const same = await slipway(['models', 'register', 'cli-llm', '--file', 'model.json', '--if-changed']);
+    expect(same.stdout).toBe('unchanged  cli-llm@1 already has this content\n');
+    await writeFile(path.join(work, 'bad-model.json'), JSON.stringify({ providerKind: 'openai-compatible', upstreamModel: 'small' }));
+    expectOneLineError(await slipway(['models', 'register', 'cli-llm', '--file', 'bad-model.json']), 2, 'bad-model.json:1: baseUrl: is required for an OpenAI-compatible endpoint');
+
+    const release = await json<{ ref: string; model: { ref: string }; prompts: { ref: string }[]; source: string }>(['releases', 'create', 'cli-releases', '--model', 'cli-llm@1', '--prompt', 'greet@staging', '--prompt', 'farewell@1', '--notes', 'first']);
+    expect(release).toMatchObject({ ref: 'cli-releases#1', model: { ref: 'cli-llm@1' }, source: 'cli' });
+    expect(release.prompts.map((p) => p.ref)).toEqual(['farewell@1', 'greet@1']);
+    expectOneLineError(await slipway(['releases', 'create', 'cli-releases', '--model', 'cli-llm@9']), 1, 'model version cli-llm@9 not found');
+
+    const before = new Date();
+    await new Promise((r) => setTimeout(r, 50));
+    const deployed = await slipway(['envs', 'deploy', 'cli-releases', 'dev', '1', '--reason', 'first try']);
+    expect(deployed.stdout).toBe('deployed  cli-releases/dev now runs cli-releases#1 100%\n');
+    await new Promise((r) => setTimeout(r, 50));
+    const between = new Date();
+    await new Promise((r) => setTimeout(r, 50));
+    expectOneLineError(await slipway(['releases', 'create', 'cli-releases', '--model', 'cli-llm:staging']), 1, 'label "staging" on model cli-llm not found');
+    expect((await slipway(['releases', 'create', 'cli-releases', '--model', 'cli-llm@1', '--prompt', 'greet'])).code).toBe(0);
+    expect((await slipway(['envs', 'deploy', 'cli-releases', 'dev', '2'])).code).toBe(0);
+
+    const now = await slipway(['envs', 'show', 'cli-releases', 'dev']);
+    expect(now.code).toBe(0);
+    expect(now.stdout).toMatch(/^running +cli-releases#2 100% \(cli-llm@1\)$/m);
+    expect(now.stdout).toMatch(/^rollout +all at once$/m);
+    const then = await slipway(['envs', 'show', 'cli-releases', 'dev', '--at', between.toISOString()]);
+    expect(then.stdout).toMatch(/^running +cli-releases#1 100% \(cli-llm@1\)$/m);
+    expect(then.stdout).toMatch(/^since +.+ by token:bootstrap \(deploy: first try\)$/m);
+    const earlier = await json<{ entry: unknown }>(['envs', 'show', 'cli-releases', 'dev', '--at', before.toISOString()]);
+    expect(earlier.entry).toBeNull();
+    expectOneLineError(await slipway(['envs', 'show', 'cli-releases', 'dev', '--at', 'yesterday']), 2, '--at "yesterday" is not a time; use ISO 8601, e.g. 2025-06-01T12:00:00Z');
+
+    const history = await json<{ items: { routes: { releaseNumber: number }[] }[] }>(['envs', 'history', 'cli-releases', 'dev']);
+    expect(history.items.map((h) => h.routes.map((r) => r.releaseNumber))).toEqual([[2], [1]]);
+    const releases = await slipway(['releases', 'list', 'cli-releases']);
+    expect(releases.stdout.split('\n')[1]).toMatch(/^cli-releases#2 +cli-llm@1 +greet@1 +/);
+  });
+});
+
+describe('sync', () => {
+  /** The example manifest, made to name this test's service and the e2e admin as owner. */
+  async function writeManifest(dir: string, change: (m: Record<string, unknown>) => void = () => undefined) {
+    await mkdir(path.join(dir, 'prompts'), { recursive: true });
+    const manifest = parse(await readFile(path.join(FIXTURE, 'slipway.yaml'), 'utf8')) as { service: { name: string; owners: string[] } } & Record<string, unknown>;
+    manifest.service.name = 'cli-sync';
+    manifest.service.owners = [server.adminEmail];
+    change(manifest);
+    await writeFile(path.join(dir, 'slipway.yaml'), stringify(manifest));
+    await copyFile(path.join(FIXTURE, 'prompts/tone.yaml'), path.join(dir, 'prompts/tone.yaml'));
+  }
+
+  type Report = { dryRun: boolean; items: { kind: string; name: string; status: string; detail: string }[]; summary: Record<string, number> };
+
+  async function versionCounts() {
+    const prompts = await json<{ versionCount: number }[]>(['prompts', 'list', 'cli-sync']);
+    const models = await json<{ name: string; matchingVersions: number }[]>(['models', 'list']);
+    return { prompts: prompts.reduce((n, p) => n + p.versionCount, 0), models: models.find((m) => m.name === 'support-llm')?.matchingVersions ?? 0 };
+  }
+
+  it('shows what it would do without doing it, applies the manifest, and then finds nothing to change', async () => {
+    const dir = path.join(work, 'repo');
+    await writeManifest(dir);
+
+    const dry = await json<Report>(['sync', '--dry-run', '--file', path.join(dir, 'slipway.yaml')]);
+    expect(dry.dryRun).toBe(true);
+    expect(dry.items.find((i) => i.kind === 'service')).toMatchObject({ name: 'cli-sync', status: 'created' });
+    expect((await json<{ name: string }[]>(['services', 'list'])).map((s) => s.name)).not.toContain('cli-sync');
+
+    const first = await slipway(['sync'], { cwd: dir });
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    const rows = first.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^KIND +NAME +STATUS +DETAIL$/);
+    expect(rows.slice(1, -1).map((l) => l.split(/ {2,}/))).toEqual([
+      ['service', 'cli-sync', 'created'],
+      ['prompt', 'tone', 'created', 'v1'],
+      ['label', 'tone:staging', 'created', 'v1'],
+      ['prompt', 'answer', 'created', 'v1'],
+      ['label', 'answer:staging', 'created', 'v1'],
+      ['model', 'support-llm', 'created', 'v1'],
+      ['label', 'support-llm:staging', 'created', 'v1'],
+      ['environment', 'staging', 'updated', 'slos, rollout'],
+      ['environment', 'production', 'updated', 'protection'],
+    ]);
+    expect(rows.at(-1)).toBe('7 created, 2 updated, 0 unchanged');
+    const afterFirst = await versionCounts();
+    expect(afterFirst).toEqual({ prompts: 2, models: 1 });
+
+    const second = await json<Report>(['sync', '--file', path.join(dir, 'slipway.yaml')]);
+    expect(second.items).toHaveLength(9);
+    expect(second.items.filter((i) => i.status !== 'unchanged')).toEqual([]);
+    expect(second.summary).toEqual({ created: 0, updated: 0, unchanged: 9 });
+    expect(await versionCounts()).toEqual(afterFirst);
+
+    const env = await json<{ slos: { p95LatencyMs: number; maxErrorRate: number }; rollout: { strategy: string } }>(['envs', 'show', 'cli-sync', 'staging']);
+    expect(env.slos).toMatchObject({ p95LatencyMs: 4000, maxErrorRate: 0.05 });
+    expect(env.rollout.strategy).toBe('canary');
+  });
+
+  it('changes only what the manifest changed', async () => {
+    const dir = path.join(work, 'repo-changed');
+    await writeManifest(dir, (m) => {
+      const [model] = m.models as { priceInputPer1M: number }[];
+      model!.priceInputPer1M = 0.2;
+      (m.service as { description: string }).description = 'Answers tickets, cheaper';
+    });
+    const before = await versionCounts();
+    const run = await json<Report>(['sync', '--file', path.join(dir, 'slipway.yaml')]);
+    const changed = run.items.filter((i) => i.status !== 'unchanged').map((i) => [i.kind, i.name, i.status, i.detail]);
+    expect(changed).toEqual([
+      ['service', 'cli-sync', 'updated', 'description'],
+      ['model', 'support-llm', 'created', 'v2 (differs from v1 in priceInputPer1M)'],
+      ['label', 'support-llm:staging', 'updated', 'v1 → v2'],
+    ]);
+    expect(await versionCounts()).toEqual({ prompts: before.prompts, models: before.models + 1 });
+  });
+
+  it('refuses an invalid manifest before changing anything', async () => {
+    const dir = path.join(work, 'repo-bad');
+    await writeManifest(dir, (m) => {
+      (m.service as { name: string }).name = 'cli-sync-bad';
+      (m.prompts as { messages?: unknown[] }[])[0]!.messages = [];
+    });
+    const run = await slipway(['sync'], { cwd: dir });
+    expectOneLineError(run, 2, /^error: slipway\.yaml:\d+: prompts\[0\]\.messages: needs at least one message$/);
+    expect((await json<{ name: string }[]>(['services', 'list'])).map((s) => s.name)).not.toContain('cli-sync-bad');
+  });
+});
