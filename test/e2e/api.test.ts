@@ -55,8 +55,8 @@ describe('a running server', () => {
 
   it('serves the gateway beside Next.js with OpenAI-format errors', async () => {
     const res = await fetch(`${server.url}/gw/support-bot/production/v1/chat/completions`, { method: 'POST', body: '{}' });
-    expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { message: 'No routing table for service "support-bot" in environment "production"', type: 'invalid_request_error', param: null, code: 'service_not_found' } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ error: { message: 'Send a gateway key as Authorization: Bearer sgw_…', type: 'authentication_error', param: null, code: 'missing_api_key' } });
   });
 
   it('serves the sign-in page and sends signed-out visitors there', async () => {
