@@ -5,13 +5,14 @@ import { createApi, resolveConnection, type Api } from './core/client';
 import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { envsGroup } from './commands/envs';
+import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
 import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
 
-export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releasesGroup, envsGroup, syncGroup];
+export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releasesGroup, envsGroup, keysGroup, syncGroup];
 
 export interface CliIo {
   stdout: (text: string) => void;

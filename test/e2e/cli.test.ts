@@ -302,6 +302,31 @@ describe('sync', () => {
     return { prompts: prompts.reduce((n, p) => n + p.versionCount, 0), models: models.find((m) => m.name === 'support-llm')?.matchingVersions ?? 0 };
   }
 
+  it('creates a gateway key that the gateway accepts, and revokes it', async () => {
+    expect((await slipway(['services', 'create', 'cli-keys'])).code).toBe(0);
+    await writeFile(path.join(work, 'keys-model.json'), JSON.stringify({ providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', upstreamModel: 'small' }));
+    expect((await slipway(['models', 'register', 'cli-keys-llm', '--file', 'keys-model.json'])).code).toBe(0);
+    expect((await slipway(['releases', 'create', 'cli-keys', '--model', 'cli-keys-llm@1'])).code).toBe(0);
+    expect((await slipway(['envs', 'deploy', 'cli-keys', 'dev', '1'])).code).toBe(0);
+    const created = await json<{ key: string; id: string; name: string }>(['keys', 'create', 'cli-keys', 'web']);
+    expect(created.key).toMatch(/^sgw_/);
+    const list = await slipway(['keys', 'list', 'cli-keys']);
+    expect(list.stdout).toContain(created.key.slice(0, 10));
+    expect(list.stdout).not.toContain(created.key);
+    const models = async () => fetch(`${server.url}/gw/cli-keys/dev/v1/models`, { headers: { authorization: `Bearer ${created.key}` } });
+    let res = await models();
+    for (let i = 0; i < 20 && res.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      res = await models();
+    }
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { id: string }[] }).data.map((m) => m.id)).toEqual(['cli-keys', 'cli-keys#1']);
+    expect((await slipway(['keys', 'revoke', 'cli-keys', created.id])).stdout).toBe(`revoked  web (${created.key.slice(0, 10)}…)\n`);
+    const revokedAt = Date.now();
+    while ((await models()).status !== 401 && Date.now() - revokedAt < 2000) await new Promise((r) => setTimeout(r, 50));
+    expect(Date.now() - revokedAt).toBeLessThan(1000);
+  });
+
   it('shows what it would do without doing it, applies the manifest, and then finds nothing to change', async () => {
     const dir = path.join(work, 'repo');
     await writeManifest(dir);
