@@ -25,6 +25,8 @@ import { STATUS_TRANSITIONS } from '@/server/services/models/set-status';
 import { PROVIDER_LABELS } from './models-list';
 import { StatusBadge } from './status';
 
+const orList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}` : (xs[0] ?? ''));
+
 type Model = RouterOutputs['models']['get'];
 type Version = Model['versions'][number];
 
@@ -76,7 +78,7 @@ export function ModelDetail({ name, version }: { name: string; version: number |
                 {m.versions.map((v) => (
                   <TR key={v.id}>
                     <TD className={cn(selected?.id === v.id && 'border-l-2 border-primary')}>
-                      <Link href={versionHref(v.version)} scroll={false} aria-current={selected?.id === v.id ? 'true' : undefined} className="font-medium text-primary hover:underline">
+                      <Link href={versionHref(v.version)} scroll={false} aria-current={selected?.id === v.id ? 'true' : undefined} className="font-medium whitespace-nowrap text-primary hover:underline">
                         {v.ref}
                       </Link>
                     </TD>
@@ -231,7 +233,7 @@ function StatusForm({ v, onChanged }: { v: Version; onChanged: () => void }) {
       <h3 className="mb-2 text-sm font-semibold">Status</h3>
       <p className="mb-3 text-sm text-muted-fg">
         {v.statusChangedAt ? `${v.status} since ${formatTime(v.statusChangedAt)}.` : `${v.status} since registration.`}{' '}
-        {allowed.length ? `It can move to ${allowed.join(' or ')}.` : 'Archived is final.'}
+        {allowed.length ? `It can move to ${orList(allowed)}.` : 'Archived is final.'}
       </p>
       {canWrite && allowed.length ? (
         <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[12rem_1fr_auto] sm:items-end" aria-label="Change status">

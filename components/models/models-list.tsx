@@ -36,8 +36,8 @@ export function ModelsList() {
     <Card>
       <div className="flex flex-wrap items-end justify-between gap-3 border-b border-border px-5 py-4">
         <div className="flex flex-wrap items-center gap-3" role="search" aria-label="Filter models">
-          <Input type="search" aria-label="Search models" placeholder="Name, upstream model or description" className="w-64" value={search} onChange={(e) => setSearch(e.target.value)} />
-          <Select aria-label="Status" className="w-40" value={status} onChange={(e) => setStatus(e.target.value as ModelStatus | '')}>
+          <Input type="search" aria-label="Search models" placeholder="Name, upstream model or description" className="w-56" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <Select aria-label="Status" className="w-36" value={status} onChange={(e) => setStatus(e.target.value as ModelStatus | '')}>
             <option value="">Any status</option>
             {MODEL_STATUSES.map((s) => (
               <option key={s} value={s}>
@@ -45,7 +45,7 @@ export function ModelsList() {
               </option>
             ))}
           </Select>
-          <Select aria-label="Provider kind" className="w-56" value={providerKind} onChange={(e) => setProviderKind(e.target.value as ProviderKind | '')}>
+          <Select aria-label="Provider kind" className="w-52" value={providerKind} onChange={(e) => setProviderKind(e.target.value as ProviderKind | '')}>
             <option value="">Any provider kind</option>
             {(Object.keys(PROVIDER_LABELS) as ProviderKind[]).map((k) => (
               <option key={k} value={k}>
@@ -53,7 +53,7 @@ export function ModelsList() {
               </option>
             ))}
           </Select>
-          <Input aria-label="Tag" placeholder="Has tag, e.g. family" className="w-44" value={tag} onChange={(e) => setTag(e.target.value)} />
+          <Input aria-label="Tag" placeholder="Has tag, e.g. family" className="w-40" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
         {canWrite ? (
           <Button asChild>
@@ -88,7 +88,11 @@ export function ModelsList() {
                     v{m.latest.version}
                   </Link>{' '}
                   <StatusBadge status={m.latest.status} />
-                  {m.matchingVersions > 1 ? <div className="text-xs text-muted-fg">{m.matchingVersions} versions match</div> : null}
+                  {m.matchingVersions > 1 ? (
+                    <div className="text-xs text-muted-fg">
+                      {m.matchingVersions} versions{filtered ? ' match' : ''}
+                    </div>
+                  ) : null}
                 </TD>
                 <TD>
                   <div className="text-xs text-muted-fg">{PROVIDER_LABELS[m.latest.providerKind]}</div>

@@ -12,6 +12,6 @@ export function JsonBlock({ value, label, className }: { value: unknown; label?:
 
 /** Free text (descriptions, notes, commit messages) exactly as written: line breaks kept, no markup rendered. */
 export function PlainText({ text, empty = '—', className }: { text: string | null | undefined; empty?: string; className?: string }) {
-  if (!text) return <span className="text-muted-fg">{empty}</span>;
+  if (!text) return <span className={cn('text-sm text-muted-fg', className)}>{empty}</span>;
   return <p className={cn('text-sm whitespace-pre-wrap break-words', className)}>{text}</p>;
 }

@@ -3,7 +3,7 @@
 // Protected labels (production by default) move only for approvers; others see why the form is disabled.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { formatTime } from '@/components/format';
 import { useTRPC, type RouterInputs } from '@/components/trpc';
@@ -27,7 +27,9 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
   const qc = useQueryClient();
   const canMove = useCan('labels:move');
   const canMoveProtected = useCan('labels:move-protected');
+  const canProtect = useCan('labels:protect');
   const history = useQuery(trpc.labels.history.queryOptions({ target }));
+  const suggestionsId = useId();
   const [label, setLabel] = useState('staging');
   const [version, setVersion] = useState<number | null>(null);
   const move = useMutation(
@@ -38,6 +40,7 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
       },
     }),
   );
+  const protect = useMutation(trpc.labels.setProtected.mutationOptions({ onSuccess: onMoved }));
   const fields = fieldErrors(move.error);
   const chosenVersion = version ?? versions[0] ?? null;
   const existing = labels.find((l) => l.name === label.trim());
@@ -61,6 +64,11 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
               <TH>Label</TH>
               <TH>Points at</TH>
               <TH>Moved</TH>
+              {canProtect ? (
+                <TH className="text-right">
+                  <span className="sr-only">Actions</span>
+                </TH>
+              ) : null}
             </tr>
           </THead>
           <TBody>
@@ -75,6 +83,13 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
                   </Link>
                 </TD>
                 <TD className="text-muted-fg">{formatTime(l.updatedAt)}</TD>
+                {canProtect ? (
+                  <TD className="text-right">
+                    <Button size="sm" variant="ghost" disabled={protect.isPending} onClick={() => protect.mutate({ target, label: l.name, protected: !l.protected })}>
+                      {l.protected ? `Unprotect ${l.name}` : `Protect ${l.name}`}
+                    </Button>
+                  </TD>
+                ) : null}
               </TR>
             ))}
           </TBody>
@@ -82,6 +97,7 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
       ) : (
         <Empty>No labels yet.</Empty>
       )}
+      <ErrorAlert error={protect.error} className="mx-5 mb-4" />
 
       <div className="border-t border-border px-5 py-4">
         <h3 className="mb-3 text-sm font-semibold">Move a label</h3>
@@ -93,7 +109,7 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
           <form onSubmit={onSubmit} className="grid gap-3 sm:grid-cols-[1fr_8rem_2fr_auto] sm:items-start" aria-label="Move a label">
             <Field label="Label" error={fields.label}>
               <Input
-                list="label-suggestions"
+                list={suggestionsId}
                 value={label}
                 onChange={(e) => {
                   setLabel(e.target.value);
@@ -102,7 +118,7 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
                 required
               />
             </Field>
-            <datalist id="label-suggestions">
+            <datalist id={suggestionsId}>
               {[...new Set([...labels.map((l) => l.name), ...SUGGESTED])].map((n) => (
                 <option key={n} value={n} />
               ))}
@@ -165,7 +181,7 @@ export function LabelsCard({ target, labels, versions, versionHref, onMoved }: {
                   </TD>
                   <TD className="font-medium">{h.label}</TD>
                   <TD className="whitespace-nowrap tabular-nums">
-                    {h.fromVersion === null ? 'set' : `v${h.fromVersion}`} → v{h.toVersion}
+                    {h.fromVersion === null ? `set to v${h.toVersion}` : `v${h.fromVersion} → v${h.toVersion}`}
                   </TD>
                   <TD>{h.actor}</TD>
                   <TD className="text-muted-fg">{h.reason || '—'}</TD>

@@ -155,7 +155,7 @@ function RefPicker({ kind, service, value, names, onChange, error, index }: { ki
   const title = kind === 'model' ? 'Model' : `Prompt ${index! + 1}`;
 
   return (
-    <div className="grid gap-2" role="group" aria-label={title}>
+    <div className="grid gap-2" role="group" aria-label={kind === 'model' ? 'Model reference' : title}>
       <div className="grid gap-3 sm:grid-cols-[1fr_9rem_1fr]">
         <div className="grid gap-1.5">
           <Label htmlFor={`${id}-name`}>{title}</Label>

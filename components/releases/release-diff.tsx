@@ -50,7 +50,7 @@ export function ReleaseDiff({ service, from, to }: { service: string; from: numb
 
   const picker = (label: string, value: number | null, onPick: (n: number) => void) => (
     <Field label={label}>
-      <Select className="w-40" value={value ?? ''} onChange={(e) => onPick(Number(e.target.value))}>
+      <Select className="w-72" value={value ?? ''} onChange={(e) => onPick(Number(e.target.value))}>
         {value === null ? <option value="">Choose…</option> : null}
         {list.data?.map((r) => (
           <option key={r.id} value={r.number}>

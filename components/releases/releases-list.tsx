@@ -25,7 +25,7 @@ export function ReleasesList({ service }: { service: string | null }) {
   return (
     <Card>
       <div className="flex flex-wrap items-center justify-between gap-3 border-b border-border px-5 py-4">
-        <ServicePicker key={service} value={service} basePath="/releases" />
+        <ServicePicker value={service} basePath="/releases" />
         {service ? (
           <div className="flex flex-wrap items-center gap-2">
             {picked.length === 2 ? (

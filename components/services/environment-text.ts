@@ -29,3 +29,11 @@ export function describeProtection(p: ProtectionRules): string {
   if (p.waitTimerMinutes) parts.push(`${p.waitTimerMinutes} min wait`);
   return parts.join(' · ');
 }
+
+const PIPELINE_ORDER = ['dev', 'staging', 'production'];
+
+/** Environments in the order releases travel (dev → staging → production), custom ones after, by name. */
+export function inPipelineOrder<T extends { name: string }>(envs: T[]): T[] {
+  const rank = (n: string) => (PIPELINE_ORDER.includes(n) ? PIPELINE_ORDER.indexOf(n) : PIPELINE_ORDER.length);
+  return [...envs].sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+}

@@ -2,7 +2,7 @@
 // One service: what it is and who owns it (editable), archive, and a card per environment with what it runs,
 // its last change and a way in.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ArrowRight, FileText, Layers, Pencil } from 'lucide-react';
+import { ArrowRight, FileText, Layers, Pencil, Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert, errorAt, fieldErrors } from '@/components/errors';
@@ -19,12 +19,13 @@ import { Dialog, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Field, Input, Textarea } from '@/components/ui/form';
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
-import { describeProtection, describeRollout } from './environment-text';
+import { describeProtection, describeRollout, inPipelineOrder } from './environment-text';
 
 export function ServiceDetail({ name }: { name: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const canWrite = useCan('services:write');
+  const canAddEnvironment = useCan('environments:write');
   const service = useQuery(trpc.services.get.queryOptions({ name }));
   const invalidate = () => qc.invalidateQueries({ queryKey: trpc.services.pathKey() });
   const archive = useMutation(trpc.services.update.mutationOptions({ onSuccess: invalidate }));
@@ -77,11 +78,14 @@ export function ServiceDetail({ name }: { name: string }) {
           </div>
 
           <section aria-labelledby="environments-heading">
-            <h2 id="environments-heading" className="mb-3 text-lg font-semibold">
-              Environments
-            </h2>
+            <div className="mb-3 flex items-center justify-between gap-3">
+              <h2 id="environments-heading" className="text-lg font-semibold">
+                Environments
+              </h2>
+              {canAddEnvironment && !s.archivedAt ? <AddEnvironmentDialog service={name} onDone={invalidate} /> : null}
+            </div>
             <div className="grid gap-4 md:grid-cols-3">
-              {s.environments.map((e) => (
+              {inPipelineOrder(s.environments).map((e) => (
                 <Card key={e.id} className="flex flex-col" role="region" aria-label={`Environment ${e.name}`}>
                   <CardHeader title={e.name} description={describeProtection(e.protection)} />
                   <div className="grid flex-1 content-start gap-3 px-5 py-4 text-sm">
@@ -160,6 +164,53 @@ function EditServiceDialog({ name, description, owners, onDone }: { name: string
           <ErrorAlert error={update.error} besideFields />
           <Button type="submit" disabled={update.isPending}>
             {update.isPending ? 'Saving…' : 'Save'}
+          </Button>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+/** Custom environments (e.g. `eu-production`) start from the dev defaults; their settings are edited on their own page. */
+function AddEnvironmentDialog({ service, onDone }: { service: string; onDone: () => void }) {
+  const trpc = useTRPC();
+  const [open, setOpen] = useState(false);
+  const create = useMutation(
+    trpc.environments.create.mutationOptions({
+      onSuccess: () => {
+        onDone();
+        setOpen(false);
+      },
+    }),
+  );
+  const fields = fieldErrors(create.error);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) create.reset();
+      }}
+    >
+      <DialogTrigger asChild>
+        <Button variant="secondary" size="sm">
+          <Plus className="h-3.5 w-3.5" aria-hidden /> Add environment
+        </Button>
+      </DialogTrigger>
+      <DialogContent title={`Add an environment to ${service}`} description="It starts open (no approvals, all at once); tighten its settings after.">
+        <form
+          className="grid gap-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ service, name: String(new FormData(e.currentTarget).get('name')).trim() });
+          }}
+        >
+          <Field label="Name" hint="e.g. eu-production" error={fields.name}>
+            <Input name="name" required autoComplete="off" />
+          </Field>
+          <ErrorAlert error={create.error} besideFields />
+          <Button type="submit" disabled={create.isPending}>
+            {create.isPending ? 'Adding…' : 'Add environment'}
           </Button>
         </form>
       </DialogContent>

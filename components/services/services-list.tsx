@@ -17,6 +17,7 @@ import { Checkbox, Field, Input, Textarea } from '@/components/ui/form';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
+import { inPipelineOrder } from './environment-text';
 
 export function ServicesList() {
   const trpc = useTRPC();
@@ -56,7 +57,7 @@ export function ServicesList() {
                 <TD className="text-xs">{s.owners.length ? s.owners.join(', ') : <span className="text-muted-fg">—</span>}</TD>
                 <TD>
                   <div className="flex flex-wrap gap-1.5">
-                    {s.environments.map((e) => (
+                    {inPipelineOrder(s.environments).map((e) => (
                       <EnvironmentChip key={e.name} name={e.name} routes={e.routes} />
                     ))}
                   </div>
