@@ -1,6 +1,7 @@
 // A release manager works the registries in a real browser: creates a service, writes two prompt versions,
 // reads their diff, renders one, moves a label, registers a model, cuts two releases and compares them,
-// deploys one; then an engineer finds the protected production label and environment closed to them.
+// deploys and restores, edits environment settings, stores a secret; then an engineer finds the protected
+// production label and environment closed to them.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchBrowser } from './browser';
@@ -224,6 +225,58 @@ describe.runIf(enabled)('the registries in Chromium', () => {
     await page.getByRole('button', { name: 'Look up' }).click();
     await expect.poll(() => text(page.getByRole('main'))).toContain('In force since');
     await page.screenshot({ path: 'test-results/environment.png', fullPage: true });
+  });
+
+  it('restores an earlier entry of the history as a new entry', async () => {
+    const deploy = page.getByRole('form', { name: 'Deploy to dev' });
+    await deploy.getByLabel('Release', { exact: true }).selectOption('2');
+    await deploy.getByLabel('Reason', { exact: true }).fill('try the friendlier prompt');
+    await deploy.getByRole('button', { name: 'Deploy to dev' }).click();
+    const routing = page.getByRole('table', { name: 'Current routing' });
+    await expect.poll(() => text(routing)).toContain('support-bot#2');
+    const history = page.getByRole('table', { name: 'Environment history' });
+    await history.getByRole('row').filter({ hasText: 'first light' }).getByRole('button', { name: /^Restore entry/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Reason', { exact: true }).fill('back to #1');
+    await dialog.getByRole('button', { name: 'Restore' }).click();
+    await expect.poll(() => text(routing)).toContain('support-bot#1');
+    const newest = history.getByRole('row').nth(1);
+    expect(await text(newest)).toContain('restore');
+    expect(await text(newest)).toContain('back to #1');
+    expect(await history.getByRole('row').count()).toBe(4);
+  });
+
+  it('shows settings errors at their fields and saves valid settings', async () => {
+    await page.goto(`${server.url}/services/support-bot/environments/staging`);
+    const settings = page.getByRole('form', { name: 'Settings of staging' });
+    await settings.getByRole('button', { name: 'Add step' }).click();
+    await settings.getByLabel('Step 2 weight %', { exact: true }).fill('40');
+    await settings.getByLabel('Max error rate', { exact: true }).fill('2');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => text(settings.getByRole('alert').filter({ hasText: 'Step 2' }))).toContain('canary weights must increase from step to step');
+    expect(await text(settings.getByRole('alert').filter({ hasText: 'fraction' }))).toContain('must be a fraction between 0 and 1');
+    expect(await settings.getByLabel('Max error rate', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+
+    await settings.getByLabel('Step 2 weight %', { exact: true }).fill('80');
+    await settings.getByLabel('Max error rate', { exact: true }).fill('0.1');
+    await settings.getByRole('button', { name: 'Save settings' }).click();
+    await expect.poll(() => text(settings.getByRole('status'))).toContain('Settings saved.');
+    await expect.poll(() => text(page.getByRole('main').locator('h1 + p'))).toContain('Canary 50% → 80% → 100%');
+  });
+
+  it('stores a secret and never shows its value', async () => {
+    const value = 'sk-live-0123456789abcdef';
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole('link', { name: /Secrets/ }).click();
+    await page.getByRole('button', { name: 'New secret' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name', { exact: true }).fill('openai-prod');
+    await dialog.getByLabel('Value', { exact: true }).fill(value);
+    await dialog.getByRole('button', { name: 'Store secret' }).click();
+    const table = page.getByRole('table', { name: 'Secrets' });
+    await expect.poll(() => text(table)).toContain('openai-prod');
+    expect(await text(table)).toContain('…cdef');
+    expect(await page.content()).not.toContain(value);
   });
 
   it('keeps the protected production label and environment closed to an engineer', async () => {
