@@ -22,3 +22,13 @@ export function ErrorAlert({ error, besideFields, className }: { error: unknown;
     </p>
   );
 }
+
+/**
+ * The message for a field or anything under it: `owners` also picks up `owners.2`, so a list input shows
+ * the error of the entry that failed.
+ */
+export function errorAt(fields: Record<string, string>, path: string): string | undefined {
+  if (fields[path]) return fields[path];
+  const key = Object.keys(fields).find((k) => k.startsWith(`${path}.`));
+  return key ? `${key.slice(path.length + 1)}: ${fields[key]}` : undefined;
+}

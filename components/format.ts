@@ -13,3 +13,20 @@ export function relativeTime(d: Date | null | undefined, now = Date.now()): stri
   const text = `${v} ${unit}${v === 1 ? '' : 's'}`;
   return s >= 0 ? `${text} ago` : `in ${text}`;
 }
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+/** Prices are per million tokens; small ones keep their significant digits. */
+export function formatPrice(usd: number): string {
+  return `$${usd.toLocaleString(undefined, { maximumFractionDigits: 6 })}`;
+}

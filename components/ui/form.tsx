@@ -1,6 +1,6 @@
 // Form controls: inputs, selects, labels and a field wrapper that ties a label and an error to its control.
 import * as LabelPrimitive from '@radix-ui/react-label';
-import { useId, type InputHTMLAttributes, type ReactElement, type ReactNode, type SelectHTMLAttributes, cloneElement } from 'react';
+import { useId, type InputHTMLAttributes, type ReactElement, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes, cloneElement } from 'react';
 import { cn } from './cn';
 
 const control =
@@ -8,6 +8,21 @@ const control =
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
   return <input className={cn(control, className)} {...props} />;
+}
+
+/** Multi-line text; `code` sets it in the monospace face for JSON and prompt content. */
+export function Textarea({ className, code, ...props }: TextareaHTMLAttributes<HTMLTextAreaElement> & { code?: boolean }) {
+  return <textarea className={cn(control, 'h-auto min-h-20 py-2', code && 'font-mono text-xs leading-relaxed', className)} {...props} />;
+}
+
+/** A checkbox with its label beside it, the way every form in the console shows one. */
+export function Checkbox({ label, className, ...props }: Omit<InputHTMLAttributes<HTMLInputElement>, 'type'> & { label: ReactNode }) {
+  return (
+    <label className={cn('flex items-center gap-2 text-sm', className)}>
+      <input type="checkbox" className="h-4 w-4 rounded border-border accent-primary" {...props} />
+      {label}
+    </label>
+  );
 }
 
 export function Select({ className, children, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
@@ -27,7 +42,7 @@ export function Field({ label, hint, error, children }: { label: string; hint?: 
   const id = useId();
   const describedBy = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
-    <div className="grid gap-1.5">
+    <div className="grid content-start gap-1.5">
       <Label htmlFor={id}>{label}</Label>
       {cloneElement(children, { id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
       {error ? (

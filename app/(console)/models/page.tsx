@@ -1,18 +1,14 @@
 import type { Metadata } from 'next';
-import { ComingSection } from '@/components/shell/placeholder';
+import { ModelsList } from '@/components/models/models-list';
+import { PageHeader } from '@/components/ui/card';
 
 export const metadata: Metadata = { title: 'Models' };
 
-export default function Page() {
+export default function ModelsPage() {
   return (
-    <ComingSection
-      title="Models"
-      description="The model registry: immutable model versions pinned by hash and digest, with prices and lineage."
-      points={[
-      "Model versions with provider, endpoint, parameters, artifacts and image digest",
-      "Status transitions from registered to validated, deprecated and archived",
-      "Labels such as production and staging, with the history of every move",
-      ]}
-    />
+    <>
+      <PageHeader title="Models" description="The model registry: immutable model versions pinned by hash and digest, with prices, lineage and labels." />
+      <ModelsList />
+    </>
   );
 }

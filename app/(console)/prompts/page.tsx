@@ -1,18 +1,15 @@
 import type { Metadata } from 'next';
-import { ComingSection } from '@/components/shell/placeholder';
+import { PromptsList } from '@/components/prompts/prompts-list';
+import { PageHeader } from '@/components/ui/card';
 
 export const metadata: Metadata = { title: 'Prompts' };
 
-export default function Page() {
+export default async function PromptsPage({ searchParams }: { searchParams: Promise<{ service?: string }> }) {
+  const { service } = await searchParams;
   return (
-    <ComingSection
-      title="Prompts"
-      description="The prompt registry: immutable, content-addressed prompt versions with variables and response schemas."
-      points={[
-      "Prompt versions with messages, variable schema and model parameters",
-      "Diffs between versions and a render playground",
-      "Protected labels that only approvers may move",
-      ]}
-    />
+    <>
+      <PageHeader title="Prompts" description="The prompt registry: immutable, content-addressed prompt versions with variables, response schemas and labels." />
+      <PromptsList service={service || null} />
+    </>
   );
 }

@@ -1,18 +1,15 @@
 import type { Metadata } from 'next';
-import { ComingSection } from '@/components/shell/placeholder';
+import { ReleasesList } from '@/components/releases/releases-list';
+import { PageHeader } from '@/components/ui/card';
 
 export const metadata: Metadata = { title: 'Releases' };
 
-export default function Page() {
+export default async function ReleasesPage({ searchParams }: { searchParams: Promise<{ service?: string }> }) {
+  const { service } = await searchParams;
   return (
-    <ComingSection
-      title="Releases"
-      description="Immutable bundles of a model version, prompt versions and configuration, numbered per service."
-      points={[
-      "Releases such as support-bot#17 and what each contains",
-      "A diff between any two releases",
-      "One-click promote with the approval flow",
-      ]}
-    />
+    <>
+      <PageHeader title="Releases" description="Immutable bundles of a model version, prompt versions and configuration, numbered per service." />
+      <ReleasesList service={service || null} />
+    </>
   );
 }

@@ -1,18 +1,14 @@
 import type { Metadata } from 'next';
-import { ComingSection } from '@/components/shell/placeholder';
+import { ServicesList } from '@/components/services/services-list';
+import { PageHeader } from '@/components/ui/card';
 
 export const metadata: Metadata = { title: 'Services' };
 
-export default function Page() {
+export default function ServicesPage() {
   return (
-    <ComingSection
-      title="Services"
-      description="Each LLM endpoint you release, with its environments, prompts, eval suites, pipeline and gateway keys."
-      points={[
-      "Services with owners and the dev, staging and production environments",
-      "Environment protection rules, SLOs and rollout policies",
-      "What each environment runs now, and its full history",
-      ]}
-    />
+    <>
+      <PageHeader title="Services" description="Each LLM endpoint you release, with what its dev, staging and production environments run right now." />
+      <ServicesList />
+    </>
   );
 }

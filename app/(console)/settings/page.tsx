@@ -1,4 +1,4 @@
-import { KeyRound, UserRound, Users } from 'lucide-react';
+import { KeyRound, LockKeyhole, UserRound, Users } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Card, PageHeader } from '@/components/ui/card';
@@ -8,6 +8,7 @@ export const metadata: Metadata = { title: 'Settings' };
 const SECTIONS = [
   { href: '/settings/users', title: 'Users', text: 'Who can sign in and with which role.', icon: Users },
   { href: '/settings/tokens', title: 'API tokens', text: 'Tokens for scripts, CI and the CLI.', icon: KeyRound },
+  { href: '/settings/secrets', title: 'Secrets', text: 'Provider API keys and webhook secrets, stored encrypted.', icon: LockKeyhole },
   { href: '/settings/profile', title: 'Profile', text: 'Your account and password.', icon: UserRound },
 ];
 
@@ -15,7 +16,7 @@ export default function SettingsPage() {
   return (
     <>
       <PageHeader title="Settings" />
-      <div className="grid gap-4 sm:grid-cols-3">
+      <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {SECTIONS.map(({ href, title, text, icon: Icon }) => (
           <Link key={href} href={href} className="rounded-lg focus-visible:outline-2 focus-visible:outline-ring">
             <Card className="h-full p-5 hover:bg-muted/50">

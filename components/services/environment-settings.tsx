@@ -1,0 +1,215 @@
+'use client';
+// An environment's protection rules, SLOs and rollout policy, saved as a whole. The server validates;
+// its messages appear at the fields they name (e.g. rollout.steps.1.weight).
+import { useMutation } from '@tanstack/react-query';
+import { Plus, Trash2 } from 'lucide-react';
+import { useState, type FormEvent } from 'react';
+import { ErrorAlert, errorAt, fieldErrors } from '@/components/errors';
+import { numberOr, splitList } from '@/components/registry/forms';
+import { useTRPC, type RouterInputs } from '@/components/trpc';
+import { Button } from '@/components/ui/button';
+import { Card, CardHeader } from '@/components/ui/card';
+import { Checkbox, Field, Input, Label, Select } from '@/components/ui/form';
+import { useCan } from '@/components/viewer';
+import type { ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+// The gate names come from the server's schema so the checkboxes never offer one it would refuse.
+import { protectionSchema } from '@/server/services/environments/settings';
+import { STRATEGY_LABELS } from './environment-text';
+
+const GATES = protectionSchema.shape.requiredGates.element.options;
+type Strategy = RolloutPolicy['strategy'];
+type Step = { weight: string; bakeMinutes: string };
+
+export function EnvironmentSettings({ service, environment, protection, slos, rollout, onSaved }: { service: string; environment: string; protection: ProtectionRules; slos: Slos; rollout: RolloutPolicy; onSaved: () => void }) {
+  const trpc = useTRPC();
+  const canWrite = useCan('environments:write');
+  const [strategy, setStrategy] = useState<Strategy>(rollout.strategy);
+  const [steps, setSteps] = useState<Step[]>(rollout.strategy === 'canary' ? rollout.steps.map((s) => ({ weight: String(s.weight), bakeMinutes: String(s.bakeMinutes) })) : [{ weight: '10', bakeMinutes: '10' }]);
+  const save = useMutation(trpc.environments.update.mutationOptions({ onSuccess: onSaved }));
+  const fields = fieldErrors(save.error);
+  const at = (path: string) => errorAt(fields, path);
+
+  function onSubmit(e: FormEvent<HTMLFormElement>) {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const autoRollback = f.get('autoRollback') === 'on';
+    const num = (name: string) => numberOr(f.get(name), NaN);
+    let nextRollout: RouterInputs['environments']['update']['rollout'];
+    switch (strategy) {
+      case 'all-at-once':
+        nextRollout = { strategy, autoRollback };
+        break;
+      case 'canary':
+        nextRollout = { strategy, autoRollback, steps: steps.map((s) => ({ weight: numberOr(s.weight, NaN), bakeMinutes: numberOr(s.bakeMinutes, NaN) })) };
+        break;
+      case 'linear':
+        nextRollout = { strategy, autoRollback, stepPercent: num('stepPercent'), intervalMinutes: num('intervalMinutes') };
+        break;
+      case 'blue-green':
+        nextRollout = { strategy, autoRollback, bakeMinutes: num('bakeMinutes') };
+        break;
+    }
+    save.mutate({
+      service,
+      environment,
+      protection: {
+        requiredApprovals: num('requiredApprovals'),
+        preventSelfApproval: f.get('preventSelfApproval') === 'on',
+        allowedBranches: splitList(String(f.get('allowedBranches') ?? '')),
+        waitTimerMinutes: num('waitTimerMinutes'),
+        requiredGates: f.getAll('requiredGates').map(String) as (typeof GATES)[number][],
+      },
+      slos: {
+        p95LatencyMs: numberOr(f.get('p95LatencyMs'), null),
+        maxErrorRate: numberOr(f.get('maxErrorRate'), null),
+        maxCostPerRequestUsd: numberOr(f.get('maxCostPerRequestUsd'), null),
+        minEvalScore: numberOr(f.get('minEvalScore'), null),
+      },
+      rollout: nextRollout,
+    });
+  }
+
+  const setStep = (i: number, patch: Partial<Step>) => setSteps((ss) => ss.map((s, j) => (j === i ? { ...s, ...patch } : s)));
+  const opt = (v: number | null) => (v === null ? '' : String(v));
+
+  return (
+    <Card>
+      <CardHeader
+        title="Settings"
+        description={canWrite ? 'Protection rules, service-level objectives and how new releases roll out.' : 'Protection rules, SLOs and rollout policy. Changing them needs environments:write (approvers and admins).'}
+      />
+      <form onSubmit={onSubmit} className="grid gap-6 px-5 py-4" aria-label={`Settings of ${environment}`} onChange={() => save.isSuccess && save.reset()}>
+        <fieldset disabled={!canWrite || save.isPending} className="grid gap-6">
+          <fieldset className="grid gap-4 sm:grid-cols-2">
+            <legend className="mb-2 text-sm font-semibold">Protection</legend>
+            <Field label="Required approvals" error={at('protection.requiredApprovals')}>
+              <Input name="requiredApprovals" inputMode="numeric" defaultValue={protection.requiredApprovals} />
+            </Field>
+            <Field label="Wait timer (minutes)" error={at('protection.waitTimerMinutes')}>
+              <Input name="waitTimerMinutes" inputMode="numeric" defaultValue={protection.waitTimerMinutes} />
+            </Field>
+            <Field label="Allowed source branches" hint="Names or globs separated by commas; empty allows any branch" error={at('protection.allowedBranches')}>
+              <Input name="allowedBranches" defaultValue={protection.allowedBranches.join(', ')} placeholder="main, release/*" />
+            </Field>
+            <div className="flex items-end pb-2">
+              <Checkbox name="preventSelfApproval" label="Nobody approves their own change" defaultChecked={protection.preventSelfApproval} />
+            </div>
+            <fieldset className="sm:col-span-2" aria-describedby={at('protection.requiredGates') ? 'gates-error' : undefined}>
+              <legend className="mb-2 text-sm font-medium">Required gates</legend>
+              <div className="flex flex-wrap gap-x-5 gap-y-2">
+                {GATES.map((g) => (
+                  <Checkbox key={g} name="requiredGates" value={g} label={g} defaultChecked={protection.requiredGates.includes(g)} />
+                ))}
+              </div>
+              {at('protection.requiredGates') ? (
+                <p id="gates-error" role="alert" className="mt-1 text-xs text-danger">
+                  {at('protection.requiredGates')}
+                </p>
+              ) : null}
+            </fieldset>
+          </fieldset>
+
+          <fieldset className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+            <legend className="mb-2 text-sm font-semibold">Service-level objectives</legend>
+            <Field label="p95 latency (ms)" hint="Blank: no objective" error={at('slos.p95LatencyMs')}>
+              <Input name="p95LatencyMs" inputMode="decimal" defaultValue={opt(slos.p95LatencyMs)} />
+            </Field>
+            <Field label="Max error rate" hint="A fraction, e.g. 0.02" error={at('slos.maxErrorRate')}>
+              <Input name="maxErrorRate" inputMode="decimal" defaultValue={opt(slos.maxErrorRate)} />
+            </Field>
+            <Field label="Max cost per request (USD)" error={at('slos.maxCostPerRequestUsd')}>
+              <Input name="maxCostPerRequestUsd" inputMode="decimal" defaultValue={opt(slos.maxCostPerRequestUsd)} />
+            </Field>
+            <Field label="Min eval score" hint="0 to 1" error={at('slos.minEvalScore')}>
+              <Input name="minEvalScore" inputMode="decimal" defaultValue={opt(slos.minEvalScore)} />
+            </Field>
+          </fieldset>
+
+          <fieldset className="grid gap-4">
+            <legend className="mb-2 text-sm font-semibold">Rollout policy</legend>
+            <div className="grid gap-4 sm:grid-cols-2">
+              <Field label="Strategy" error={at('rollout.strategy')}>
+                <Select value={strategy} onChange={(e) => setStrategy(e.target.value as Strategy)}>
+                  {(Object.keys(STRATEGY_LABELS) as Strategy[]).map((s) => (
+                    <option key={s} value={s}>
+                      {STRATEGY_LABELS[s]}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+              <div className="flex items-end pb-2">
+                <Checkbox name="autoRollback" label="Roll back automatically when an SLO is breached" defaultChecked={rollout.autoRollback} />
+              </div>
+            </div>
+            {strategy === 'canary' ? (
+              <div className="grid gap-2">
+                <p className="text-sm text-muted-fg">Traffic to the new release rises step by step, each held for its bake time, then goes to 100%.</p>
+                {steps.map((s, i) => (
+                  <div key={i} className="grid grid-cols-[8rem_10rem_auto] items-end gap-2">
+                    <div className="grid gap-1.5">
+                      <Label htmlFor={`step-${i}-weight`}>Step {i + 1} weight %</Label>
+                      <Input id={`step-${i}-weight`} inputMode="numeric" value={s.weight} onChange={(e) => setStep(i, { weight: e.target.value })} aria-invalid={Boolean(fields[`rollout.steps.${i}.weight`])} />
+                    </div>
+                    <div className="grid gap-1.5">
+                      <Label htmlFor={`step-${i}-bake`}>Bake (minutes)</Label>
+                      <Input id={`step-${i}-bake`} inputMode="numeric" value={s.bakeMinutes} onChange={(e) => setStep(i, { bakeMinutes: e.target.value })} aria-invalid={Boolean(fields[`rollout.steps.${i}.bakeMinutes`])} />
+                    </div>
+                    <Button variant="ghost" size="icon" aria-label={`Remove step ${i + 1}`} disabled={steps.length <= 1} onClick={() => setSteps((ss) => ss.filter((_, j) => j !== i))}>
+                      <Trash2 className="h-4 w-4" aria-hidden />
+                    </Button>
+                    {fields[`rollout.steps.${i}.weight`] || fields[`rollout.steps.${i}.bakeMinutes`] ? (
+                      <p role="alert" className="col-span-3 text-xs text-danger">
+                        Step {i + 1}: {fields[`rollout.steps.${i}.weight`] ?? fields[`rollout.steps.${i}.bakeMinutes`]}
+                      </p>
+                    ) : null}
+                  </div>
+                ))}
+                {fields['rollout.steps'] ? (
+                  <p role="alert" className="text-xs text-danger">
+                    {fields['rollout.steps']}
+                  </p>
+                ) : null}
+                <div>
+                  <Button variant="secondary" size="sm" disabled={steps.length >= 20} onClick={() => setSteps((ss) => [...ss, { weight: '', bakeMinutes: '10' }])}>
+                    <Plus className="h-3.5 w-3.5" aria-hidden /> Add step
+                  </Button>
+                </div>
+              </div>
+            ) : null}
+            {strategy === 'linear' ? (
+              <div className="grid gap-4 sm:grid-cols-2">
+                <Field label="Step (% of traffic)" error={at('rollout.stepPercent')}>
+                  <Input name="stepPercent" inputMode="numeric" defaultValue={rollout.strategy === 'linear' ? rollout.stepPercent : 10} />
+                </Field>
+                <Field label="Interval (minutes)" error={at('rollout.intervalMinutes')}>
+                  <Input name="intervalMinutes" inputMode="numeric" defaultValue={rollout.strategy === 'linear' ? rollout.intervalMinutes : 5} />
+                </Field>
+              </div>
+            ) : null}
+            {strategy === 'blue-green' ? (
+              <div className="grid gap-4 sm:grid-cols-2">
+                <Field label="Bake before switching (minutes)" error={at('rollout.bakeMinutes')}>
+                  <Input name="bakeMinutes" inputMode="numeric" defaultValue={rollout.strategy === 'blue-green' ? rollout.bakeMinutes : 10} />
+                </Field>
+              </div>
+            ) : null}
+            {strategy === 'all-at-once' ? <p className="text-sm text-muted-fg">A new release takes all traffic at once.</p> : null}
+          </fieldset>
+        </fieldset>
+        <ErrorAlert error={save.error} besideFields />
+        {save.isSuccess ? (
+          <p role="status" className="text-sm text-success">
+            Settings saved.
+          </p>
+        ) : null}
+        {canWrite ? (
+          <div>
+            <Button type="submit" disabled={save.isPending}>
+              {save.isPending ? 'Saving…' : 'Save settings'}
+            </Button>
+          </div>
+        ) : null}
+      </form>
+    </Card>
+  );
+}
