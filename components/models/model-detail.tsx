@@ -21,7 +21,7 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 import type { ModelStatus } from '@/db/schema';
 // The server's transition table, so the form offers exactly the moves the verb accepts.
-import { STATUS_TRANSITIONS } from '@/server/services/models/set-status';
+import { STATUS_TRANSITIONS } from '@/server/services/registry-rules';
 import { PROVIDER_LABELS } from './models-list';
 import { StatusBadge } from './status';
 

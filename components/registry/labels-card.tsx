@@ -15,7 +15,7 @@ import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 // The server's own list, so the form and the verb agree on which new labels start protected.
-import { PROTECTED_BY_DEFAULT } from '@/server/services/labels/move';
+import { PROTECTED_BY_DEFAULT } from '@/server/services/registry-rules';
 
 type Target = RouterInputs['labels']['move']['target'];
 type LabelRow = { name: string; version: number; protected: boolean; updatedAt: Date };

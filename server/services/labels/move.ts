@@ -12,10 +12,8 @@ import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { resolveModelVersion } from '../models/queries';
 import { dbResolver, findPromptVersion } from '../prompts/resolve';
 import { expand } from '../prompts/template';
+import { PROTECTED_BY_DEFAULT } from '../registry-rules';
 import { by, modelByName, promptByName, serviceByName, slugSchema } from '../registry-shared';
-
-/** Labels that are protected from the moment they are first set. */
-export const PROTECTED_BY_DEFAULT = new Set(['production']);
 
 export const labelTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('prompt'), service: slugSchema, prompt: slugSchema }),

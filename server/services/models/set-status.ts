@@ -1,18 +1,12 @@
 // Moves a model version along its lifecycle: registered → validated → deprecated → archived.
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { modelVersions, type ModelStatus } from '@/db/schema';
+import { modelVersions } from '@/db/schema';
 import { notFound, precondition } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
+import { STATUS_TRANSITIONS } from '../registry-rules';
 import { modelByName, slugSchema } from '../registry-shared';
-
-export const STATUS_TRANSITIONS: Record<ModelStatus, ModelStatus[]> = {
-  registered: ['validated', 'deprecated', 'archived'],
-  validated: ['deprecated', 'archived'],
-  deprecated: ['validated', 'archived'],
-  archived: [],
-};
 
 export const setModelStatusInput = z.object({
   model: slugSchema,
