@@ -58,6 +58,9 @@ const schema = z
     OIDC_NAME: optionalString.transform((v) => v ?? 'Single sign-on'),
     SLIPWAY_OAUTH_DEFAULT_ROLE: optionalString.pipe(z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` }).optional()),
     SLIPWAY_DEMO: z.enum(['auto', 'on', 'off'], { message: 'must be auto (seed on the first embedded start), on or off' }).default('auto'),
+    SLIPWAY_MODEL_SERVER: z.enum(['auto', 'on', 'off'], { message: 'must be auto (run it with the embedded database), on or off' }).default('auto'),
+    SLIPWAY_MODEL_SERVER_PORT: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(4010),
+    SLIPWAY_MODEL_SERVER_CONFIG: optionalString,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {

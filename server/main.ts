@@ -2,9 +2,10 @@
 // and the gateway from one Node HTTP server. `/gw/*` never enters Next.js.
 import http from 'node:http';
 import next from 'next';
-import { ConfigError, env, publicUrl } from './env';
+import { ConfigError, env, publicUrl, type Env } from './env';
 import { Gateway } from './gateway/handler';
 import { logger } from './logger';
+import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
 import { appVersion } from './version';
 
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const handle = app.getRequestHandler();
   const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL });
   await gateway.start();
+  const modelServer = await startModelServer(e, rt.database.kind, log);
 
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
@@ -56,11 +58,26 @@ async function main(): Promise<void> {
     await app.close?.().catch(() => undefined);
     // Telemetry still queued is written before the database closes.
     await gateway.close();
+    await modelServer?.close();
     await closeRuntime();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** The reference model server (a stand-in for a real model) beside the app, so the demo answers at once. */
+async function startModelServer(e: Env, dbKind: 'embedded' | 'postgres', log: typeof logger): Promise<ReferenceModelServer | null> {
+  if (e.SLIPWAY_MODEL_SERVER === 'off' || (e.SLIPWAY_MODEL_SERVER === 'auto' && dbKind !== 'embedded')) return null;
+  try {
+    const server = await startReferenceModelServer({ port: e.SLIPWAY_MODEL_SERVER_PORT, host: '127.0.0.1', configPath: e.SLIPWAY_MODEL_SERVER_CONFIG });
+    log.info({ url: server.url, models: server.models }, 'reference model server (a stand-in for a real model) is listening');
+    return server;
+  } catch (err) {
+    // Another one (say `npm run model-server`) may already hold the port; the app works without ours.
+    log.warn({ err, port: e.SLIPWAY_MODEL_SERVER_PORT }, 'could not start the reference model server');
+    return null;
+  }
 }
 
 main().catch((err: unknown) => {

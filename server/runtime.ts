@@ -37,7 +37,7 @@ async function init(): Promise<Runtime> {
   setSecretKey(await resolveSecretKey(e, log));
   const demo = e.SLIPWAY_DEMO === 'on' || (e.SLIPWAY_DEMO === 'auto' && database.kind === 'embedded');
   if (demo && !(await hasAnyService(database.db))) {
-    await seedDemo(database.db);
+    await seedDemo(database.db, { modelServerPort: e.SLIPWAY_MODEL_SERVER_PORT });
     log.info('seeded the demo service support-bot (SLIPWAY_DEMO=off to start empty)');
   }
   return { env: e, database, authSecret, startedAt: new Date() };

@@ -10,7 +10,7 @@ const [existing] = await rt.database.db.select().from(services).where(eq(service
 if (existing) {
   logger.info('the demo service support-bot already exists; nothing to do');
 } else {
-  await seedDemo(rt.database.db);
+  await seedDemo(rt.database.db, { modelServerPort: rt.env.SLIPWAY_MODEL_SERVER_PORT });
   logger.info('seeded the demo: support-bot with 2 model versions, 3 prompt versions and 2 releases');
 }
 await closeRuntime();

@@ -12,15 +12,16 @@ import { pushPrompt } from './services/prompts/push';
 import { createRelease } from './services/releases/create';
 import { withTransaction, type ServiceContext } from './services/context';
 
-/** Where the demo's model versions point: the reference model server's default address. */
-export const DEMO_MODEL_BASE_URL = 'http://127.0.0.1:4010/v1';
+/** Where the demo's model versions point: the reference model server that `npm start` runs beside the app. */
+export const demoModelBaseUrl = (port = 4010) => `http://127.0.0.1:${port}/v1`;
 
 export async function hasAnyService(db: Db): Promise<boolean> {
   const [row] = await db.select({ n: count() }).from(services);
   return (row?.n ?? 0) > 0;
 }
 
-export async function seedDemo(db: Db): Promise<void> {
+export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}): Promise<void> {
+  const baseUrl = demoModelBaseUrl(opts.modelServerPort);
   const ctx: ServiceContext = { actor: { kind: 'system', job: 'demo-seed' }, db, requestId: null };
   await withTransaction(ctx, async (tx) => {
     await createService(tx, { name: 'support-bot', description: 'Answers customer support questions from the help centre.' });
@@ -28,7 +29,7 @@ export async function seedDemo(db: Db): Promise<void> {
       model: 'support-llm',
       modelDescription: 'The model behind support-bot, served by the reference model server.',
       providerKind: 'openai-compatible',
-      baseUrl: DEMO_MODEL_BASE_URL,
+      baseUrl,
       upstreamModel: 'ref-small',
       defaultParams: { temperature: 0.3, max_tokens: 512 },
       priceInputPer1M: 0.15,
@@ -42,7 +43,7 @@ export async function seedDemo(db: Db): Promise<void> {
     await registerModelVersion(tx, {
       model: 'support-llm',
       providerKind: 'openai-compatible',
-      baseUrl: DEMO_MODEL_BASE_URL,
+      baseUrl,
       upstreamModel: 'ref-small-v2',
       defaultParams: { temperature: 0.2, max_tokens: 512 },
       priceInputPer1M: 0.1,

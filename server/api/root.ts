@@ -1,6 +1,6 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
-import { gatewayKeysRouter } from './routers/gateway';
+import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
@@ -19,6 +19,7 @@ export const appRouter = router({
   releases: releasesRouter,
   secrets: secretsRouter,
   gatewayKeys: gatewayKeysRouter,
+  telemetry: telemetryRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -241,6 +241,11 @@ describe('the gateway', () => {
     expect(own!.inputTokens).toBe(await countMessageTokens([{ role: 'user', content: 'count these words please' }]));
     expect(own!.outputTokens).toBeGreaterThan(5);
     expect(gateway.telemetry.stats.dropped).toBe(0);
+    const summary = await api.telemetry.summary({ ...env(), since: new Date(Date.now() - 60_000) });
+    const r1 = summary.releases.find((r) => r.releaseNumber === 1)!;
+    expect(r1.requests).toBeGreaterThanOrEqual(25);
+    expect(r1.p95LatencyMs).toBeGreaterThan(0);
+    expect(summary.releases.find((r) => r.releaseNumber === 5)).toMatchObject({ requests: 1, errors: 0 });
   });
 
   it('mirrors traffic to a shadow release without affecting the caller', async () => {

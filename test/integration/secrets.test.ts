@@ -51,6 +51,7 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'releases.diff': { service: 'support-bot', from: 1, to: 2 },
   'secrets.list': undefined,
   'gatewayKeys.list': { service: 'support-bot' },
+  'telemetry.summary': { service: 'support-bot', environment: 'dev' },
 };
 
 describe('secrets', () => {
