@@ -109,6 +109,11 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
     }
     if (!contentType.includes('text/event-stream')) {
       const body = Buffer.from(await upstream.body.arrayBuffer());
+      result.committed = true;
+      res.writeHead(200, { 'content-type': contentType || 'application/json', 'content-length': body.length, ...relayHeaders });
+      res.end(body);
+      result.ttftMs = performance.now() - started;
+      // Read for telemetry only once the caller has its answer.
       try {
         const json = JSON.parse(body.toString('utf8')) as { usage?: { prompt_tokens?: number; completion_tokens?: number }; choices?: { message?: { content?: string }; finish_reason?: string }[] };
         result.usage = { input: json.usage?.prompt_tokens ?? null, output: json.usage?.completion_tokens ?? null };
@@ -117,10 +122,6 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
       } catch {
         result.errorClass = 'upstream_bad_response';
       }
-      result.committed = true;
-      res.writeHead(200, { 'content-type': contentType || 'application/json', 'content-length': body.length, ...relayHeaders });
-      res.end(body);
-      result.ttftMs = performance.now() - started;
       return result;
     }
     result.committed = true;

@@ -7,6 +7,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { count, eq } from 'drizzle-orm';
+import pg from 'pg';
 import { openDatabase } from '@/db/client';
 import { requestLogs } from '@/db/schema';
 import { Gateway } from '@/server/gateway/handler';
@@ -21,7 +22,21 @@ import type { ServiceContext } from '@/server/services/context';
 const [, , portArg, upstreamBase, model] = process.argv;
 setSecretKey(randomBytes(32));
 const dir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-'));
-const database = await openDatabase({ kind: 'embedded', dataDir: path.join(dir, 'pglite') });
+// BENCH_DATABASE_URL: a PostgreSQL server to create a scratch database on (dropped afterwards), as in
+// production; otherwise the embedded database, which runs inside the gateway's own process.
+const adminUrl = process.env.BENCH_DATABASE_URL;
+const dbName = `slipway_bench_${randomBytes(4).toString('hex')}`;
+let pgUrl: string | undefined;
+if (adminUrl) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${dbName}`);
+  await admin.end();
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  pgUrl = u.toString();
+}
+const database = pgUrl ? await openDatabase({ kind: 'postgres', url: pgUrl }) : await openDatabase({ kind: 'embedded', dataDir: path.join(dir, 'pglite') });
 const ctx: ServiceContext = { actor: { kind: 'system', job: 'bench' }, db: database.db, requestId: null };
 await createService(ctx, { name: 'bench' });
 await registerModelVersion(ctx, { model: 'bench-model', providerKind: 'openai-compatible', baseUrl: upstreamBase!, upstreamModel: model!, priceInputPer1M: 1, priceOutputPer1M: 2 });
@@ -30,7 +45,7 @@ await createRelease(ctx, { service: 'bench', model: 'bench-model@1' });
 await deploy(ctx, { service: 'bench', environment: 'dev', routes: [{ release: 1, weight: 90 }, { release: 2, weight: 10 }] });
 const { key } = await createGatewayKey(ctx, { service: 'bench', name: 'bench' });
 
-const gateway = new Gateway({ db: database.db });
+const gateway = new Gateway({ db: database.db, databaseUrl: pgUrl });
 await gateway.start();
 const server = http.createServer(gateway.handle);
 server.keepAliveTimeout = 65_000;
@@ -49,6 +64,12 @@ process.on('message', (msg: { stats?: boolean; stop?: boolean }) => {
       await gateway.close();
       await database.close();
       await rm(dir, { recursive: true, force: true });
+      if (adminUrl) {
+        const admin = new pg.Client({ connectionString: adminUrl });
+        await admin.connect();
+        await admin.query(`drop database if exists ${dbName} with (force)`);
+        await admin.end();
+      }
       process.exit(0);
     }
   })();

@@ -12,7 +12,7 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const MODEL = 'ref-small';
+const MODEL = 'ref-fast';
 
 interface LoadResult {
   sent: number;
@@ -76,6 +76,7 @@ await waitFor(`http://127.0.0.1:${proxyPort}/`, { method: 'POST', body: '{}' });
 
 const gatewayPort = await freePort();
 const gw = fork(path.join(here, 'gateway-server.mjs'), [String(gatewayPort), upstreamBase, MODEL], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+const databaseKind = process.env.BENCH_DATABASE_URL ? 'postgres' : 'embedded';
 children.push(gw);
 const key = await new Promise<string>((resolve) => gw.on('message', (m: { ready?: boolean; key?: string }) => m.ready && resolve(m.key!)));
 const ask = <T>(msg: object, field: string) =>
@@ -113,7 +114,7 @@ const gwr = results.gateway!;
 const gatewaySent = gwr.rate.sent + gwr.max.sent;
 const summary = {
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-  settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, rate: RATE, connections: CONNECTIONS },
+  settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, rate: RATE, connections: CONNECTIONS, telemetryDatabase: databaseKind },
   results,
   gateway: {
     addedP50AtRateMs: r(gwr.rate.p50 - up.rate.p50),
@@ -134,7 +135,7 @@ ${Object.entries(results)
 
 gateway added latency at ${RATE} req/s: p50 ${summary.gateway.addedP50AtRateMs} ms (target ≤ 0.5), p99 ${summary.gateway.addedP99AtRateMs} ms (target ≤ 3)
 gateway max throughput: ${(summary.gateway.maxThroughputShareOfBareProxy * 100).toFixed(1)}% of the bare proxy (target ≥ 60%)
-telemetry: ${stats.rows} rows written for ${stats.handled} requests handled (${stats.handled - stats.rows} lost, ${stats.dropped} dropped)
+telemetry (${databaseKind} database): ${stats.rows} rows written for ${stats.handled} requests handled (${stats.handled - stats.rows} lost, ${stats.dropped} dropped)
 `);
 const out = path.join(process.cwd(), 'test-results', 'bench-gateway.json');
 await mkdir(path.dirname(out), { recursive: true });
