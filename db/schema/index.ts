@@ -3,3 +3,5 @@ export * from './auth';
 export * from './audit';
 export * from './registry';
 export * from './gateway';
+export * from './executor';
+export * from './pipelines';
