@@ -1,5 +1,6 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
+import { pipelinesRouter } from './routers/pipelines';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { environmentsRouter, servicesRouter } from './routers/services';
@@ -20,6 +21,7 @@ export const appRouter = router({
   secrets: secretsRouter,
   gatewayKeys: gatewayKeysRouter,
   telemetry: telemetryRouter,
+  pipelines: pipelinesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,7 +9,7 @@ import { actorRole, type Actor } from '@/server/auth/actor';
 import { can, type Scope } from '@/server/auth/permissions';
 import { DomainError, type DomainErrorKind } from '@/server/errors';
 import { logger } from '@/server/logger';
-import type { ServiceContext } from '@/server/services/context';
+import { runAfterCommit, type ServiceContext } from '@/server/services/context';
 
 // ── 1. Context ────────────────────────────────────────────────────────────────
 
@@ -100,10 +100,11 @@ const ROLLBACK = Symbol('rollback');
 const mutationTransaction = t.middleware(async ({ ctx, type, path, next }) => {
   if (type !== 'mutation' || ctx.inTransaction) return next();
   const auditTrail = { count: 0 };
+  const afterCommit: (() => Promise<void> | void)[] = [];
   let result: Awaited<ReturnType<typeof next>> | undefined;
   try {
     await ctx.db.transaction(async (tx) => {
-      result = await next({ ctx: { db: tx as unknown as Db, inTransaction: true, auditTrail } });
+      result = await next({ ctx: { db: tx as unknown as Db, inTransaction: true, auditTrail, afterCommit } });
       if (!result.ok) throw ROLLBACK;
       if (auditTrail.count === 0) throw new Error(`mutation ${path} wrote no audit event`);
     });
@@ -111,6 +112,7 @@ const mutationTransaction = t.middleware(async ({ ctx, type, path, next }) => {
     if (e === ROLLBACK && result) return result;
     throw e;
   }
+  await runAfterCommit(afterCommit);
   return result!;
 });
 

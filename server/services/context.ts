@@ -13,12 +13,27 @@ export interface ServiceContext {
   inTransaction?: boolean;
   /** Counts audit events written in the current transaction; mutations must write at least one. */
   auditTrail?: { count: number };
+  /** Work to do once the transaction has committed (sending events that refer to rows it wrote). */
+  afterCommit?: (() => Promise<void> | void)[];
+}
+
+/** Runs `fn` after the surrounding transaction commits, or at once when there is none. */
+export async function onCommit(ctx: ServiceContext, fn: () => Promise<void> | void): Promise<void> {
+  if (ctx.inTransaction && ctx.afterCommit) ctx.afterCommit.push(fn);
+  else await fn();
+}
+
+export async function runAfterCommit(hooks: (() => Promise<void> | void)[]): Promise<void> {
+  for (const hook of hooks) await hook();
 }
 
 /** Runs `fn` in a transaction, reusing the caller's when there is one. */
 export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
   if (ctx.inTransaction) return fn(ctx);
-  return ctx.db.transaction((tx) => fn({ ...ctx, db: tx as unknown as Db, inTransaction: true }));
+  const afterCommit: (() => Promise<void> | void)[] = [];
+  const result = await ctx.db.transaction((tx) => fn({ ...ctx, db: tx as unknown as Db, inTransaction: true, afterCommit }));
+  await runAfterCommit(afterCommit);
+  return result;
 }
 
 /** The first line of every verb: the actor must hold the scope, whoever calls the verb. */

@@ -23,6 +23,9 @@ beforeAll(async () => {
   await api.models.register({ model: 'hosted', providerKind: 'openai-compatible', baseUrl: 'https://api.example.test/v1', upstreamModel: 'gpt-x', apiKeySecret: 'openai-key' });
   await api.releases.create({ service: 'support-bot', model: 'hosted@1', prompts: ['answer@1'] });
   await api.environments.deploy({ service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }] });
+  const { DEFAULT_PIPELINE_YAML } = await import('@/server/pipelines/definition');
+  await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML });
+  await api.pipelines.start({ service: 'support-bot' });
 });
 afterAll(() => database.close());
 
@@ -52,6 +55,10 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'secrets.list': undefined,
   'gatewayKeys.list': { service: 'support-bot' },
   'telemetry.summary': { service: 'support-bot', environment: 'dev' },
+  'pipelines.definition': { service: 'support-bot' },
+  'pipelines.validate': { yaml: 'stages: []' },
+  'pipelines.runs': { service: 'support-bot' },
+  'pipelines.run': { service: 'support-bot', number: 1 },
 };
 
 describe('secrets', () => {

@@ -1,0 +1,45 @@
+// The step types a pipeline may use. Each available type validates its own inputs; a type whose feature
+// has not been built yet is refused when a definition is saved, with a message saying so — never faked.
+import { z } from 'zod';
+import { slugSchema } from '@/server/services/registry-shared';
+
+export interface StepType {
+  summary: string;
+  inputs: z.ZodType<Record<string, unknown>>;
+}
+
+export const AVAILABLE_STEP_TYPES = {
+  'validate-config': {
+    summary: 'Checks the release candidate: model endpoint, model status, prompts render with their defaults, target environment settings',
+    inputs: z.object({ requireValidatedModel: z.boolean().default(false) }).strict(),
+  },
+  deploy: {
+    summary: "Routes all of an environment's traffic to the candidate (environments that require approval need the release flow)",
+    inputs: z.object({ environment: slugSchema.optional() }).strict(),
+  },
+  webhook: {
+    summary: 'POSTs the run, service and candidate to a URL, signed with HMAC-SHA256; passes on a 2xx answer',
+    inputs: z.object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }), secret: slugSchema, headers: z.record(z.string(), z.string()).default({}) }).strict(),
+  },
+} satisfies Record<string, StepType>;
+
+/** Planned step types and what brings them. */
+export const PLANNED_STEP_TYPES: Record<string, string> = {
+  'data-quality': 'data-quality and drift checks',
+  eval: 'release gates (evals against the baseline)',
+  'prompt-variations': 'release gates (prompt variations)',
+  safety: 'release gates (output-format and safety checks)',
+  injection: 'release gates (prompt-injection attacks)',
+  'build-image': 'container builds',
+  'push-image': 'container builds',
+  'load-test': 'load tests',
+  approval: 'the release flow (approvals)',
+  rollout: 'the release flow (progressive rollouts)',
+  'smoke-test': 'smoke tests',
+};
+
+export type AvailableStepType = keyof typeof AVAILABLE_STEP_TYPES;
+
+export function isAvailableStepType(type: string): type is AvailableStepType {
+  return Object.hasOwn(AVAILABLE_STEP_TYPES, type);
+}
