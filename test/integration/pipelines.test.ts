@@ -224,6 +224,9 @@ describe('pipeline runs', () => {
     expect(view.status).toBe('cancelled');
     expect(view.steps.every((s) => s.status === 'cancelled')).toBe(true);
     expect((await failure(api.pipelines.cancel({ service: 'support-bot', number: doomed.number })))?.code).toBe('PRECONDITION_FAILED');
+    const again = await api.pipelines.retry({ service: 'support-bot', number: doomed.number });
+    expect(again).toMatchObject({ number: doomed.number + 1, status: 'queued', mode: doomed.mode });
+    expect(again.trigger.message).toBe(`retry of run ${doomed.number}`);
   });
 
   it('need a definition, and a viewer may watch but not start', async () => {

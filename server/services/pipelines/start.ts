@@ -70,3 +70,27 @@ export async function startRun(ctx: ServiceContext, input: z.input<typeof startR
     return run!;
   });
 }
+
+export const retryRunInput = z.object({ service: slugSchema, number: z.number().int().positive() });
+
+/** Starts a new run with the same trigger, target and candidate source as an earlier one. */
+export async function retryRun(ctx: ServiceContext, input: z.input<typeof retryRunInput>) {
+  requireScope(ctx, 'pipelines:run');
+  const data = retryRunInput.parse(input);
+  const service = await serviceByName(ctx.db, data.service);
+  const [earlier] = await ctx.db
+    .select({ run: pipelineRuns, releaseNumber: releases.number })
+    .from(pipelineRuns)
+    .leftJoin(releases, eq(releases.id, pipelineRuns.releaseId))
+    .where(and(eq(pipelineRuns.serviceId, service.id), eq(pipelineRuns.number, data.number)));
+  if (!earlier) throw invalid('number', `${service.name} has no pipeline run ${data.number}`);
+  const { run } = earlier;
+  // A run built from a commit builds again from it; one that tested a release tests the same release.
+  return startRun(ctx, {
+    service: service.name,
+    release: run.trigger.commit ? undefined : (earlier.releaseNumber ?? undefined),
+    environment: run.mode === 'deploy' ? (run.targetEnvironment ?? undefined) : undefined,
+    evaluateOnly: run.mode === 'evaluate',
+    trigger: { ...run.trigger, kind: run.trigger.kind, message: `retry of run ${run.number}${run.trigger.message ? `: ${run.trigger.message}` : ''}` },
+  });
+}
