@@ -75,7 +75,7 @@ export function EnvironmentPage({ service, environment }: { service: string; env
           </div>
           <StateAt service={service} environment={environment} />
           <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} />
-          <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} onSaved={refresh} />
+          <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
         </div>
       ) : null}
     </>
