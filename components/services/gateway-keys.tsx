@@ -78,6 +78,11 @@ function CreateKeyDialog({ service, onCreated }: { service: string; onCreated: (
   // gcTime 0: once the dialog resets the mutation, the key leaves the mutation cache too.
   const create = useMutation(trpc.gatewayKeys.create.mutationOptions({ onSuccess: onCreated, gcTime: 0 }));
   const fields = fieldErrors(create.error);
+  // Every way of closing (Done, Escape, the X, a click outside) forgets the key.
+  const onOpenChange = (o: boolean) => {
+    setOpen(o);
+    if (!o) create.reset();
+  };
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -86,13 +91,7 @@ function CreateKeyDialog({ service, onCreated }: { service: string; onCreated: (
   }
 
   return (
-    <Dialog
-      open={open}
-      onOpenChange={(o) => {
-        setOpen(o);
-        if (!o) create.reset();
-      }}
-    >
+    <Dialog open={open} onOpenChange={onOpenChange}>
       <DialogTrigger asChild>
         <Button size="sm">
           <KeyRound className="h-3.5 w-3.5" aria-hidden /> Create key
@@ -111,7 +110,7 @@ function CreateKeyDialog({ service, onCreated }: { service: string; onCreated: (
             <p className="text-xs text-muted-fg">
               {create.data.gatewayKey.name} ({create.data.gatewayKey.prefix}…){create.data.gatewayKey.allowPin ? ' may pin a release with the X-Slipway-Release header.' : ' follows the routing table; it may not pin a release.'}
             </p>
-            <Button onClick={() => setOpen(false)}>Done</Button>
+            <Button onClick={() => onOpenChange(false)}>Done</Button>
           </div>
         ) : (
           <form onSubmit={onSubmit} className="grid gap-4">
