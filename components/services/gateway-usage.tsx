@@ -37,8 +37,9 @@ export function GatewayUsageCard({ service, environments }: { service: string; e
         </ul>
         {environment ? (
           <div className="grid gap-2">
-            <div className="flex flex-wrap items-center justify-between gap-2">
-              <div role="group" aria-label="Example environment" className="inline-flex rounded-md border border-border p-0.5">
+            <div className="flex flex-wrap items-center gap-2">
+              <span className="text-sm font-medium">Example for</span>
+              <div role="group" aria-label="Example environment" className="mr-auto inline-flex rounded-md border border-border p-0.5">
                 {names.map((name) => (
                   <button
                     key={name}

@@ -63,9 +63,9 @@ export function TrafficCard({ service, environment, slos }: { service: string; e
       <CardHeader
         title="Traffic"
         description={
-          data
+          liveRequests
             ? `${liveRequests.toLocaleString('en')} request${liveRequests === 1 ? '' : 's'} through the gateway in the ${win.phrase}, per release. Updates every ${TRAFFIC_REFRESH_MS / 1000} s.`
-            : `Gateway requests per release in the ${win.phrase}.`
+            : `Gateway requests per release in the ${win.phrase}. Updates every ${TRAFFIC_REFRESH_MS / 1000} s.`
         }
         actions={
           <div role="group" aria-label="Window" className="inline-flex shrink-0 rounded-md border border-border p-0.5">
@@ -103,14 +103,14 @@ export function TrafficCard({ service, environment, slos }: { service: string; e
             <THead>
               <tr>
                 <TH>Release</TH>
-                <TH className="text-right">Requests</TH>
-                <TH className="text-right">Error rate</TH>
-                <TH className="text-right">Fallbacks</TH>
-                <TH className="text-right">p50</TH>
-                <TH className="text-right">p95</TH>
-                <TH className="text-right">Tokens in / out</TH>
-                <TH className="text-right">Cost</TH>
-                <TH className="text-right">Feedback</TH>
+                <TH className="text-right whitespace-nowrap">Requests</TH>
+                <TH className="text-right whitespace-nowrap">Error rate</TH>
+                <TH className="text-right whitespace-nowrap">Fallbacks</TH>
+                <TH className="text-right whitespace-nowrap">p50</TH>
+                <TH className="text-right whitespace-nowrap">p95</TH>
+                <TH className="text-right whitespace-nowrap">Tokens in / out</TH>
+                <TH className="text-right whitespace-nowrap">Cost</TH>
+                <TH className="text-right whitespace-nowrap">Feedback</TH>
               </tr>
             </THead>
             <TBody>
@@ -121,8 +121,7 @@ export function TrafficCard({ service, environment, slos }: { service: string; e
           </Table>
           {data && data.feedback.count ? (
             <p className="border-t border-border px-5 py-3 text-xs text-muted-fg">
-              Feedback for this environment in the {win.phrase}: {data.feedback.count.toLocaleString('en')} rating{data.feedback.count === 1 ? '' : 's'}, mean {formatScore(data.feedback.meanScore)}. Ratings of requests
-              older than the window count here but not for a release.
+              All feedback in the {win.phrase}: {data.feedback.count.toLocaleString('en')} rating{data.feedback.count === 1 ? '' : 's'}, mean {formatScore(data.feedback.meanScore)} (scores run from −1 to 1).
             </p>
           ) : null}
         </>
