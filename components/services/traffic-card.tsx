@@ -20,7 +20,7 @@ const WINDOWS = [
 ] as const;
 type WindowId = (typeof WINDOWS)[number]['id'];
 
-export const TRAFFIC_REFRESH_MS = 5000;
+const TRAFFIC_REFRESH_MS = 5000;
 
 type Row = RouterOutputs['telemetry']['summary']['releases'][number];
 
