@@ -1,6 +1,6 @@
 'use client';
-// One environment of a service: what it runs now, the deploy form, "what ran at…", the history with
-// restore, and its settings.
+// One environment of a service: what it runs now, the deploy form, its gateway traffic, "what ran at…", the
+// history with restore, and its settings.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { formatTime } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
@@ -15,6 +15,7 @@ import { DeployForm, useDeployBlock } from './deploy-form';
 import { EnvironmentHistory, StateAt } from './environment-history';
 import { EnvironmentSettings } from './environment-settings';
 import { describeProtection, describeRollout } from './environment-text';
+import { TrafficCard } from './traffic-card';
 
 export function EnvironmentPage({ service, environment }: { service: string; environment: string }) {
   const trpc = useTRPC();
@@ -73,9 +74,10 @@ export function EnvironmentPage({ service, environment }: { service: string; env
             </Card>
             <DeployForm service={service} environment={environment} requiredApprovals={e.protection.requiredApprovals} current={e.current?.routes ?? []} onDone={refresh} />
           </div>
+          <TrafficCard service={service} environment={environment} slos={e.slos} />
           <StateAt service={service} environment={environment} />
           <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} />
-          <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} onSaved={refresh} />
+          <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
         </div>
       ) : null}
     </>

@@ -1,7 +1,7 @@
 'use client';
-// An environment's protection rules, SLOs and rollout policy, saved as a whole. The server validates;
-// its messages appear at the fields they name (e.g. rollout.steps.1.weight).
-import { useMutation } from '@tanstack/react-query';
+// An environment's protection rules, SLOs, rollout policy and gateway behaviour, saved as a whole. The server
+// validates; its messages appear at the fields they name (e.g. rollout.steps.1.weight, gateway.shadow.percent).
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Plus, Trash2 } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert, errorAt, fieldErrors } from '@/components/errors';
@@ -11,7 +11,8 @@ import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Checkbox, Field, Input, Label, Select } from '@/components/ui/form';
 import { useCan } from '@/components/viewer';
-import type { ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import type { GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import { SAMPLE_MAX_CHARS } from '@/server/gateway/redact';
 // The gate names come from the server's schema so the checkboxes never offer one it would refuse.
 import { protectionSchema } from '@/server/services/environments/settings';
 import { STRATEGY_LABELS } from './environment-text';
@@ -20,9 +21,28 @@ const GATES = protectionSchema.shape.requiredGates.element.options;
 type Strategy = RolloutPolicy['strategy'];
 type Step = { weight: string; bakeMinutes: string };
 
-export function EnvironmentSettings({ service, environment, protection, slos, rollout, onSaved }: { service: string; environment: string; protection: ProtectionRules; slos: Slos; rollout: RolloutPolicy; onSaved: () => void }) {
+export function EnvironmentSettings({
+  service,
+  environment,
+  protection,
+  slos,
+  rollout,
+  gateway,
+  onSaved,
+}: {
+  service: string;
+  environment: string;
+  protection: ProtectionRules;
+  slos: Slos;
+  rollout: RolloutPolicy;
+  gateway: GatewaySettings;
+  onSaved: () => void;
+}) {
   const trpc = useTRPC();
   const canWrite = useCan('environments:write');
+  const releases = useQuery(trpc.releases.list.queryOptions({ service }));
+  // '' is "no shadow traffic"; otherwise the release number as typed in the select.
+  const [shadowRelease, setShadowRelease] = useState(gateway.shadow ? String(gateway.shadow.releaseNumber) : '');
   const [strategy, setStrategy] = useState<Strategy>(rollout.strategy);
   const [steps, setSteps] = useState<Step[]>(rollout.strategy === 'canary' ? rollout.steps.map((s) => ({ weight: String(s.weight), bakeMinutes: String(s.bakeMinutes) })) : [{ weight: '10', bakeMinutes: '10' }]);
   const save = useMutation(trpc.environments.update.mutationOptions({ onSuccess: onSaved }));
@@ -66,6 +86,12 @@ export function EnvironmentSettings({ service, environment, protection, slos, ro
         minEvalScore: numberOr(f.get('minEvalScore'), null),
       },
       rollout: nextRollout,
+      gateway: {
+        fallbackToStable: f.get('fallbackToStable') === 'on',
+        shadow: shadowRelease ? { releaseNumber: Number(shadowRelease), percent: num('shadowPercent') } : null,
+        samplePercent: num('samplePercent'),
+        upstreamTimeoutMs: num('upstreamTimeoutMs'),
+      },
     });
   }
 
@@ -76,7 +102,9 @@ export function EnvironmentSettings({ service, environment, protection, slos, ro
     <Card>
       <CardHeader
         title="Settings"
-        description={canWrite ? 'Protection rules, service-level objectives and how new releases roll out.' : 'Protection rules, SLOs and rollout policy. Changing them needs environments:write (approvers and admins).'}
+        description={
+          canWrite ? 'Protection rules, service-level objectives, how new releases roll out and how the gateway treats traffic.' : 'Protection rules, SLOs, rollout policy and gateway behaviour. Changing them needs environments:write (approvers and admins).'
+        }
       />
       <form onSubmit={onSubmit} className="grid gap-6 px-5 py-4" aria-label={`Settings of ${environment}`} onChange={() => save.isSuccess && save.reset()}>
         <fieldset disabled={!canWrite || save.isPending} className="grid gap-6">
@@ -195,6 +223,38 @@ export function EnvironmentSettings({ service, environment, protection, slos, ro
             ) : null}
             {strategy === 'all-at-once' ? <p className="text-sm text-muted-fg">A new release takes all traffic at once.</p> : null}
           </fieldset>
+
+          <fieldset className="grid gap-4 sm:grid-cols-2">
+            <legend className="mb-2 text-sm font-semibold">Gateway</legend>
+            <div className="grid gap-1 sm:col-span-2">
+              <Checkbox name="fallbackToStable" label="Fall back to the stable release when a canary’s upstream fails" defaultChecked={gateway.fallbackToStable} />
+              <p className="pl-6 text-xs text-muted-fg">Only when nothing was sent to the caller yet; the failed attempt is still recorded.</p>
+            </div>
+            <Field label="Shadow traffic" hint="Mirrors requests to a candidate in the background; callers always get the routed release’s answer." error={at('gateway.shadow.releaseNumber') ?? fields['gateway.shadow']}>
+              <Select value={shadowRelease} onChange={(e) => setShadowRelease(e.target.value)}>
+                <option value="">Off</option>
+                {shadowOptions(gateway.shadow?.releaseNumber, releases.data).map((r) => (
+                  <option key={r.number} value={r.number}>
+                    {service}#{r.number}
+                    {r.model ? ` · ${r.model}` : ''}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            {shadowRelease ? (
+              <Field label="Share mirrored (%)" hint="0.1 to 100" error={at('gateway.shadow.percent')}>
+                <Input name="shadowPercent" inputMode="decimal" defaultValue={gateway.shadow?.percent ?? 10} />
+              </Field>
+            ) : (
+              <div aria-hidden className="hidden sm:block" />
+            )}
+            <Field label="Samples kept (%)" hint={`Inputs and outputs of this share of requests, truncated to ${SAMPLE_MAX_CHARS.toLocaleString('en')} characters with emails, phone and card numbers redacted. 0 keeps none.`} error={at('gateway.samplePercent')}>
+              <Input name="samplePercent" inputMode="decimal" defaultValue={gateway.samplePercent} />
+            </Field>
+            <Field label="Upstream timeout (ms)" hint="How long the gateway waits for an upstream before failing the request." error={at('gateway.upstreamTimeoutMs')}>
+              <Input name="upstreamTimeoutMs" inputMode="numeric" defaultValue={gateway.upstreamTimeoutMs} />
+            </Field>
+          </fieldset>
         </fieldset>
         <ErrorAlert error={save.error} besideFields />
         {save.isSuccess ? (
@@ -212,4 +272,10 @@ export function EnvironmentSettings({ service, environment, protection, slos, ro
       </form>
     </Card>
   );
+}
+
+/** The service's releases for the shadow select, keeping the configured one even if the list is cut short. */
+function shadowOptions(current: number | undefined, releases: { number: number; model: string }[] | undefined): { number: number; model: string | null }[] {
+  const list: { number: number; model: string | null }[] = releases ?? [];
+  return current !== undefined && !list.some((r) => r.number === current) ? [{ number: current, model: null }, ...list] : list;
 }

@@ -1,6 +1,6 @@
 'use client';
-// One service: what it is and who owns it (editable), archive, and a card per environment with what it runs,
-// its last change and a way in.
+// One service: what it is and who owns it (editable), archive, a card per environment with what it runs,
+// its last change and a way in, and its gateway keys with how to call the gateway.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ArrowRight, FileText, Layers, Pencil, Plus } from 'lucide-react';
 import Link from 'next/link';
@@ -20,6 +20,8 @@ import { Field, Input, Textarea } from '@/components/ui/form';
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
 import { describeProtection, describeRollout, inPipelineOrder } from './environment-text';
+import { GatewayKeysCard } from './gateway-keys';
+import { GatewayUsageCard } from './gateway-usage';
 
 export function ServiceDetail({ name }: { name: string }) {
   const trpc = useTRPC();
@@ -114,6 +116,14 @@ export function ServiceDetail({ name }: { name: string }) {
                 </Card>
               ))}
             </div>
+          </section>
+
+          <section aria-labelledby="gateway-heading" className="grid gap-4">
+            <h2 id="gateway-heading" className="text-lg font-semibold">
+              Gateway
+            </h2>
+            <GatewayKeysCard service={name} archived={Boolean(s.archivedAt)} />
+            <GatewayUsageCard service={name} environments={s.environments} />
           </section>
         </div>
       ) : null}

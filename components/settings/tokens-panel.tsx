@@ -151,7 +151,16 @@ function CreateTokenDialog({ onDone }: { onDone: () => void }) {
               </Button>
             </div>
             {copied ? <p className="text-xs text-success">Copied.</p> : null}
-            <Button onClick={() => setOpen(false)}>Done</Button>
+            <Button
+              onClick={() => {
+                // Closing through state skips onOpenChange, so forget the one-time value here too.
+                setOpen(false);
+                create.reset();
+                setCopied(false);
+              }}
+            >
+              Done
+            </Button>
           </div>
         ) : (
           <form onSubmit={onSubmit} className="grid gap-4">

@@ -132,7 +132,15 @@ function AddUserDialog({ onDone }: { onDone: () => void }) {
                 <Input readOnly value={inviteUrl} onFocus={(e) => e.currentTarget.select()} />
               </Field>
             ) : null}
-            <Button onClick={() => setOpen(false)}>Done</Button>
+            <Button
+              onClick={() => {
+                // Closing through state skips onOpenChange, so forget the one-time value here too.
+                setOpen(false);
+                create.reset();
+              }}
+            >
+              Done
+            </Button>
           </div>
         ) : (
           <form onSubmit={onSubmit} className="grid gap-4">

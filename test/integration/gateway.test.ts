@@ -271,12 +271,20 @@ describe('the gateway', () => {
     await api.environments.update({ ...env(), gateway: { fallbackToStable: true, shadow: null, samplePercent: 0, upstreamTimeoutMs: 60_000 } });
   });
 
-  it('accepts feedback for a request', async () => {
+  it('accepts feedback for a request and counts it for the release that answered', async () => {
+    const since = new Date();
     const r = await ask('rate me');
     const res = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: r.requestId, score: 1, comment: 'great' }) });
     expect(res.status).toBe(200);
     const rows = await database.db.select().from(feedback).where(and(eq(feedback.requestId, r.requestId!), eq(feedback.environment, 'dev')));
     expect(rows.map((x) => [x.score, x.comment])).toEqual([[1, 'great']]);
+    // Feedback for a request the gateway never logged counts for the environment, not for any release.
+    const stray = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: 'not-a-logged-request', score: -1 }) });
+    expect(stray.status).toBe(200);
+    await gateway.telemetry.flush();
+    const summary = await api.telemetry.summary({ ...env(), since });
+    expect(summary.feedback).toEqual({ count: 2, meanScore: 0 });
+    expect(summary.releases.map((x) => [x.releaseNumber, x.requests, x.feedback])).toEqual([[1, 1, { count: 1, meanScore: 1 }]]);
     const bad = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: r.requestId, score: 7 }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { message: 'score must be a number from -1 to 1', type: 'invalid_request_error', param: null, code: 'invalid_request' } });

@@ -1,4 +1,5 @@
-// Gateway traffic of an environment since a time, per release: requests, failures, latency, tokens and cost.
+// Gateway traffic of an environment since a time, per release: requests, failures, latency, tokens, cost and
+// the feedback applications sent for those releases' answers.
 import { and, eq, gte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { feedback, requestLogs } from '@/db/schema';
@@ -36,13 +37,23 @@ export async function telemetrySummary(ctx: ServiceContext, input: z.input<typeo
     .where(where)
     .groupBy(requestLogs.releaseNumber, requestLogs.shadow)
     .orderBy(requestLogs.releaseNumber);
+  // Feedback names a request; the request's live (not shadow) row says which release answered it.
+  const fbByRelease = await ctx.db
+    .select({ releaseNumber: requestLogs.releaseNumber, count: sql<number>`count(*)::int`, mean: sql<number | null>`avg(${feedback.score})::float8` })
+    .from(feedback)
+    .innerJoin(requestLogs, and(eq(requestLogs.requestId, feedback.requestId), eq(requestLogs.serviceId, feedback.serviceId), eq(requestLogs.shadow, false)))
+    .where(and(eq(feedback.serviceId, service.id), eq(feedback.environment, data.environment), gte(feedback.at, since)))
+    .groupBy(requestLogs.releaseNumber);
   const [fb] = await ctx.db
     .select({ count: sql<number>`count(*)::int`, mean: sql<number | null>`avg(${feedback.score})::float8` })
     .from(feedback)
     .where(and(eq(feedback.serviceId, service.id), eq(feedback.environment, data.environment), gte(feedback.at, since)));
   return {
     since,
-    releases: releases.map((r) => ({ ...r, p50LatencyMs: Number(r.p50LatencyMs), p95LatencyMs: Number(r.p95LatencyMs) })),
+    releases: releases.map((r) => {
+      const f = r.shadow ? undefined : fbByRelease.find((x) => x.releaseNumber === r.releaseNumber);
+      return { ...r, p50LatencyMs: Number(r.p50LatencyMs), p95LatencyMs: Number(r.p95LatencyMs), feedback: { count: f?.count ?? 0, meanScore: f?.mean ?? null } };
+    }),
     total: releases.reduce((n, r) => n + r.requests, 0),
     feedback: { count: fb?.count ?? 0, meanScore: fb?.mean ?? null },
   };
