@@ -8,7 +8,7 @@ work=$(mktemp -d)
 token="slw_$(node -e "console.log(require('crypto').randomBytes(32).toString('base64url'))")"
 cp -r .next dist db package.json public "$work/"
 ln -sfn "$PWD/node_modules" "$work/node_modules"
-(cd "$work" && env -i PATH="$PATH" HOME="$work" PORT="$port" SLIPWAY_BOOTSTRAP_TOKEN="$token" NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 node dist/server.mjs >"$work/server.log" 2>&1) &
+(cd "$work" && exec env -i PATH="$PATH" HOME="$work" PORT="$port" SLIPWAY_BOOTSTRAP_TOKEN="$token" NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 node dist/server.mjs >"$work/server.log" 2>&1) &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
