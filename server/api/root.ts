@@ -2,6 +2,7 @@
 import { auditRouter } from './routers/audit';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
+import { repositoriesRouter } from './routers/repositories';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
@@ -20,6 +21,7 @@ export const appRouter = router({
   secrets: secretsRouter,
   gatewayKeys: gatewayKeysRouter,
   telemetry: telemetryRouter,
+  repositories: repositoriesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -23,6 +23,7 @@ beforeAll(async () => {
   await api.models.register({ model: 'hosted', providerKind: 'openai-compatible', baseUrl: 'https://api.example.test/v1', upstreamModel: 'gpt-x', apiKeySecret: 'openai-key' });
   await api.releases.create({ service: 'support-bot', model: 'hosted@1', prompts: ['answer@1'] });
   await api.environments.deploy({ service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }] });
+  await api.repositories.set({ service: 'support-bot', url: 'https://git.example.test/acme/support-bot.git', tokenSecret: 'openai-key', webhookSecret: 'hook' });
 });
 afterAll(() => database.close());
 
@@ -52,6 +53,7 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'secrets.list': undefined,
   'gatewayKeys.list': { service: 'support-bot' },
   'telemetry.summary': { service: 'support-bot', environment: 'dev' },
+  'repositories.get': { service: 'support-bot' },
 };
 
 describe('secrets', () => {
