@@ -37,8 +37,12 @@ export function readSourceFile(file: string, displayName = file, limits: ReadLim
   let text: string;
   try {
     if (limits.root) {
-      const inside = path.relative(realpathSync(limits.root), realpathSync(absolute));
-      if (inside.startsWith('..') || path.isAbsolute(inside)) throw new SourceFileError(`cannot read ${displayName}: it lies outside the repository`);
+      const outside = (root: string, p: string) => {
+        const rel = path.relative(root, p);
+        return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+      };
+      // By name first, then with symbolic links followed.
+      if (outside(path.resolve(limits.root), absolute) || outside(realpathSync(limits.root), realpathSync(absolute))) throw new SourceFileError(`cannot read ${displayName}: it lies outside the repository`);
     }
     if (limits.maxBytes !== undefined && statSync(absolute).size > limits.maxBytes) throw new SourceFileError(`cannot read ${displayName}: larger than ${limits.maxBytes} bytes`);
     text = readFileSync(absolute, 'utf8');
