@@ -1,7 +1,7 @@
 // The source step against real git repositories: each commit's slipway.yaml becomes a release pinning the prompt
 // and model versions it declares; unchanged content creates no version; labels and environments are left alone;
 // broken manifests fail with file:line; tokens reach an https host only as a header; checkouts are removed.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,12 @@ beforeAll(async () => {
   commits.readme = await repo.commit({ 'README.md': '# source-bot\n' }, 'docs only');
   commits.broken = await repo.commit({ 'slipway.yaml': BROKEN }, 'broken manifest');
   commits.escape = await repo.commit({ 'slipway.yaml': manifest().replace('file: prompts/tone.yaml', 'file: ../../../../../../../etc/hostname') }, 'reads outside');
-  commits.otherService = await repo.commit({ 'slipway.yaml': manifest('billing-bot') }, 'wrong service');
+  // A prompt file that is a symbolic link out of the repository: git checks it out as a link.
+  await rm(path.join(repo.dir, 'prompts/tone.yaml'));
+  await symlink('/etc/hostname', path.join(repo.dir, 'prompts/tone.yaml'));
+  commits.symlink = await repo.commit({ 'slipway.yaml': manifest() }, 'tone is a link');
+  await rm(path.join(repo.dir, 'prompts/tone.yaml'));
+  commits.otherService = await repo.commit({ 'slipway.yaml': manifest('billing-bot'), 'prompts/tone.yaml': tone('You are warm and brief.') }, 'wrong service');
   commits.undeclared = await repo.commit({ 'slipway.yaml': manifest().replace('"Question: {{question}}"', '"Question: {{question}} from {{customer}}"') }, 'undeclared variable');
   const secondModel = '  - model: other-llm\n    providerKind: openai-compatible\n    baseUrl: http://127.0.0.1:4010/v1\n    upstreamModel: x\nenvironments:\n';
   commits.twoModels = await repo.commit({ 'slipway.yaml': manifest().replace('environments:\n', secondModel) }, 'two models');
@@ -193,6 +198,8 @@ describe('failures', () => {
   it('refuses prompt files outside the repository, a manifest for another service, and more than one model', async () => {
     const escape = await failure(resolveReleaseCandidate(ctx, { service: 'source-bot', commit: commits.escape! }));
     expect(escape.message).toMatch(/^cannot read .*etc\/hostname: it lies outside the repository/);
+    const linked = await failure(resolveReleaseCandidate(ctx, { service: 'source-bot', commit: commits.symlink! }));
+    expect(linked.message).toBe(`cannot read prompts/tone.yaml: it lies outside the repository (at ${commits.symlink!.slice(0, 12)})`);
     const other = await failure(resolveReleaseCandidate(ctx, { service: 'source-bot', commit: commits.otherService! }));
     expect(other.message).toBe('slipway.yaml:2: service.name: is "billing-bot", but this repository is set up for service "source-bot"');
     const two = await failure(resolveReleaseCandidate(ctx, { service: 'source-bot', commit: commits.twoModels! }));
