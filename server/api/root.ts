@@ -3,6 +3,7 @@ import { auditRouter } from './routers/audit';
 import { pipelinesRouter } from './routers/pipelines';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
+import { repositoriesRouter } from './routers/repositories';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
@@ -22,6 +23,7 @@ export const appRouter = router({
   gatewayKeys: gatewayKeysRouter,
   telemetry: telemetryRouter,
   pipelines: pipelinesRouter,
+  repositories: repositoriesRouter,
 });
 
 export type AppRouter = typeof appRouter;

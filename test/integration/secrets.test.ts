@@ -26,6 +26,7 @@ beforeAll(async () => {
   const { DEFAULT_PIPELINE_YAML } = await import('@/server/pipelines/definition');
   await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML });
   await api.pipelines.start({ service: 'support-bot' });
+  await api.repositories.set({ service: 'support-bot', url: 'https://git.example.test/acme/support-bot.git', tokenSecret: 'openai-key', webhookSecret: 'hook' });
 });
 afterAll(() => database.close());
 
@@ -59,6 +60,7 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'pipelines.validate': { yaml: 'stages: []' },
   'pipelines.runs': { service: 'support-bot' },
   'pipelines.run': { service: 'support-bot', number: 1 },
+  'repositories.get': { service: 'support-bot' },
 };
 
 describe('secrets', () => {

@@ -2,6 +2,7 @@
 // nothing) and list a service's prompts.
 import type { Group } from '../core/args';
 import { table } from '../core/output';
+import { apiBackend } from '../manifest/api-backend';
 import { Report, syncPrompts } from '../manifest/apply';
 import { loadPromptsFile } from '../manifest/load';
 import { gitShaOption, withReport } from './sync';
@@ -34,7 +35,7 @@ export const promptsGroup: Group = {
         // Fail on a missing service before anything else, with the server's own message.
         await client.services.get.query({ name: args.service! });
         const report = new Report(options.flag('dry-run'));
-        await withReport(out, report, () => syncPrompts(client, args.service!, prompts, report, { dryRun: report.dryRun, reason: `pushed from ${options.string('file')}`, gitSha, serviceExists: true }));
+        await withReport(out, report, () => syncPrompts(apiBackend(client), args.service!, prompts, report, { dryRun: report.dryRun, reason: `pushed from ${options.string('file')}`, gitSha, serviceExists: true }));
       },
     },
     {

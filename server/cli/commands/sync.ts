@@ -4,6 +4,7 @@ import { gitShaSchema } from '@/server/services/registry-shared';
 import type { Group, ParsedOptions } from '../core/args';
 import { usageError } from '../core/errors';
 import { table, type Output } from '../core/output';
+import { apiBackend } from '../manifest/api-backend';
 import { Report, syncManifest, type ItemStatus } from '../manifest/apply';
 import { loadManifest } from '../manifest/load';
 
@@ -24,7 +25,7 @@ export function renderReport(report: Report, opts: { summary: boolean } = { summ
  * Runs an apply step and prints its report even when it fails part-way, so the lines before the error say what
  * was already changed; the error itself still goes to stderr from main.
  */
-export async function withReport(out: Output, report: Report, apply: () => Promise<void>): Promise<void> {
+export async function withReport(out: Output, report: Report, apply: () => Promise<unknown>): Promise<void> {
   try {
     await apply();
   } catch (err) {
@@ -63,8 +64,8 @@ export const syncGroup: Group = {
         const gitSha = gitShaOption(options);
         const manifest = loadManifest(options.string('file') ?? 'slipway.yaml');
         const report = new Report(options.flag('dry-run'));
-        const client = api();
-        await withReport(out, report, () => syncManifest(client, manifest, report, { dryRun: report.dryRun, reason: `synced from ${manifest.file}`, gitSha }));
+        const backend = apiBackend(api());
+        await withReport(out, report, () => syncManifest(backend, manifest, report, { dryRun: report.dryRun, reason: `synced from ${manifest.file}`, gitSha }));
       },
     },
   ],

@@ -1,6 +1,7 @@
 // How the CLI fails: one line on stderr and an exit code per kind of failure, documented in `slipway --help`
 // and README. Server errors arrive as TRPCClientError and are mapped here, nowhere else.
 import { TRPCClientError } from '@trpc/client';
+import { DomainError } from '@/server/errors';
 
 export const EXIT = {
   ok: 0,
@@ -59,6 +60,8 @@ export function toCliError(err: unknown, serverUrl: string): CliError {
   const chain = causeChain(err);
   const own = chain.find((e): e is CliError => e instanceof CliError);
   if (own) return own;
+  // Rules the shared manifest code checks locally, before asking the server, speak the server's language.
+  if (err instanceof DomainError) return new CliError(oneLine(err.message), err.kind === 'unauthorized' || err.kind === 'forbidden' ? EXIT.auth : EXIT.api);
 
   if (err instanceof TRPCClientError) {
     const data = (err as TRPCClientError<never>).data as ErrorData | undefined;

@@ -1,10 +1,26 @@
 // Reading YAML or JSON files given to commands, and reporting zod issues against them as
 // `file:line: path.in.file: rule`, so a mistake in a manifest points at the line to fix.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { usageError } from './errors';
+import { CliError, EXIT } from './errors';
+
+/** A file that cannot be read or does not hold what it should; the message names the file and, when known, the line. */
+export class SourceFileError extends CliError {
+  constructor(message: string) {
+    super(message, EXIT.usage);
+    this.name = 'SourceFileError';
+  }
+}
+
+/** Limits for reading files that come from somewhere untrusted, such as a repository checked out on the server. */
+export interface ReadLimits {
+  /** Refuse files whose real path (symbolic links followed) lies outside this folder. */
+  root?: string;
+  /** Refuse files larger than this. */
+  maxBytes?: number;
+}
 
 export interface SourceFile {
   /** The path as the user gave it (or relative to the manifest), used in messages. */
@@ -16,14 +32,24 @@ export interface SourceFile {
   lineOf: (issuePath: PropertyKey[], key?: string) => number | null;
 }
 
-export function readSourceFile(file: string, displayName = file): SourceFile {
+export function readSourceFile(file: string, displayName = file, limits: ReadLimits = {}): SourceFile {
   const absolute = path.resolve(file);
   let text: string;
   try {
+    if (limits.root) {
+      const outside = (root: string, p: string) => {
+        const rel = path.relative(root, p);
+        return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+      };
+      // By name first, then with symbolic links followed.
+      if (outside(path.resolve(limits.root), absolute) || outside(realpathSync(limits.root), realpathSync(absolute))) throw new SourceFileError(`cannot read ${displayName}: it lies outside the repository`);
+    }
+    if (limits.maxBytes !== undefined && statSync(absolute).size > limits.maxBytes) throw new SourceFileError(`cannot read ${displayName}: larger than ${limits.maxBytes} bytes`);
     text = readFileSync(absolute, 'utf8');
   } catch (err) {
+    if (err instanceof SourceFileError) throw err;
     const code = (err as { code?: string }).code;
-    throw usageError(`cannot read ${displayName}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    throw new SourceFileError(`cannot read ${displayName}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
   }
   return parseSource(text, displayName, absolute);
 }
@@ -34,7 +60,7 @@ export function parseSource(text: string, name: string, absolute = path.resolve(
   const problem = doc.errors[0];
   if (problem) {
     const line = problem.pos ? lineCounter.linePos(problem.pos[0]).line : null;
-    throw usageError(`${name}${line ? `:${line}` : ''}: not valid YAML or JSON: ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    throw new SourceFileError(`${name}${line ? `:${line}` : ''}: not valid YAML or JSON: ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   return { name, absolute, value: doc.toJS({ maxAliasCount: 100 }) as unknown, lineOf: (p, key) => locate(doc, lineCounter, p, key) };
 }
@@ -132,6 +158,6 @@ export function describeIssues(source: SourceFile, issues: readonly Issue[], pre
 
 export function parseWith<S extends z.ZodType>(schema: S, source: SourceFile, value: unknown = source.value, prefix: PropertyKey[] = []): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw usageError(describeIssues(source, result.error.issues, prefix));
+  if (!result.success) throw new SourceFileError(describeIssues(source, result.error.issues, prefix));
   return result.data;
 }

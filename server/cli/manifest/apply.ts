@@ -1,17 +1,15 @@
 // Brings the server in line with a manifest (or a prompts file), one item at a time, changing only what differs,
-// and reports each item as created, updated or unchanged. With dryRun it reads but never writes.
-// Not one transaction: a failure part-way leaves the items before it applied, and running again finishes the job.
-import type { inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '@/server/api/root';
+// and reports each item as created, updated or unchanged. With dryRun it reads but never writes. It talks to the
+// server through a ManifestBackend: the tRPC API for the CLI, service verbs inside the server.
+// Over the API it is not one transaction: a failure part-way leaves the items before it applied, and running again
+// finishes the job.
+import { precondition } from '@/server/errors';
 import { CUSTOM_ENVIRONMENT_DEFAULTS, DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { promptContentHash } from '@/server/services/prompts/push';
-import type { Api } from '../core/client';
-import { CliError, EXIT, orNull } from '../core/errors';
+import type { ManifestBackend, ModelView } from './backend';
 import type { LoadedManifest, ResolvedPrompt } from './load';
 import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type EnvironmentState } from './plan';
 import type { LabelSpec, ModelEntry } from './schema';
-
-type Outputs = inferRouterOutputs<AppRouter>;
 
 export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment';
 export type ItemStatus = 'created' | 'updated' | 'unchanged';
@@ -30,6 +28,15 @@ export interface ApplyOptions {
   reason: string;
   /** Recorded on prompt versions this run pushes. */
   gitSha?: string;
+  /** False leaves labels where they are (and reports none): content only. Default true. */
+  moveLabels?: boolean;
+}
+
+/** The version a prompt or model entry resolved to; null only in a dry run that would create it. */
+export interface ResolvedVersion {
+  name: string;
+  version: number | null;
+  created: boolean;
 }
 
 export class Report {
@@ -47,7 +54,8 @@ export class Report {
 type LabelTarget = { kind: 'prompt'; service: string; prompt: string } | { kind: 'model'; model: string };
 
 /** Points each label at its pinned version or at `thisVersion` (null: a version this dry run would create). */
-async function syncLabels(api: Api, target: LabelTarget, specs: LabelSpec[], thisVersion: number | null, current: { name: string; version: number }[], report: Report, opts: ApplyOptions) {
+async function syncLabels(backend: ManifestBackend, target: LabelTarget, specs: LabelSpec[], thisVersion: number | null, current: { name: string; version: number }[], report: Report, opts: ApplyOptions) {
+  if (opts.moveLabels === false) return;
   const owner = target.kind === 'prompt' ? target.prompt : target.model;
   for (const spec of specs) {
     const want = spec.version ?? thisVersion;
@@ -58,90 +66,99 @@ async function syncLabels(api: Api, target: LabelTarget, specs: LabelSpec[], thi
       continue;
     }
     const to = want === null ? 'the new version' : `v${want}`;
-    if (!opts.dryRun) await api.labels.move.mutate({ target, label: spec.name, version: want!, reason: opts.reason });
+    if (!opts.dryRun) await backend.moveLabel({ target, label: spec.name, version: want!, reason: opts.reason });
     report.add('label', name, have === undefined ? 'created' : 'updated', have === undefined ? to : `v${have} → ${to}`);
   }
 }
 
 /** Pushes prompts whose content the service does not hold yet; identical content is found by its hash. */
-export async function syncPrompts(api: Api, service: string, prompts: ResolvedPrompt[], report: Report, opts: ApplyOptions & { serviceExists: boolean }) {
+export async function syncPrompts(backend: ManifestBackend, service: string, prompts: ResolvedPrompt[], report: Report, opts: ApplyOptions & { serviceExists: boolean }): Promise<ResolvedVersion[]> {
+  const resolved: ResolvedVersion[] = [];
   for (const p of pushOrder(prompts)) {
-    const current = opts.serviceExists ? await orNull(api.prompts.get.query({ service, prompt: p.name })) : null;
+    const current = opts.serviceExists ? await backend.getPrompt(service, p.name) : null;
     const hash = promptContentHash(p.content);
     const match = current?.versions.find((v) => v.contentHash === hash);
     let version: number | null;
+    let created = false;
     if (match) {
       version = match.version;
       report.add('prompt', p.name, 'unchanged', `v${version}`);
     } else if (opts.dryRun) {
       version = null;
+      created = true;
       report.add('prompt', p.name, 'created', `v${(current?.versions[0]?.version ?? 0) + 1}`);
     } else {
-      const pushed = await api.prompts.push.mutate({ ...p.content, service, prompt: p.name, gitSha: opts.gitSha });
+      const pushed = await backend.pushPrompt({ ...p.content, service, prompt: p.name, gitSha: opts.gitSha });
       version = pushed.version.version;
+      created = pushed.created;
       report.add('prompt', p.name, pushed.created ? 'created' : 'unchanged', `v${version}`);
     }
-    await syncLabels(api, { kind: 'prompt', service, prompt: p.name }, p.labels, version, current?.labels ?? [], report, opts);
+    resolved.push({ name: p.name, version, created });
+    await syncLabels(backend, { kind: 'prompt', service, prompt: p.name }, p.labels, version, current?.labels ?? [], report, opts);
   }
+  return resolved;
 }
 
-type ModelView = Outputs['models']['get'];
-
 /** Registers a version only when no version of the model has the same content, then moves its labels. */
-export async function syncModels(api: Api, entries: ModelEntry[], report: Report, opts: ApplyOptions) {
+export async function syncModels(backend: ManifestBackend, entries: ModelEntry[], report: Report, opts: ApplyOptions): Promise<ResolvedVersion[]> {
+  const resolved: ResolvedVersion[] = [];
   const models = new Map<string, { versions: ModelView['versions']; labels: ModelView['labels']; next: number }>();
   for (const entry of entries) {
     const { labels, ...input } = entry;
     let state = models.get(input.model);
     if (!state) {
-      const current = await orNull(api.models.get.query({ name: input.model }));
+      const current = await backend.getModel(input.model);
       state = { versions: current?.versions ?? [], labels: current?.labels ?? [], next: (current?.versions[0]?.version ?? 0) + 1 };
       models.set(input.model, state);
     }
     const match = findIdenticalVersion(input, state.versions);
     let version: number | null;
+    let created = false;
     if (match) {
       version = match.version;
       report.add('model', input.model, 'unchanged', `v${version}${match.status === 'registered' || match.status === 'validated' ? '' : ` (${match.status})`}`);
     } else {
       const newest = state.versions[0];
       const differs = newest ? ` (differs from v${newest.version} in ${modelDifferences(input, newest).join(', ')})` : '';
+      created = true;
       if (opts.dryRun) {
         version = null;
         report.add('model', input.model, 'created', `v${state.next}${differs}`);
       } else {
-        const registered = await api.models.register.mutate(input);
+        const registered = await backend.registerModel(input);
         version = registered.version;
         state.versions.unshift(registered);
         report.add('model', input.model, 'created', `v${version}${differs}`);
       }
       state.next += 1;
     }
-    await syncLabels(api, { kind: 'model', model: input.model }, labels, version, state.labels, report, opts);
+    resolved.push({ name: input.model, version, created });
+    await syncLabels(backend, { kind: 'model', model: input.model }, labels, version, state.labels, report, opts);
   }
+  return resolved;
 }
 
-async function syncService(api: Api, spec: LoadedManifest['service'], report: Report, opts: ApplyOptions): Promise<boolean> {
-  const current = await orNull(api.services.get.query({ name: spec.name }));
+async function syncService(backend: ManifestBackend, spec: LoadedManifest['service'], report: Report, opts: ApplyOptions): Promise<boolean> {
+  const current = await backend.getService(spec.name);
   if (!current) {
-    if (!opts.dryRun) await api.services.create.mutate(spec);
+    if (!opts.dryRun) await backend.createService(spec);
     report.add('service', spec.name, 'created');
     return false;
   }
-  if (current.archivedAt) throw new CliError(`service ${spec.name} is archived; restore it before syncing`, EXIT.api);
+  if (current.archivedAt) throw precondition(`service ${spec.name} is archived; restore it before syncing`);
   const changes = {
     ...(current.description !== spec.description ? { description: spec.description } : {}),
     ...(!sameOwners(current.owners, spec.owners) ? { owners: spec.owners } : {}),
   };
   const changed = Object.keys(changes);
-  if (changed.length && !opts.dryRun) await api.services.update.mutate({ name: spec.name, ...changes });
+  if (changed.length && !opts.dryRun) await backend.updateService({ name: spec.name, ...changes });
   report.add('service', spec.name, changed.length ? 'updated' : 'unchanged', changed.join(', '));
   return true;
 }
 
-async function syncEnvironments(api: Api, service: string, environments: LoadedManifest['environments'], report: Report, opts: ApplyOptions & { serviceExists: boolean }) {
+async function syncEnvironments(backend: ManifestBackend, service: string, environments: LoadedManifest['environments'], report: Report, opts: ApplyOptions & { serviceExists: boolean }) {
   for (const [name, settings] of Object.entries(environments)) {
-    let current: EnvironmentState | null = opts.serviceExists ? await orNull(api.environments.get.query({ service, environment: name })) : null;
+    let current: EnvironmentState | null = opts.serviceExists ? await backend.getEnvironment(service, name) : null;
     let created = false;
     if (!current) {
       const comesWithService = !opts.serviceExists && name in DEFAULT_ENVIRONMENTS;
@@ -149,25 +166,26 @@ async function syncEnvironments(api: Api, service: string, environments: LoadedM
       if (opts.dryRun) {
         current = comesWithService ? DEFAULT_ENVIRONMENTS[name as keyof typeof DEFAULT_ENVIRONMENTS] : CUSTOM_ENVIRONMENT_DEFAULTS;
       } else {
-        if (created) await api.environments.create.mutate({ service, name });
-        current = await api.environments.get.query({ service, environment: name });
+        if (created) await backend.createEnvironment({ service, name });
+        current = await backend.getEnvironment(service, name);
+        if (!current) throw precondition(`environment ${name} of ${service} disappeared while syncing`);
       }
     }
     const desired = desiredSettings(current, settings);
     const changed = changedSections(current, desired);
     if (changed.length && !opts.dryRun) {
-      await api.environments.update.mutate({ service, environment: name, ...Object.fromEntries(changed.map((k) => [k, desired[k]])) });
+      await backend.updateEnvironment({ service, environment: name, ...Object.fromEntries(changed.map((k) => [k, desired[k]])) });
     }
     report.add('environment', name, created ? 'created' : changed.length ? 'updated' : 'unchanged', changed.join(', '));
   }
 }
 
 /** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments. */
-export async function syncManifest(api: Api, manifest: LoadedManifest, report: Report, opts: ApplyOptions): Promise<void> {
-  const serviceExists = await syncService(api, manifest.service, report, opts);
+export async function syncManifest(backend: ManifestBackend, manifest: LoadedManifest, report: Report, opts: ApplyOptions): Promise<void> {
+  const serviceExists = await syncService(backend, manifest.service, report, opts);
   // After a real run the service exists even if it was just created; only a dry run must assume it is empty.
   const exists = serviceExists || !opts.dryRun;
-  await syncPrompts(api, manifest.service.name, manifest.prompts, report, { ...opts, serviceExists: exists });
-  await syncModels(api, manifest.models, report, opts);
-  await syncEnvironments(api, manifest.service.name, manifest.environments, report, { ...opts, serviceExists: exists });
+  await syncPrompts(backend, manifest.service.name, manifest.prompts, report, { ...opts, serviceExists: exists });
+  await syncModels(backend, manifest.models, report, opts);
+  await syncEnvironments(backend, manifest.service.name, manifest.environments, report, { ...opts, serviceExists: exists });
 }

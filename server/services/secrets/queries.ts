@@ -19,3 +19,17 @@ export async function readSecretValue(db: Db, id: string): Promise<string> {
   if (!row) throw notFound('Secret');
   return decryptSecret(row.ciphertext);
 }
+
+/**
+ * Decrypts without recording a use, for checking what anyone may send (a webhook's signature): a refused request
+ * must change nothing. Call recordSecretUse once the check passed.
+ */
+export async function peekSecretValue(db: Db, id: string): Promise<string> {
+  const [row] = await db.select({ ciphertext: secrets.ciphertext }).from(secrets).where(eq(secrets.id, id)).limit(1);
+  if (!row) throw notFound('Secret');
+  return decryptSecret(row.ciphertext);
+}
+
+export async function recordSecretUse(db: Db, id: string): Promise<void> {
+  await db.update(secrets).set({ lastUsedAt: new Date() }).where(eq(secrets.id, id));
+}

@@ -1,0 +1,68 @@
+// Sets where a service's code lives: an https git URL (with an access token from the secret store) or a local
+// path, the webhook secret, and the manifest's path. Secrets are named here, never given.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '@/db/client';
+import { secrets, serviceRepositories } from '@/db/schema';
+import { invalid } from '@/server/errors';
+import { diffValues } from '@/server/lib/diff';
+import { recordAudit } from '../audit/record';
+import { requireScope, withTransaction, type ServiceContext } from '../context';
+import { serviceByName, slugSchema } from '../registry-shared';
+import { isGitRepository, isLocalRepository, manifestPathSchema, repositoryOf, repositoryUrlSchema } from './shared';
+
+export const setRepositoryInput = z.object({
+  service: slugSchema,
+  url: repositoryUrlSchema,
+  /** The secret holding an access token for https URLs; left out keeps the current one, null removes it. */
+  tokenSecret: slugSchema.nullable().optional(),
+  /** The secret webhooks are signed with; left out keeps the current one, null removes it. */
+  webhookSecret: slugSchema.nullable().optional(),
+  manifestPath: manifestPathSchema.optional(),
+});
+
+async function secretId(db: Db, field: 'tokenSecret' | 'webhookSecret', name: string | null, kind: 'provider_api_key' | 'webhook_secret'): Promise<string | null> {
+  if (name === null) return null;
+  const [s] = await db.select({ id: secrets.id, kind: secrets.kind }).from(secrets).where(eq(secrets.name, name)).limit(1);
+  if (!s) throw invalid(field, `no secret named "${name}"; store it under Settings → Secrets first`);
+  if (s.kind !== kind) throw invalid(field, `"${name}" is a ${s.kind}; ${field === 'tokenSecret' ? 'store the access token as a provider_api_key' : 'store the webhook secret as a webhook_secret'}`);
+  return s.id;
+}
+
+export async function setRepository(ctx: ServiceContext, input: z.input<typeof setRepositoryInput>) {
+  requireScope(ctx, 'services:write');
+  const data = setRepositoryInput.parse(input);
+  return withTransaction(ctx, async (tx) => {
+    const service = await serviceByName(tx.db, data.service);
+    const before = await repositoryOf(tx.db, service.id);
+    const tokenSecret = data.tokenSecret === undefined ? (before?.tokenSecret ?? null) : data.tokenSecret;
+    const webhookSecret = data.webhookSecret === undefined ? (before?.webhookSecret ?? null) : data.webhookSecret;
+    const manifestPath = data.manifestPath ?? before?.manifestPath ?? 'slipway.yaml';
+    if (isLocalRepository(data.url)) {
+      if (tokenSecret) throw invalid('tokenSecret', 'a local repository takes no access token; set tokenSecret to null');
+      if (!(await isGitRepository(data.url))) throw invalid('url', `${data.url} is not a git repository on this server`);
+    }
+    const values = {
+      url: data.url,
+      tokenSecretId: await secretId(tx.db, 'tokenSecret', tokenSecret, 'provider_api_key'),
+      webhookSecretId: await secretId(tx.db, 'webhookSecret', webhookSecret, 'webhook_secret'),
+      manifestPath,
+      updatedAt: new Date(),
+    };
+    await tx.db
+      .insert(serviceRepositories)
+      .values({ serviceId: service.id, ...values })
+      .onConflictDoUpdate({ target: serviceRepositories.serviceId, set: values });
+    const shown = (r: { url: string; tokenSecret: string | null; webhookSecret: string | null; manifestPath: string } | null) =>
+      r && { url: r.url, tokenSecret: r.tokenSecret, webhookSecret: r.webhookSecret, manifestPath: r.manifestPath };
+    const after = { url: data.url, tokenSecret, webhookSecret, manifestPath };
+    const changes = diffValues(shown(before) ?? {}, after);
+    await recordAudit(tx, {
+      action: 'repository.set',
+      target: { kind: 'service', id: service.id, label: service.name },
+      summary: !before ? `Set the repository of ${service.name} to ${data.url}` : changes.length ? `Changed the repository of ${service.name}: ${changes.map((c) => c.path).join(', ')}` : `No change to the repository of ${service.name}`,
+      changes: Object.fromEntries(changes.map((c) => [c.path, { from: c.before, to: c.after }])),
+    });
+    return { service: service.name, ...after, kind: isLocalRepository(data.url) ? ('local' as const) : ('https' as const) };
+  });
+}
