@@ -62,7 +62,7 @@ function Editor({ service, saved }: { service: string; saved: Saved }) {
   const stepCount = current?.definition?.stages.reduce((n, s) => n + s.steps.length, 0) ?? 0;
 
   return (
-    <Card role="region" aria-label="Definition">
+    <Card role="region" aria-label="Definition" className="self-start">
       <CardHeader
         title={
           <span className="flex items-center gap-2">

@@ -46,9 +46,6 @@ export function RunDetail({ service, number }: { service: string; number: number
         <div className="grid gap-6">
           <Card role="region" aria-label="Run">
             <dl className="grid gap-x-6 gap-y-3 px-5 py-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
-              <Item label="Status">
-                <RunStatusBadge status={r.status} />
-              </Item>
               <Item label="Trigger">
                 {triggerKind(r.trigger)} by {r.trigger.author ?? r.createdBy}
               </Item>
@@ -87,7 +84,7 @@ export function RunDetail({ service, number }: { service: string; number: number
               ) : null}
               {r.error ? (
                 <Item label={r.status === 'cancelled' ? 'Cancelled' : 'Error'} wide>
-                  <span className={r.status === 'failed' ? 'text-danger' : undefined}>{r.error}</span>
+                  {r.status === 'cancelled' ? r.error.replace(/^cancelled:?\s*/, '') || 'without a reason' : <span className="text-danger">{r.error}</span>}
                 </Item>
               ) : null}
             </dl>
