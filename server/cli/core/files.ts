@@ -16,16 +16,18 @@ export interface SourceFile {
   lineOf: (issuePath: PropertyKey[], key?: string) => number | null;
 }
 
-export function readSourceFile(file: string, displayName = file): SourceFile {
-  const absolute = path.resolve(file);
-  let text: string;
+/** A file's text; a file that cannot be read is a usage error naming it and why. */
+export function readTextFile(file: string, displayName = file): string {
   try {
-    text = readFileSync(absolute, 'utf8');
+    return readFileSync(path.resolve(file), 'utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw usageError(`cannot read ${displayName}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
   }
-  return parseSource(text, displayName, absolute);
+}
+
+export function readSourceFile(file: string, displayName = file): SourceFile {
+  return parseSource(readTextFile(file, displayName), displayName, path.resolve(file));
 }
 
 export function parseSource(text: string, name: string, absolute = path.resolve(name)): SourceFile {
