@@ -117,22 +117,26 @@ export function StepTimeline({ steps }: { steps: Step[] }) {
         </div>
       </div>
       <ol className="grid gap-5">
-        {byStage(steps).map((group, i) => (
-          <li key={`${group.stage}-${i}`} aria-label={`Stage ${group.stage}`} className="grid gap-2">
-            <h3 className="flex items-center gap-2 text-sm font-semibold">
-              <StepStatusIcon status={stageStatus(group.steps)} />
-              {group.stage}
-              <span className="font-normal text-muted-fg">
-                · {group.steps.length} step{group.steps.length === 1 ? '' : 's'}
-              </span>
-            </h3>
-            <ol className="grid gap-2 border-l-2 border-border pl-4">
-              {group.steps.map((s) => (
-                <StepItem key={s.id} step={s} />
-              ))}
-            </ol>
-          </li>
-        ))}
+        {byStage(steps).map((group, i) => {
+          const status = stageStatus(group.steps);
+          return (
+            <li key={`${group.stage}-${i}`} aria-label={`Stage ${group.stage}`} className="grid gap-2">
+              <h3 className="flex items-center gap-2 text-sm font-semibold">
+                <StepStatusIcon status={status} />
+                <span>{group.stage}</span>
+                <span className="font-normal text-muted-fg">
+                  {group.steps.length} step{group.steps.length === 1 ? '' : 's'}
+                  <span className="sr-only">, {status}</span>
+                </span>
+              </h3>
+              <ol className="grid gap-2 border-l-2 border-border pl-4">
+                {group.steps.map((s) => (
+                  <StepItem key={s.id} step={s} />
+                ))}
+              </ol>
+            </li>
+          );
+        })}
       </ol>
     </div>
   );
