@@ -149,7 +149,7 @@ async function waitForRun(api: Api, out: Output, service: string, number: number
     if (left <= 0) {
       if (out.json && run) out.result(run, () => '');
       const state = run ? `it is still ${run.status}` : 'its status could not be read';
-      throw new CliError(`stopped waiting after ${Math.round(timeoutMs / 1000)} s: ${state} (the run goes on; see slipway pipelines status ${service} ${number})`, EXIT.timeout);
+      throw new CliError(`stopped waiting after ${+(timeoutMs / 1000).toFixed(3)} s: ${state} (the run goes on; see slipway pipelines status ${service} ${number})`, EXIT.timeout);
     }
     await sleep(Math.min(POLL_MS, left));
   }
