@@ -30,3 +30,14 @@ export function formatBytes(n: number): string {
 export function formatPrice(usd: number): string {
   return `$${usd.toLocaleString(undefined, { maximumFractionDigits: 6 })}`;
 }
+
+/** Run and step durations: `850 ms`, `12.4 s`, `3 min 05 s`, `1 h 02 min`. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—';
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.floor(s)} s`;
+  const whole = Math.floor(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
+  return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
+}

@@ -2,7 +2,7 @@
 // One service: what it is and who owns it (editable), archive, a card per environment with what it runs,
 // its last change and a way in, and its gateway keys with how to call the gateway.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ArrowRight, FileText, Layers, Pencil, Plus } from 'lucide-react';
+import { ArrowRight, FileText, GitBranch, Layers, Pencil, Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert, errorAt, fieldErrors } from '@/components/errors';
@@ -75,6 +75,9 @@ export function ServiceDetail({ name }: { name: string }) {
               </Link>
               <Link href={`/releases?service=${name}`} className="flex items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-muted">
                 <Layers className="h-4 w-4 text-primary" aria-hidden /> Releases <span className="ml-auto tabular-nums text-muted-fg">{s.releaseCount}</span>
+              </Link>
+              <Link href={`/pipelines?service=${name}`} className="flex items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-muted">
+                <GitBranch className="h-4 w-4 text-primary" aria-hidden /> Pipeline runs
               </Link>
             </Card>
           </div>

@@ -7,12 +7,13 @@ import { createOutput } from './core/output';
 import { envsGroup } from './commands/envs';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
+import { pipelinesGroup } from './commands/pipelines';
 import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
 
-export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releasesGroup, envsGroup, keysGroup, syncGroup];
+export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releasesGroup, envsGroup, keysGroup, pipelinesGroup, syncGroup];
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -53,6 +53,23 @@ describe('a running server', () => {
     expect(body.error.json.message).toMatch(/^email: must be an email address; role: /);
   });
 
+  it('answers a query sent as POST, so inputs too long for a URL (a large pipeline definition) still get an answer', async () => {
+    const auth = { authorization: `Bearer ${server.bootstrapToken}` };
+    const steps = Array.from({ length: 400 }, (_, i) => `      - name: step-${i}\n        type: validate-config\n`).join('');
+    const yaml = `stages:\n  - name: check\n    steps:\n${steps}      - name: gate\n        type: eval\n`;
+    const asGet = await trpcGet(`pipelines.validate?input=${encodeURIComponent(JSON.stringify({ json: { yaml } }))}`, auth);
+    expect(asGet.status).toBe(431);
+    const res = await trpcPost('pipelines.validate', { yaml }, auth);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { result: { data: { json: unknown } } }).result.data.json).toEqual({
+      ok: false,
+      problems: [{ line: 805, path: 'stages[0].steps[400].type', message: 'step type eval is not available yet (it comes with release gates (evals against the baseline))' }],
+      definition: null,
+    });
+    // Still a query: it needs the same authentication as one sent with GET.
+    expect((await trpcPost('pipelines.validate', { yaml: 'stages: []' })).status).toBe(401);
+  });
+
   it('serves the gateway beside Next.js with OpenAI-format errors', async () => {
     const res = await fetch(`${server.url}/gw/support-bot/production/v1/chat/completions`, { method: 'POST', body: '{}' });
     expect(res.status).toBe(401);

@@ -98,10 +98,11 @@ describe('help', () => {
     const run = await slipway(['--help'], { env: { SLIPWAY_TOKEN: null } });
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
-    for (const command of ['services create', 'services list', 'models register', 'prompts push', 'releases create', 'envs show', 'envs history', 'sync']) expect(run.stdout).toContain(`  ${command} `);
+    for (const command of ['services create', 'services list', 'models register', 'prompts push', 'releases create', 'envs show', 'envs history', 'pipelines define', 'pipelines status', 'sync']) expect(run.stdout).toContain(`  ${command} `);
     expect(run.stdout).toContain('SLIPWAY_TOKEN');
     expect(run.stdout).toMatch(/^ {2}3 {2}authentication or authorisation/m);
     expect(run.stdout).toMatch(/^ {2}4 {2}cannot reach the server/m);
+    expect(run.stdout).toMatch(/^ {2}5 {2}pipelines run\/status --wait: the run had not ended/m);
   });
 
   it('describes each command and group, without needing a token or a server', async () => {
@@ -394,5 +395,113 @@ describe('sync', () => {
     const run = await slipway(['sync'], { cwd: dir });
     expectOneLineError(run, 2, /^error: slipway\.yaml:\d+: prompts\[0\]\.messages: needs at least one message$/);
     expect((await json<{ name: string }[]>(['services', 'list'])).map((s) => s.name)).not.toContain('cli-sync-bad');
+  });
+});
+
+const PIPELINE = `branches:
+  - pattern: main
+    mode: deploy
+    environment: staging
+stages:
+  - name: check
+    steps:
+      - name: config
+        type: validate-config
+`;
+
+describe('pipelines', () => {
+  type RunJson = { number: number; status: string; mode: string; targetEnvironment: string | null; trigger: { branch: string | null } };
+
+  it('refuses a definition with problems at their lines, saves a good one once, and says when it is unchanged', async () => {
+    expect((await slipway(['services', 'create', 'cli-pipes'])).code).toBe(0);
+    await writeFile(path.join(work, 'bad-pipeline.yaml'), `${PIPELINE}      - name: gate\n        type: eval\n        colour: blue\n`);
+    expectOneLineError(
+      await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'bad-pipeline.yaml']),
+      2,
+      'bad-pipeline.yaml:11: stages[0].steps[1].type: step type eval is not available yet (it comes with release gates (evals against the baseline)); bad-pipeline.yaml:12: stages[0].steps[1]: unknown field colour',
+    );
+    expectOneLineError(await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'missing.yaml']), 2, 'cannot read missing.yaml: no such file');
+    // Nothing was saved, so nothing can run yet.
+    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes']), 1, 'cli-pipes has no pipeline yet; save one on the Pipelines page or with slipway sync');
+
+    await writeFile(path.join(work, 'pipeline.yaml'), PIPELINE);
+    const saved = await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'pipeline.yaml']);
+    expect(saved).toEqual({ code: 0, stdout: 'saved v1\n', stderr: '' });
+    expect((await slipway(['pipelines', 'define', 'cli-pipes', '-f', 'pipeline.yaml'])).stdout).toBe('unchanged v1\n');
+    await writeFile(path.join(work, 'pipeline.yaml'), PIPELINE.replace('environment: staging', 'environment: dev'));
+    expect(await json(['pipelines', 'define', 'cli-pipes', '--file', 'pipeline.yaml'])).toEqual({ service: 'cli-pipes', version: 2, created: true });
+  });
+
+  it('starts runs that stay queued until the engine picks them up, and lists them newest first', async () => {
+    await writeFile(path.join(work, 'pipes-model.json'), JSON.stringify({ providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', upstreamModel: 'small' }));
+    expect((await slipway(['models', 'register', 'cli-pipes-llm', '--file', 'pipes-model.json'])).code).toBe(0);
+    expect((await slipway(['releases', 'create', 'cli-pipes', '--model', 'cli-pipes-llm@1'])).code).toBe(0);
+
+    const first = await json<RunJson>(['pipelines', 'run', 'cli-pipes', '--branch', 'feature/x']);
+    expect(first).toMatchObject({ number: 1, status: 'queued', mode: 'evaluate', targetEnvironment: null, trigger: { branch: 'feature/x' } });
+    const second = await slipway(['pipelines', 'run', 'cli-pipes', '--branch', 'main']);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toBe('started  cli-pipes run 2 (queued)\ndoes     deploy to dev\nfollow   slipway pipelines status cli-pipes 2 --wait\n');
+    expect(await json<RunJson>(['pipelines', 'run', 'cli-pipes', '--release', '1', '--env', 'staging'])).toMatchObject({ number: 3, mode: 'deploy', targetEnvironment: 'staging' });
+    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--env', 'staging', '--evaluate-only']), 2, 'choose --env or --evaluate-only, not both');
+    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--commit', 'abc']), 2, '--commit must be a 40-character hex git commit');
+    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--release', '9']), 1, 'release: cli-pipes has no release #9');
+    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--timeout', '5']), 2, '--timeout needs --wait');
+
+    const list = await slipway(['pipelines', 'list', 'cli-pipes']);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^RUN +STATUS +TRIGGER +BRANCH +COMMIT +DOES +RELEASE +STARTED +DURATION$/);
+    expect(lines.slice(1).map((l) => l.split(/ {2,}/).slice(0, 7))).toEqual([
+      ['3', 'queued', 'manual by token:bootstrap', '—', '—', 'deploy to staging', '#1'],
+      ['2', 'queued', 'manual by token:bootstrap', 'main', '—', 'deploy to dev', '#1'],
+      ['1', 'queued', 'manual by token:bootstrap', 'feature/x', '—', 'evaluate only', '#1'],
+    ]);
+    const page = await json<{ items: RunJson[]; nextCursor: number | null }>(['pipelines', 'list', 'cli-pipes', '--limit', '2']);
+    expect(page.items.map((r) => r.number)).toEqual([3, 2]);
+    expect(page.nextCursor).toBe(2);
+    expect((await json<{ items: RunJson[] }>(['pipelines', 'list', 'cli-pipes', '--before', '2'])).items.map((r) => r.number)).toEqual([1]);
+  });
+
+  it('shows a run with its steps, and cancels it', async () => {
+    const status = await slipway(['pipelines', 'status', 'cli-pipes', '2']);
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^run +cli-pipes run 2$/m);
+    expect(status.stdout).toMatch(/^status +queued$/m);
+    expect(status.stdout).toMatch(/^trigger +manual by token:bootstrap, branch main$/m);
+    expect(status.stdout).toMatch(/^candidate +cli-pipes#1$/m);
+    const steps = status.stdout.split('\n\n')[1]!.trimEnd().split('\n');
+    expect(steps[0]).toMatch(/^STAGE +STEP +TYPE +STATUS +ATTEMPTS +DURATION +ERROR$/);
+    expect(steps.slice(1).map((l) => l.split(/ {2,}/))).toEqual([
+      ['source', 'candidate', 'candidate', 'pending', '0', '—'],
+      ['check', 'config', 'validate-config', 'pending', '0', '—'],
+    ]);
+    expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', '99']), 1, 'pipeline run 99 of cli-pipes not found');
+    expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', 'latest']), 2, '"latest" is not a run number; use e.g. 3');
+
+    const cancelled = await slipway(['pipelines', 'cancel', 'cli-pipes', '2', '--reason', 'wrong branch']);
+    expect(cancelled).toEqual({ code: 0, stdout: 'cancelled  cli-pipes run 2 (wrong branch)\n', stderr: '' });
+    expectOneLineError(await slipway(['pipelines', 'cancel', 'cli-pipes', '2']), 1, 'run 2 has already cancelled');
+    const after = await json<RunJson & { steps: { status: string }[] }>(['pipelines', 'status', 'cli-pipes', '#2']);
+    expect(after.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('waits for a run: exits 1 at once with the reason when it was cancelled, and 5 when the timeout runs out', async () => {
+    const started = Date.now();
+    const wait = await slipway(['pipelines', 'status', 'cli-pipes', '2', '--wait']);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(wait.code).toBe(1);
+    expect(wait.stderr).toBe('error: cli-pipes run 2 was cancelled: wrong branch\n');
+    expect(wait.stdout).toBe('cancelled  source/candidate\ncancelled  check/config\ncancelled  cli-pipes run 2\n');
+    const asJson = await slipway(['pipelines', 'status', 'cli-pipes', '2', '--wait', '--json']);
+    expect(asJson.code).toBe(1);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ number: 2, status: 'cancelled' });
+
+    const queued = await slipway(['pipelines', 'status', 'cli-pipes', '1', '--wait', '--timeout', '1.5']);
+    expect(queued.code).toBe(5);
+    expect(queued.stdout).toBe('queued     cli-pipes run 1\n');
+    expect(queued.stderr).toBe('error: stopped waiting after 1.5 s: it is still queued (the run goes on; see slipway pipelines status cli-pipes 1)\n');
+    expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', '1', '--wait', '--timeout', '0']), 2, '--timeout must be a number of seconds greater than 0');
   });
 });

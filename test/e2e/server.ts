@@ -14,6 +14,8 @@ export interface RunningServer {
   adminEmail: string;
   adminPassword: string;
   databaseKind: 'embedded' | 'postgres';
+  /** The server's own PostgreSQL database (only with TEST_DATABASE_URL), for tests that act as a second process on it. */
+  databaseUrl: string | null;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -117,5 +119,5 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', output: () => out, stop };
+  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', databaseUrl: dbEnv.DATABASE_URL ?? null, output: () => out, stop };
 }

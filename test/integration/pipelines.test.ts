@@ -231,7 +231,7 @@ describe('pipeline runs', () => {
 
   it('need a definition, and a viewer may watch but not start', async () => {
     await api.services.create({ name: 'no-pipeline' });
-    expect((await failure(api.pipelines.start({ service: 'no-pipeline' })))?.message).toBe('no-pipeline has no pipeline yet; save one on the Pipelines page or with slipway sync');
+    expect((await failure(api.pipelines.start({ service: 'no-pipeline' })))?.message).toBe('no-pipeline has no pipeline yet; save one on the Pipelines page or with slipway pipelines define');
     const viewer = callerFor(database.db, await makeUser(database.db, { role: 'viewer' }));
     expect((await failure(viewer.pipelines.start({ service: 'support-bot' })))?.code).toBe('FORBIDDEN');
     expect((await viewer.pipelines.runs({ service: 'support-bot' })).items.length).toBeGreaterThan(3);

@@ -1,18 +1,16 @@
+// The Pipelines section: pick a service, see its runs and start one.
 import type { Metadata } from 'next';
-import { ComingSection } from '@/components/shell/placeholder';
+import { PipelineRuns } from '@/components/pipelines/runs-list';
+import { PageHeader } from '@/components/ui/card';
 
 export const metadata: Metadata = { title: 'Pipelines' };
 
-export default function Page() {
+export default async function PipelinesPage({ searchParams }: { searchParams: Promise<{ service?: string }> }) {
+  const { service } = await searchParams;
   return (
-    <ComingSection
-      title="Pipelines"
-      description="The automated gates every candidate passes: evals, safety and injection checks, data checks, load tests."
-      points={[
-      "Pipeline definitions per service, edited as YAML",
-      "Live runs with each step's status, logs and outputs",
-      "Triggers from git webhooks and manual runs",
-      ]}
-    />
+    <>
+      <PageHeader title="Pipelines" description="Every candidate goes through its service's pipeline: stages of typed steps, started by hand, from the CLI or by a git push." />
+      <PipelineRuns service={service || null} />
+    </>
   );
 }

@@ -164,6 +164,7 @@ export const EXIT_CODE_HELP: [string, string][] = [
   ['2', 'usage error: unknown command or option, missing argument, unreadable or invalid file; nothing was sent'],
   ['3', 'authentication or authorisation: no token, token refused (unknown, revoked, expired), or role lacks the scope'],
   ['4', 'cannot reach the server, or what answered is not a Slipway API'],
+  ['5', 'pipelines run/status --wait: the run had not ended when --timeout ran out (the run goes on)'],
 ];
 
 export function mainHelp(groups: Group[]): string {
@@ -171,7 +172,7 @@ export function mainHelp(groups: Group[]): string {
   return [
     'Usage: slipway <command> [options]',
     '',
-    'Slipway from scripts and CI: services, prompts, models, releases, environments and the slipway.yaml manifest.',
+    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines and the slipway.yaml manifest.',
     '',
     'Commands:',
     columns(rows),

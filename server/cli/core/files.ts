@@ -32,9 +32,9 @@ export interface SourceFile {
   lineOf: (issuePath: PropertyKey[], key?: string) => number | null;
 }
 
-export function readSourceFile(file: string, displayName = file, limits: ReadLimits = {}): SourceFile {
+/** A file's text, optionally confined to a folder (symbolic links followed) and capped in size. */
+export function readTextFile(file: string, displayName = file, limits: ReadLimits = {}): string {
   const absolute = path.resolve(file);
-  let text: string;
   try {
     if (limits.root) {
       const outside = (root: string, p: string) => {
@@ -45,13 +45,16 @@ export function readSourceFile(file: string, displayName = file, limits: ReadLim
       if (outside(path.resolve(limits.root), absolute) || outside(realpathSync(limits.root), realpathSync(absolute))) throw new SourceFileError(`cannot read ${displayName}: it lies outside the repository`);
     }
     if (limits.maxBytes !== undefined && statSync(absolute).size > limits.maxBytes) throw new SourceFileError(`cannot read ${displayName}: larger than ${limits.maxBytes} bytes`);
-    text = readFileSync(absolute, 'utf8');
+    return readFileSync(absolute, 'utf8');
   } catch (err) {
     if (err instanceof SourceFileError) throw err;
     const code = (err as { code?: string }).code;
     throw new SourceFileError(`cannot read ${displayName}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
   }
-  return parseSource(text, displayName, absolute);
+}
+
+export function readSourceFile(file: string, displayName = file, limits: ReadLimits = {}): SourceFile {
+  return parseSource(readTextFile(file, displayName, limits), displayName, path.resolve(file));
 }
 
 export function parseSource(text: string, name: string, absolute = path.resolve(name)): SourceFile {

@@ -29,7 +29,7 @@ export async function startRun(ctx: ServiceContext, input: z.input<typeof startR
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);
     const definition = await currentDefinition(tx.db, service);
-    if (!definition) throw precondition(`${service.name} has no pipeline yet; save one on the Pipelines page or with slipway sync`);
+    if (!definition) throw precondition(`${service.name} has no pipeline yet; save one on the Pipelines page or with slipway pipelines define`);
     const policy = branchPolicy(definition.definition, trigger.branch);
     const mode = data.evaluateOnly ? 'evaluate' : data.environment ? 'deploy' : policy.mode;
     const target = data.evaluateOnly ? null : (data.environment ?? policy.environment);
