@@ -422,7 +422,7 @@ describe('pipelines', () => {
     );
     expectOneLineError(await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'missing.yaml']), 2, 'cannot read missing.yaml: no such file');
     // Nothing was saved, so nothing can run yet.
-    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes']), 1, 'cli-pipes has no pipeline yet; save one on the Pipelines page or with slipway sync');
+    expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes']), 1, 'cli-pipes has no pipeline yet; save one on the Pipelines page or with slipway pipelines define');
 
     await writeFile(path.join(work, 'pipeline.yaml'), PIPELINE);
     const saved = await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'pipeline.yaml']);
