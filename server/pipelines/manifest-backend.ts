@@ -6,6 +6,7 @@ import type { ServiceContext } from '@/server/services/context';
 import { getEnvironment } from '@/server/services/environments/queries';
 import { createEnvironment, updateEnvironment } from '@/server/services/environments/update';
 import { moveLabel } from '@/server/services/labels/move';
+import { getDefinition, saveDefinition } from '@/server/services/pipelines/definition';
 import { getModel } from '@/server/services/models/queries';
 import { registerModelVersion } from '@/server/services/models/register';
 import { pushPrompt } from '@/server/services/prompts/push';
@@ -36,5 +37,7 @@ export function verbBackend(ctx: ServiceContext): ManifestBackend {
     getEnvironment: (service, environment) => orNull(getEnvironment(ctx, { service, environment })),
     createEnvironment: (input) => createEnvironment(ctx, input),
     updateEnvironment: (input) => updateEnvironment(ctx, input),
+    getPipelineDefinition: (service) => getDefinition(ctx, { service }),
+    savePipelineDefinition: (input) => saveDefinition(ctx, input),
   };
 }

@@ -293,6 +293,7 @@ describe('sync', () => {
     change(manifest);
     await writeFile(path.join(dir, 'slipway.yaml'), stringify(manifest));
     await copyFile(path.join(FIXTURE, 'prompts/tone.yaml'), path.join(dir, 'prompts/tone.yaml'));
+    await copyFile(path.join(FIXTURE, 'pipeline.yaml'), path.join(dir, 'pipeline.yaml'));
   }
 
   type Report = { dryRun: boolean; items: { kind: string; name: string; status: string; detail: string }[]; summary: Record<string, number> };
@@ -352,15 +353,17 @@ describe('sync', () => {
       ['label', 'support-llm:staging', 'created', 'v1'],
       ['environment', 'staging', 'updated', 'slos, rollout'],
       ['environment', 'production', 'updated', 'protection'],
+      ['pipeline', 'cli-sync', 'created', 'v1 from pipeline.yaml'],
     ]);
-    expect(rows.at(-1)).toBe('7 created, 2 updated, 0 unchanged');
+    expect(rows.at(-1)).toBe('8 created, 2 updated, 0 unchanged');
     const afterFirst = await versionCounts();
     expect(afterFirst).toEqual({ prompts: 2, models: 1 });
 
     const second = await json<Report>(['sync', '--file', path.join(dir, 'slipway.yaml')]);
-    expect(second.items).toHaveLength(9);
+    expect(second.items).toHaveLength(10);
     expect(second.items.filter((i) => i.status !== 'unchanged')).toEqual([]);
-    expect(second.summary).toEqual({ created: 0, updated: 0, unchanged: 9 });
+    expect(second.summary).toEqual({ created: 0, updated: 0, unchanged: 10 });
+    expect(await json<{ version: number; created: boolean }>(['pipelines', 'define', 'cli-sync', '--file', path.join(dir, 'pipeline.yaml')])).toMatchObject({ version: 1, created: false });
     expect(await versionCounts()).toEqual(afterFirst);
 
     const env = await json<{ slos: { p95LatencyMs: number; maxErrorRate: number }; rollout: { strategy: string } }>(['envs', 'show', 'cli-sync', 'staging']);

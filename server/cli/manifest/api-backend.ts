@@ -16,5 +16,7 @@ export function apiBackend(api: Api): ManifestBackend {
     getEnvironment: (service, environment) => orNull(api.environments.get.query({ service, environment })),
     createEnvironment: (input) => api.environments.create.mutate(input),
     updateEnvironment: (input) => api.environments.update.mutate(input),
+    getPipelineDefinition: (service) => api.pipelines.definition.query({ service }),
+    savePipelineDefinition: (input) => api.pipelines.saveDefinition.mutate(input),
   };
 }

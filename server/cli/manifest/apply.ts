@@ -11,7 +11,7 @@ import type { LoadedManifest, ResolvedPrompt } from './load';
 import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type EnvironmentState } from './plan';
 import type { LabelSpec, ModelEntry } from './schema';
 
-export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment';
+export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment' | 'pipeline';
 export type ItemStatus = 'created' | 'updated' | 'unchanged';
 
 export interface ReportItem {
@@ -180,7 +180,23 @@ async function syncEnvironments(backend: ManifestBackend, service: string, envir
   }
 }
 
-/** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments. */
+async function syncPipeline(backend: ManifestBackend, service: string, pipeline: LoadedManifest['pipeline'], report: Report, opts: ApplyOptions & { serviceExists: boolean }) {
+  if (!pipeline) return;
+  const current = opts.serviceExists ? await backend.getPipelineDefinition(service) : null;
+  if (current?.saved && current.yaml === pipeline.yaml) {
+    report.add('pipeline', service, 'unchanged', `v${current.version}`);
+    return;
+  }
+  const status = current?.saved ? 'updated' : 'created';
+  if (opts.dryRun) {
+    report.add('pipeline', service, status, `from ${pipeline.origin}`);
+    return;
+  }
+  const saved = await backend.savePipelineDefinition({ service, yaml: pipeline.yaml });
+  report.add('pipeline', service, status, `v${saved.version} from ${pipeline.origin}`);
+}
+
+/** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments, pipeline. */
 export async function syncManifest(backend: ManifestBackend, manifest: LoadedManifest, report: Report, opts: ApplyOptions): Promise<void> {
   const serviceExists = await syncService(backend, manifest.service, report, opts);
   // After a real run the service exists even if it was just created; only a dry run must assume it is empty.
@@ -188,4 +204,5 @@ export async function syncManifest(backend: ManifestBackend, manifest: LoadedMan
   await syncPrompts(backend, manifest.service.name, manifest.prompts, report, { ...opts, serviceExists: exists });
   await syncModels(backend, manifest.models, report, opts);
   await syncEnvironments(backend, manifest.service.name, manifest.environments, report, { ...opts, serviceExists: exists });
+  await syncPipeline(backend, manifest.service.name, manifest.pipeline, report, { ...opts, serviceExists: exists });
 }

@@ -12,6 +12,7 @@ export type PromptView = Out['prompts']['get'];
 export type ModelView = Out['models']['get'];
 export type ModelVersionView = Out['models']['register'];
 export type EnvironmentView = Out['environments']['get'];
+export type PipelineDefinitionView = Out['pipelines']['definition'];
 
 /** Reads answer null for "not found"; every other failure throws. Writes return what the verb returns. */
 export interface ManifestBackend {
@@ -26,4 +27,6 @@ export interface ManifestBackend {
   getEnvironment(service: string, environment: string): Promise<EnvironmentView | null>;
   createEnvironment(input: In['environments']['create']): Promise<unknown>;
   updateEnvironment(input: In['environments']['update']): Promise<unknown>;
+  getPipelineDefinition(service: string): Promise<PipelineDefinitionView>;
+  savePipelineDefinition(input: In['pipelines']['saveDefinition']): Promise<Out['pipelines']['saveDefinition']>;
 }

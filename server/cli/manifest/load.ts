@@ -1,7 +1,8 @@
 // Loads slipway.yaml (or a prompts file) and the prompt files it refers to, validating each against its schema
 // before anything is sent, so that a bad manifest changes nothing.
 import path from 'node:path';
-import { parseWith, readSourceFile, type ReadLimits, type SourceFile } from '../core/files';
+import { checkDefinition } from '@/server/pipelines/definition';
+import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from '../core/files';
 import { manifestSchema, promptContentSchema, promptsFileSchema, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
 
 export interface ResolvedPrompt {
@@ -12,8 +13,10 @@ export interface ResolvedPrompt {
   origin: string;
 }
 
-export interface LoadedManifest extends Omit<Manifest, 'prompts'> {
+export interface LoadedManifest extends Omit<Manifest, 'prompts' | 'pipeline'> {
   prompts: ResolvedPrompt[];
+  /** The pipeline definition's text, checked, with the file it came from. */
+  pipeline: { yaml: string; origin: string } | null;
   file: string;
 }
 
@@ -30,9 +33,22 @@ function resolvePrompts(source: SourceFile, entries: PromptEntry[], listPath: Pr
 }
 
 /** `limits` also apply to the prompt files the manifest refers to. */
+function loadPipeline(source: SourceFile, file: string, limits: ReadLimits): { yaml: string; origin: string } {
+  const display = path.join(path.dirname(source.name), file);
+  const yaml = readTextFile(path.resolve(path.dirname(source.absolute), file), display, limits);
+  const check = checkDefinition(yaml);
+  if (!check.ok) throw new SourceFileError(check.problems.map((p) => `${display}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+  return { yaml, origin: display };
+}
+
 export function loadManifestSource(source: SourceFile, limits: ReadLimits = {}): LoadedManifest {
   const manifest = parseWith(manifestSchema, source);
-  return { ...manifest, prompts: resolvePrompts(source, manifest.prompts, ['prompts'], limits), file: source.name };
+  return {
+    ...manifest,
+    prompts: resolvePrompts(source, manifest.prompts, ['prompts'], limits),
+    pipeline: manifest.pipeline ? loadPipeline(source, manifest.pipeline.file, limits) : null,
+    file: source.name,
+  };
 }
 
 export function loadManifest(file: string): LoadedManifest {

@@ -113,5 +113,7 @@ export const manifestSchema = z.strictObject({
       );
     }),
   environments: z.record(slugSchema, environmentSettingsSchema).default({}),
+  /** The service's pipeline definition, kept as its own YAML file next to the manifest. */
+  pipeline: z.strictObject({ file: z.string().min(1, 'is required').max(500) }).optional(),
 });
 export type Manifest = z.output<typeof manifestSchema>;
