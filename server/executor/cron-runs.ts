@@ -41,14 +41,19 @@ async function queuedTicks(db: Db, functionId: string): Promise<ExecutorRun[]> {
  */
 export async function reconcileCronTicks(db: Db, functions: ExecutorFunction[], removedIds: string[], now: Date, log: Logger): Promise<EventPayload[]> {
   const emitted: EventPayload[] = [];
+  const cancel = async (tick: ExecutorRun, reason: string) => {
+    emitted.push(...(await endRun(db, tick, { status: 'cancelled', reason }, now)));
+    // The tick's key is released, so that a schedule put back later can queue the same tick again.
+    await db.update(executorRuns).set({ idempotencyKey: null }).where(eq(executorRuns.id, tick.id));
+  };
   for (const id of removedIds) {
-    for (const tick of await queuedTicks(db, id)) emitted.push(...(await endRun(db, tick, { status: 'cancelled', reason: 'the function is no longer served' }, now)));
+    for (const tick of await queuedTicks(db, id)) await cancel(tick, 'the function is no longer served');
   }
   for (const fn of functions) {
     const crons = cronsOf(fn);
     const ticks = await queuedTicks(db, fn.id);
     for (const tick of ticks) {
-      if (!crons.includes(tickCron(tick) ?? '')) emitted.push(...(await endRun(db, tick, { status: 'cancelled', reason: 'the cron schedule changed' }, now)));
+      if (!crons.includes(tickCron(tick) ?? '')) await cancel(tick, 'the cron schedule changed');
     }
     for (const cron of crons) {
       if (ticks.some((t) => tickCron(t) === cron)) continue;
