@@ -1,5 +1,6 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
+import { executorRouter } from './routers/executor';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { environmentsRouter, servicesRouter } from './routers/services';
@@ -20,6 +21,7 @@ export const appRouter = router({
   secrets: secretsRouter,
   gatewayKeys: gatewayKeysRouter,
   telemetry: telemetryRouter,
+  executor: executorRouter,
 });
 
 export type AppRouter = typeof appRouter;

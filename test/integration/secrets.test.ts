@@ -2,7 +2,7 @@
 import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secrets } from '@/db/schema';
+import { executorRuns, secrets } from '@/db/schema';
 import { appRouter } from '@/server/api/root';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { callerFor, makeUser } from '../helpers/actors';
@@ -23,6 +23,8 @@ beforeAll(async () => {
   await api.models.register({ model: 'hosted', providerKind: 'openai-compatible', baseUrl: 'https://api.example.test/v1', upstreamModel: 'gpt-x', apiKeySecret: 'openai-key' });
   await api.releases.create({ service: 'support-bot', model: 'hosted@1', prompts: ['answer@1'] });
   await api.environments.deploy({ service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }] });
+  const event = { id: 'evt-1', name: 'slipway/ping', data: {}, ts: Date.now() };
+  await database.db.insert(executorRuns).values({ id: 'run-1', functionId: 'slipway-ping', event, events: [event] });
 });
 afterAll(() => database.close());
 
@@ -52,6 +54,10 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'secrets.list': undefined,
   'gatewayKeys.list': { service: 'support-bot' },
   'telemetry.summary': { service: 'support-bot', environment: 'dev' },
+  'executor.functions': undefined,
+  'executor.runs': {},
+  'executor.run': { runId: 'run-1' },
+  'executor.failures': {},
 };
 
 describe('secrets', () => {
