@@ -74,27 +74,31 @@ export class Executor {
     return { signingKey: this.opts.signingKey, signingKeyFallback: this.opts.signingKeyFallback, eventKey: this.opts.eventKey };
   }
 
-  /** Starts the loop and syncs the app's functions. Resolves once the first sync succeeded or was given up. */
+  /**
+   * Syncs the app's functions, then starts the loop: runs resumed after a restart are called at the URLs of this
+   * start (the port may have changed). If the sync keeps failing, runs of functions synced before still run.
+   */
   async start(): Promise<void> {
     if (this.loopDone) return;
+    this.loopDone = Promise.resolve();
     if (this.opts.soleWorker) {
       const released = await this.db.update(executorRuns).set({ leaseUntil: null }).where(isNotNull(executorRuns.leaseUntil)).returning({ id: executorRuns.id });
       if (released.length) this.log.info({ runs: released.length }, 'resuming runs that were in flight when the app stopped');
     }
-    this.loopDone = this.loop();
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1; !this.stopping; attempt++) {
       try {
         const res = await this.sync();
         this.log.info({ message: res.message, modified: res.modified }, 'synced the app’s functions');
-        return;
+        break;
       } catch (err) {
-        if (attempt >= 5 || this.stopping) {
+        if (attempt >= 5) {
           this.log.error({ err }, 'could not sync the app’s functions; runs of functions synced before still run');
-          return;
+          break;
         }
         await new Promise((r) => setTimeout(r, 500 * attempt));
       }
     }
+    if (!this.stopping) this.loopDone = this.loop();
   }
 
   /**
