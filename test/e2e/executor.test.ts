@@ -48,6 +48,19 @@ describe('embedded executor in the running app', () => {
     const first = await startServer(env);
     servers.push(first);
     expect(await (await fetch(`${first.url}/api/health`)).json()).toMatchObject({ jobs: { kind: 'embedded' } });
+    // The app's serve endpoint runs nothing for an unsigned or badly signed call, and takes no unsigned sync.
+    const call = JSON.stringify({ event: { name: 'slipway/ping', data: {} }, events: [], steps: {}, ctx: { run_id: 'forged', attempt: 0, stack: { stack: [], current: 0 } } });
+    const forged = await fetch(`${first.url}/api/inngest?fnId=slipway-ping&stepId=step`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: call });
+    expect(forged.status).toBe(401);
+    const badlySigned = await fetch(`${first.url}/api/inngest?fnId=slipway-ping&stepId=step`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-inngest-signature': `t=${Math.floor(Date.now() / 1000)}&s=${'0'.repeat(64)}` },
+      body: call,
+    });
+    expect(badlySigned.status).toBe(401);
+    expect((await fetch(`${first.url}/api/inngest`, { method: 'PUT' })).status).toBe(401);
+    expect((await fetch(`${first.url}/api/executor/e/wrong-key`, { method: 'POST', body: '{"name":"slipway/ping","data":{}}' })).status).toBe(401);
+
     // Events go in as an application would send them: the SDK's client, the app's event URL and key.
     const sender = new Inngest({ id: 'e2e-sender', isDev: false, baseUrl: `${first.url}/api/executor/`, eventKey: eventKeyFor(signingKey), signingKey });
     // The executor syncs the app's functions just after the server starts listening.
