@@ -7,6 +7,7 @@ import { Inngest } from 'inngest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testStepsEvent } from '@/inngest/events';
 import { eventKeyFor } from '@/server/executor/settings';
+import { chromiumAvailable, launchBrowser } from './browser';
 import { startServer, type RunningServer } from './server';
 
 const signingKey = `signkey-test-${randomBytes(32).toString('hex')}`;
@@ -89,4 +90,39 @@ describe('embedded executor in the running app', () => {
     const steps = ((await detail.json()) as { result: { data: { json: { steps: { name: string; status: string; error: string | null }[] } } } }).result.data.json.steps;
     expect(steps.map((s) => `${s.name}:${s.status}`)).toEqual(['first:completed', 'slow:completed', 'last:completed']);
   }, 150_000);
+
+  it.runIf(chromiumAvailable())('shows the function, the run and its steps under Settings → Jobs', async () => {
+    const server = servers[servers.length - 1]!;
+    // The admin account dates from the first start.
+    const { adminEmail, adminPassword } = servers[0]!;
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      page.setDefaultTimeout(10_000);
+      await page.goto(`${server.url}/sign-in`);
+      await page.getByLabel('Email', { exact: true }).fill(adminEmail);
+      await page.getByLabel('Password', { exact: true }).fill(adminPassword);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/services$/);
+      await page.goto(`${server.url}/settings`);
+      await page.getByRole('link', { name: /Jobs/ }).click();
+      await page.waitForURL(/\/settings\/jobs$/);
+      await page.getByText('embedded executor').waitFor();
+      const functions = page.getByRole('table', { name: 'Functions' });
+      await functions.getByText('slipway-test-steps').waitFor();
+      await functions.getByText('slipway/test.steps').waitFor();
+      const row = functions.getByRole('row').filter({ hasText: 'slipway-test-steps' });
+      await row.getByText('1 completed').waitFor();
+      await row.getByRole('button', { name: 'Show' }).click();
+      const runs = page.getByRole('table', { name: 'Runs' });
+      await runs.getByText('completed').waitFor();
+      await runs.getByRole('button').first().click();
+      const steps = page.getByRole('table', { name: 'Steps' });
+      await steps.getByText('last').waitFor();
+      expect(await steps.getByRole('row').count()).toBe(4);
+      await page.getByText('Nothing failed lately.').waitFor();
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
