@@ -123,7 +123,8 @@ export class Executor {
   async receive(events: EventPayload[]): Promise<IngestResult> {
     const now = this.now();
     const result = await transaction(this.db, (db) => ingestEvents(db, events, now));
-    if (result.runs.length) this.wake();
+    // New runs, resumed waits and cancellations are all picked up at once rather than at the next poll.
+    this.wake();
     return result;
   }
 
