@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { asc, eq } from 'drizzle-orm';
 import { Inngest, type InngestFunction } from 'inngest';
 import { serve } from 'inngest/node';
-import { executorEvents, executorRuns, executorStepHistory, executorWaits, type ExecutorRun } from '@/db/schema';
+import { executorRuns, executorStepHistory, type ExecutorRun } from '@/db/schema';
 import { Executor, executorHandler, isExecutorRequest, type ExecutorOptions } from '@/server/executor';
 import { eventKeyFor } from '@/server/executor/settings';
 import { logger } from '@/server/logger';
@@ -116,4 +116,3 @@ export async function startHarness(functions: FunctionsFactory, options: Partial
 }
 
 export const fnId = (id: string) => `${TEST_APP}-${id}`;
-export { executorEvents, executorRuns, executorWaits };
