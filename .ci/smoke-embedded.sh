@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the built app with nothing configured but a port and a bootstrap token, waits for /api/health,
-# checks it reports the embedded database, calls a tRPC query with the token, and stops it.
+# checks it reports the embedded database and executor, calls tRPC queries with the token (the executor has
+# synced the app's functions), and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
@@ -21,12 +22,21 @@ health=$(curl -fsS "http://127.0.0.1:$port/api/health") || { cat "$work/server.l
 echo "health: $health"
 echo "$health" | grep -q '"kind":"embedded","ok":true' || { echo "health does not report the embedded database" >&2; exit 1; }
 
+echo "$health" | grep -q '"jobs":{"kind":"embedded"}' || { echo "health does not report the embedded executor" >&2; exit 1; }
+
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/trpc/users.me")
 [ "$code" = "401" ] || { echo "unauthenticated tRPC call answered $code, expected 401" >&2; exit 1; }
 me=$(curl -fsS -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/trpc/users.list")
 echo "$me" | grep -q 'admin@slipway.local' || { echo "tRPC users.list with the bootstrap token failed: $me" >&2; exit 1; }
 services=$(curl -fsS -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/trpc/services.list")
 echo "$services" | grep -q '"name":"support-bot"' || { echo "the demo service was not seeded on the first embedded start: $services" >&2; exit 1; }
+for _ in $(seq 1 20); do
+  fns=$(curl -fsS -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/trpc/executor.functions")
+  echo "$fns" | grep -q '"id":"slipway-ping"' && break
+  sleep 0.5
+done
+echo "$fns" | grep -q '"id":"slipway-ping"' || { echo "the embedded executor did not sync the app's functions: $fns" >&2; cat "$work/server.log"; exit 1; }
+[ -f "$work/.slipway/inngest-signing-key" ] || { echo "no signing key generated in the data folder" >&2; exit 1; }
 grep -q 'Password:' "$work/server.log" || { echo "no generated admin password was printed" >&2; exit 1; }
 [ -d "$work/.slipway/pglite" ] || { echo "no embedded database in the default data folder" >&2; exit 1; }
-echo "smoke test passed: embedded database, demo seeded, 401 without a token, tRPC with the bootstrap token"
+echo "smoke test passed: embedded database, demo seeded, 401 without a token, tRPC with the bootstrap token, functions synced by the embedded executor"

@@ -1,13 +1,11 @@
 // First-start work: the first admin account, the bootstrap API token from the environment, the auth secret.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { apiTokens, users } from '@/db/schema';
 import type { Env } from './env';
 import { generatePassword, hashPassword } from './auth/password';
 import { hashToken, tokenDisplayPrefix } from './auth/tokens';
+import { generatedOnce } from './lib/generated-secret';
 import type { Logger } from './logger';
 import { recordAudit } from './services/audit/record';
 import { withTransaction, type ServiceContext } from './services/context';
@@ -63,34 +61,13 @@ export async function syncBootstrapToken(db: Db, token: string | undefined): Pro
   });
 }
 
-/** A random value generated once and kept (mode 0600) in the data folder, for settings left unset. */
-async function generatedOnce(dataDir: string, fileName: string, setting: string, log: Logger): Promise<string> {
-  const file = path.join(dataDir, fileName);
-  try {
-    const existing = (await readFile(file, 'utf8')).trim();
-    if (existing.length >= 32) return existing;
-  } catch {
-    // not there yet
-  }
-  await mkdir(dataDir, { recursive: true });
-  const value = randomBytes(32).toString('base64url');
-  // `wx` fails if another process wrote it meanwhile; then read theirs.
-  try {
-    await writeFile(file, value + '\n', { mode: 0o600, flag: 'wx' });
-  } catch {
-    return (await readFile(file, 'utf8')).trim();
-  }
-  log.info({ file }, `generated ${fileName} in the data folder; set ${setting} when running more than one instance`);
-  return value;
-}
-
 /** AUTH_SECRET signs session cookies. Without one, a random secret is generated once and kept in the data folder. */
 export async function resolveAuthSecret(e: Pick<Env, 'AUTH_SECRET' | 'SLIPWAY_DATA_DIR'>, log: Logger): Promise<string> {
-  return e.AUTH_SECRET ?? generatedOnce(e.SLIPWAY_DATA_DIR, 'auth-secret', 'AUTH_SECRET', log);
+  return e.AUTH_SECRET ?? generatedOnce({ dataDir: e.SLIPWAY_DATA_DIR, fileName: 'auth-secret', setting: 'AUTH_SECRET' }, log);
 }
 
 /** SLIPWAY_SECRET_KEY encrypts stored secrets (AES-256-GCM). Without it, a key is generated once into the data folder. */
 export async function resolveSecretKey(e: Pick<Env, 'SLIPWAY_SECRET_KEY' | 'SLIPWAY_DATA_DIR'>, log: Logger): Promise<Buffer> {
   if (e.SLIPWAY_SECRET_KEY) return /^[a-f0-9]{64}$/.test(e.SLIPWAY_SECRET_KEY) ? Buffer.from(e.SLIPWAY_SECRET_KEY, 'hex') : Buffer.from(e.SLIPWAY_SECRET_KEY, 'base64url');
-  return Buffer.from(await generatedOnce(e.SLIPWAY_DATA_DIR, 'secret-key', 'SLIPWAY_SECRET_KEY', log), 'base64url');
+  return Buffer.from(await generatedOnce({ dataDir: e.SLIPWAY_DATA_DIR, fileName: 'secret-key', setting: 'SLIPWAY_SECRET_KEY' }, log), 'base64url');
 }

@@ -14,12 +14,28 @@ const SECRET_KEYS = new Set([
   'GITHUB_CLIENT_SECRET',
   'OIDC_CLIENT_SECRET',
   'DATABASE_URL',
+  'INNGEST_EVENT_KEY',
+  'INNGEST_SIGNING_KEY',
+  'INNGEST_SIGNING_KEY_FALLBACK',
 ]);
 
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const signingKey = optionalString.pipe(
+  z
+    .string()
+    .regex(/^signkey-[A-Za-z0-9_]+-(?:[0-9a-fA-F]{2}){16,}$/, 'must be signkey-<env>-<hex> as Inngest shows it (at least 32 hex characters)')
+    .optional(),
+);
+
+/** INNGEST_DEV as the SDK reads it: 1/true/0/false, or the dev server's URL. */
+export function inngestDevMode(value: string | undefined): boolean {
+  if (!value) return false;
+  return !/^(0|false|no|off)$/i.test(value);
+}
 
 const schema = z
   .object({
@@ -61,6 +77,17 @@ const schema = z
     SLIPWAY_MODEL_SERVER: z.enum(['auto', 'on', 'off'], { message: 'must be auto (run it with the embedded database), on or off' }).default('auto'),
     SLIPWAY_MODEL_SERVER_PORT: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(4010),
     SLIPWAY_MODEL_SERVER_CONFIG: optionalString,
+    INNGEST_DEV: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(?:1|0|true|false|https?:\/\/\S+)$/i, 'must be 1, 0, true, false or the URL of an Inngest dev server')
+        .optional(),
+    ),
+    INNGEST_BASE_URL: optionalString.pipe(z.url('must be the absolute URL of an Inngest server').optional()),
+    INNGEST_EVENT_KEY: optionalString,
+    INNGEST_SIGNING_KEY: signingKey,
+    INNGEST_SIGNING_KEY_FALLBACK: signingKey,
+    SLIPWAY_TEST_FUNCTIONS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('off'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {
@@ -72,7 +99,21 @@ const schema = z
       const missing = (['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).find((k) => !v[k]);
       ctx.addIssue({ code: 'custom', path: [missing ?? 'OIDC_ISSUER'], message: 'OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET must be set together' });
     }
+    // Inngest Cloud and self-hosted Inngest sign every call and take events only with a key; a dev server needs neither.
+    if (jobsEngineOf(v) === 'inngest' && !inngestDevMode(v.INNGEST_DEV)) {
+      for (const key of ['INNGEST_SIGNING_KEY', 'INNGEST_EVENT_KEY'] as const) {
+        if (!v[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required to use Inngest Cloud or a self-hosted Inngest (or set INNGEST_DEV=1 for an Inngest dev server)' });
+      }
+    }
   });
+
+/**
+ * Which engine runs the Inngest functions: Inngest (Cloud, self-hosted or a dev server) when any of its settings
+ * is present, otherwise the app's own embedded executor. INNGEST_SIGNING_KEY alone keeps the embedded executor.
+ */
+export function jobsEngineOf(e: { INNGEST_DEV?: string; INNGEST_BASE_URL?: string; INNGEST_EVENT_KEY?: string }): 'embedded' | 'inngest' {
+  return e.INNGEST_DEV || e.INNGEST_BASE_URL || e.INNGEST_EVENT_KEY ? 'inngest' : 'embedded';
+}
 
 export type Env = z.output<typeof schema>;
 

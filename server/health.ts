@@ -1,5 +1,6 @@
 // What /api/health reports: overall status, the database kind and whether it answers, the jobs engine, the version.
 import { sql } from 'drizzle-orm';
+import { jobsEngine } from './executor/settings';
 import type { Runtime } from './runtime';
 import { appVersion } from './version';
 
@@ -16,8 +17,8 @@ export async function healthReport(rt: Runtime) {
     status: answers ? ('ok' as const) : ('degraded' as const),
     version: appVersion(),
     database: { kind: rt.database.kind, ok: answers, latencyMs: Math.round((performance.now() - started) * 100) / 100 },
-    // The embedded executor is the only engine until Inngest settings are supported.
-    jobs: { kind: 'embedded' as const },
+    // Inngest (Cloud, self-hosted or a dev server) when its settings are present, else the embedded executor.
+    jobs: { kind: jobsEngine(rt.env) },
     uptimeSeconds: Math.round((Date.now() - rt.startedAt.getTime()) / 1000),
   };
 }

@@ -1,8 +1,10 @@
-// The Slipway process: validates settings, opens the database, then serves Next.js (UI, tRPC, auth, health)
-// and the gateway from one Node HTTP server. `/gw/*` never enters Next.js.
+// The Slipway process: validates settings, opens the database, then serves Next.js (UI, tRPC, auth, health, the
+// Inngest endpoint), the gateway and, in embedded mode, the executor's endpoints from one Node HTTP server.
+// `/gw/*` and `/api/executor/*` never enter Next.js.
 import http from 'node:http';
 import next from 'next';
-import { ConfigError, env, publicUrl, type Env } from './env';
+import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
+import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { Gateway } from './gateway/handler';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
@@ -30,9 +32,12 @@ async function main(): Promise<void> {
   const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL });
   await gateway.start();
   const modelServer = await startModelServer(e, rt.database.kind, log);
+  const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;
+  const executorHttp = executor ? executorHandler(executor) : null;
 
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
+    if (executorHttp && isExecutorRequest(req.url)) return executorHttp(req, res);
     handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end();
@@ -44,13 +49,21 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(e.PORT, e.HOST, resolve);
   });
-  log.info({ url: publicUrl(e), database: rt.database.kind, version: appVersion() }, 'Slipway is listening');
+  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), version: appVersion() }, 'Slipway is listening');
+  if (executor) {
+    // The executor syncs through the serve endpoint, so it starts once the server answers.
+    await executor.start();
+  } else if (inngestDevMode(e.INNGEST_DEV)) {
+    log.warn('INNGEST_DEV is set: calls from the Inngest dev server are not signed and not verified; never set it in production');
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Calls in flight finish first (they go through this server); the rest resume at the next start.
+    await executor?.stop();
     server.close();
     server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), 5_000);

@@ -1,6 +1,7 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
 import { pipelinesRouter } from './routers/pipelines';
+import { executorRouter } from './routers/executor';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { repositoriesRouter } from './routers/repositories';
@@ -24,6 +25,7 @@ export const appRouter = router({
   telemetry: telemetryRouter,
   pipelines: pipelinesRouter,
   repositories: repositoriesRouter,
+  executor: executorRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
 // Starts the built Slipway server as a child process on a free port, with its own data folder (and its own
-// PostgreSQL database when TEST_DATABASE_URL is set), and removes everything again on stop.
+// PostgreSQL database when TEST_DATABASE_URL is set), and removes everything again on stop. A test that restarts
+// the app passes the data folder and database of the previous start; those are then the test's to remove.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,10 +15,20 @@ export interface RunningServer {
   adminEmail: string;
   adminPassword: string;
   databaseKind: 'embedded' | 'postgres';
+  dataDir: string;
   /** The server's own PostgreSQL database (only with TEST_DATABASE_URL), for tests that act as a second process on it. */
   databaseUrl: string | null;
   output: () => string;
+  /** Kills the process at once (no shutdown), leaving data folder and database as they are. */
+  kill: () => Promise<void>;
   stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  /** Reuse this data folder (kept on stop). */
+  dataDir?: string;
+  /** Reuse this PostgreSQL database (kept on stop). */
+  databaseUrl?: string;
 }
 
 export async function freePort(): Promise<number> {
@@ -42,16 +53,18 @@ export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<num
   });
 }
 
-export async function startServer(extraEnv: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(extraEnv: Record<string, string> = {}, opts: StartOptions = {}): Promise<RunningServer> {
   const port = await freePort();
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-e2e-'));
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'slipway-e2e-')));
   const bootstrapToken = `slw_${randomBytes(32).toString('base64url')}`;
   const adminEmail = 'admin@e2e.test';
   const adminPassword = `pw-${randomBytes(9).toString('base64url')}`;
 
   let dropDatabase: (() => Promise<void>) | null = null;
   const dbEnv: Record<string, string> = {};
-  if (process.env.TEST_DATABASE_URL) {
+  if (opts.databaseUrl) {
+    dbEnv.DATABASE_URL = opts.databaseUrl;
+  } else if (process.env.TEST_DATABASE_URL) {
     const name = `slipway_e2e_${randomBytes(6).toString('hex')}`;
     const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await admin.connect();
@@ -93,12 +106,18 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
 
   const url = `http://localhost:${port}`;
   const stop = async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await waitForExit(child, 10_000).catch(() => child.kill('SIGKILL'));
     }
-    await rm(dataDir, { recursive: true, force: true });
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     await dropDatabase?.();
+  };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
   };
 
   const deadline = Date.now() + 60_000;
@@ -119,5 +138,5 @@ export async function startServer(extraEnv: Record<string, string> = {}): Promis
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', databaseUrl: dbEnv.DATABASE_URL ?? null, output: () => out, stop };
+  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', dataDir, databaseUrl: dbEnv.DATABASE_URL ?? null, output: () => out, kill, stop };
 }

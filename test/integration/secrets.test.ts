@@ -2,7 +2,7 @@
 import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secrets } from '@/db/schema';
+import { executorRuns, secrets } from '@/db/schema';
 import { appRouter } from '@/server/api/root';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { callerFor, makeUser } from '../helpers/actors';
@@ -27,6 +27,8 @@ beforeAll(async () => {
   await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML });
   await api.pipelines.start({ service: 'support-bot' });
   await api.repositories.set({ service: 'support-bot', url: 'https://git.example.test/acme/support-bot.git', tokenSecret: 'openai-key', webhookSecret: 'hook' });
+  const event = { id: 'evt-1', name: 'slipway/ping', data: {}, ts: Date.now() };
+  await database.db.insert(executorRuns).values({ id: 'run-1', functionId: 'slipway-ping', event, events: [event] });
 });
 afterAll(() => database.close());
 
@@ -61,6 +63,10 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'pipelines.runs': { service: 'support-bot' },
   'pipelines.run': { service: 'support-bot', number: 1 },
   'repositories.get': { service: 'support-bot' },
+  'executor.functions': undefined,
+  'executor.runs': {},
+  'executor.run': { runId: 'run-1' },
+  'executor.failures': {},
 };
 
 describe('secrets', () => {

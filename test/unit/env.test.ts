@@ -1,7 +1,7 @@
 // The configuration module: defaults, and errors that name the variable and the rule without leaking secrets.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseEnv, publicUrl } from '@/server/env';
+import { ConfigError, jobsEngineOf, parseEnv, publicUrl } from '@/server/env';
 
 const problems = (source: Record<string, string>) => {
   try {
@@ -51,5 +51,25 @@ describe('configuration', () => {
   it('accepts NEXTAUTH_SECRET for AUTH_SECRET and treats blank values as unset', () => {
     expect(parseEnv({ NEXTAUTH_SECRET: 'x'.repeat(32) }).AUTH_SECRET).toBe('x'.repeat(32));
     expect(parseEnv({ DATABASE_URL: '  ', PORT: '8080' })).toMatchObject({ DATABASE_URL: undefined, PORT: 8080 });
+  });
+
+  it('chooses the jobs engine and checks Inngest settings without echoing keys', () => {
+    const key = `signkey-prod-${'ab'.repeat(32)}`;
+    expect(jobsEngineOf(parseEnv({}))).toBe('embedded');
+    expect(jobsEngineOf(parseEnv({ INNGEST_SIGNING_KEY: key }))).toBe('embedded');
+    expect(jobsEngineOf(parseEnv({ INNGEST_DEV: '1' }))).toBe('inngest');
+    expect(jobsEngineOf(parseEnv({ INNGEST_DEV: 'http://127.0.0.1:8288' }))).toBe('inngest');
+    expect(jobsEngineOf(parseEnv({ INNGEST_EVENT_KEY: 'evt-secret', INNGEST_SIGNING_KEY: key }))).toBe('inngest');
+    // Inngest Cloud or a self-hosted Inngest signs calls and takes events only with both keys; a dev server needs neither.
+    expect(problems({ INNGEST_BASE_URL: 'http://inngest.internal:8288' })).toEqual([
+      'INNGEST_SIGNING_KEY: is required to use Inngest Cloud or a self-hosted Inngest (or set INNGEST_DEV=1 for an Inngest dev server)',
+      'INNGEST_EVENT_KEY: is required to use Inngest Cloud or a self-hosted Inngest (or set INNGEST_DEV=1 for an Inngest dev server)',
+    ]);
+    const bad = problems({ INNGEST_SIGNING_KEY: 'signkey-prod-not-hex-secret', INNGEST_DEV: 'maybe' });
+    expect(bad).toEqual([
+      'INNGEST_DEV: must be 1, 0, true, false or the URL of an Inngest dev server (got "maybe")',
+      'INNGEST_SIGNING_KEY: must be signkey-<env>-<hex> as Inngest shows it (at least 32 hex characters)',
+    ]);
+    expect(bad.join('\n')).not.toMatch(/not-hex-secret/);
   });
 });

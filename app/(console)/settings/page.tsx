@@ -1,4 +1,4 @@
-import { KeyRound, LockKeyhole, UserRound, Users } from 'lucide-react';
+import { KeyRound, LockKeyhole, UserRound, Users, Workflow } from 'lucide-react';
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Card, PageHeader } from '@/components/ui/card';
@@ -9,6 +9,7 @@ const SECTIONS = [
   { href: '/settings/users', title: 'Users', text: 'Who can sign in and with which role.', icon: Users },
   { href: '/settings/tokens', title: 'API tokens', text: 'Tokens for scripts, CI and the CLI.', icon: KeyRound },
   { href: '/settings/secrets', title: 'Secrets', text: 'Provider API keys and webhook secrets, stored encrypted.', icon: LockKeyhole },
+  { href: '/settings/jobs', title: 'Jobs', text: 'The jobs engine, its functions, their runs and failures.', icon: Workflow },
   { href: '/settings/profile', title: 'Profile', text: 'Your account and password.', icon: UserRound },
 ];
 

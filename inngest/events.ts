@@ -1,0 +1,18 @@
+// Every event the app sends or reacts to, with its zod payload: functions take them as triggers (typed
+// `event.data`), and `inngest.send(pingEvent.create({ … }))` checks a payload before it leaves.
+import { eventType } from 'inngest';
+import { z } from 'zod';
+
+/** Asks the jobs engine to run the ping function: proof that functions run, from Settings → Jobs or a script. */
+export const pingEvent = eventType('slipway/ping', {
+  // Without transforms (no defaults): the SDK needs a schema whose input and output types are the same.
+  schema: z.object({ message: z.string().max(200).optional() }),
+});
+
+/**
+ * Starts the step fixture that Slipway's own end-to-end tests use to stop the app mid-run (served only with
+ * SLIPWAY_TEST_FUNCTIONS=on).
+ */
+export const testStepsEvent = eventType('slipway/test.steps', {
+  schema: z.object({ label: z.string().min(1).max(100), slowMs: z.number().int().min(0).max(60_000) }),
+});

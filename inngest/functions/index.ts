@@ -1,0 +1,12 @@
+// The functions the app serves. A new function goes into `functions`; the serve endpoint picks it up, and the
+// jobs engine (Inngest or the embedded executor) syncs it at the next start.
+import { env } from '@/server/env';
+import { ping } from './ping';
+import { testSteps } from './test-steps';
+
+export const functions = [ping];
+
+/** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
+export function servedFunctions() {
+  return env().SLIPWAY_TEST_FUNCTIONS === 'on' ? [...functions, testSteps] : functions;
+}
