@@ -16,3 +16,13 @@ export const pingEvent = eventType('slipway/ping', {
 export const testStepsEvent = eventType('slipway/test.steps', {
   schema: z.object({ label: z.string().min(1).max(100), slowMs: z.number().int().min(0).max(60_000) }),
 });
+
+/** A pipeline run was recorded and should execute (sent once its rows are committed). */
+export const pipelineRequestedEvent = eventType('slipway/pipeline.requested', {
+  schema: z.object({ runId: z.uuid() }),
+});
+
+/** A pipeline run was cancelled: the running function stops at its next step. */
+export const pipelineCancelledEvent = eventType('slipway/pipeline.cancelled', {
+  schema: z.object({ runId: z.uuid() }),
+});

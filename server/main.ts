@@ -6,6 +6,7 @@ import next from 'next';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { Gateway } from './gateway/handler';
+import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
   const modelServer = await startModelServer(e, rt.database.kind, log);
   const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;
   const executorHttp = executor ? executorHandler(executor) : null;
+  connectPipelines(rt.database.db);
 
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
   } else if (inngestDevMode(e.INNGEST_DEV)) {
     log.warn('INNGEST_DEV is set: calls from the Inngest dev server are not signed and not verified; never set it in production');
   }
+  await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
 
   let stopping = false;
   const stop = async (signal: string) => {

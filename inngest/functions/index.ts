@@ -2,9 +2,10 @@
 // jobs engine (Inngest or the embedded executor) syncs it at the next start.
 import { env } from '@/server/env';
 import { ping } from './ping';
+import { pipelineRun } from './pipeline-run';
 import { testSteps } from './test-steps';
 
-export const functions = [ping];
+export const functions = [ping, pipelineRun];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

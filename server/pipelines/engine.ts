@@ -1,0 +1,52 @@
+// Connects pipelines to the jobs engine: runs are dispatched as events once committed, verified webhooks start
+// runs, commits become release candidates, and runs left queued by a crash are dispatched again at start.
+import { and, eq, lt } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { pipelineRuns, services } from '@/db/schema';
+import { inngest } from '@/inngest/client';
+import { pipelineCancelledEvent, pipelineRequestedEvent } from '@/inngest/events';
+import { logger } from '@/server/logger';
+import { startRun } from '@/server/services/pipelines/start';
+import { setRunDispatcher } from './dispatch';
+import type { CandidateResolver } from './execute';
+import { resolveReleaseCandidate } from './source';
+import { setTriggerSink } from './trigger';
+
+// The event id makes a second dispatch of the same run (a retry after a crash) a duplicate the engine ignores.
+const requested = (runId: string) => ({ ...pipelineRequestedEvent.create({ runId }), id: `pipeline-run-${runId}` });
+
+export const resolveCommitCandidate: CandidateResolver = async (db, run, log) => {
+  const [service] = await db.select({ name: services.name }).from(services).where(eq(services.id, run.serviceId));
+  log(`fetching ${run.trigger.commit} and reading its manifest`);
+  const candidate = await resolveReleaseCandidate({ actor: { kind: 'system', job: `pipeline:${service!.name}#${run.number}` }, db, requestId: null }, { service: service!.name, commit: run.trigger.commit!, branch: run.trigger.branch, notes: `pipeline run ${run.number}` });
+  for (const item of candidate.items) log(`${item.kind} ${item.name}: ${item.status}${item.detail ? ` (${item.detail})` : ''}`);
+  log(`candidate ${candidate.ref}: ${candidate.manifest.model} with ${candidate.manifest.prompts.join(', ') || 'no prompts'}`);
+  return { id: candidate.releaseId, number: candidate.number };
+};
+
+export function connectPipelines(db: Db): void {
+  setRunDispatcher({
+    start: async (runId) => {
+      await inngest.send(requested(runId));
+    },
+    cancel: async (runId) => {
+      await inngest.send(pipelineCancelledEvent.create({ runId }));
+    },
+  });
+  setTriggerSink(async ({ serviceId, trigger }) => {
+    const [service] = await db.select({ name: services.name }).from(services).where(eq(services.id, serviceId));
+    if (!service) throw new Error('the service of this delivery no longer exists');
+    await startRun({ actor: { kind: 'system', job: `webhook:${trigger.provider ?? 'generic'}` }, db, requestId: trigger.deliveryId }, { service: service.name, trigger });
+  });
+}
+
+/** Runs still queued a while after they were recorded never reached the engine (a crash between commit and send). */
+export async function redispatchQueuedRuns(db: Db, olderThanMs = 5_000): Promise<number> {
+  const stale = await db
+    .select({ id: pipelineRuns.id })
+    .from(pipelineRuns)
+    .where(and(eq(pipelineRuns.status, 'queued'), lt(pipelineRuns.createdAt, new Date(Date.now() - olderThanMs))));
+  for (const run of stale) await inngest.send(requested(run.id));
+  if (stale.length) logger.info({ runs: stale.length }, 'dispatched pipeline runs left queued');
+  return stale.length;
+}
