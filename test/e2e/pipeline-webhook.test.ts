@@ -23,7 +23,7 @@ let hook: http.Server;
 let hookUrl: string;
 let hookCalls = 0;
 let releaseHook: () => void = () => undefined;
-let hookReleased = new Promise<void>((r) => (releaseHook = r));
+const hookReleased = new Promise<void>((r) => (releaseHook = r));
 const servers: RunningServer[] = [];
 
 const api = (s: RunningServer) =>
