@@ -1,39 +1,87 @@
-// Pipelines in Chromium: an admin edits a service's definition (a planned step type is reported at its line,
-// the cursor jumps there, the fix saves as version 1), starts a run from the dialog and finds it queued with
-// its steps, cancels and retries it; a viewer may look but not change or run. Against PostgreSQL, the test
-// also drives a run through the orchestration itself and watches the page follow it live.
-import { randomBytes } from 'node:crypto';
+// Pipelines in Chromium, with the workflow engine running them: an admin edits a service's definition (a planned
+// step type is reported at its line, the cursor jumps there, the fix saves as version 1), starts a run from the
+// dialog and watches its steps pass live up to a webhook step the test holds open, then to the end and the
+// deployment; a deployment to an environment that needs an approval fails at its step; a run held at the webhook
+// is cancelled with a reason and stays cancelled when the hook answers, and its retry passes. A viewer may look
+// but not change or run.
+import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '@/db/client';
 import type { AppRouter } from '@/server/api/root';
-import { orchestrateRun } from '@/server/pipelines/execute';
-import { setSecretKey } from '@/server/secrets/crypto';
 import { chromiumAvailable, launchBrowser } from './browser';
 import { startServer, type RunningServer } from './server';
 
 const enabled = chromiumAvailable();
 const SERVICE = 'ui-pipes';
 const VIEWER = { email: 'vera@e2e.test', password: 'vera-password-1234' };
-/** Given to the server so that this process, acting as a second instance, reads the secrets it stores. */
-const SECRET_KEY = randomBytes(32);
+const HOOK_SECRET = 'whsec_browser_pipeline_test';
 let server: RunningServer;
 let browser: Browser;
 let page: Page;
+
+/** What the webhook step sent: the body, and whether its signature checks out with the stored secret. */
+interface Delivery {
+  body: { event: string; service: string; run: { number: number; targetEnvironment: string | null }; release: { number: number; ref: string }; step: string };
+  signed: boolean;
+}
+
+/**
+ * The receiver of the pipeline's webhook step. It answers nothing until the test releases it, so a run stays
+ * `running` on that step for as long as the test looks at it.
+ */
+const hook = {
+  server: null as http.Server | null,
+  deliveries: [] as Delivery[],
+  held: [] as http.ServerResponse[],
+  url: () => `http://127.0.0.1:${(hook.server!.address() as AddressInfo).port}/notify`,
+  /** Answers every request held so far with 200. */
+  release() {
+    for (const res of hook.held.splice(0)) res.writeHead(200, { 'content-type': 'text/plain' }).end('noted');
+  },
+};
+
+function verifySignature(header: string | undefined, body: string): boolean {
+  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  return Boolean(m && createHmac('sha256', HOOK_SECRET).update(`${m[1]}.${body}`).digest('hex') === m[2]);
+}
 
 const api = () =>
   createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${server.bootstrapToken}` } })] });
 const text = async (locator: { textContent: () => Promise<string | null> }) => (await locator.textContent()) ?? '';
 /** The line under a run page's title: its status and when it was queued, started or ended. */
 const runLine = () => page.locator('main h1 + p');
+const stepsRegion = () => page.getByRole('region', { name: 'Steps' });
+/** A step's row on the run page: name, type, status and duration. */
+const step = (name: string) => stepsRegion().getByRole('listitem', { name: `Step ${name}`, exact: true }).getByRole('button');
+/** Every step's name and status badge, in run order, as the run page shows them. */
+const stepStatuses = () =>
+  stepsRegion()
+    .getByRole('listitem', { name: /^Step / })
+    .evaluateAll((items) =>
+      items.map((i) => {
+        // The right-hand end of the step's button: attempts (when more than one), the status badge, the duration.
+        const end = i.querySelector(':scope > button > span:last-child')!;
+        return `${i.getAttribute('aria-label')!.replace(/^Step /, '')}: ${end.children[end.children.length - 2]?.textContent}`;
+      }),
+    );
 
 beforeAll(async () => {
   if (!enabled) return;
-  server = await startServer({ SLIPWAY_SECRET_KEY: SECRET_KEY.toString('hex') });
+  hook.server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      hook.deliveries.push({ body: JSON.parse(body) as Delivery['body'], signed: verifySignature(req.headers['x-slipway-signature'] as string | undefined, body) });
+      hook.held.push(res);
+    });
+  });
+  await new Promise<void>((r) => hook.server!.listen(0, '127.0.0.1', r));
+  server = await startServer();
   const client = api();
   await client.services.create.mutate({ name: SERVICE, description: 'Pipelines in the browser' });
   const model = await client.models.register.mutate({ model: `${SERVICE}-llm`, providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', upstreamModel: 'small' });
@@ -44,8 +92,11 @@ beforeAll(async () => {
   page.setDefaultTimeout(10_000);
 });
 afterAll(async () => {
+  hook.release();
   await browser?.close();
   await server?.stop();
+  hook.server?.closeAllConnections();
+  await new Promise((r) => (hook.server ? hook.server.close(r) : r(undefined)));
 });
 
 async function signIn(p: Page, email: string, password: string) {
@@ -88,6 +139,69 @@ stages:
       - name: deploy
         type: deploy
 `;
+
+/** The saved definition again, with a webhook step between the checks and the deployment. */
+const WITH_WEBHOOK = (url: string) => `branches:
+  - pattern: main
+    mode: deploy
+    environment: staging
+
+stages:
+  - name: check
+    steps:
+      - name: config
+        type: validate-config
+      - name: gate
+        type: validate-config
+  - name: notify
+    steps:
+      - name: hook
+        type: webhook
+        inputs: { url: "${url}", secret: ui-hook }
+  - name: deliver
+    steps:
+      - name: deploy
+        type: deploy
+`;
+
+/** For what a page shows after its next refresh (the run page refreshes every second, the runs list every two). */
+const LIVE = { timeout: 5000 };
+const HELD = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: running', 'deploy: pending'];
+const PASSED = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: passed', 'deploy: passed'];
+const CANCELLED = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: cancelled', 'deploy: cancelled'];
+const APPROVAL_NEEDED = 'production requires 1 approval(s); deploying there needs an approval step, which comes with the release flow';
+
+/** Waits for the webhook step of the n-th run to reach the hook, and returns what it sent. */
+async function delivery(n: number): Promise<Delivery> {
+  await expect.poll(() => hook.deliveries.length, { timeout: 15_000 }).toBe(n);
+  return hook.deliveries[n - 1]!;
+}
+
+async function toRunsList() {
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Pipelines' }).click();
+  await page.waitForURL(/\/pipelines\?service=ui-pipes$/);
+}
+
+/** Starts a run of the branch main from the dialog, optionally deploying to a chosen environment; returns its number. */
+async function startFromDialog(environment?: string): Promise<number> {
+  await page.getByRole('button', { name: 'Run pipeline' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Branch', { exact: true }).fill('main');
+  await expect.poll(() => dialog.getByLabel('Release', { exact: true }).locator('option').first().textContent(), LIVE).toBe('The newest (#1)');
+  if (environment) {
+    await dialog.getByRole('radio', { name: 'Deploy to an environment' }).check();
+    const select = dialog.getByLabel('Environment', { exact: true });
+    await expect.poll(() => select.locator('option').allTextContents(), LIVE).toEqual(['dev', 'staging', 'production (requires 1 approval)']);
+    await select.selectOption(environment);
+  }
+  await dialog.getByRole('button', { name: 'Start run' }).click();
+  await page.waitForURL(/\/pipelines\/ui-pipes\/runs\/\d+$/);
+  const number = Number(/\/runs\/(\d+)$/.exec(page.url())![1]);
+  await page.getByRole('heading', { name: `${SERVICE} run #${number}` }).waitFor();
+  return number;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe.runIf(enabled)('pipelines in the console', () => {
   it('reports a planned step type at its line, moves the cursor there, and saves the fixed definition as version 1', async () => {
@@ -138,9 +252,12 @@ describe.runIf(enabled)('pipelines in the console', () => {
     await screenshots('definition');
   });
 
-  it('starts a run from the dialog and shows it queued with its steps by stage', async () => {
-    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Pipelines' }).click();
-    await page.waitForURL(/\/pipelines\?service=ui-pipes$/);
+  it('starts a run from the dialog and follows it live: steps pass up to the held webhook, then all pass and staging runs the candidate', async () => {
+    const client = api();
+    await client.secrets.create.mutate({ name: 'ui-hook', kind: 'webhook_secret', value: HOOK_SECRET });
+    expect(await client.pipelines.saveDefinition.mutate({ service: SERVICE, yaml: WITH_WEBHOOK(hook.url()) })).toMatchObject({ version: 2 });
+
+    await toRunsList();
     await expect.poll(() => text(page.getByRole('main'))).toContain(`${SERVICE} has no pipeline runs yet.`);
     await page.getByRole('button', { name: 'Run pipeline' }).click();
     const dialog = page.getByRole('dialog');
@@ -150,65 +267,138 @@ describe.runIf(enabled)('pipelines in the console', () => {
     await dialog.screenshot({ path: 'test-results/pipelines-run-dialog.png' });
     await dialog.getByRole('button', { name: 'Start run' }).click();
     await page.waitForURL(/\/pipelines\/ui-pipes\/runs\/1$/);
-
     await page.getByRole('heading', { name: `${SERVICE} run #1` }).waitFor();
+    // A reload would lose this mark: the page must follow the run by itself.
+    await page.evaluate(() => ((window as unknown as { runPageMark?: string }).runPageMark = 'run 1'));
+
     const run = page.getByRole('region', { name: 'Run' });
-    await expect.poll(() => text(run)).toContain('deploy → staging');
+    await expect.poll(() => text(run), LIVE).toContain('deploy → staging');
     expect(await text(run)).toContain(`manual by ${server.adminEmail}`);
     expect(await text(run)).toContain('Branchmain');
     expect(await run.getByRole('link', { name: `${SERVICE}#1` }).getAttribute('href')).toBe(`/releases/${SERVICE}/1`);
-    expect(await text(runLine())).toContain('queued');
-
-    const steps = page.getByRole('region', { name: 'Steps' });
-    expect(await text(steps)).toContain('Queued: the steps start when the workflow engine picks the run up.');
-    const stages = steps.getByRole('listitem', { name: /^Stage / });
+    const stages = stepsRegion().getByRole('listitem', { name: /^Stage / });
     expect(await stages.evaluateAll((items) => items.map((i) => [i.getAttribute('aria-label'), i.querySelectorAll('li').length]))).toEqual([
       ['Stage source', 1],
       ['Stage check', 2],
+      ['Stage notify', 1],
       ['Stage deliver', 1],
     ]);
-    for (const [name, type] of [
-      ['candidate', 'candidate'],
-      ['config', 'validate-config'],
-      ['gate', 'validate-config'],
-      ['deploy', 'deploy'],
-    ]) {
-      const step = steps.getByRole('listitem', { name: `Step ${name}`, exact: true });
-      expect(await text(step.getByRole('button'))).toBe(`${name}${type}pending—`);
-    }
-    expect(await steps.getByRole('progressbar', { name: 'Steps done' }).getAttribute('aria-valuenow')).toBe('0');
-    await steps.getByRole('button', { name: /^config/ }).click();
-    expect(await text(steps.getByRole('listitem', { name: 'Step config', exact: true }))).toContain('No logs yet.');
-    await screenshots('run-queued');
+
+    // The webhook step has sent its request, signed with the stored secret, and waits for the answer.
+    expect(await delivery(1)).toEqual({
+      signed: true,
+      body: expect.objectContaining({ event: 'pipeline.step', service: SERVICE, step: 'hook', run: expect.objectContaining({ number: 1, targetEnvironment: 'staging' }), release: { number: 1, ref: `${SERVICE}#1` } }),
+    });
+    await expect.poll(stepStatuses, LIVE).toEqual(HELD);
+    expect(await text(runLine())).toContain('running');
+    expect(await text(stepsRegion())).toContain('Updating live.');
+    expect(await stepsRegion().getByRole('progressbar', { name: 'Steps done' }).getAttribute('aria-valuenow')).toBe('3');
+    // A running step shows its details by itself.
+    await expect.poll(() => text(stepsRegion().getByLabel('Logs of hook')), LIVE).toContain(`POST ${hook.url()}`);
+    await screenshots('run-held');
+
+    hook.release();
+    await expect.poll(() => text(runLine()), { timeout: 15_000 }).toContain('passed');
+    expect(await stepStatuses()).toEqual(PASSED);
+    expect(await stepsRegion().getByRole('progressbar', { name: 'Steps done' }).getAttribute('aria-valuenow')).toBe('5');
+    expect(await text(stepsRegion())).not.toContain('Updating live.');
+    expect(await page.evaluate(() => (window as unknown as { runPageMark?: string }).runPageMark)).toBe('run 1');
+
+    await step('config').click();
+    const config = stepsRegion().getByRole('listitem', { name: 'Step config', exact: true });
+    expect(await text(config.getByLabel('Logs of config'))).toContain(`ok   model endpoint: ${SERVICE}-llm@1 answers at http://127.0.0.1:9/v1`);
+    expect(await text(config.getByLabel('Outputs of config'))).toContain('"check": "model status"');
+    await step('hook').click();
+    const hookStep = stepsRegion().getByRole('listitem', { name: 'Step hook', exact: true });
+    expect(await text(hookStep.getByLabel('Logs of hook'))).toContain('answered 200');
+    expect(await text(hookStep.getByLabel('Outputs of hook'))).toContain('"response": "noted"');
+    await step('deploy').click();
+    expect(await text(stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true }).getByLabel('Outputs of deploy'))).toContain('"environment": "staging"');
+    const staging = await client.environments.get.query({ service: SERVICE, environment: 'staging' });
+    expect(staging.current?.reason).toMatch(/^pipeline run \d+$/);
+    expect(staging.current).toMatchObject({ reason: 'pipeline run 1', routes: [{ weight: 100 }] });
+    await screenshots('run-passed');
   });
 
-  it('cancels the run with a reason, retries it, and the runs list follows without a reload', async () => {
+  it('fails the deploy step of a run to production, which needs an approval first', async () => {
+    await toRunsList();
+    expect(await startFromDialog('production')).toBe(2);
+    const run = page.getByRole('region', { name: 'Run' });
+    await expect.poll(() => text(run), LIVE).toContain('deploy → production');
+    await delivery(2);
+    hook.release();
+    await expect.poll(() => text(runLine()), { timeout: 15_000 }).toContain('failed');
+    expect(await stepStatuses()).toEqual(['candidate: passed', 'config: passed', 'gate: passed', 'hook: passed', 'deploy: failed']);
+    // A failed step shows its error by itself; the run names the step that failed it.
+    expect(await text(stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true }).getByRole('alert'))).toBe(APPROVAL_NEEDED);
+    expect(await text(run)).toContain(`Errordeploy: ${APPROVAL_NEEDED}`);
+    expect((await api().environments.get.query({ service: SERVICE, environment: 'production' })).current).toBeNull();
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+  });
+
+  it('cancels a run held at its webhook step with a reason; the run stays cancelled when the hook answers, and its retry passes', async () => {
+    const client = api();
+    await toRunsList();
+    expect(await startFromDialog()).toBe(3);
+    await delivery(3);
+    await expect.poll(stepStatuses, LIVE).toEqual(HELD);
+
     await page.getByRole('button', { name: 'Cancel run' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Reason', { exact: true }).fill('trying the button');
+    await dialog.getByLabel('Reason', { exact: true }).fill('holding the hook');
     await dialog.getByRole('button', { name: 'Cancel run' }).click();
     await dialog.waitFor({ state: 'detached' });
     const run = page.getByRole('region', { name: 'Run' });
-    await expect.poll(() => text(run)).toContain('Cancelledtrying the button');
-    const steps = page.getByRole('region', { name: 'Steps' });
-    expect(await steps.getByRole('listitem', { name: /^Step / }).evaluateAll((items) => items.map((i) => i.querySelector('button')?.textContent?.includes('cancelled')))).toEqual([true, true, true, true]);
+    await expect.poll(() => text(run), LIVE).toContain('Cancelledholding the hook');
+    expect(await text(runLine())).toContain('cancelled');
+    expect(await stepStatuses()).toEqual(CANCELLED);
     expect(await page.getByRole('button', { name: 'Cancel run' }).count()).toBe(0);
+    await screenshots('run-cancelled');
+
+    // The hook answers now. The step it held must not bring the run back: no status changes, no deployment.
+    hook.release();
+    const hookLog = async () => (await client.pipelines.run.query({ service: SERVICE, number: 3 })).steps.find((s) => s.name === 'hook')!.logs.map((l) => l.line);
+    await expect.poll(hookLog, { timeout: 10_000 }).toContain('answered 200');
+    // Time for the engine to take a next step, were it going to.
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await client.pipelines.run.query({ service: SERVICE, number: 3 });
+    expect(after).toMatchObject({ status: 'cancelled', error: 'cancelled: holding the hook' });
+    expect(after.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(CANCELLED);
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'staging' })).current?.reason).toBe('pipeline run 1');
+    const engineRun = (await client.executor.runs.query({ limit: 200 })).items.find((r) => r.eventId === `pipeline-run-${after.id}`);
+    expect(engineRun?.status).toBe('cancelled');
+    await page.reload();
+    await expect.poll(() => text(runLine()), LIVE).toContain('cancelled');
+    expect(await stepStatuses()).toEqual(CANCELLED);
 
     await page.getByRole('button', { name: 'Retry' }).click();
-    await page.waitForURL(/\/pipelines\/ui-pipes\/runs\/2$/);
-    await expect.poll(() => text(page.getByRole('region', { name: 'Run' }))).toContain('retry of run 1');
+    await page.waitForURL(/\/pipelines\/ui-pipes\/runs\/4$/);
+    await expect.poll(() => text(page.getByRole('region', { name: 'Run' })), LIVE).toContain('Messageretry of run 3');
+    expect(await delivery(4)).toMatchObject({ signed: true, body: { run: { number: 4 } } });
+    await expect.poll(stepStatuses, LIVE).toEqual(HELD);
 
-    await page.goto(`${server.url}/pipelines?service=${SERVICE}`);
+    // The runs list follows the held retry to its end without a reload.
+    await toRunsList();
+    await page.evaluate(() => ((window as unknown as { runsListMark?: string }).runsListMark = 'runs'));
     const table = page.getByRole('table', { name: `Pipeline runs of ${SERVICE}` });
-    await expect.poll(() => table.getByRole('row').allTextContents()).toEqual([
+    const row = (n: number, status: string, does: string) => expect.stringMatching(new RegExp(`^#${n}${status}.*manualmain${escape(server.adminEmail)}${escape(does)}#1.+$`));
+    await expect.poll(() => table.getByRole('row').allTextContents(), LIVE).toEqual([
       'RunStatusTriggerDoesCandidateStartedDuration',
-      expect.stringMatching(new RegExp(`^#2queuedmanualmain${server.adminEmail}deploy → staging#1queued .+—$`)),
-      expect.stringMatching(new RegExp(`^#1cancelledmanualmain${server.adminEmail}deploy → staging#1queued .+—$`)),
+      row(4, 'running', 'deploy → staging'),
+      row(3, 'cancelled', 'deploy → staging'),
+      row(2, `failed${escape(`deploy: ${APPROVAL_NEEDED}`)}`, 'deploy → production'),
+      row(1, 'passed', 'deploy → staging'),
     ]);
-    // Cancelled elsewhere (here through the API): the list refreshes itself while a run is queued.
-    await api().pipelines.cancel.mutate({ service: SERVICE, number: 2 });
-    await expect.poll(() => text(table.getByRole('row').nth(1)), { timeout: 5000 }).toContain('cancelled');
+    hook.release();
+    await expect.poll(() => text(table.getByRole('row').nth(1)), { timeout: 10_000 }).toMatch(/^#4passed/);
+    expect(await page.evaluate(() => (window as unknown as { runsListMark?: string }).runsListMark)).toBe('runs');
     await screenshots('runs');
+
+    await table.getByRole('link', { name: '#4', exact: true }).click();
+    await page.waitForURL(/\/pipelines\/ui-pipes\/runs\/4$/);
+    await expect.poll(stepStatuses, LIVE).toEqual(PASSED);
+    expect(await text(runLine())).toContain('passed');
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'staging' })).current?.reason).toBe('pipeline run 4');
   });
 
   it('lets a viewer read the definition and the runs, but not change or start them', async () => {
@@ -234,66 +424,3 @@ describe.runIf(enabled)('pipelines in the console', () => {
   });
 });
 
-// The workflow engine is not part of this process's configuration yet, so against PostgreSQL the test acts as
-// the engine would: it runs the orchestration on the server's database from here, holding a webhook step open
-// to see the page show it running, then letting it finish.
-describe.runIf(enabled && Boolean(process.env.TEST_DATABASE_URL))('a run moving through its steps', () => {
-  let database: Database;
-  let hook: http.Server;
-  let answer: (() => void) | null = null;
-  const waiting = new Promise<void>((resolve) => (answer = resolve));
-
-  beforeAll(async () => {
-    database = await openDatabase({ kind: 'postgres', url: server.databaseUrl!, poolSize: 3 });
-    setSecretKey(SECRET_KEY);
-    hook = http.createServer((req, res) => {
-      req.resume();
-      void waiting.then(() => res.writeHead(200).end('ok'));
-    });
-    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  });
-  afterAll(async () => {
-    answer?.();
-    hook?.closeAllConnections();
-    await new Promise((r) => hook?.close(r));
-    await database?.close();
-  });
-
-  it('shows each step as it runs and ends, without a reload', async () => {
-    const client = api();
-    await client.secrets.create.mutate({ name: 'ui-hook', kind: 'webhook_secret', value: 'whsec_browser_pipeline_test' });
-    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/notify`;
-    await client.pipelines.saveDefinition.mutate({
-      service: SERVICE,
-      yaml: `branches:\n  - pattern: main\n    mode: deploy\n    environment: dev\nstages:\n  - name: check\n    steps:\n      - name: config\n        type: validate-config\n  - name: notify\n    steps:\n      - name: hook\n        type: webhook\n        inputs: { url: "${url}", secret: ui-hook }\n  - name: deliver\n    steps:\n      - name: deploy\n        type: deploy\n`,
-    });
-    const started = await client.pipelines.start.mutate({ service: SERVICE, branch: 'main' });
-    await page.goto(`${server.url}/pipelines/${SERVICE}/runs/${started.number}`);
-    const steps = page.getByRole('region', { name: 'Steps' });
-    const step = (name: string) => steps.getByRole('listitem', { name: `Step ${name}`, exact: true }).getByRole('button');
-    await expect.poll(() => text(step('hook'))).toContain('pending');
-
-    const finished = orchestrateRun(database.db, started.id, (_id, fn) => fn());
-    await expect.poll(() => text(step('hook')), { timeout: 10_000 }).toContain('running');
-    expect(await text(step('candidate'))).toContain('passed');
-    expect(await text(step('config'))).toContain('passed');
-    expect(await text(step('deploy'))).toContain('pending');
-    expect(await text(runLine())).toContain('running');
-    expect(await text(steps)).toContain('Updating live.');
-    await page.screenshot({ path: 'test-results/pipelines-run-live.png', fullPage: true });
-
-    answer!();
-    expect(await finished).toEqual({ status: 'passed' });
-    await expect.poll(() => text(runLine()), { timeout: 5000 }).toContain('passed');
-    expect(await text(step('hook'))).toContain('passed');
-    expect(await text(step('deploy'))).toContain('passed');
-    expect(await steps.getByRole('progressbar', { name: 'Steps done' }).getAttribute('aria-valuenow')).toBe('4');
-    await step('config').click();
-    const config = steps.getByRole('listitem', { name: 'Step config', exact: true });
-    expect(await text(config.getByLabel('Logs of config'))).toContain(`ok   model endpoint: ${SERVICE}-llm@1 answers at http://127.0.0.1:9/v1`);
-    expect(await text(config.getByLabel('Outputs of config'))).toContain('"check": "model status"');
-    await step('deploy').click();
-    expect(await text(steps.getByRole('listitem', { name: 'Step deploy', exact: true }).getByLabel('Outputs of deploy'))).toContain('"environment": "dev"');
-    await screenshots('run-passed');
-  });
-});
