@@ -35,6 +35,25 @@ async function setStep(db: Db, runId: string, position: number, values: Partial<
     .where(and(eq(pipelineStepRuns.runId, runId), eq(pipelineStepRuns.position, position)));
 }
 
+/**
+ * Writes a step's status unless its run has been cancelled, in one statement: a cancel that lands between a
+ * check and a write can neither be overwritten nor let a cancelled step start. Says whether it wrote.
+ */
+async function setStepUnlessCancelled(db: Db, runId: string, position: number, values: Partial<typeof pipelineStepRuns.$inferInsert>): Promise<boolean> {
+  const rows = await db
+    .update(pipelineStepRuns)
+    .set(values)
+    .where(
+      and(
+        eq(pipelineStepRuns.runId, runId),
+        eq(pipelineStepRuns.position, position),
+        sql`not exists (select 1 from ${pipelineRuns} where ${pipelineRuns.id} = ${runId} and ${pipelineRuns.status} = 'cancelled')`,
+      ),
+    )
+    .returning({ id: pipelineStepRuns.id });
+  return rows.length > 0;
+}
+
 export interface RunPlan {
   runId: string;
   cancelled: boolean;
@@ -53,11 +72,6 @@ export async function beginRun(db: Db, runId: string): Promise<RunPlan> {
   if (row.run.status === 'queued') await db.update(pipelineRuns).set({ status: 'running', startedAt: new Date() }).where(eq(pipelineRuns.id, runId));
   const steps = row.def.stages.flatMap((s) => s.steps).map((s, i) => ({ position: i + 1, name: s.name, type: s.type, timeoutSeconds: s.timeoutSeconds, continueOnFailure: s.continueOnFailure }));
   return { runId, cancelled: false, steps };
-}
-
-async function runIsCancelled(db: Db, runId: string): Promise<boolean> {
-  const [r] = await db.select({ status: pipelineRuns.status }).from(pipelineRuns).where(eq(pipelineRuns.id, runId));
-  return r?.status === 'cancelled';
 }
 
 /** Step 0: the release under test — an existing release, or one built from the triggering commit. */
@@ -101,7 +115,7 @@ export async function runStep(db: Db, runId: string, position: number, release: 
   if (row.run.status === 'cancelled') return { status: 'cancelled' };
   const def: PipelineStepDef = row.def.stages.flatMap((s) => s.steps)[position - 1]!;
   const [stepRow] = await db.select().from(pipelineStepRuns).where(and(eq(pipelineStepRuns.runId, runId), eq(pipelineStepRuns.position, position)));
-  await setStep(db, runId, position, { status: 'running', startedAt: new Date(), attempts: (stepRow?.attempts ?? 0) + 1, error: null });
+  if (!(await setStepUnlessCancelled(db, runId, position, { status: 'running', startedAt: new Date(), attempts: (stepRow?.attempts ?? 0) + 1, error: null }))) return { status: 'cancelled' };
   const controller = new AbortController();
   const timeout = setTimeout(() => controller.abort(), def.timeoutSeconds * 1000);
   const ctx: StepContext = { db, run: row.run, service: row.service, step: def, release, log: (line) => void appendLog(db, stepRow!.id, line), signal: controller.signal };
@@ -120,7 +134,7 @@ export async function runStep(db: Db, runId: string, position: number, release: 
   }
   if (outcome.error) await appendLog(db, stepRow!.id, `error: ${outcome.error}`);
   // A run cancelled meanwhile keeps its cancelled steps.
-  if (!(await runIsCancelled(db, runId))) await setStep(db, runId, position, { status: outcome.status, endedAt: new Date(), outputs: outcome.outputs, error: outcome.error ?? null });
+  if (!(await setStepUnlessCancelled(db, runId, position, { status: outcome.status, endedAt: new Date(), outputs: outcome.outputs, error: outcome.error ?? null }))) return { status: 'cancelled' };
   return { status: outcome.status, error: outcome.error };
 }
 

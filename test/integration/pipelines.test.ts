@@ -20,6 +20,7 @@ let hook: http.Server;
 let hookUrl: string;
 const received: { body: string; signature: string }[] = [];
 let hookStatus = 200;
+let onHookCancel: () => Promise<unknown> = async () => undefined;
 
 beforeAll(async () => {
   database = await freshDatabase();
@@ -30,6 +31,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       if (req.url === '/hang') return; // never answers
+      if (req.url === '/cancel-then-answer') {
+        // The run is cancelled while this step is in flight; the step's answer must not undo that.
+        void onHookCancel().then(() => res.writeHead(200).end('too late'));
+        return;
+      }
       received.push({ body, signature: String(req.headers['x-slipway-signature']) });
       res.writeHead(hookStatus).end('thanks');
     });
@@ -227,6 +233,26 @@ describe('pipeline runs', () => {
     const again = await api.pipelines.retry({ service: 'support-bot', number: doomed.number });
     expect(again).toMatchObject({ number: doomed.number + 1, status: 'queued', mode: doomed.mode });
     expect(again.trigger.message).toBe(`retry of run ${doomed.number}`);
+  });
+
+  it('keep a cancel that lands while a step is running, and never start a step of a cancelled run', async () => {
+    await api.pipelines.saveDefinition({
+      service: 'support-bot',
+      yaml: `stages:\n  - name: notify\n    steps:\n      - name: racy\n        type: webhook\n        inputs: { url: "${hookUrl}/cancel-then-answer", secret: hook-secret }\n      - name: after\n        type: webhook\n        inputs: { url: "${hookUrl}/b", secret: hook-secret }\n`,
+    });
+    const run = await api.pipelines.start({ service: 'support-bot' });
+    onHookCancel = () => api.pipelines.cancel({ service: 'support-bot', number: run.number, reason: 'mid-step' });
+    expect(await orchestrateRun(database.db, run.id, direct)).toEqual({ status: 'cancelled' });
+    const view = await runOf(run.number);
+    expect(view.status).toBe('cancelled');
+    expect(view.steps.map((s) => [s.name, s.status])).toEqual([
+      ['candidate', 'passed'],
+      ['racy', 'cancelled'],
+      ['after', 'cancelled'],
+    ]);
+    const { runStep } = await import('@/server/pipelines/execute');
+    expect(await runStep(database.db, run.id, 2, { id: view.steps[0]!.id, number: 1 })).toEqual({ status: 'cancelled' });
+    expect((await runOf(run.number)).steps[2]!.attempts).toBe(0);
   });
 
   it('need a definition, and a viewer may watch but not start', async () => {
