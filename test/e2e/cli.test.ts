@@ -412,7 +412,42 @@ stages:
         type: validate-config
 `;
 
+/** A webhook receiver that holds every request until released. */
+async function holdServer() {
+  const { createServer } = await import('node:http');
+  let waiting = 0;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((r) => (release = r));
+  const srv = createServer((req, res) => {
+    req.resume();
+    waiting += 1;
+    void released.then(() => res.writeHead(200).end('ok'));
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}/hold`,
+    waiting: () => waiting,
+    release,
+    close: () => {
+      release();
+      srv.closeAllConnections();
+      return new Promise<void>((r) => srv.close(() => r()));
+    },
+  };
+}
+let hold: Awaited<ReturnType<typeof holdServer>> | undefined;
+
+async function until(probe: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('pipelines', () => {
+  afterAll(() => hold?.close());
   type RunJson = { number: number; status: string; mode: string; targetEnvironment: string | null; trigger: { branch: string | null } };
 
   it('refuses a definition with problems at their lines, saves a good one once, and says when it is unchanged', async () => {
@@ -435,30 +470,42 @@ describe('pipelines', () => {
     expect(await json(['pipelines', 'define', 'cli-pipes', '--file', 'pipeline.yaml'])).toEqual({ service: 'cli-pipes', version: 2, created: true });
   });
 
-  it('starts runs that stay queued until the engine picks them up, and lists them newest first', async () => {
+  it('starts runs that the engine takes up, and lists them newest first', async () => {
     await writeFile(path.join(work, 'pipes-model.json'), JSON.stringify({ providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', upstreamModel: 'small' }));
     expect((await slipway(['models', 'register', 'cli-pipes-llm', '--file', 'pipes-model.json'])).code).toBe(0);
     expect((await slipway(['releases', 'create', 'cli-pipes', '--model', 'cli-pipes-llm@1'])).code).toBe(0);
+    // Every run waits at a webhook step that this test answers when it chooses.
+    hold = await holdServer();
+    const created = await fetch(`${server.url}/api/trpc/secrets.create`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.bootstrapToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { name: 'cli-hold', kind: 'webhook_secret', value: 'whsec_cli_hold_secret' } }),
+    });
+    expect(created.status).toBe(200);
+    await writeFile(path.join(work, 'held-pipeline.yaml'), `${PIPELINE.replace('environment: staging', 'environment: dev')}      - name: hold\n        type: webhook\n        inputs: { url: "${hold.url}", secret: cli-hold }\n`);
+    expect((await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'held-pipeline.yaml'])).stdout).toBe('saved v3\n');
 
     const first = await json<RunJson>(['pipelines', 'run', 'cli-pipes', '--branch', 'feature/x']);
-    expect(first).toMatchObject({ number: 1, status: 'queued', mode: 'evaluate', targetEnvironment: null, trigger: { branch: 'feature/x' } });
+    expect(first).toMatchObject({ number: 1, mode: 'evaluate', targetEnvironment: null, trigger: { branch: 'feature/x' } });
     const second = await slipway(['pipelines', 'run', 'cli-pipes', '--branch', 'main']);
     expect(second.stderr).toBe('');
-    expect(second.stdout).toBe('started  cli-pipes run 2 (queued)\ndoes     deploy to dev\nfollow   slipway pipelines status cli-pipes 2 --wait\n');
+    expect(second.stdout).toMatch(/^started  cli-pipes run 2 \((queued|running)\)\ndoes     deploy to dev\nfollow   slipway pipelines status cli-pipes 2 --wait\n$/);
     expect(await json<RunJson>(['pipelines', 'run', 'cli-pipes', '--release', '1', '--env', 'staging'])).toMatchObject({ number: 3, mode: 'deploy', targetEnvironment: 'staging' });
     expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--env', 'staging', '--evaluate-only']), 2, 'choose --env or --evaluate-only, not both');
     expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--commit', 'abc']), 2, '--commit must be a 40-character hex git commit');
     expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--release', '9']), 1, 'release: cli-pipes has no release #9');
     expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--timeout', '5']), 2, '--timeout needs --wait');
 
+    // All three reach the held step.
+    await until(async () => hold!.waiting() >= 3, 30_000);
     const list = await slipway(['pipelines', 'list', 'cli-pipes']);
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN +STATUS +TRIGGER +BRANCH +COMMIT +DOES +RELEASE +STARTED +DURATION$/);
     expect(lines.slice(1).map((l) => l.split(/ {2,}/).slice(0, 7))).toEqual([
-      ['3', 'queued', 'manual by token:bootstrap', '—', '—', 'deploy to staging', '#1'],
-      ['2', 'queued', 'manual by token:bootstrap', 'main', '—', 'deploy to dev', '#1'],
-      ['1', 'queued', 'manual by token:bootstrap', 'feature/x', '—', 'evaluate only', '#1'],
+      ['3', 'running', 'manual by token:bootstrap', '—', '—', 'deploy to staging', '#1'],
+      ['2', 'running', 'manual by token:bootstrap', 'main', '—', 'deploy to dev', '#1'],
+      ['1', 'running', 'manual by token:bootstrap', 'feature/x', '—', 'evaluate only', '#1'],
     ]);
     const page = await json<{ items: RunJson[]; nextCursor: number | null }>(['pipelines', 'list', 'cli-pipes', '--limit', '2']);
     expect(page.items.map((r) => r.number)).toEqual([3, 2]);
@@ -471,14 +518,15 @@ describe('pipelines', () => {
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^run +cli-pipes run 2$/m);
-    expect(status.stdout).toMatch(/^status +queued$/m);
+    expect(status.stdout).toMatch(/^status +running$/m);
     expect(status.stdout).toMatch(/^trigger +manual by token:bootstrap, branch main$/m);
     expect(status.stdout).toMatch(/^candidate +cli-pipes#1$/m);
     const steps = status.stdout.split('\n\n')[1]!.trimEnd().split('\n');
     expect(steps[0]).toMatch(/^STAGE +STEP +TYPE +STATUS +ATTEMPTS +DURATION +ERROR$/);
-    expect(steps.slice(1).map((l) => l.split(/ {2,}/))).toEqual([
-      ['source', 'candidate', 'candidate', 'pending', '0', '—'],
-      ['check', 'config', 'validate-config', 'pending', '0', '—'],
+    expect(steps.slice(1).map((l) => l.split(/ {2,}/).slice(0, 5))).toEqual([
+      ['source', 'candidate', 'candidate', 'passed', '1'],
+      ['check', 'config', 'validate-config', 'passed', '1'],
+      ['check', 'hold', 'webhook', 'running', '1'],
     ]);
     expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', '99']), 1, 'pipeline run 99 of cli-pipes not found');
     expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', 'latest']), 2, '"latest" is not a run number; use e.g. 3');
@@ -487,24 +535,39 @@ describe('pipelines', () => {
     expect(cancelled).toEqual({ code: 0, stdout: 'cancelled  cli-pipes run 2 (wrong branch)\n', stderr: '' });
     expectOneLineError(await slipway(['pipelines', 'cancel', 'cli-pipes', '2']), 1, 'run 2 has already cancelled');
     const after = await json<RunJson & { steps: { status: string }[] }>(['pipelines', 'status', 'cli-pipes', '#2']);
-    expect(after.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+    expect(after.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'cancelled']);
   });
 
-  it('waits for a run: exits 1 at once with the reason when it was cancelled, and 5 when the timeout runs out', async () => {
+  it('waits for a run: exits 1 at once when it was cancelled, 5 when the timeout runs out, and 0 when it passed', async () => {
     const started = Date.now();
     const wait = await slipway(['pipelines', 'status', 'cli-pipes', '2', '--wait']);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(wait.code).toBe(1);
     expect(wait.stderr).toBe('error: cli-pipes run 2 was cancelled: wrong branch\n');
-    expect(wait.stdout).toBe('cancelled  source/candidate\ncancelled  check/config\ncancelled  cli-pipes run 2\n');
+    expect(wait.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/)[0]!.trim() + ' ' + l.split(/ {2,}/)[1]!.replace(/ .*$/, ''))).toEqual([
+      'passed source/candidate',
+      'passed check/config',
+      'cancelled check/hold',
+      'cancelled cli-pipes',
+    ]);
     const asJson = await slipway(['pipelines', 'status', 'cli-pipes', '2', '--wait', '--json']);
     expect(asJson.code).toBe(1);
     expect(JSON.parse(asJson.stdout)).toMatchObject({ number: 2, status: 'cancelled' });
 
-    const queued = await slipway(['pipelines', 'status', 'cli-pipes', '1', '--wait', '--timeout', '1.5']);
-    expect(queued.code).toBe(5);
-    expect(queued.stdout).toBe('queued     cli-pipes run 1\n');
-    expect(queued.stderr).toBe('error: stopped waiting after 1.5 s: it is still queued (the run goes on; see slipway pipelines status cli-pipes 1)\n');
+    const held = await slipway(['pipelines', 'status', 'cli-pipes', '1', '--wait', '--timeout', '1.5']);
+    expect(held.code).toBe(5);
+    expect(held.stderr).toBe('error: stopped waiting after 1.5 s: it is still running (the run goes on; see slipway pipelines status cli-pipes 1)\n');
     expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', '1', '--wait', '--timeout', '0']), 2, '--timeout must be a number of seconds greater than 0');
+
+    hold!.release();
+    const passed = await slipway(['pipelines', 'status', 'cli-pipes', '1', '--wait', '--timeout', '60']);
+    expect(passed.stderr).toBe('');
+    expect(passed.code).toBe(0);
+    expect(passed.stdout.trimEnd().split('\n').at(-1)).toMatch(/^passed +cli-pipes run 1/);
+    const third = await slipway(['pipelines', 'status', 'cli-pipes', '3', '--wait', '--timeout', '60']);
+    expect(third.code).toBe(0);
+    const run3 = await json<RunJson & { steps: { name: string; status: string }[] }>(['pipelines', 'status', 'cli-pipes', '3']);
+    expect(run3.steps.map((s) => `${s.name}:${s.status}`)).toEqual(['candidate:passed', 'config:passed', 'hold:passed']);
   });
+
 });
