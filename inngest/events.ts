@@ -19,7 +19,7 @@ export const testStepsEvent = eventType('slipway/test.steps', {
 
 /** A pipeline run was recorded and should execute (sent once its rows are committed). */
 export const pipelineRequestedEvent = eventType('slipway/pipeline.requested', {
-  schema: z.object({ runId: z.uuid() }),
+  schema: z.object({ runId: z.uuid(), serviceId: z.uuid().optional() }),
 });
 
 /** A pipeline run was cancelled: the running function stops at its next step. */

@@ -6,7 +6,7 @@ import next from 'next';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { Gateway } from './gateway/handler';
-import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
+import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
@@ -59,12 +59,14 @@ async function main(): Promise<void> {
     log.warn('INNGEST_DEV is set: calls from the Inngest dev server are not signed and not verified; never set it in production');
   }
   await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
+  const stopSweep = sweepQueuedRuns(rt.database.db);
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    stopSweep();
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
     server.close();

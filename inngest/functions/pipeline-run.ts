@@ -14,6 +14,8 @@ export const pipelineRun = inngest.createFunction(
     cancelOn: [{ event: pipelineCancelledEvent, match: 'data.runId' }],
     // Step failures are recorded as results, not thrown; what throws is infrastructure, worth a few retries.
     retries: 3,
+    // One run at a time per service, in the order they were requested, so deploys cannot overtake each other.
+    concurrency: { limit: 1, key: 'event.data.serviceId' },
   },
   async ({ event, step }) => {
     const { database } = await getRuntime();

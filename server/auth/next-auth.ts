@@ -67,7 +67,8 @@ export async function authOptions(): Promise<AuthOptions> {
       authorization: { params: { scope: 'openid email profile' } },
       idToken: true,
       checks: ['pkce', 'state'],
-      profile: (p) => ({ id: p.sub, email: p.email_verified === false ? null : (p.email ?? null), name: p.name ?? p.preferred_username ?? null }),
+      // Accounts are matched by email, so only an email the provider says it verified may sign anyone in.
+      profile: (p) => ({ id: p.sub, email: p.email_verified === true ? (p.email ?? null) : null, name: p.name ?? p.preferred_username ?? null }),
     };
     providers.push(oidc);
   }

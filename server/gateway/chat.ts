@@ -127,8 +127,10 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
     result.committed = true;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...relayHeaders });
     let pending = '';
+    // One decoder across chunks: a character split between two network reads must not turn into U+FFFD.
+    const decoder = new TextDecoder();
     for await (const chunk of upstream.body) {
-      pending += (chunk as Buffer).toString('utf8');
+      pending += decoder.decode(chunk as Buffer, { stream: true });
       let cut: number;
       while ((cut = pending.indexOf('\n\n')) >= 0) {
         const event = pending.slice(0, cut);
@@ -136,6 +138,7 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
         if (relayEvent(event, result, clientWantsUsage, started)) res.write(`${event}\n\n`);
       }
     }
+    pending += decoder.decode();
     if (pending.trim()) res.write(pending);
     res.end();
     return result;

@@ -24,7 +24,7 @@ export interface Arms<T> {
   arms: Arm<T>[];
   /** Upper bucket bound of each arm, in order. */
   bounds: number[];
-  /** The arm with the most traffic (ties: the older release): where failing canaries fall back to. */
+  /** The oldest release routed (the one a canary is measured against): where failing newer arms fall back to. */
   stable: Arm<T>;
 }
 
@@ -37,7 +37,7 @@ export function buildArms<T>(routes: Arm<T>[]): Arms<T> {
     acc += a.weight;
     return Math.round((acc / total) * BUCKETS);
   });
-  const stable = [...arms].sort((a, b) => b.weight - a.weight || a.releaseNumber - b.releaseNumber)[0]!;
+  const stable = arms[arms.length - 1]!;
   return { arms, bounds, stable };
 }
 

@@ -10,6 +10,8 @@ export function redact(text: string): string {
 }
 
 export function sampleText(text: string): string {
-  const cut = text.length > SAMPLE_MAX_CHARS ? `${text.slice(0, SAMPLE_MAX_CHARS)}…` : text;
+  // Cut on code points (never half a surrogate pair) and drop NUL, which PostgreSQL text cannot hold.
+  const points = Array.from(text.replace(/\u0000/g, ''));
+  const cut = points.length > SAMPLE_MAX_CHARS ? `${points.slice(0, SAMPLE_MAX_CHARS).join('')}…` : points.join('');
   return redact(cut);
 }

@@ -12,6 +12,8 @@ export interface TelemetryStats {
   dropped: number;
   failedWrites: number;
   queued: number;
+  /** Records the database refused on their own (a bad value), set aside so they cannot block the rest. */
+  rejected: number;
 }
 
 export interface TelemetryOptions {
@@ -45,7 +47,7 @@ export class TelemetryWriter {
   private building = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | null = null;
-  readonly stats: TelemetryStats = { enqueued: 0, written: 0, dropped: 0, failedWrites: 0, queued: 0 };
+  readonly stats: TelemetryStats = { enqueued: 0, written: 0, dropped: 0, failedWrites: 0, queued: 0, rejected: 0 };
   private readonly capacity: number;
   private readonly batchSize: number;
   private readonly interval: number;
@@ -101,15 +103,21 @@ export class TelemetryWriter {
   private async writeAll(): Promise<void> {
     while (this.queue.length) {
       const batch = this.queue.slice(0, this.batchSize);
+      let written = batch.length;
       try {
         await insertBatch(this.db, batch);
       } catch (err) {
         this.stats.failedWrites += 1;
-        this.log.warn({ err, pending: this.queue.length }, 'telemetry write failed; keeping the batch for the next flush');
-        return;
+        // Row by row tells a database that is down (keep everything, retry later) from one bad record (set it aside).
+        const oneByOne = await this.writeOneByOne(batch);
+        if (oneByOne === null) {
+          this.log.warn({ err, pending: this.queue.length }, 'telemetry write failed; keeping the batch for the next flush');
+          return;
+        }
+        written = oneByOne;
       }
       this.queue.splice(0, batch.length);
-      this.stats.written += batch.length;
+      this.stats.written += written;
       this.stats.queued = this.queue.length;
     }
     if (this.keysUsed.size) {
@@ -123,10 +131,37 @@ export class TelemetryWriter {
     }
   }
 
+  /** Writes a batch one record at a time; null when even that fails for a reason other than a bad record. */
+  private async writeOneByOne(batch: RequestLog[]): Promise<number | null> {
+    let written = 0;
+    let refused = 0;
+    for (const row of batch) {
+      try {
+        await insertBatch(this.db, [row]);
+        written += 1;
+      } catch (err) {
+        const code = (err as { cause?: { code?: string }; code?: string }).cause?.code ?? (err as { code?: string }).code ?? '';
+        // Data and constraint errors (classes 22, 23) are the record's fault; anything else is the database's,
+        // so stop and retry later.
+        if (!code.startsWith('22') && !code.startsWith('23')) {
+          this.queue.splice(0, written + refused);
+          this.stats.written += written;
+          this.stats.queued = this.queue.length;
+          return null;
+        }
+        refused += 1;
+        this.stats.rejected += 1;
+        this.log.error({ err, requestId: row.requestId }, 'telemetry record refused by the database; set aside');
+      }
+    }
+    return written;
+  }
+
   /** On shutdown: stop the timer and write what is left, retrying a few times. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.building.size) await Promise.all([...this.building]);
     for (let attempt = 0; attempt < 5 && this.queue.length; attempt++) {
       await this.flush();
       if (this.queue.length) await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));

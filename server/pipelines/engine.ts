@@ -13,7 +13,10 @@ import { resolveReleaseCandidate } from './source';
 import { setTriggerSink } from './trigger';
 
 // The event id makes a second dispatch of the same run (a retry after a crash) a duplicate the engine ignores.
-const requested = (runId: string) => ({ ...pipelineRequestedEvent.create({ runId }), id: `pipeline-run-${runId}` });
+async function requested(db: Db, runId: string) {
+  const [run] = await db.select({ serviceId: pipelineRuns.serviceId }).from(pipelineRuns).where(eq(pipelineRuns.id, runId));
+  return { ...pipelineRequestedEvent.create({ runId, serviceId: run?.serviceId }), id: `pipeline-run-${runId}` };
+}
 
 export const resolveCommitCandidate: CandidateResolver = async (db, run, log) => {
   const [service] = await db.select({ name: services.name }).from(services).where(eq(services.id, run.serviceId));
@@ -27,7 +30,7 @@ export const resolveCommitCandidate: CandidateResolver = async (db, run, log) =>
 export function connectPipelines(db: Db): void {
   setRunDispatcher({
     start: async (runId) => {
-      await inngest.send(requested(runId));
+      await inngest.send(await requested(db, runId));
     },
     cancel: async (runId) => {
       await inngest.send(pipelineCancelledEvent.create({ runId }));
@@ -40,13 +43,20 @@ export function connectPipelines(db: Db): void {
   });
 }
 
+/** Every so often, runs left queued are dispatched again (their event id makes a repeat a no-op for the engine). */
+export function sweepQueuedRuns(db: Db, everyMs = 30_000): () => void {
+  const timer = setInterval(() => void redispatchQueuedRuns(db, everyMs).catch((err: unknown) => logger.warn({ err }, 'queued-run sweep failed')), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Runs still queued a while after they were recorded never reached the engine (a crash between commit and send). */
 export async function redispatchQueuedRuns(db: Db, olderThanMs = 5_000): Promise<number> {
   const stale = await db
     .select({ id: pipelineRuns.id })
     .from(pipelineRuns)
     .where(and(eq(pipelineRuns.status, 'queued'), lt(pipelineRuns.createdAt, new Date(Date.now() - olderThanMs))));
-  for (const run of stale) await inngest.send(requested(run.id));
+  for (const run of stale) await inngest.send(await requested(db, run.id));
   if (stale.length) logger.info({ runs: stale.length }, 'dispatched pipeline runs left queued');
   return stale.length;
 }

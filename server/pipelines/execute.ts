@@ -69,7 +69,15 @@ export async function beginRun(db: Db, runId: string): Promise<RunPlan> {
     .where(eq(pipelineRuns.id, runId));
   if (!row) throw new Error(`pipeline run ${runId} not found`);
   if (row.run.status === 'cancelled') return { runId, cancelled: true, steps: [] };
-  if (row.run.status === 'queued') await db.update(pipelineRuns).set({ status: 'running', startedAt: new Date() }).where(eq(pipelineRuns.id, runId));
+  if (row.run.status === 'queued') {
+    // Only a still-queued run starts: a cancel that landed since the read above wins.
+    const started = await db
+      .update(pipelineRuns)
+      .set({ status: 'running', startedAt: new Date() })
+      .where(and(eq(pipelineRuns.id, runId), eq(pipelineRuns.status, 'queued')))
+      .returning({ id: pipelineRuns.id });
+    if (!started.length) return { runId, cancelled: true, steps: [] };
+  }
   const steps = row.def.stages.flatMap((s) => s.steps).map((s, i) => ({ position: i + 1, name: s.name, type: s.type, timeoutSeconds: s.timeoutSeconds, continueOnFailure: s.continueOnFailure }));
   return { runId, cancelled: false, steps };
 }

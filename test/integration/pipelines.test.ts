@@ -149,6 +149,14 @@ describe('pipeline runs', () => {
     const env = await api.environments.get({ service: 'support-bot', environment: 'staging' });
     expect(env.current).toMatchObject({ kind: 'deploy', actorLabel: `system:pipeline:support-bot#${staging.number}`, reason: `pipeline run ${staging.number}` });
 
+    // A pull request into develop is evaluated only, whatever the branch rules say.
+    const { startRun } = await import('@/server/services/pipelines/start');
+    const pr = await startRun(
+      { actor: { kind: 'system', job: 'webhook:github' }, db: database.db, requestId: null },
+      { service: 'support-bot', trigger: { kind: 'pull_request', provider: 'github', branch: 'develop', commit: null, author: 'outsider', message: null, deliveryId: 'd-1' } },
+    );
+    expect(pr).toMatchObject({ mode: 'evaluate', targetEnvironment: null });
+
     const prod = await api.pipelines.start({ service: 'support-bot', branch: 'main', environment: 'production' });
     expect(await orchestrateRun(database.db, prod.id, direct)).toEqual({ status: 'failed' });
     const view = await runOf(prod.number);

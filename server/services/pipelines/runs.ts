@@ -62,8 +62,10 @@ export async function cancelRun(ctx: ServiceContext, input: z.input<typeof cance
   requireScope(ctx, 'pipelines:run');
   const data = cancelRunInput.parse(input);
   return withTransaction(ctx, async (tx) => {
-    const run = await runByNumber(tx.db, data.service, data.number);
-    if (run.status !== 'queued' && run.status !== 'running') throw precondition(`Run ${run.number} has already ${run.status}`);
+    const found = await runByNumber(tx.db, data.service, data.number);
+    // Locked, so a run finishing at this moment is either finished or cancelled, never both.
+    const [run] = await tx.db.select().from(pipelineRuns).where(eq(pipelineRuns.id, found.id)).for('update');
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) throw precondition(`Run ${found.number} has already ${run?.status ?? 'gone'}`);
     const now = new Date();
     const [after] = await tx.db.update(pipelineRuns).set({ status: 'cancelled', endedAt: now, error: data.reason ? `cancelled: ${data.reason}` : 'cancelled' }).where(eq(pipelineRuns.id, run.id)).returning();
     await tx.db

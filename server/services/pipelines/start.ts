@@ -6,6 +6,7 @@ import { pipelineRuns, pipelineStepRuns, releases, services, type PipelineTrigge
 import { branchPolicy } from '@/server/pipelines/definition';
 import { runDispatcher } from '@/server/pipelines/dispatch';
 import { invalid, precondition } from '@/server/errors';
+import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, gitShaSchema, serviceByName, slugSchema } from '../registry-shared';
@@ -31,8 +32,11 @@ export async function startRun(ctx: ServiceContext, input: z.input<typeof startR
     const definition = await currentDefinition(tx.db, service);
     if (!definition) throw precondition(`${service.name} has no pipeline yet; save one on the Pipelines page or with slipway pipelines define`);
     const policy = branchPolicy(definition.definition, trigger.branch);
-    const mode = data.evaluateOnly ? 'evaluate' : data.environment ? 'deploy' : policy.mode;
-    const target = data.evaluateOnly ? null : (data.environment ?? policy.environment);
+    // A pull or merge request is code nobody has merged (maybe from a fork): it is evaluated, never deployed.
+    const proposal = trigger.kind === 'pull_request' || trigger.kind === 'merge_request';
+    const evaluateOnly = data.evaluateOnly || proposal;
+    const mode = evaluateOnly ? 'evaluate' : data.environment ? 'deploy' : policy.mode;
+    const target = evaluateOnly ? null : (data.environment ?? policy.environment);
     if (target) await environmentByName(tx.db, service, target);
     let releaseId: string | null = null;
     if (!trigger.commit) {
@@ -65,7 +69,10 @@ export async function startRun(ctx: ServiceContext, input: z.input<typeof startR
       summary: `Started ${service.name} pipeline run ${next} (${trigger.kind}${trigger.branch ? ` on ${trigger.branch}` : ''}${trigger.commit ? ` at ${trigger.commit.slice(0, 7)}` : ''}; ${mode === 'deploy' ? `deploys to ${target}` : 'evaluates only'})`,
     });
     await onCommit(tx, async () => {
-      await runDispatcher()?.start(run!.id);
+      // The run is recorded either way; if the engine cannot be told now, the queued-run sweep tells it later.
+      await runDispatcher()
+        ?.start(run!.id)
+        .catch((err: unknown) => logger.error({ err, runId: run!.id }, 'could not dispatch a pipeline run; it stays queued until the next sweep'));
     });
     return run!;
   });

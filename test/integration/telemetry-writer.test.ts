@@ -1,0 +1,69 @@
+// The telemetry writer keeps every record while the database is up: one record the database refuses is set
+// aside instead of blocking the queue, and samples are cleaned so they are never that record.
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestLogs, type RequestLog } from '@/db/schema';
+import { sampleText } from '@/server/gateway/redact';
+import { TelemetryWriter } from '@/server/gateway/telemetry';
+import { freshDatabase, type TestDatabase } from '../helpers/db';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await freshDatabase();
+});
+afterAll(() => database.close());
+
+const row = (requestId: string, sample: RequestLog['sample'] = null): RequestLog => ({
+  at: new Date(),
+  requestId,
+  serviceId: randomUUID(),
+  environment: 'dev',
+  releaseId: null,
+  releaseNumber: 1,
+  modelVersionId: null,
+  promptVersionId: null,
+  keyId: null,
+  shadow: false,
+  fallback: false,
+  stream: false,
+  status: 200,
+  errorClass: null,
+  latencyMs: 1,
+  ttftMs: null,
+  inputTokens: 1,
+  outputTokens: 1,
+  costUsd: 0,
+  stickyHash: null,
+  features: { inputChars: 1, outputChars: 1, messages: 1, finishReason: 'stop' },
+  sample,
+});
+
+describe('the telemetry writer', () => {
+  it('sets aside a record the database refuses and writes the others', async () => {
+    const writer = new TelemetryWriter(database.db, { flushIntervalMs: 10_000 });
+    writer.record(row('good-1'));
+    writer.record(row('poison', { input: 'nul \u0000 here', output: '' }));
+    writer.record(row('good-2'));
+    await writer.flush();
+    const ids = (await database.db.select({ id: requestLogs.requestId }).from(requestLogs)).map((r) => r.id).sort();
+    expect(ids).toEqual(['good-1', 'good-2']);
+    expect(writer.stats).toMatchObject({ written: 2, rejected: 1, queued: 0 });
+    writer.record(row('after'));
+    await writer.close();
+    expect((await database.db.select().from(requestLogs).where(eq(requestLogs.requestId, 'after'))).length).toBe(1);
+  });
+
+  it('cleans samples: no NUL, never half a character, redacted', async () => {
+    expect(sampleText('a\u0000b mail x@y.io')).toBe('ab mail [email]');
+    const emoji = '😀'.repeat(2500);
+    const cut = sampleText(emoji);
+    expect(Array.from(cut)).toHaveLength(2001);
+    expect(cut.endsWith('😀…')).toBe(true);
+    const writer = new TelemetryWriter(database.db);
+    writer.record(row('clean', { input: sampleText('zero \u0000 width'), output: cut }));
+    await writer.close();
+    const [stored] = await database.db.execute(sql`select sample->>'output' as out from request_logs where request_id = 'clean'`).then((r) => ((Array.isArray(r) ? r : (r as { rows: unknown[] }).rows) as { out: string }[]));
+    expect(stored!.out).toBe(cut);
+  });
+});
