@@ -496,15 +496,17 @@ describe('pipelines', () => {
     expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--release', '9']), 1, 'release: cli-pipes has no release #9');
     expectOneLineError(await slipway(['pipelines', 'run', 'cli-pipes', '--timeout', '5']), 2, '--timeout needs --wait');
 
-    // All three reach the held step.
-    await until(async () => hold!.waiting() >= 3, 30_000);
+    // One run per service at a time: the first reaches the held step, the others wait their turn.
+    await until(async () => hold!.waiting() >= 1, 30_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(hold!.waiting()).toBe(1);
     const list = await slipway(['pipelines', 'list', 'cli-pipes']);
     expect(list.code).toBe(0);
     const lines = list.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^RUN +STATUS +TRIGGER +BRANCH +COMMIT +DOES +RELEASE +STARTED +DURATION$/);
     expect(lines.slice(1).map((l) => l.split(/ {2,}/).slice(0, 7))).toEqual([
-      ['3', 'running', 'manual by token:bootstrap', '—', '—', 'deploy to staging', '#1'],
-      ['2', 'running', 'manual by token:bootstrap', 'main', '—', 'deploy to dev', '#1'],
+      ['3', 'queued', 'manual by token:bootstrap', '—', '—', 'deploy to staging', '#1'],
+      ['2', 'queued', 'manual by token:bootstrap', 'main', '—', 'deploy to dev', '#1'],
       ['1', 'running', 'manual by token:bootstrap', 'feature/x', '—', 'evaluate only', '#1'],
     ]);
     const page = await json<{ items: RunJson[]; nextCursor: number | null }>(['pipelines', 'list', 'cli-pipes', '--limit', '2']);
@@ -518,15 +520,21 @@ describe('pipelines', () => {
     expect(status.stderr).toBe('');
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^run +cli-pipes run 2$/m);
-    expect(status.stdout).toMatch(/^status +running$/m);
+    expect(status.stdout).toMatch(/^status +queued$/m);
     expect(status.stdout).toMatch(/^trigger +manual by token:bootstrap, branch main$/m);
     expect(status.stdout).toMatch(/^candidate +cli-pipes#1$/m);
     const steps = status.stdout.split('\n\n')[1]!.trimEnd().split('\n');
     expect(steps[0]).toMatch(/^STAGE +STEP +TYPE +STATUS +ATTEMPTS +DURATION +ERROR$/);
     expect(steps.slice(1).map((l) => l.split(/ {2,}/).slice(0, 5))).toEqual([
-      ['source', 'candidate', 'candidate', 'passed', '1'],
-      ['check', 'config', 'validate-config', 'passed', '1'],
-      ['check', 'hold', 'webhook', 'running', '1'],
+      ['source', 'candidate', 'candidate', 'pending', '0'],
+      ['check', 'config', 'validate-config', 'pending', '0'],
+      ['check', 'hold', 'webhook', 'pending', '0'],
+    ]);
+    const running = await slipway(['pipelines', 'status', 'cli-pipes', '1']);
+    expect(running.stdout.split('\n\n')[1]!.trimEnd().split('\n').slice(1).map((l) => l.split(/ {2,}/).slice(1, 4))).toEqual([
+      ['candidate', 'candidate', 'passed'],
+      ['config', 'validate-config', 'passed'],
+      ['hold', 'webhook', 'running'],
     ]);
     expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', '99']), 1, 'pipeline run 99 of cli-pipes not found');
     expectOneLineError(await slipway(['pipelines', 'status', 'cli-pipes', 'latest']), 2, '"latest" is not a run number; use e.g. 3');
@@ -535,7 +543,7 @@ describe('pipelines', () => {
     expect(cancelled).toEqual({ code: 0, stdout: 'cancelled  cli-pipes run 2 (wrong branch)\n', stderr: '' });
     expectOneLineError(await slipway(['pipelines', 'cancel', 'cli-pipes', '2']), 1, 'run 2 has already cancelled');
     const after = await json<RunJson & { steps: { status: string }[] }>(['pipelines', 'status', 'cli-pipes', '#2']);
-    expect(after.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'cancelled']);
+    expect(after.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
   });
 
   it('waits for a run: exits 1 at once when it was cancelled, 5 when the timeout runs out, and 0 when it passed', async () => {
@@ -545,8 +553,8 @@ describe('pipelines', () => {
     expect(wait.code).toBe(1);
     expect(wait.stderr).toBe('error: cli-pipes run 2 was cancelled: wrong branch\n');
     expect(wait.stdout.trimEnd().split('\n').map((l) => l.split(/ {2,}/)[0]!.trim() + ' ' + l.split(/ {2,}/)[1]!.replace(/ .*$/, ''))).toEqual([
-      'passed source/candidate',
-      'passed check/config',
+      'cancelled source/candidate',
+      'cancelled check/config',
       'cancelled check/hold',
       'cancelled cli-pipes',
     ]);

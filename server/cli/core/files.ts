@@ -34,7 +34,7 @@ export interface SourceFile {
 
 /** A file's text, optionally confined to a folder (symbolic links followed) and capped in size. */
 export function readTextFile(file: string, displayName = file, limits: ReadLimits = {}): string {
-  const absolute = path.resolve(file);
+  const absolute = path.resolve(/*turbopackIgnore: true*/ file);
   try {
     if (limits.root) {
       const outside = (root: string, p: string) => {
@@ -42,7 +42,7 @@ export function readTextFile(file: string, displayName = file, limits: ReadLimit
         return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
       };
       // By name first, then with symbolic links followed.
-      if (outside(path.resolve(limits.root), absolute) || outside(realpathSync(limits.root), realpathSync(absolute))) throw new SourceFileError(`cannot read ${displayName}: it lies outside the repository`);
+      if (outside(path.resolve(/*turbopackIgnore: true*/ limits.root), absolute) || outside(realpathSync(/*turbopackIgnore: true*/ limits.root), realpathSync(/*turbopackIgnore: true*/ absolute))) throw new SourceFileError(`cannot read ${displayName}: it lies outside the repository`);
     }
     if (limits.maxBytes !== undefined && statSync(absolute).size > limits.maxBytes) throw new SourceFileError(`cannot read ${displayName}: larger than ${limits.maxBytes} bytes`);
     return readFileSync(absolute, 'utf8');
@@ -54,10 +54,10 @@ export function readTextFile(file: string, displayName = file, limits: ReadLimit
 }
 
 export function readSourceFile(file: string, displayName = file, limits: ReadLimits = {}): SourceFile {
-  return parseSource(readTextFile(file, displayName, limits), displayName, path.resolve(file));
+  return parseSource(readTextFile(file, displayName, limits), displayName, path.resolve(/*turbopackIgnore: true*/ file));
 }
 
-export function parseSource(text: string, name: string, absolute = path.resolve(name)): SourceFile {
+export function parseSource(text: string, name: string, absolute = path.resolve(/*turbopackIgnore: true*/ name)): SourceFile {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problem = doc.errors[0];
