@@ -11,6 +11,7 @@ import { githubRepoKeys, interpretGithub } from './github';
 import { gitlabRepoKeys, interpretGitlab } from './gitlab';
 import { countRejection, type RejectionReason } from './metrics';
 import { verifyGenericSignature, verifyGithubSignature, verifyGitlabToken, type SignatureProblem, type Verification } from './signature';
+import { createHash } from 'node:crypto';
 import { finishDelivery, findWebhookTarget, recordDelivery, signatureSeen } from './store';
 
 export interface WebhookDeps {
@@ -129,8 +130,11 @@ async function accept(endpoint: Endpoint, req: Request, deps: WebhookDeps): Prom
   }
   if (service.archived && facts.trigger) facts = { ...facts, trigger: null, ignored: `service ${service.name} is archived` };
 
-  if (verdict.signature && (await signatureSeen(deps.db, service.id, verdict.signature))) return json(200, { duplicate: true, deliveryId });
-  const summary = { ...facts.summary, ...(facts.ignored ? { reason: facts.ignored } : {}), ...(verdict.signature ? { signature: verdict.signature } : {}) };
+  // A signed body seen before is a replay even under a new delivery id (which no provider's signature covers): for
+  // the generic webhook its signature within the replay window; for GitHub and GitLab the body's hash, at any age.
+  const fingerprint = verdict.signature ?? createHash('sha256').update(raw).digest('hex');
+  if (await signatureSeen(deps.db, provider, service.id, fingerprint)) return json(200, { duplicate: true, deliveryId });
+  const summary = { ...facts.summary, ...(facts.ignored ? { reason: facts.ignored } : {}), signature: fingerprint };
   const id = await recordDelivery(deps.db, { provider, deliveryId, serviceId: service.id, facts, summary });
   const context = { provider, deliveryId, service: service.name, event: facts.event };
   if (id === null) {

@@ -1,6 +1,6 @@
 // The database side of webhooks: finding the service a delivery is for, and recording each delivery once.
 // A delivery id seen before is a replay; only a delivery whose hand-off to pipelines failed may be taken again.
-import { and, eq, gt, sql } from 'drizzle-orm';
+import { and, eq, gt, ne, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { serviceRepositories, services, webhookDeliveries } from '@/db/schema';
 import { slugSchema } from '@/server/services/registry-shared';
@@ -74,19 +74,22 @@ export async function finishDelivery(db: Db, id: number, outcome: Exclude<Delive
 }
 
 /**
- * True when a generic delivery with this signature was recorded lately: the signature covers the timestamp and
- * the body but not the delivery id header, so a replay inside the time window could otherwise pass as new.
+ * True when a delivery with this signature (generic) or body hash (GitHub, GitLab) was recorded before: neither
+ * covers the delivery id header, so a replay under a new id could otherwise pass as new. Generic signatures carry
+ * a timestamp, so only the replay window needs checking; a GitHub or GitLab body can be replayed at any age. A
+ * delivery whose trigger failed may come again (the provider's redelivery).
  */
-export async function signatureSeen(db: Db, serviceId: string, signature: string): Promise<boolean> {
+export async function signatureSeen(db: Db, provider: 'github' | 'gitlab' | 'generic', serviceId: string, signature: string): Promise<boolean> {
   const [row] = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
     .where(
       and(
-        eq(webhookDeliveries.provider, 'generic'),
+        eq(webhookDeliveries.provider, provider),
         eq(webhookDeliveries.serviceId, serviceId),
         sql`${webhookDeliveries.summary}->>'signature' = ${signature}`,
-        gt(webhookDeliveries.receivedAt, sql`now() - interval '1 hour'`),
+        ne(webhookDeliveries.outcome, 'trigger_failed'),
+        provider === 'generic' ? gt(webhookDeliveries.receivedAt, sql`now() - interval '1 hour'`) : undefined,
       ),
     )
     .limit(1);

@@ -67,6 +67,11 @@ describe('GitHub', () => {
     expect(await body(res)).toEqual({ duplicate: true, deliveryId: 'gh-1' });
     expect(calls).toEqual([]);
     expect((await rows()).length).toBe(before);
+    // The same signed body under a new delivery id (an old push replayed to roll back) is a replay too.
+    const renamed = await handleGithubWebhook(githubRequest('push', githubPush(), HOOK, { delivery: 'gh-1-again' }), deps());
+    expect(await body(renamed)).toEqual({ duplicate: true, deliveryId: 'gh-1-again' });
+    expect(calls).toEqual([]);
+    expect((await rows()).length).toBe(before);
   });
 
   it('refuses a bad, missing or foreign signature with 401, counting it and writing nothing', async () => {
@@ -191,7 +196,7 @@ describe('trigger hand-off', () => {
 
   it('answers 503 when no sink is set', async () => {
     setTriggerSink(null);
-    const res = await handleGithubWebhook(githubRequest('push', githubPush(), HOOK, { delivery: 'gh-nosink' }), deps());
+    const res = await handleGithubWebhook(githubRequest('push', githubPush({ ref: 'refs/heads/nosink' }), HOOK, { delivery: 'gh-nosink' }), deps());
     expect(res.status).toBe(503);
     expect(await rowOf('gh-nosink')).toMatchObject({ outcome: 'trigger_failed' });
   });

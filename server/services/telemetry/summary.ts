@@ -41,7 +41,7 @@ export async function telemetrySummary(ctx: ServiceContext, input: z.input<typeo
   const fbByRelease = await ctx.db
     .select({ releaseNumber: requestLogs.releaseNumber, count: sql<number>`count(*)::int`, mean: sql<number | null>`avg(${feedback.score})::float8` })
     .from(feedback)
-    .innerJoin(requestLogs, and(eq(requestLogs.requestId, feedback.requestId), eq(requestLogs.serviceId, feedback.serviceId), eq(requestLogs.shadow, false)))
+    .innerJoin(requestLogs, and(eq(requestLogs.requestId, feedback.requestId), eq(requestLogs.serviceId, feedback.serviceId), eq(requestLogs.shadow, false), eq(requestLogs.status, 200)))
     .where(and(eq(feedback.serviceId, service.id), eq(feedback.environment, data.environment), gte(feedback.at, since)))
     .groupBy(requestLogs.releaseNumber);
   const [fb] = await ctx.db
