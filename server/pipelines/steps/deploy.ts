@@ -19,6 +19,8 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
   if (env.protection.requiredApprovals > 0) {
     return { status: 'failed', outputs: {}, error: `${target} requires ${env.protection.requiredApprovals} approval(s); deploying there needs an approval step, which comes with the release flow` };
   }
+  // A step that already timed out must not change the environment afterwards.
+  if (ctx.signal.aborted) return { status: 'failed', outputs: {}, error: 'timed out before deploying' };
   const entry = await deployVerb(
     { actor: { kind: 'system', job: `pipeline:${ctx.service.name}#${ctx.run.number}` }, db: ctx.db, requestId: null },
     { service: ctx.service.name, environment: target, routes: [{ release: ctx.release.number, weight: 100 }], reason: `pipeline run ${ctx.run.number}${ctx.run.trigger.commit ? ` at ${ctx.run.trigger.commit.slice(0, 7)}` : ''}` },
