@@ -17,7 +17,7 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 
 type Kind = RouterInputs['secrets']['create']['kind'];
-const KIND_LABELS: Record<Kind, string> = { provider_api_key: 'Provider API key', webhook_secret: 'Webhook secret' };
+const KIND_LABELS: Record<Kind, string> = { provider_api_key: 'Provider API key', webhook_secret: 'Webhook secret', notification_url: 'Notification webhook URL' };
 
 export function SecretsPanel() {
   const trpc = useTRPC();

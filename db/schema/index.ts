@@ -5,3 +5,4 @@ export * from './registry';
 export * from './gateway';
 export * from './executor';
 export * from './pipelines';
+export * from './rollouts';

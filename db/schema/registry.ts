@@ -25,18 +25,45 @@ export interface ProtectionRules {
   allowedBranches: string[];
   waitTimerMinutes: number;
   requiredGates: string[];
+  /** How long an approval request stays open before the rollout fails as "approval timed out" (default 1440). */
+  approvalTimeoutMinutes?: number;
+  /** Name of a stored secret holding the URL of a Slack-compatible webhook told of approval requests and rollouts. */
+  notifySecret?: string | null;
 }
 export interface Slos {
   p95LatencyMs: number | null;
   maxErrorRate: number | null;
   maxCostPerRequestUsd: number | null;
   minEvalScore: number | null;
+  /** p95 time to first token of streamed answers. */
+  p95TtftMs?: number | null;
 }
-export type RolloutPolicy =
-  | { strategy: 'all-at-once'; autoRollback: boolean }
+
+/** How a rollout's analysis compares the new arm with the stable one; every limit may be switched off with null. */
+export interface AnalysisSettings {
+  /** Requests the new arm needs before a verdict; fewer is inconclusive. */
+  minSamples: number;
+  /** How often figures are taken during a bake. */
+  intervalSeconds: number;
+  /** New arm's error rate minus the stable arm's, at most (0.02 = two points). */
+  maxErrorRateIncrease: number | null;
+  /** New arm's p95 latency over the stable arm's, at most. */
+  maxLatencyRatio: number | null;
+  maxTtftRatio: number | null;
+  maxCostRatio: number | null;
+  /** Stable arm's mean feedback score minus the new arm's, at most (needs minFeedbackSamples on both arms). */
+  maxFeedbackDrop: number | null;
+  minFeedbackSamples: number;
+  /** After the bake, how long an inconclusive analysis waits for traffic before pausing for a human. */
+  inconclusiveWaitMinutes: number;
+}
+/** Bake and interval times are minutes and may be fractions (0.5 = 30 s). */
+export type RolloutPolicy = (
+  | { strategy: 'all-at-once'; autoRollback: boolean; bakeMinutes?: number }
   | { strategy: 'canary'; steps: { weight: number; bakeMinutes: number }[]; autoRollback: boolean }
   | { strategy: 'linear'; stepPercent: number; intervalMinutes: number; autoRollback: boolean }
-  | { strategy: 'blue-green'; bakeMinutes: number; autoRollback: boolean };
+  | { strategy: 'blue-green'; bakeMinutes: number; autoRollback: boolean; rollbackWindowMinutes?: number }
+) & { analysis?: AnalysisSettings };
 
 /** How the gateway treats an environment's traffic beyond its routing table. */
 export interface GatewaySettings {
@@ -72,7 +99,7 @@ export const environments = pgTable(
 export const secrets = pgTable('secrets', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull().unique(),
-  kind: text('kind', { enum: ['provider_api_key', 'webhook_secret'] }).notNull(),
+  kind: text('kind', { enum: ['provider_api_key', 'webhook_secret', 'notification_url'] }).notNull(),
   /** AES-256-GCM: base64 of iv (12 bytes) + auth tag (16 bytes) + ciphertext. */
   ciphertext: text('ciphertext').notNull(),
   /** A hint such as `…abcd`, the only part of the value ever shown. */
@@ -232,6 +259,8 @@ export const releases = pgTable(
     notes: text('notes').notNull().default(''),
     source: text('source', { enum: ['ui', 'api', 'cli', 'pipeline', 'seed', 'manifest'] }).notNull(),
     gitSha: text('git_sha'),
+    /** The branch the release was built from (pipelines, manifest sync with --branch); environments' branch rules read it. */
+    branch: text('branch'),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -272,6 +301,8 @@ export const environmentHistory = pgTable(
     actorLabel: text('actor_label').notNull(),
     restoredFromId: bigint('restored_from_id', { mode: 'number' }),
     requestId: text('request_id'),
+    /** The rollout that made this change, if any. */
+    rolloutId: uuid('rollout_id'),
   },
   (t) => [index('environment_history_env_at_idx').on(t.environmentId, t.at.desc(), t.id.desc())],
 );

@@ -137,6 +137,7 @@ export async function resolveReleaseCandidate(ctx: ServiceContext, input: Resolv
       model: pinned(model!),
       prompts: prompts.map(pinned),
       gitSha: input.commit,
+      branch: input.branch ?? undefined,
       source: 'pipeline',
       notes: input.notes ?? `Built from ${input.branch ? `${input.branch} at ` : ''}${input.commit.slice(0, 12)} (${settings.manifestPath})`,
     });

@@ -7,7 +7,7 @@ import { CliError, EXIT, oneLine } from '@/server/cli/core/errors';
 import { parseRoutes } from '@/server/cli/commands/envs';
 import { normaliseRef } from '@/server/cli/commands/releases';
 import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type ModelVersionContent } from '@/server/cli/manifest/plan';
-import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
+import { DEFAULT_ANALYSIS, DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { registerModelVersionInput } from '@/server/services/models/register';
 
 const input = registerModelVersionInput.parse({
@@ -59,7 +59,7 @@ describe('environment settings', () => {
   const staging = DEFAULT_ENVIRONMENTS.staging;
 
   it('keep protection and SLO fields the manifest leaves out, and replace the rollout', () => {
-    const desired = desiredSettings(staging, { protection: { requiredApprovals: 1 }, rollout: { strategy: 'all-at-once', autoRollback: false } });
+    const desired = desiredSettings(staging, { protection: { requiredApprovals: 1 }, rollout: { strategy: 'all-at-once', autoRollback: false, bakeMinutes: 0, analysis: DEFAULT_ANALYSIS } });
     expect(desired.protection).toEqual({ ...staging.protection, requiredApprovals: 1 });
     expect(desired.slos).toEqual(staging.slos);
     expect(changedSections(staging, desired)).toEqual(['protection', 'rollout']);

@@ -1,7 +1,7 @@
 // The shape of slipway.yaml and of prompt files. Every field that reaches the API is validated by the API's own
 // zod input schema (imported, never restated); this module only adds the manifest's structure around them.
 import { z } from 'zod';
-import { protectionSchema, rolloutSchema, slosSchema } from '@/server/services/environments/settings';
+import { protectionFields, rolloutSchema, sloFields } from '@/server/services/environments/settings';
 import { moveLabelInput } from '@/server/services/labels/move';
 import { registerModelVersionInput } from '@/server/services/models/register';
 import { pushPromptInput } from '@/server/services/prompts/push';
@@ -89,8 +89,8 @@ export const modelFileSchema = z
 
 /** Settings given here replace the environment's; protection and SLO fields left out keep their current values. */
 const environmentSettingsSchema = z.strictObject({
-  protection: protectionSchema.partial().strict().optional(),
-  slos: slosSchema.partial().strict().optional(),
+  protection: protectionFields.partial().strict().optional(),
+  slos: sloFields.partial().strict().optional(),
   rollout: rolloutSchema.optional(),
 });
 export type EnvironmentSettings = z.output<typeof environmentSettingsSchema>;

@@ -1,38 +1,94 @@
 // Environment settings: protection rules, SLOs and the rollout policy, validated as a whole on save.
 import { z } from 'zod';
-import type { GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
 
 const GATES = ['validate-config', 'data-quality', 'eval', 'prompt-variations', 'safety', 'injection', 'build-image', 'push-image', 'load-test', 'smoke-test', 'webhook'] as const;
 
-export const protectionSchema = z.object({
+export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 1440;
+
+/** The fields with no defaults: partial updates (the manifest) must not fill in what they leave out. */
+export const protectionFields = z.object({
   requiredApprovals: z.number().int().min(0, 'must be 0 or more').max(10, 'must be at most 10'),
   preventSelfApproval: z.boolean(),
   allowedBranches: z.array(z.string().trim().min(1, 'must not be empty').max(200).regex(/^[A-Za-z0-9._\-/*?]+$/, 'must be a branch name or glob (letters, digits, . _ - / * ?)')).max(50),
   waitTimerMinutes: z.number().int().min(0, 'must be 0 or more').max(43_200, 'must be at most 30 days'),
   requiredGates: z.array(z.enum(GATES, { message: `must be one of ${GATES.join(', ')}` })).max(GATES.length),
+  approvalTimeoutMinutes: z.number().int().min(1, 'must be at least 1 minute').max(43_200, 'must be at most 30 days'),
+  notifySecret: z.string().trim().min(1, 'must name a stored secret').max(100).nullable(),
+});
+
+export const protectionSchema = protectionFields.extend({
+  approvalTimeoutMinutes: protectionFields.shape.approvalTimeoutMinutes.default(DEFAULT_APPROVAL_TIMEOUT_MINUTES),
+  notifySecret: protectionFields.shape.notifySecret.default(null),
 }) satisfies z.ZodType<ProtectionRules>;
 
 const nullableNumber = (min: number, max: number, message: string) => z.number().min(min, message).max(max, message).nullable();
 
-export const slosSchema = z.object({
+export const sloFields = z.object({
   p95LatencyMs: nullableNumber(1, 600_000, 'must be between 1 and 600000 ms'),
   maxErrorRate: nullableNumber(0, 1, 'must be a fraction between 0 and 1'),
   maxCostPerRequestUsd: nullableNumber(0, 100, 'must be between 0 and 100 USD'),
   minEvalScore: nullableNumber(0, 1, 'must be a score between 0 and 1'),
-}) satisfies z.ZodType<Slos>;
+  p95TtftMs: nullableNumber(1, 600_000, 'must be between 1 and 600000 ms'),
+});
 
-const bake = z.number().int().min(0, 'must be 0 or more minutes').max(10_080, 'must be at most a week');
+export const slosSchema = sloFields.extend({ p95TtftMs: sloFields.shape.p95TtftMs.default(null) }) satisfies z.ZodType<Slos>;
+
+// Minutes, fractions allowed (0.5 = 30 s), to a second.
+const bake = z
+  .number()
+  .min(0, 'must be 0 or more minutes')
+  .max(10_080, 'must be at most a week')
+  .refine((m) => Number.isInteger(Math.round(m * 60 * 1000) / 1000), 'must be a whole number of seconds');
+
+const ratio = z.number().min(1, 'must be a ratio of 1 or more').max(100, 'must be at most 100').nullable();
+
+export const DEFAULT_ANALYSIS: AnalysisSettings = {
+  minSamples: 50,
+  intervalSeconds: 30,
+  maxErrorRateIncrease: 0.02,
+  maxLatencyRatio: 1.5,
+  maxTtftRatio: 1.5,
+  maxCostRatio: 1.5,
+  maxFeedbackDrop: 0.1,
+  minFeedbackSamples: 20,
+  inconclusiveWaitMinutes: 10,
+};
+
+export const analysisSchema = z.object({
+  minSamples: z.number().int().min(1, 'must be at least 1 request').max(1_000_000),
+  intervalSeconds: z.number().int().min(1, 'must be at least 1 second').max(3600, 'must be at most an hour'),
+  maxErrorRateIncrease: z.number().min(0, 'must be a fraction between 0 and 1').max(1, 'must be a fraction between 0 and 1').nullable(),
+  maxLatencyRatio: ratio,
+  maxTtftRatio: ratio,
+  maxCostRatio: ratio,
+  maxFeedbackDrop: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullable(),
+  minFeedbackSamples: z.number().int().min(1, 'must be at least 1').max(1_000_000),
+  inconclusiveWaitMinutes: bake,
+}) satisfies z.ZodType<AnalysisSettings>;
+
+/** The analysis settings in force: the policy's own, or the defaults for policies saved before they existed. */
+export function analysisOf(policy: RolloutPolicy): AnalysisSettings {
+  return { ...DEFAULT_ANALYSIS, ...(policy.analysis ?? {}) };
+}
 
 export const rolloutSchema = z
   .discriminatedUnion('strategy', [
-    z.object({ strategy: z.literal('all-at-once'), autoRollback: z.boolean() }),
+    z.object({ strategy: z.literal('all-at-once'), autoRollback: z.boolean(), bakeMinutes: bake.default(0), analysis: analysisSchema.default(DEFAULT_ANALYSIS) }),
     z.object({
       strategy: z.literal('canary'),
       steps: z.array(z.object({ weight: z.number().int().min(1, 'must be 1 to 99').max(99, 'must be 1 to 99'), bakeMinutes: bake })).min(1, 'needs at least one step').max(20),
       autoRollback: z.boolean(),
+      analysis: analysisSchema.default(DEFAULT_ANALYSIS),
     }),
-    z.object({ strategy: z.literal('linear'), stepPercent: z.number().int().min(1, 'must be 1 to 50').max(50, 'must be 1 to 50'), intervalMinutes: bake.min(1, 'must be at least 1 minute'), autoRollback: z.boolean() }),
-    z.object({ strategy: z.literal('blue-green'), bakeMinutes: bake, autoRollback: z.boolean() }),
+    z.object({
+      strategy: z.literal('linear'),
+      stepPercent: z.number().int().min(1, 'must be 1 to 50').max(50, 'must be 1 to 50'),
+      intervalMinutes: bake.refine((m) => m > 0, 'must be more than 0 minutes'),
+      autoRollback: z.boolean(),
+      analysis: analysisSchema.default(DEFAULT_ANALYSIS),
+    }),
+    z.object({ strategy: z.literal('blue-green'), bakeMinutes: bake, autoRollback: z.boolean(), rollbackWindowMinutes: bake.default(10), analysis: analysisSchema.default(DEFAULT_ANALYSIS) }),
   ])
   .superRefine((v, ctx) => {
     if (v.strategy !== 'canary') return;
@@ -49,25 +105,34 @@ export const gatewaySettingsSchema = z.object({
 }) satisfies z.ZodType<GatewaySettings>;
 
 export interface EnvironmentDefaults {
-  protection: ProtectionRules;
-  slos: Slos;
-  rollout: RolloutPolicy;
+  protection: z.output<typeof protectionSchema>;
+  slos: z.output<typeof slosSchema>;
+  rollout: z.output<typeof rolloutSchema>;
 }
 
-const noSlos: Slos = { p95LatencyMs: null, maxErrorRate: null, maxCostPerRequestUsd: null, minEvalScore: null };
-const open: ProtectionRules = { requiredApprovals: 0, preventSelfApproval: true, allowedBranches: [], waitTimerMinutes: 0, requiredGates: [] };
+const noSlos: z.output<typeof slosSchema> = { p95LatencyMs: null, maxErrorRate: null, maxCostPerRequestUsd: null, minEvalScore: null, p95TtftMs: null };
+const open: z.output<typeof protectionSchema> = {
+  requiredApprovals: 0,
+  preventSelfApproval: true,
+  allowedBranches: [],
+  waitTimerMinutes: 0,
+  requiredGates: [],
+  approvalTimeoutMinutes: DEFAULT_APPROVAL_TIMEOUT_MINUTES,
+  notifySecret: null,
+};
+const analysis = DEFAULT_ANALYSIS;
 
 /** Sensible starting points for the three environments every service gets. */
 export const DEFAULT_ENVIRONMENTS: Record<'dev' | 'staging' | 'production', EnvironmentDefaults> = {
-  dev: { protection: open, slos: noSlos, rollout: { strategy: 'all-at-once', autoRollback: false } },
+  dev: { protection: open, slos: noSlos, rollout: { strategy: 'all-at-once', autoRollback: false, bakeMinutes: 0, analysis } },
   staging: {
     protection: { ...open, requiredGates: ['eval', 'safety'] },
     slos: { ...noSlos, p95LatencyMs: 5000, maxErrorRate: 0.05 },
-    rollout: { strategy: 'canary', steps: [{ weight: 50, bakeMinutes: 5 }], autoRollback: true },
+    rollout: { strategy: 'canary', steps: [{ weight: 50, bakeMinutes: 5 }], autoRollback: true, analysis },
   },
   production: {
-    protection: { requiredApprovals: 1, preventSelfApproval: true, allowedBranches: ['main'], waitTimerMinutes: 0, requiredGates: ['eval', 'safety', 'injection'] },
-    slos: { p95LatencyMs: 3000, maxErrorRate: 0.02, maxCostPerRequestUsd: 0.05, minEvalScore: 0.8 },
+    protection: { ...open, requiredApprovals: 1, allowedBranches: ['main'], requiredGates: ['eval', 'safety', 'injection'] },
+    slos: { p95LatencyMs: 3000, maxErrorRate: 0.02, maxCostPerRequestUsd: 0.05, minEvalScore: 0.8, p95TtftMs: null },
     rollout: {
       strategy: 'canary',
       steps: [
@@ -76,6 +141,7 @@ export const DEFAULT_ENVIRONMENTS: Record<'dev' | 'staging' | 'production', Envi
         { weight: 50, bakeMinutes: 10 },
       ],
       autoRollback: true,
+      analysis,
     },
   },
 };

@@ -25,12 +25,15 @@ export const createReleaseInput = z.object({
   config: jsonObject.default({}),
   notes: z.string().trim().max(5000).default(''),
   gitSha: gitShaSchema.optional(),
+  /** The branch it was built from. Recorded by pipeline runs and the seed only: environments' branch rules trust it. */
+  branch: z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9._\-/]+$/, 'must be a branch name').optional(),
   source: z.enum(['ui', 'api', 'cli', 'pipeline', 'seed', 'manifest']).default('api'),
 });
 
 export async function createRelease(ctx: ServiceContext, input: z.input<typeof createReleaseInput>) {
   requireScope(ctx, 'releases:write');
   const data = createReleaseInput.parse(input);
+  if (data.branch && ctx.actor.kind !== 'system') throw invalid('branch', 'only pipeline runs record the branch a release was built from');
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);
     const modelRef = parseRef(data.model, 'model');
@@ -50,7 +53,7 @@ export async function createRelease(ctx: ServiceContext, input: z.input<typeof c
       .where(eq(releases.serviceId, service.id));
     const [row] = await tx.db
       .insert(releases)
-      .values({ serviceId: service.id, number: next, modelVersionId: model.row.id, config: data.config, notes: data.notes, gitSha: data.gitSha ?? null, source: data.source, createdBy: by(ctx) })
+      .values({ serviceId: service.id, number: next, modelVersionId: model.row.id, config: data.config, notes: data.notes, gitSha: data.gitSha ?? null, branch: data.branch ?? null, source: data.source, createdBy: by(ctx) })
       .returning();
     if (promptVersions.length) await tx.db.insert(releasePrompts).values(promptVersions.map((p) => ({ releaseId: row!.id, promptVersionId: p.id })));
     await recordAudit(tx, {

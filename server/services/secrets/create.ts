@@ -12,7 +12,7 @@ export const secretValueSchema = z.string().min(1, 'is required').max(8192, 'mus
 
 export const createSecretInput = z.object({
   name: slugSchema,
-  kind: z.enum(['provider_api_key', 'webhook_secret']),
+  kind: z.enum(['provider_api_key', 'webhook_secret', 'notification_url']),
   value: secretValueSchema,
   description: z.string().trim().max(500).default(''),
 });
