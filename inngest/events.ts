@@ -26,3 +26,21 @@ export const pipelineRequestedEvent = eventType('slipway/pipeline.requested', {
 export const pipelineCancelledEvent = eventType('slipway/pipeline.cancelled', {
   schema: z.object({ runId: z.uuid() }),
 });
+
+/** A rollout was recorded (sent once its rows are committed): the rollout function takes it from there. */
+export const rolloutRequestedEvent = eventType('slipway/rollout.requested', {
+  schema: z.object({ rolloutId: z.uuid() }),
+});
+
+/**
+ * Something a running rollout must look at now: a pause, resume, abort, promote-now or rollback, or an approval
+ * decision. The rollout's row says what happened; the event only wakes the function.
+ */
+export const rolloutSignalEvent = eventType('slipway/rollout.signal', {
+  schema: z.object({ rolloutId: z.uuid(), reason: z.string().max(50) }),
+});
+
+/** A rollout ended (succeeded, rolled back, aborted, rejected, timed out): a pipeline run waiting on it goes on. */
+export const rolloutFinishedEvent = eventType('slipway/rollout.finished', {
+  schema: z.object({ rolloutId: z.uuid(), status: z.string().max(50) }),
+});

@@ -7,6 +7,7 @@ import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { Gateway } from './gateway/handler';
 import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
+import { connectRollouts, redispatchActiveRollouts, sweepActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
   const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;
   const executorHttp = executor ? executorHandler(executor) : null;
   connectPipelines(rt.database.db);
+  connectRollouts(rt.database.db);
 
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
@@ -60,6 +62,8 @@ async function main(): Promise<void> {
   }
   await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
   const stopSweep = sweepQueuedRuns(rt.database.db);
+  await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
+  const stopRolloutSweep = sweepActiveRollouts(rt.database.db);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     stopSweep();
+    stopRolloutSweep();
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
     server.close();

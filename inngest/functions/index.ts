@@ -3,9 +3,10 @@
 import { env } from '@/server/env';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
+import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 
-export const functions = [ping, pipelineRun];
+export const functions = [ping, pipelineRun, rolloutRun];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

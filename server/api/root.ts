@@ -5,6 +5,7 @@ import { executorRouter } from './routers/executor';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { repositoriesRouter } from './routers/repositories';
+import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
@@ -26,6 +27,8 @@ export const appRouter = router({
   pipelines: pipelinesRouter,
   repositories: repositoriesRouter,
   executor: executorRouter,
+  rollouts: rolloutsRouter,
+  approvals: approvalsRouter,
 });
 
 export type AppRouter = typeof appRouter;

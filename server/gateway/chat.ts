@@ -73,7 +73,7 @@ export function upstreamBody(target: Target, body: Record<string, unknown>): { p
   return { payload, promptVersionId, messages };
 }
 
-function headersOf(target: Target): Record<string, string> {
+export function headersOf(target: Target): Record<string, string> {
   const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
   if (target.apiKey) h.authorization = `Bearer ${target.apiKey}`;
   return h;

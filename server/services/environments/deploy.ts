@@ -44,11 +44,11 @@ export async function appendHistory(
   ctx: ServiceContext,
   service: Service,
   env: Environment,
-  entry: { kind: 'deploy' | 'weights' | 'restore' | 'rollback'; routes: RouteEntry[]; reason: string; restoredFromId?: number },
+  entry: { kind: 'deploy' | 'weights' | 'restore' | 'rollback'; routes: RouteEntry[]; reason: string; restoredFromId?: number; rolloutId?: string },
 ) {
   const [row] = await ctx.db
     .insert(environmentHistory)
-    .values({ environmentId: env.id, kind: entry.kind, routes: entry.routes, reason: entry.reason, actorLabel: by(ctx), restoredFromId: entry.restoredFromId ?? null, requestId: ctx.requestId })
+    .values({ environmentId: env.id, kind: entry.kind, routes: entry.routes, reason: entry.reason, actorLabel: by(ctx), restoredFromId: entry.restoredFromId ?? null, requestId: ctx.requestId, rolloutId: entry.rolloutId ?? null })
     .returning();
   await notifyGateway(ctx);
   const text = entry.routes.map((r) => `${service.name}#${r.releaseNumber} ${r.weight}%`).join(', ');
@@ -56,7 +56,7 @@ export async function appendHistory(
     action: `environment.${entry.kind}`,
     target: { kind: 'environment', id: env.id, label: `${service.name}/${env.name}` },
     summary: `${service.name}/${env.name} now runs ${text}${entry.reason ? ` — ${entry.reason}` : ''}`,
-    changes: { routes: entry.routes, historyId: row!.id, restoredFromId: entry.restoredFromId ?? null },
+    changes: { routes: entry.routes, historyId: row!.id, restoredFromId: entry.restoredFromId ?? null, rolloutId: entry.rolloutId ?? null },
   });
   return row!;
 }

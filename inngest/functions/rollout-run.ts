@@ -1,0 +1,35 @@
+// slipway/rollout.requested → one rollout from approval to its end: every decision point is a durable step, and
+// waits (approval, bakes, pauses) are waits for the rollout's signal event with a timeout, so a person's
+// approve, pause, abort or rollback wakes it at once. The work lives in server/rollouts/.
+import { orchestrateRollout, type Flow } from '@/server/rollouts/orchestrate';
+import { getRuntime } from '@/server/runtime';
+import { inngest } from '../client';
+import { rolloutRequestedEvent, rolloutSignalEvent } from '../events';
+
+/** A duration the engines read: whole seconds, at least one. */
+const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+
+export const rolloutRun = inngest.createFunction(
+  {
+    id: 'rollout-run',
+    name: 'Rollout',
+    triggers: [rolloutRequestedEvent],
+    // Decisions are recorded as rollout state, not thrown; what throws is infrastructure, worth retrying.
+    retries: 5,
+    // One function run per rollout, however often its start is dispatched again.
+    idempotency: 'event.data.rolloutId',
+  },
+  async ({ event, step }) => {
+    const { database } = await getRuntime();
+    const flow: Flow = {
+      run: (id, fn) => step.run(id, fn) as Promise<Awaited<ReturnType<typeof fn>>>,
+      sleep: async (id, ms) => {
+        await step.sleep(id, seconds(ms));
+      },
+      waitForSignal: async (id, _rolloutId, ms) => {
+        await step.waitForEvent(id, { event: rolloutSignalEvent, match: 'data.rolloutId', timeout: seconds(ms) });
+      },
+    };
+    return orchestrateRollout(database.db, event.data.rolloutId, flow);
+  },
+);

@@ -1,0 +1,46 @@
+// Connects rollouts to the jobs engine: starts and signals are events, the end of a rollout is announced for a
+// pipeline run waiting on it, notifications go out in the background, and active rollouts are dispatched again
+// every so often (a start lost to a crash between commit and send; the engine ignores a repeat).
+import { sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { rollouts } from '@/db/schema';
+import { inngest } from '@/inngest/client';
+import { rolloutFinishedEvent, rolloutRequestedEvent, rolloutSignalEvent } from '@/inngest/events';
+import { logger } from '@/server/logger';
+import { setRolloutDispatcher } from './dispatch';
+import { notifyRollout } from './notify';
+
+const started = (rolloutId: string) => ({ ...rolloutRequestedEvent.create({ rolloutId }), id: `rollout-${rolloutId}` });
+
+export function connectRollouts(db: Db): void {
+  setRolloutDispatcher({
+    start: async (rolloutId) => {
+      await inngest.send(started(rolloutId));
+    },
+    signal: async (rolloutId, reason) => {
+      await inngest.send(rolloutSignalEvent.create({ rolloutId, reason }));
+    },
+    finished: async (rolloutId, status) => {
+      await inngest.send(rolloutFinishedEvent.create({ rolloutId, status }));
+    },
+    notify: (rolloutId, status) => {
+      void notifyRollout(db, rolloutId, status).catch((err: unknown) => logger.warn({ rolloutId, problem: (err as Error).message }, 'rollout notification failed'));
+    },
+  });
+}
+
+/** Sends the start of every active rollout again; its event id makes this a no-op for rollouts already running. */
+export async function redispatchActiveRollouts(db: Db, olderThanMs = 5_000): Promise<number> {
+  const rows = await db
+    .select({ id: rollouts.id })
+    .from(rollouts)
+    .where(sql`${rollouts.status} in ('awaiting-approval', 'waiting', 'running', 'paused') and ${rollouts.createdAt} < ${new Date(Date.now() - olderThanMs)}`);
+  for (const r of rows) await inngest.send(started(r.id));
+  return rows.length;
+}
+
+export function sweepActiveRollouts(db: Db, everyMs = 60_000): () => void {
+  const timer = setInterval(() => void redispatchActiveRollouts(db).catch((err: unknown) => logger.warn({ err }, 'active-rollout sweep failed')), everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,59 @@
+// A rollout from request to end, as a sequence of durable calls: approval, wait timer, then each step of its
+// plan with its bake and analysis. Decisions come only from what those calls returned (memoized by the
+// workflow engine), so a replay after a restart takes the same path and repeats nothing already done.
+import type { Db } from '@/db/client';
+import { applyStep, approvalGate, checkStep, completeRollout, lastStepIndex, PAUSED_RECHECK_MS, smokeCheck, startRollout, waitTimerLeft } from './engine';
+
+export interface Flow {
+  run<T>(id: string, fn: () => Promise<T>): Promise<T>;
+  sleep(id: string, ms: number): Promise<void>;
+  /** Waits until the rollout is signalled (a decision, pause, resume, abort…) or `ms` passes. */
+  waitForSignal(id: string, rolloutId: string, ms: number): Promise<void>;
+}
+
+export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promise<{ status: string }> {
+  for (let i = 0; ; i++) {
+    const gate = await flow.run(`approval-${i}`, () => approvalGate(db, id));
+    if (gate.state === 'ended') return { status: gate.status };
+    if (gate.state === 'approved') break;
+    await flow.waitForSignal(`approval-wait-${i}`, id, gate.waitMs);
+  }
+  const timer = await flow.run('wait-timer', () => waitTimerLeft(db, id));
+  if (timer.ms > 0) await flow.sleep('wait-timer-sleep', timer.ms);
+  const started = await flow.run('start', () => startRollout(db, id));
+  if (started.ended) return { status: started.status };
+
+  let jumped = false;
+  for (let index = 0; index < started.steps; index++) {
+    let applied = false;
+    for (let a = 0; !applied; a++) {
+      const result = await flow.run(`step-${index}-apply-${a}`, () => applyStep(db, id, index));
+      if (result.action === 'ended') return { status: result.status };
+      if (result.action === 'promote') break;
+      if (result.action === 'paused') {
+        await flow.waitForSignal(`step-${index}-paused-${a}`, id, PAUSED_RECHECK_MS);
+        continue;
+      }
+      applied = true;
+      if (result.smoke) {
+        const smoke = await flow.run(`step-${index}-smoke`, () => smokeCheck(db, id));
+        if (!smoke.ok) return { status: 'rolled-back' };
+      }
+    }
+    let promote = !applied;
+    for (let c = 0; applied && !promote; c++) {
+      const tick = await flow.run(`step-${index}-check-${c}`, () => checkStep(db, id, index));
+      if (tick.action === 'ended') return { status: tick.status };
+      if (tick.action === 'next') break;
+      if (tick.action === 'promote') promote = true;
+      else await flow.waitForSignal(`step-${index}-wait-${c}`, id, tick.action === 'paused' ? PAUSED_RECHECK_MS : tick.waitMs);
+    }
+    if (promote && !jumped) {
+      // Promote-now: the next move is the last one (all traffic to the candidate, old releases retired).
+      jumped = true;
+      const last = await flow.run(`promote-now-${index}`, () => lastStepIndex(db, id));
+      index = last - 1;
+    }
+  }
+  return flow.run('complete', () => completeRollout(db, id));
+}
