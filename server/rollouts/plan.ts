@@ -81,3 +81,9 @@ export function describeStep(step: RolloutStep, releaseNumber: number): string {
       return `${step.weight}% to #${releaseNumber}`;
   }
 }
+
+/** Whether two routing tables route the same releases at the same weights (whatever the key order of stored JSON). */
+export function sameRoutes(a: RouteEntry[], b: RouteEntry[]): boolean {
+  const key = (routes: RouteEntry[]) => routes.map((r) => `${r.releaseId}:${r.weight}`).sort().join();
+  return key(a) === key(b);
+}
