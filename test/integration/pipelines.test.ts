@@ -105,7 +105,7 @@ stages:
     expect(await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML })).toEqual({ version: 1, created: true });
     expect(await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML })).toEqual({ version: 1, created: false });
     const bad = await failure(api.pipelines.saveDefinition({ service: 'support-bot', yaml: 'stages:\n  - name: ab\n    steps:\n      - name: xy\n        type: approval\n' }));
-    expect(bad).toEqual({ code: 'BAD_REQUEST', message: 'line 5: stages[0].steps[0].type: there is no approval step: a deploy step asks for the environment's approvals and rolls out per its policy' });
+    expect(bad).toEqual({ code: 'BAD_REQUEST', message: "line 5: stages[0].steps[0].type: there is no approval step: a deploy step asks for the environment's approvals and rolls out per its policy" });
     expect((await api.pipelines.definition({ service: 'support-bot' })).version).toBe(1);
     expect((await api.pipelines.validate({ yaml: 'stages: []' })).problems).toEqual([{ line: 1, path: 'stages', message: 'a pipeline needs at least one stage' }]);
   });
