@@ -164,6 +164,15 @@ describe('pipeline runs', () => {
     expect(rollout).toMatchObject({ status: 'succeeded', pipelineRun: staging.number, branch: null, requestedBy: `system:pipeline:support-bot#${staging.number}` });
     expect((await runOf(staging.number)).steps[2]!.outputs).toMatchObject({ environment: 'staging', rollout: 1 });
 
+    // Running the same release again (a retry) moves nothing: the step passes without a rollout.
+    const again = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
+    expect(await orchestrateRun(database.db, again.id, direct)).toEqual({ status: 'passed' });
+    const againDeploy = (await runOf(again.number)).steps[2]!;
+    expect(againDeploy).toMatchObject({ status: 'passed', outputs: { environment: 'staging', release: 1, rollout: null } });
+    expect(againDeploy.logs.map((l) => l.line)).toEqual(['support-bot/staging already runs support-bot#1 on all traffic: nothing to roll out']);
+    expect((await api.rollouts.list({ service: 'support-bot', environment: 'staging' })).map((r) => r.number)).toEqual([1]);
+    expect((await api.environments.get({ service: 'support-bot', environment: 'staging' })).current).toEqual(env.current);
+
     // A pull request into develop is evaluated only, whatever the branch rules say.
     const { startRun } = await import('@/server/services/pipelines/start');
     const pr = await startRun(

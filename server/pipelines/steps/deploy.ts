@@ -1,8 +1,10 @@
 // deploy: takes the candidate into the target environment through the release flow, as the pipeline: the
 // environment's branch rules and approvals apply, then its rollout policy (canary, linear, blue-green or all at
 // once, with analysis). The step ends when the rollout does; the run waits for it.
-import { createRollout } from '@/server/services/rollouts/promote';
+import { invalid } from '@/server/errors';
+import { createRollout, promoteProblem } from '@/server/services/rollouts/promote';
 import { withTransaction } from '@/server/services/context';
+import { entryAt } from '@/server/services/environments/state';
 import { environmentByName } from '@/server/services/registry-shared';
 import { releases } from '@/db/schema';
 import { eq } from 'drizzle-orm';
@@ -21,6 +23,14 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
     const rollout = await withTransaction({ actor, db: ctx.db, requestId: null }, async (tx) => {
       const env = await environmentByName(tx.db, ctx.service, target);
       const [release] = await tx.db.select().from(releases).where(eq(releases.id, ctx.release.id));
+      // Nothing to move when the environment already runs the candidate on all traffic (a retry, or a second run
+      // of a release that got there): the step passes, as long as the branch rules take the release there.
+      const current = await entryAt(tx.db, env.id);
+      if (current?.routes.length === 1 && current.routes[0]!.releaseId === release!.id && current.routes[0]!.weight === 100) {
+        const problem = promoteProblem(env, release!, ctx.run.trigger.commit ? ctx.run.trigger.branch : release!.branch, null);
+        if (problem) throw invalid('release', problem);
+        return null;
+      }
       return createRollout(tx, {
         service: ctx.service,
         env,
@@ -33,6 +43,10 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
         authors: [ctx.run.createdBy, ctx.run.trigger.author ?? ''],
       });
     });
+    if (!rollout) {
+      ctx.log(`${ctx.service.name}/${target} already runs ${ctx.service.name}#${ctx.release.number} on all traffic: nothing to roll out`);
+      return { status: 'passed', outputs: { environment: target, release: ctx.release.number, rollout: null } };
+    }
     ctx.log(`rollout ${rollout.number} of ${ctx.service.name}#${ctx.release.number} to ${target} started (${rollout.strategy}${rollout.status === 'awaiting-approval' ? ', waiting for approval' : ''})`);
     return { status: 'passed', outputs: { environment: target, release: ctx.release.number, rollout: rollout.number }, rolloutId: rollout.id };
   } catch (err) {
