@@ -1,7 +1,7 @@
 // From a signed push to a tested and deployed candidate, in the built app: a generic webhook for a commit of a
 // real git repository starts a pipeline run; the run builds a release candidate from the commit's slipway.yaml and
 // runs its steps on the embedded executor; killed mid-step, the app finishes the run after a restart without
-// repeating the steps that had completed.
+// repeating the steps that had completed, and its deploy step rolls the candidate out to dev.
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -160,6 +160,12 @@ stages:
     ]);
     const env = await b.environments.get.query({ service: SERVICE, environment: 'dev' });
     expect(env.current?.routes.map((r) => r.releaseNumber)).toEqual([done.releaseNumber]);
-    expect(env.current?.reason).toBe(`pipeline run 1 at ${commit.slice(0, 7)}`);
+    // The deploy step went through the release flow: a rollout of the candidate built from the push's branch, whose
+    // one switch (the first deploy into dev) wrote the history entry.
+    expect(env.current).toMatchObject({ kind: 'deploy', actorLabel: `system:rollout:${SERVICE}/dev#1`, reason: `rollout 1 step 1 of 1: switch all traffic to #${done.releaseNumber}` });
+    expect(done.steps.find((s) => s.name === 'deploy')!.outputs).toMatchObject({ environment: 'dev', release: done.releaseNumber, rollout: 1 });
+    const rollout = await b.rollouts.get.query({ service: SERVICE, environment: 'dev', number: 1 });
+    expect(rollout).toMatchObject({ status: 'succeeded', branch: 'main', pipelineRun: 1, requestedBy: `system:pipeline:${SERVICE}#1`, release: { number: done.releaseNumber } });
+    expect(rollout.events.find((e) => e.kind === 'requested')?.data).toMatchObject({ reason: `pipeline run 1 at ${commit.slice(0, 7)}` });
   }, 180_000);
 });

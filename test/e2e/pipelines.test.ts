@@ -1,9 +1,10 @@
 // Pipelines in Chromium, with the workflow engine running them: an admin edits a service's definition (a planned
 // step type is reported at its line, the cursor jumps there, the fix saves as version 1), starts a run from the
 // dialog and watches its steps pass live up to a webhook step the test holds open, then to the end and the
-// deployment; a deployment to an environment that needs an approval fails at its step; a run held at the webhook
-// is cancelled with a reason and stays cancelled when the hook answers, and its retry passes. A viewer may look
-// but not change or run.
+// deployment, a rollout into staging; a deployment to production waits at its step for an approval, which the
+// admin who started it may not give, and an approver's rejection fails it; a run held at the webhook is cancelled
+// with a reason and stays cancelled when the hook answers, and its retry passes without moving anything. A viewer
+// may look but not change or run.
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,12 +13,14 @@ import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
+import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { chromiumAvailable, launchBrowser } from './browser';
 import { startServer, type RunningServer } from './server';
 
 const enabled = chromiumAvailable();
 const SERVICE = 'ui-pipes';
 const VIEWER = { email: 'vera@e2e.test', password: 'vera-password-1234' };
+const APPROVER = { email: 'abe@e2e.test', password: 'abe-password-1234' };
 const HOOK_SECRET = 'whsec_browser_pipeline_test';
 let server: RunningServer;
 let browser: Browser;
@@ -51,6 +54,32 @@ function verifySignature(header: string | undefined, body: string): boolean {
 
 const api = () =>
   createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${server.bootstrapToken}` } })] });
+
+/** A tRPC client acting as a person: signs in through next-auth and sends the session cookie (approvals are made by people, not the bootstrap token). */
+async function signedInApi(email: string, password: string) {
+  const jar = new Map<string, string>();
+  const keep = (res: Response) => {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair] = c.split(';');
+      const i = pair!.indexOf('=');
+      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+    }
+  };
+  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const csrf = await fetch(`${server.url}/api/auth/csrf`);
+  keep(csrf);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  keep(
+    await fetch(`${server.url}/api/auth/callback/credentials`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
+      body: new URLSearchParams({ csrfToken, email, password, json: 'true' }),
+    }),
+  );
+  expect([...jar.keys()]).toContain('next-auth.session-token');
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: () => ({ cookie: cookie() }) })] });
+}
 const text = async (locator: { textContent: () => Promise<string | null> }) => (await locator.textContent()) ?? '';
 /** The line under a run page's title: its status and when it was queued, started or ended. */
 const runLine = () => page.locator('main h1 + p');
@@ -87,6 +116,7 @@ beforeAll(async () => {
   const model = await client.models.register.mutate({ model: `${SERVICE}-llm`, providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', upstreamModel: 'small' });
   await client.releases.create.mutate({ service: SERVICE, model: model.ref });
   await client.users.create.mutate({ email: VIEWER.email, name: 'Vera', role: 'viewer', password: VIEWER.password });
+  await client.users.create.mutate({ email: APPROVER.email, name: 'Abe', role: 'approver', password: APPROVER.password });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(10_000);
@@ -169,7 +199,11 @@ const LIVE = { timeout: 5000 };
 const HELD = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: running', 'deploy: pending'];
 const PASSED = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: passed', 'deploy: passed'];
 const CANCELLED = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: cancelled', 'deploy: cancelled'];
-const APPROVAL_NEEDED = 'production requires 1 approval(s); deploying there needs an approval step, which comes with the release flow';
+const WAITING = ['candidate: passed', 'config: passed', 'gate: passed', 'hook: passed', 'deploy: running'];
+const REJECTED = `rollout rejected: rejected by ${APPROVER.email}: freeze`;
+/** What a rollout's one switch into an empty environment writes into its history. */
+const FIRST_SWITCH = (env: string) => ({ kind: 'deploy', actorLabel: `system:rollout:${SERVICE}/${env}#1`, reason: 'rollout 1 step 1 of 1: switch all traffic to #1', routes: [{ weight: 100 }] });
+const NOTHING_TO_MOVE = `${SERVICE}/staging already runs ${SERVICE}#1 on all traffic: nothing to roll out`;
 
 /** Waits for the webhook step of the n-th run to reach the hook, and returns what it sent. */
 async function delivery(n: number): Promise<Delivery> {
@@ -313,27 +347,60 @@ describe.runIf(enabled)('pipelines in the console', () => {
     expect(await text(hookStep.getByLabel('Logs of hook'))).toContain('answered 200');
     expect(await text(hookStep.getByLabel('Outputs of hook'))).toContain('"response": "noted"');
     await step('deploy').click();
-    expect(await text(stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true }).getByLabel('Outputs of deploy'))).toContain('"environment": "staging"');
+    const deployStep = stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true });
+    expect(await text(deployStep.getByLabel('Logs of deploy'))).toContain(`rollout 1 of ${SERVICE}#1 to staging started (canary)`);
+    expect(await text(deployStep.getByLabel('Logs of deploy'))).toContain('rollout succeeded');
+    expect(await text(deployStep.getByLabel('Outputs of deploy'))).toContain('"environment": "staging"');
+    expect(await text(deployStep.getByLabel('Outputs of deploy'))).toContain('"rollout": 1');
+    // The deploy step went through the release flow: the first rollout into an empty staging is one switch.
     const staging = await client.environments.get.query({ service: SERVICE, environment: 'staging' });
-    expect(staging.current?.reason).toMatch(/^pipeline run \d+$/);
-    expect(staging.current).toMatchObject({ reason: 'pipeline run 1', routes: [{ weight: 100 }] });
+    expect(staging.current).toMatchObject(FIRST_SWITCH('staging'));
+    const rollout = await client.rollouts.get.query({ service: SERVICE, environment: 'staging', number: 1 });
+    expect(rollout).toMatchObject({ status: 'succeeded', pipelineRun: 1, branch: null, requestedBy: `system:pipeline:${SERVICE}#1`, release: { number: 1 } });
+    expect(rollout.events.find((e) => e.kind === 'requested')?.data).toMatchObject({ reason: 'pipeline run 1' });
     await screenshots('run-passed');
   });
 
-  it('fails the deploy step of a run to production, which needs an approval first', async () => {
+  it('holds the deploy step of a run to production until an approver decides; a rejection fails it and production stays empty', async () => {
+    const client = api();
+    // Production takes a manual run (no branch rule: the release was not built from a branch) but still needs one approval.
+    const { protection } = DEFAULT_ENVIRONMENTS.production;
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'production' })).protection).toEqual(protection);
+    await client.environments.update.mutate({ service: SERVICE, environment: 'production', protection: { ...protection, allowedBranches: [] } });
+
     await toRunsList();
     expect(await startFromDialog('production')).toBe(2);
     const run = page.getByRole('region', { name: 'Run' });
     await expect.poll(() => text(run), LIVE).toContain('deploy → production');
     await delivery(2);
     hook.release();
+    // The deploy step asked for the rollout and waits for its approval; the run waits with it.
+    await expect.poll(stepStatuses, { timeout: 15_000 }).toEqual(WAITING);
+    expect(await text(runLine())).toContain('running');
+    expect(await text(stepsRegion())).toContain('Updating live.');
+    await expect.poll(() => text(stepsRegion().getByLabel('Logs of deploy')), LIVE).toContain(`rollout 1 of ${SERVICE}#1 to production started (canary, waiting for approval)`);
+    await screenshots('run-awaiting-approval');
+
+    const approver = await signedInApi(APPROVER.email, APPROVER.password);
+    const requests = (await approver.approvals.list.query({})).filter((a) => a.service === SERVICE && a.environment === 'production');
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request).toMatchObject({ required: 1, release: { number: 1 }, rollout: { number: 1, status: 'awaiting-approval' }, canDecide: true });
+    // The admin who started the run may not approve its deployment.
+    const admin = await signedInApi(server.adminEmail, server.adminPassword);
+    await expect(admin.approvals.decide.mutate({ id: request!.id, decision: 'approve' })).rejects.toThrow(/someone else must approve/);
+    expect(await stepStatuses()).toEqual(WAITING);
+
+    expect(await approver.approvals.decide.mutate({ id: request!.id, decision: 'reject', comment: 'freeze' })).toMatchObject({ status: 'rejected' });
     await expect.poll(() => text(runLine()), { timeout: 15_000 }).toContain('failed');
     expect(await stepStatuses()).toEqual(['candidate: passed', 'config: passed', 'gate: passed', 'hook: passed', 'deploy: failed']);
     // A failed step shows its error by itself; the run names the step that failed it.
-    expect(await text(stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true }).getByRole('alert'))).toBe(APPROVAL_NEEDED);
-    expect(await text(run)).toContain(`Errordeploy: ${APPROVAL_NEEDED}`);
-    expect((await api().environments.get.query({ service: SERVICE, environment: 'production' })).current).toBeNull();
+    expect(await text(stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true }).getByRole('alert'))).toBe(REJECTED);
+    expect(await text(run)).toContain(`Errordeploy: ${REJECTED}`);
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'production' })).current).toBeNull();
+    expect(await client.rollouts.get.query({ service: SERVICE, environment: 'production', number: 1 })).toMatchObject({ status: 'rejected', pipelineRun: 2, reason: `rejected by ${APPROVER.email}: freeze` });
     expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+    await screenshots('run-rejected');
   });
 
   it('cancels a run held at its webhook step with a reason; the run stays cancelled when the hook answers, and its retry passes', async () => {
@@ -364,7 +431,8 @@ describe.runIf(enabled)('pipelines in the console', () => {
     const after = await client.pipelines.run.query({ service: SERVICE, number: 3 });
     expect(after).toMatchObject({ status: 'cancelled', error: 'cancelled: holding the hook' });
     expect(after.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(CANCELLED);
-    expect((await client.environments.get.query({ service: SERVICE, environment: 'staging' })).current?.reason).toBe('pipeline run 1');
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'staging' })).current).toMatchObject(FIRST_SWITCH('staging'));
+    expect((await client.rollouts.list.query({ service: SERVICE, environment: 'staging' })).map((r) => r.number)).toEqual([1]);
     const engineRun = (await client.executor.runs.query({ limit: 200 })).items.find((r) => r.eventId === `pipeline-run-${after.id}`);
     expect(engineRun?.status).toBe('cancelled');
     await page.reload();
@@ -386,7 +454,7 @@ describe.runIf(enabled)('pipelines in the console', () => {
       'RunStatusTriggerDoesCandidateStartedDuration',
       row(4, 'running', 'deploy → staging'),
       row(3, 'cancelled', 'deploy → staging'),
-      row(2, `failed${escape(`deploy: ${APPROVAL_NEEDED}`)}`, 'deploy → production'),
+      row(2, `failed${escape(`deploy: ${REJECTED}`)}`, 'deploy → production'),
       row(1, 'passed', 'deploy → staging'),
     ]);
     hook.release();
@@ -398,7 +466,13 @@ describe.runIf(enabled)('pipelines in the console', () => {
     await page.waitForURL(/\/pipelines\/ui-pipes\/runs\/4$/);
     await expect.poll(stepStatuses, LIVE).toEqual(PASSED);
     expect(await text(runLine())).toContain('passed');
-    expect((await client.environments.get.query({ service: SERVICE, environment: 'staging' })).current?.reason).toBe('pipeline run 4');
+    // Staging already ran the candidate on all traffic: the retry's deploy step passed without a rollout.
+    await step('deploy').click();
+    const deployStep = stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true });
+    expect(await text(deployStep.getByLabel('Logs of deploy'))).toContain(NOTHING_TO_MOVE);
+    expect(await text(deployStep.getByLabel('Outputs of deploy'))).toContain('"rollout": null');
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'staging' })).current).toMatchObject(FIRST_SWITCH('staging'));
+    expect((await client.rollouts.list.query({ service: SERVICE, environment: 'staging' })).map((r) => r.number)).toEqual([1]);
   });
 
   it('lets a viewer read the definition and the runs, but not change or start them', async () => {
