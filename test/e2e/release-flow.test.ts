@@ -406,7 +406,7 @@ describe('one-click rollback under continuous load', () => {
     // The figure is the point of this test: print it next to the test's name.
     // eslint-disable-next-line no-console
     console.log(
-      `[release-flow] rollback (${server.databaseKind} database): the call took ${returnedAt - calledAt} ms; the last request answered by #2 started ${lag} ms after it returned; ` +
+      `[release-flow] rollback (${server.databaseKind} database): the call took ${returnedAt - calledAt} ms; the last request answered by #2 started ${lag} ms after it returned (${lastOnTwo - calledAt} ms after it was made); ` +
         `${after.length} requests started from 1 s after it on, all answered by ${[...new Set(after.map((s) => `#${s.release}`))].join(', ')}; ${load.samples.length} requests in all, ${load.failures().length} failed`,
     );
     expect(lag).toBeLessThan(1000);
