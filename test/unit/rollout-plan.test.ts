@@ -50,9 +50,9 @@ describe('the routing tables of a rollout', () => {
     expect(tables({ strategy: 'all-at-once', autoRollback: true, bakeMinutes: 2, analysis: DEFAULT_ANALYSIS })).toEqual([[[3, 100]]]);
   });
 
-  it('a first deploy is one switch to all traffic, with the bake of the last step', () => {
+  it('a first deploy is one switch to all traffic, with nothing to bake against', () => {
     const plan = buildPlan({ strategy: 'canary', steps: [{ weight: 10, bakeMinutes: 1 }, { weight: 50, bakeMinutes: 0.5 }], autoRollback: true, analysis: DEFAULT_ANALYSIS }, false);
-    expect(plan).toEqual([{ kind: 'switch', weight: 100, bakeSeconds: 30 }]);
+    expect(plan).toEqual([{ kind: 'switch', weight: 100, bakeSeconds: 0 }]);
     expect(routesFor(plan[0]!, candidate, [])).toEqual([{ ...candidate, weight: 100 }]);
   });
 });
