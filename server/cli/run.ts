@@ -20,6 +20,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   version: string;
+  /** Asks a person a yes/no question; absent when no one is at a terminal, and then nothing is asked. */
+  ask?: (question: string) => Promise<boolean>;
 }
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | { help: string } {
@@ -71,6 +73,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: parsed.options,
       out: createOutput(parsed.options.flag('json'), io.stdout),
       api: () => (api ??= createApi(connection)),
+      confirm: (question) => (io.ask ? io.ask(question) : Promise.resolve(true)),
     });
     return EXIT.ok;
   } catch (err) {

@@ -7,7 +7,7 @@ export const EXIT = {
   ok: 0,
   /** The server refused or failed the request: invalid input, not found, conflict, precondition, server error. */
   api: 1,
-  /** The command line or a local file is wrong; nothing was sent. */
+  /** The command line or a local file is wrong (nothing was sent), or a confirmation was answered no (nothing was changed). */
   usage: 2,
   /** No token, or the token was refused (401), or its role lacks the scope (403). */
   auth: 3,
