@@ -10,10 +10,23 @@ import { modelsGroup } from './commands/models';
 import { pipelinesGroup } from './commands/pipelines';
 import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
+import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
 
-export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releasesGroup, envsGroup, keysGroup, pipelinesGroup, syncGroup];
+export const GROUPS: Group[] = [
+  servicesGroup,
+  promptsGroup,
+  modelsGroup,
+  releasesGroup,
+  envsGroup,
+  promoteGroup,
+  rollbackGroup,
+  rolloutsGroup,
+  keysGroup,
+  pipelinesGroup,
+  syncGroup,
+];
 
 export interface CliIo {
   stdout: (text: string) => void;

@@ -169,7 +169,7 @@ export const EXIT_CODE_HELP: [string, string][] = [
   ['2', 'usage error: unknown command or option, missing argument, unreadable or invalid file (nothing was sent), or a confirmation answered no (nothing was changed)'],
   ['3', 'authentication or authorisation: no token, token refused (unknown, revoked, expired), or role lacks the scope'],
   ['4', 'cannot reach the server, or what answered is not a Slipway API'],
-  ['5', 'pipelines run/status --wait: the run had not ended when --timeout ran out (the run goes on)'],
+  ['5', 'pipelines run/status --wait: the run had not ended when --timeout ran out (the run goes on); the same for promote --wait and rollouts status --wait with a rollout'],
 ];
 
 export function mainHelp(groups: Group[]): string {
@@ -177,7 +177,7 @@ export function mainHelp(groups: Group[]): string {
   return [
     'Usage: slipway <command> [options]',
     '',
-    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines and the slipway.yaml manifest.',
+    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines, promotions, rollouts and the slipway.yaml manifest.',
     '',
     'Commands:',
     columns(rows),

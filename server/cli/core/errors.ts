@@ -13,7 +13,7 @@ export const EXIT = {
   auth: 3,
   /** The server could not be reached, or what answered is not a Slipway API. */
   unreachable: 4,
-  /** `--wait` gave up: the run had not ended when `--timeout` ran out (it goes on). */
+  /** `--wait` gave up: the run or rollout had not ended when `--timeout` ran out (it goes on). */
   timeout: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
