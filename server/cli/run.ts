@@ -4,6 +4,7 @@ import { commandHelp, groupHelp, mainHelp, parseCommandLine, type Command, type 
 import { createApi, resolveConnection, type Api } from './core/client';
 import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
+import { approvalsGroup } from './commands/approvals';
 import { envsGroup } from './commands/envs';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
@@ -23,6 +24,7 @@ export const GROUPS: Group[] = [
   promoteGroup,
   rollbackGroup,
   rolloutsGroup,
+  approvalsGroup,
   keysGroup,
   pipelinesGroup,
   syncGroup,

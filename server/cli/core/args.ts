@@ -177,7 +177,7 @@ export function mainHelp(groups: Group[]): string {
   return [
     'Usage: slipway <command> [options]',
     '',
-    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines, promotions, rollouts and the slipway.yaml manifest.',
+    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines, promotions, rollouts, approvals and the slipway.yaml manifest.',
     '',
     'Commands:',
     columns(rows),
