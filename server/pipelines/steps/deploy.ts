@@ -31,6 +31,7 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
         branch: ctx.run.trigger.commit ? ctx.run.trigger.branch : undefined,
         pipelineRunId: ctx.run.id,
         authors: [ctx.run.createdBy, ctx.run.trigger.author ?? ''],
+        authorUserIds: [ctx.run.createdByUserId],
       });
     });
     ctx.log(`rollout ${rollout.number} of ${ctx.service.name}#${ctx.release.number} to ${target} started (${rollout.strategy}${rollout.status === 'awaiting-approval' ? ', waiting for approval' : ''})`);
