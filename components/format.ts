@@ -65,3 +65,13 @@ export function formatUsd(usd: number): string {
 export function formatScore(score: number | null): string {
   return score === null ? '—' : score.toFixed(2);
 }
+
+/** Settings in minutes, which may be fractions: `30 s`, `1.5 min`, `2 h 30 min`, `1 day`. */
+export function formatMinutes(m: number): string {
+  if (m < 1) return `${Math.round(m * 60)} s`;
+  if (m < 60) return `${Number(m.toFixed(2))} min`;
+  if (m % 1440 === 0) return `${m / 1440} day${m === 1440 ? '' : 's'}`;
+  const h = Math.floor(m / 60);
+  const rest = Math.round(m - h * 60);
+  return rest ? `${h} h ${rest} min` : `${h} h`;
+}

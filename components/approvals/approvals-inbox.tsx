@@ -151,6 +151,14 @@ export function ApprovalRequest({ id, decision }: { id: string; decision: Decisi
             </Section>
             <DecideForm key={a.id} request={a} decision={decision} />
           </div>
+          <div className="grid gap-6 lg:grid-cols-2">
+            <Section title="Gates">
+              <GateResults service={a.service} gates={a.gates} />
+            </Section>
+            <Section title="Plan" description={`${STRATEGY_WORDS[a.rollout.strategy]}, once approved`}>
+              <PlanSteps plan={a.plan} />
+            </Section>
+          </div>
           <Section title="What changes" description={`${a.environment} runs now, and what ${a.release.ref} changes against it.`}>
             <div className="grid gap-4">
               <div className="flex flex-wrap items-center gap-2 text-sm">
@@ -161,14 +169,6 @@ export function ApprovalRequest({ id, decision }: { id: string; decision: Decisi
               {a.diff ? <ReleaseChanges service={a.service} diff={a.diff} compact /> : <p className="text-sm text-muted-fg">Nothing ran in {a.environment} before: there is nothing to compare with.</p>}
             </div>
           </Section>
-          <div className="grid gap-6 lg:grid-cols-2">
-            <Section title="Gates">
-              <GateResults service={a.service} gates={a.gates} />
-            </Section>
-            <Section title="Plan" description={`${STRATEGY_WORDS[a.rollout.strategy]}, once approved`}>
-              <PlanSteps plan={a.plan} />
-            </Section>
-          </div>
         </div>
       ) : null}
     </>

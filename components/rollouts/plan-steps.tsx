@@ -1,7 +1,7 @@
 // A rollout's plan as a numbered list: each move with its bake, and, in the live view, which steps are done
 // and which one is under way.
 import { Check, CircleDashed, Loader2 } from 'lucide-react';
-import { formatDuration } from '@/components/format';
+import { formatMinutes } from '@/components/format';
 import { Badge } from '@/components/ui/badge';
 import { cn } from '@/components/ui/cn';
 
@@ -23,8 +23,8 @@ export interface PlanProgress {
 
 function details(s: PlanStep): string {
   const parts: string[] = [];
-  if (s.bakeSeconds > 0) parts.push(`bakes ${formatDuration(s.bakeSeconds * 1000)}${s.weight > 0 ? ' with analysis' : ''}`);
-  if (s.holdSeconds) parts.push(`the old release stays routable for ${formatDuration(s.holdSeconds * 1000)}`);
+  if (s.bakeSeconds > 0) parts.push(`bakes ${formatMinutes(s.bakeSeconds / 60)}${s.weight > 0 ? ' with analysis' : ''}`);
+  if (s.holdSeconds) parts.push(`the old release stays routable for ${formatMinutes(s.holdSeconds / 60)}`);
   return parts.join(' · ');
 }
 
@@ -50,7 +50,7 @@ export function PlanSteps({ plan, progress, label = 'Plan' }: { plan: PlanStep[]
                 <CircleDashed className="mt-0.5 h-4 w-4 shrink-0 text-muted-fg" aria-hidden />
               )
             ) : (
-              <span className="mt-0.5 w-4 shrink-0 text-right text-xs text-muted-fg tabular-nums">{s.index + 1}.</span>
+              <span className="mt-2 h-1.5 w-1.5 shrink-0 rounded-full bg-muted-fg" aria-hidden />
             )}
             <span className="min-w-0">
               <span className="font-medium">

@@ -7,7 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Rocket } from 'lucide-react';
 import { useRouter } from 'next/navigation';
 import { useState, type ReactNode } from 'react';
-import { formatDuration } from '@/components/format';
+import { formatMinutes } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
 import { ReleaseChanges } from '@/components/releases/release-diff';
 import { inPipelineOrder } from '@/components/services/environment-text';
@@ -23,7 +23,6 @@ import { STRATEGY_WORDS } from './status';
 
 type Preview = RouterOutputs['rollouts']['preview'];
 
-const minutes = (m: number) => formatDuration(m * 60_000);
 
 export function PromoteDialog({ service, environment, release, current }: { service: string; environment?: string; release?: number; current?: { releaseNumber: number; weight: number }[] }) {
   const trpc = useTRPC();
@@ -106,6 +105,10 @@ export function PromoteDialog({ service, environment, release, current }: { serv
   );
 }
 
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+const changeCount = (d: NonNullable<Preview['diff']>) =>
+  `${count(d.model.length, 'model field')}, ${count(d.prompts.filter((x) => x.change !== 'unchanged').length, 'prompt')}, ${count(d.config.length, 'config field')}`;
+
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
     <section aria-label={title} className="grid gap-2 border-t border-border pt-3">
@@ -125,12 +128,27 @@ export function PromotePreview({ service, environment, preview: p }: { service: 
         <span className="text-muted-fg">→ #{p.release.number} at 100%</span>
         {p.release.branch ? <span className="font-mono text-xs text-muted-fg">from {p.release.branch}</span> : null}
       </div>
+      <div className="grid gap-3 md:grid-cols-2">
+        <Section title="Plan">
+          <p className="text-sm">
+            Strategy: <span className="font-medium">{STRATEGY_WORDS[p.strategy]}</span>
+            <span className="text-muted-fg">{p.autoRollback ? ' · rolls back by itself when analysis fails' : ' · a failed analysis pauses for a person'}</span>
+          </p>
+          <PlanSteps plan={p.plan} />
+        </Section>
+        <Section title="Approval">
+          <ApprovalNeeds protection={protection} needsApproval={p.needsApproval} />
+        </Section>
+      </div>
+      <Section title="Gates">
+        <GateResults service={service} gates={p.gates} />
+        {protection.requiredGates.length ? <p className="text-xs text-muted-fg">{environment} expects these gates: {protection.requiredGates.join(', ')}.</p> : null}
+      </Section>
       <Section title="Changes">
         {p.diff ? (
           <details open className="group">
             <summary className="cursor-pointer text-sm text-muted-fg">
-              #{p.diff.from.number} → #{p.diff.to.number}: {p.diff.model.length} model field{p.diff.model.length === 1 ? '' : 's'}, {p.diff.prompts.filter((x) => x.change !== 'unchanged').length} prompt
-              {p.diff.prompts.filter((x) => x.change !== 'unchanged').length === 1 ? '' : 's'}, {p.diff.config.length} config field{p.diff.config.length === 1 ? '' : 's'} differ
+              #{p.diff.from.number} → #{p.diff.to.number}: {changeCount(p.diff)} differ
             </summary>
             <div className="mt-3">
               <ReleaseChanges service={service} diff={p.diff} compact />
@@ -140,32 +158,18 @@ export function PromotePreview({ service, environment, preview: p }: { service: 
           <p className="text-sm text-muted-fg">{p.current?.routes.length ? `#${p.release.number} is what ${environment} mostly runs already.` : `Nothing runs in ${environment} yet: this is its first release.`}</p>
         )}
       </Section>
-      <Section title="Gates">
-        <GateResults service={service} gates={p.gates} />
-        {protection.requiredGates.length ? <p className="text-xs text-muted-fg">{environment} expects these gates: {protection.requiredGates.join(', ')}.</p> : null}
-      </Section>
-      <Section title="Plan">
-        <p className="text-sm">
-          Strategy: <span className="font-medium">{STRATEGY_WORDS[p.strategy]}</span>
-          <span className="text-muted-fg">{p.autoRollback ? ' · rolls back by itself when analysis fails' : ' · a failed analysis pauses for a person'}</span>
-        </p>
-        <PlanSteps plan={p.plan} />
-      </Section>
-      <Section title="Approval">
-        <ApprovalNeeds protection={protection} needsApproval={p.needsApproval} />
-      </Section>
     </div>
   );
 }
 
 export function ApprovalNeeds({ protection, needsApproval }: { protection: Preview['protection']; needsApproval: boolean }) {
-  const wait = protection.waitTimerMinutes ? ` Then a wait timer of ${minutes(protection.waitTimerMinutes)} runs before the first step.` : '';
+  const wait = protection.waitTimerMinutes ? ` Then a wait timer of ${formatMinutes(protection.waitTimerMinutes)} runs before the first step.` : '';
   if (!needsApproval) return <p className="text-sm">No approval needed: the rollout starts once you confirm.{wait}</p>;
   return (
     <p className="text-sm">
       Needs <span className="font-medium">{protection.requiredApprovals}</span> approval{protection.requiredApprovals === 1 ? '' : 's'}
       {protection.preventSelfApproval ? ' from approvers other than whoever asks for it or made the release' : ' from approvers'}. The request expires after{' '}
-      {minutes(protection.approvalTimeoutMinutes)}; without enough approvals by then the rollout ends as timed out.{wait}
+      {formatMinutes(protection.approvalTimeoutMinutes)}; without enough approvals by then the rollout ends as timed out.{wait}
     </p>
   );
 }
