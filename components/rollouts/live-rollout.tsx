@@ -6,7 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { CirclePause, FastForward, Play, Square } from 'lucide-react';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { formatDuration, formatMs, formatPercent, formatScore, formatTime, formatUsd } from '@/components/format';
+import { formatMinutes, formatMs, formatPercent, formatScore, formatTime, formatUsd } from '@/components/format';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { ActionDialog } from '@/components/ui/action-dialog';
 import { Badge } from '@/components/ui/badge';
@@ -25,6 +25,7 @@ type Route = { releaseNumber: number; weight: number };
 export function LiveRollout({ service, environment, rollout: r, routes, controlBlocked }: { service: string; environment: string; rollout: RolloutView; routes: Route[]; controlBlocked: string | null }) {
   const active = isActiveRollout(r.status);
   const step = r.stepIndex >= 0 ? r.plan[r.stepIndex] : undefined;
+  const analysis = r.lastAnalysis ?? latestAnalysis(r.events);
   return (
     <Card role="region" aria-label="Rollout">
       <CardHeader
@@ -70,7 +71,7 @@ export function LiveRollout({ service, environment, rollout: r, routes, controlB
             {active && step && r.stepStartedAt ? (
               <p className="mt-1 text-xs text-muted-fg">
                 Step {r.stepIndex + 1} since <time dateTime={r.stepStartedAt.toISOString()}>{formatTime(r.stepStartedAt, { seconds: true })}</time>
-                {step.bakeSeconds ? `; it bakes ${formatDuration(step.bakeSeconds * 1000)}` : ''}
+                {step.bakeSeconds ? `; it bakes ${formatMinutes(step.bakeSeconds / 60)}` : ''}
                 {r.promoteNow ? '; promoted now: the remaining bakes are skipped' : ''}.
               </p>
             ) : null}
@@ -91,7 +92,7 @@ export function LiveRollout({ service, environment, rollout: r, routes, controlB
             )}
           </Block>
         </div>
-        <Block title="Analysis">{r.lastAnalysis ? <AnalysisView analysis={r.lastAnalysis} /> : <p className="text-sm text-muted-fg">No analysis yet: figures are taken while a step with traffic on {r.release.ref} bakes.</p>}</Block>
+        <Block title="Analysis">{analysis ? <AnalysisView analysis={analysis} /> : <p className="text-sm text-muted-fg">No analysis yet: figures are taken while a step with traffic on {r.release.ref} bakes.</p>}</Block>
         <Block title="Timeline">
           <Timeline events={r.events} />
         </Block>
@@ -119,6 +120,7 @@ export function Weights({ service, candidate, routes }: { service: string; candi
   const coloured = routes.map((r) => ({ ...r, colour: colour(r.releaseNumber) }));
   return (
     <section aria-label="Weights" className="grid gap-2">
+      <h3 className="text-sm font-semibold">Serving now</h3>
       <div className="flex h-3 w-full overflow-hidden rounded-full bg-muted" aria-hidden>
         {coloured
           .filter((r) => r.weight > 0)
@@ -141,6 +143,18 @@ export function Weights({ service, candidate, routes }: { service: string; candi
       </ul>
     </section>
   );
+}
+
+/**
+ * The rollout keeps the analysis of the step it is on; once it moved past a step (or ended) the figures that
+ * decided are in the timeline's events.
+ */
+function latestAnalysis(events: RolloutView['events']): AnalysisResult | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const a = (events[i]!.data as { analysis?: AnalysisResult }).analysis;
+    if (a && typeof a === 'object' && 'verdict' in a && 'candidate' in a) return a;
+  }
+  return null;
 }
 
 const VERDICT_TONE = { pass: 'success', fail: 'danger', inconclusive: 'warning' } as const;
