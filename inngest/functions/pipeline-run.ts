@@ -1,10 +1,11 @@
 // slipway/pipeline.requested → one pipeline run: each of its steps is a durable step, so a run interrupted by a
 // restart resumes where it stopped. The work itself lives in server/pipelines/execute.ts.
 import { resolveCommitCandidate } from '@/server/pipelines/engine';
-import { orchestrateRun, type Durable } from '@/server/pipelines/execute';
+import { orchestrateRun, rolloutOutcome, type Durable, type RolloutWaiter } from '@/server/pipelines/execute';
+import { backoff } from '@/server/rollouts/orchestrate';
 import { getRuntime } from '@/server/runtime';
 import { inngest } from '../client';
-import { pipelineCancelledEvent, pipelineRequestedEvent } from '../events';
+import { pipelineCancelledEvent, pipelineRequestedEvent, rolloutFinishedEvent } from '../events';
 
 export const pipelineRun = inngest.createFunction(
   {
@@ -20,6 +21,15 @@ export const pipelineRun = inngest.createFunction(
   async ({ event, step }) => {
     const { database } = await getRuntime();
     const durable: Durable = (id, fn) => step.run(id, fn) as Promise<Awaited<ReturnType<typeof fn>>>;
-    return orchestrateRun(database.db, event.data.runId, durable, resolveCommitCandidate);
+    // A deploy step's rollout runs as its own function; the run waits for its end (looking again now and then,
+    // in case the finished event went out before the wait began).
+    const waitRollout: RolloutWaiter = async (rolloutId, position) => {
+      for (let i = 0; ; i++) {
+        const state = await step.run(`step-${position}-rollout-${i}`, () => rolloutOutcome(database.db, rolloutId));
+        if (state.ended) return;
+        await step.waitForEvent(`step-${position}-rollout-wait-${i}`, { event: rolloutFinishedEvent, if: `async.data.rolloutId == '${rolloutId}'`, timeout: `${Math.ceil(backoff(i, 10 * 60_000) / 1000)}s` });
+      }
+    };
+    return orchestrateRun(database.db, event.data.runId, durable, resolveCommitCandidate, waitRollout);
   },
 );

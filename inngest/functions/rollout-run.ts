@@ -9,6 +9,23 @@ import { rolloutRequestedEvent, rolloutSignalEvent } from '../events';
 /** A duration the engines read: whole seconds, at least one. */
 const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
 
+/** The workflow engine's steps as the rollout's Flow. */
+export function stepFlow(step: {
+  run: (id: string, fn: () => Promise<unknown>) => Promise<unknown>;
+  sleep: (id: string, duration: string) => Promise<unknown>;
+  waitForEvent: (id: string, opts: { event: string; match: string; timeout: string }) => Promise<unknown>;
+}): Flow {
+  return {
+    run: (id, fn) => step.run(id, fn) as Promise<Awaited<ReturnType<typeof fn>>>,
+    sleep: async (id, ms) => {
+      await step.sleep(id, seconds(ms));
+    },
+    waitForSignal: async (id, _rolloutId, ms) => {
+      await step.waitForEvent(id, { event: rolloutSignalEvent.name, match: 'data.rolloutId', timeout: seconds(ms) });
+    },
+  };
+}
+
 export const rolloutRun = inngest.createFunction(
   {
     id: 'rollout-run',
@@ -21,15 +38,6 @@ export const rolloutRun = inngest.createFunction(
   },
   async ({ event, step }) => {
     const { database } = await getRuntime();
-    const flow: Flow = {
-      run: (id, fn) => step.run(id, fn) as Promise<Awaited<ReturnType<typeof fn>>>,
-      sleep: async (id, ms) => {
-        await step.sleep(id, seconds(ms));
-      },
-      waitForSignal: async (id, _rolloutId, ms) => {
-        await step.waitForEvent(id, { event: rolloutSignalEvent, match: 'data.rolloutId', timeout: seconds(ms) });
-      },
-    };
-    return orchestrateRollout(database.db, event.data.rolloutId, flow);
+    return orchestrateRollout(database.db, event.data.rolloutId, stepFlow(step as never));
   },
 );

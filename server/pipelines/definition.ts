@@ -50,7 +50,11 @@ const schema = z
           ctx.addIssue({
             code: 'custom',
             path: [...at, 'type'],
-            message: planned ? `step type ${step.type} is not available yet (it comes with ${planned})` : `unknown step type ${step.type}; available: ${Object.keys(AVAILABLE_STEP_TYPES).join(', ')}`,
+            message: planned
+              ? `step type ${step.type} is not available yet (it comes with ${planned})`
+              : step.type === 'approval' || step.type === 'rollout'
+                ? `there is no ${step.type} step: a deploy step asks for the environment's approvals and rolls out per its policy`
+                : `unknown step type ${step.type}; available: ${Object.keys(AVAILABLE_STEP_TYPES).join(', ')}`,
           });
           return;
         }

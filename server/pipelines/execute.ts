@@ -2,7 +2,8 @@
 // durable step); everything here reads and writes the run's records, so the run page shows progress live.
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { pipelineDefinitions, pipelineRuns, pipelineStepRuns, releases, services, type PipelineStepDef, type StepRunStatus } from '@/db/schema';
+import { pipelineDefinitions, pipelineRuns, pipelineStepRuns, releases, rollouts, services, type PipelineStepDef, type StepRunStatus } from '@/db/schema';
+import { orchestrateRollout } from '@/server/rollouts/orchestrate';
 import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
@@ -112,7 +113,7 @@ export async function resolveCandidate(db: Db, runId: string, fromCommit?: Candi
 }
 
 /** Runs one step by its position, with its timeout; records status, attempts, logs, outputs and errors. */
-export async function runStep(db: Db, runId: string, position: number, release: { id: string; number: number }): Promise<{ status: StepRunStatus; error?: string }> {
+export async function runStep(db: Db, runId: string, position: number, release: { id: string; number: number }): Promise<{ status: StepRunStatus; error?: string; rolloutId?: string }> {
   const [row] = await db
     .select({ run: pipelineRuns, def: pipelineDefinitions.definition, service: services })
     .from(pipelineRuns)
@@ -141,10 +142,54 @@ export async function runStep(db: Db, runId: string, position: number, release: 
     clearTimeout(timeout);
   }
   if (outcome.error) await appendLog(db, stepRow!.id, `error: ${outcome.error}`);
+  // A step that started a rollout stays running until the rollout ends (settleRolloutStep).
+  if (outcome.rolloutId) {
+    await setStepUnlessCancelled(db, runId, position, { outputs: outcome.outputs });
+    return { status: 'running', rolloutId: outcome.rolloutId };
+  }
   // A run cancelled meanwhile keeps its cancelled steps.
   if (!(await setStepUnlessCancelled(db, runId, position, { status: outcome.status, endedAt: new Date(), outputs: outcome.outputs, error: outcome.error ?? null }))) return { status: 'cancelled' };
   return { status: outcome.status, error: outcome.error };
 }
+
+/** The end of a rollout a step started, if it ended: its status and reason. */
+export async function rolloutOutcome(db: Db, rolloutId: string): Promise<{ ended: boolean; status: string; reason: string | null }> {
+  const [r] = await db.select({ status: rollouts.status, reason: rollouts.reason }).from(rollouts).where(eq(rollouts.id, rolloutId));
+  if (!r) throw new Error(`rollout ${rolloutId} not found`);
+  return { ended: !['awaiting-approval', 'waiting', 'running', 'paused'].includes(r.status), status: r.status, reason: r.reason };
+}
+
+/** Ends a step that started a rollout: passed when the rollout succeeded, otherwise failed with its reason. */
+export async function settleRolloutStep(db: Db, runId: string, position: number, rolloutId: string): Promise<{ status: StepRunStatus; error?: string }> {
+  const outcome = await rolloutOutcome(db, rolloutId);
+  const [stepRow] = await db.select().from(pipelineStepRuns).where(and(eq(pipelineStepRuns.runId, runId), eq(pipelineStepRuns.position, position)));
+  const status: StepRunStatus = outcome.status === 'succeeded' ? 'passed' : 'failed';
+  const error = status === 'failed' ? `rollout ${outcome.status.replace(/-/g, ' ')}${outcome.reason ? `: ${outcome.reason}` : ''}` : undefined;
+  await appendLog(db, stepRow!.id, error ? `error: ${error}` : `rollout succeeded: ${outcome.reason ?? ''}`);
+  if (!(await setStepUnlessCancelled(db, runId, position, { status, endedAt: new Date(), error: error ?? null }))) return { status: 'cancelled' };
+  return { status, error };
+}
+
+/** Waits for a rollout to end: the workflow engine's wait for its finished event, or an inline run of it. */
+export type RolloutWaiter = (rolloutId: string, position: number) => Promise<void>;
+
+/** Without a workflow engine (tests, scripts), the rollout runs right here, with timers and polling for signals. */
+export const inlineRollout: (db: Db) => RolloutWaiter = (db) => async (rolloutId) => {
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  await orchestrateRollout(db, rolloutId, {
+    run: (_id, fn) => fn(),
+    sleep: (_id, ms) => sleep(ms),
+    waitForSignal: async (_id, id, ms) => {
+      const [before] = await db.select({ at: rollouts.updatedAt }).from(rollouts).where(eq(rollouts.id, id));
+      const until = Date.now() + ms;
+      while (Date.now() < until) {
+        await sleep(Math.min(200, until - Date.now()));
+        const [now] = await db.select({ at: rollouts.updatedAt }).from(rollouts).where(eq(rollouts.id, id));
+        if (now!.at.getTime() !== before!.at.getTime()) return;
+      }
+    },
+  });
+};
 
 /** Ends the run: failed when a step failed that may not, otherwise passed; steps never reached are skipped. */
 export async function finishRun(db: Db, runId: string): Promise<{ status: string }> {
@@ -175,14 +220,19 @@ export async function finishRun(db: Db, runId: string): Promise<{ status: string
 export type Durable = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The whole run as a sequence of durable steps; completed steps are never repeated when the run resumes. */
-export async function orchestrateRun(db: Db, runId: string, durable: Durable, fromCommit?: CandidateResolver): Promise<{ status: string }> {
+export async function orchestrateRun(db: Db, runId: string, durable: Durable, fromCommit?: CandidateResolver, waitRollout: RolloutWaiter = inlineRollout(db)): Promise<{ status: string }> {
   const plan = await durable('begin', () => beginRun(db, runId));
   if (plan.cancelled) return { status: 'cancelled' };
   const candidate = await durable('candidate', () => resolveCandidate(db, runId, fromCommit));
   if (candidate.status === 'cancelled') return { status: 'cancelled' };
   if (candidate.status === 'passed' && candidate.release) {
     for (const s of plan.steps) {
-      const result = await durable(`step-${s.position}-${s.name}`, () => runStep(db, runId, s.position, candidate.release!));
+      let result = await durable(`step-${s.position}-${s.name}`, () => runStep(db, runId, s.position, candidate.release!));
+      if (result.rolloutId) {
+        const rolloutId = result.rolloutId;
+        await waitRollout(rolloutId, s.position);
+        result = await durable(`step-${s.position}-settle`, () => settleRolloutStep(db, runId, s.position, rolloutId));
+      }
       if (result.status === 'cancelled') return { status: 'cancelled' };
       if (result.status === 'failed' && !s.continueOnFailure) break;
     }

@@ -14,7 +14,7 @@ export const AVAILABLE_STEP_TYPES = {
     inputs: z.object({ requireValidatedModel: z.boolean().default(false) }).strict(),
   },
   deploy: {
-    summary: "Routes all of an environment's traffic to the candidate (environments that require approval need the release flow)",
+    summary: "Takes the candidate into an environment through the release flow: its branch rules and approvals, then its rollout policy with analysis; ends when the rollout does",
     inputs: z.object({ environment: slugSchema.optional() }).strict(),
   },
   webhook: {
@@ -33,8 +33,6 @@ export const PLANNED_STEP_TYPES: Record<string, string> = {
   'build-image': 'container builds',
   'push-image': 'container builds',
   'load-test': 'load tests',
-  approval: 'the release flow (approvals)',
-  rollout: 'the release flow (progressive rollouts)',
   'smoke-test': 'smoke tests',
 };
 

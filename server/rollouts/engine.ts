@@ -8,14 +8,15 @@ import { headersOf, upstreamBody } from '@/server/gateway/chat';
 import { loadTargets } from '@/server/gateway/snapshot';
 import { poolFor } from '@/server/gateway/upstream';
 import { recordAudit } from '@/server/services/audit/record';
+import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '@/server/services/environments/settings';
 import { analyseArms } from './analysis';
 import { addEvent, asEngine, endRollout, isActive, rolloutRef, setRollout, writeRoutes, type Loaded } from './records';
 import { describeStep, routesFor } from './plan';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
 const APPROVAL_RECHECK_MS = 10 * 60_000;
-/** How long a paused rollout waits before looking again (a resume, abort or promote-now wakes it sooner). */
-export const PAUSED_RECHECK_MS = 6 * 3600_000;
+/** The longest a paused rollout waits before looking again (a resume, abort or promote-now wakes it sooner). */
+export const PAUSED_RECHECK_MS = 30 * 60_000;
 /** At most this many analyses per bake, however long it is. */
 const MAX_CHECKS_PER_BAKE = 40;
 
@@ -35,7 +36,7 @@ export async function approvalGate(db: Db, id: string, now = new Date()): Promis
       .from(approvalDecisions)
       .where(and(eq(approvalDecisions.requestId, request.id), eq(approvalDecisions.decision, 'approve')));
     await ctx.db.update(approvalRequests).set({ status: 'timed-out', decidedAt: now }).where(eq(approvalRequests.id, request.id));
-    const minutes = Math.round((request.expiresAt.getTime() - request.createdAt.getTime()) / 60_000);
+    const minutes = l.env.protection.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES;
     await endRollout(ctx, l, 'approval-timed-out', `approval timed out after ${minutes} min with ${n} of ${request.requiredApprovals} approval(s)`, { restore: false });
     return { state: 'ended', status: 'approval-timed-out' };
   });

@@ -11,12 +11,18 @@ export interface Flow {
   waitForSignal(id: string, rolloutId: string, ms: number): Promise<void>;
 }
 
+/**
+ * A signal sent while the function is between steps is not seen by its next wait, so waits with no known end
+ * (approval, pause) look again soon and back off: 5 s, 10 s, 20 s… up to `cap`.
+ */
+export const backoff = (attempt: number, cap: number) => Math.min(cap, 5_000 * 2 ** Math.min(attempt, 20));
+
 export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promise<{ status: string }> {
   for (let i = 0; ; i++) {
     const gate = await flow.run(`approval-${i}`, () => approvalGate(db, id));
     if (gate.state === 'ended') return { status: gate.status };
     if (gate.state === 'approved') break;
-    await flow.waitForSignal(`approval-wait-${i}`, id, gate.waitMs);
+    await flow.waitForSignal(`approval-wait-${i}`, id, Math.min(gate.waitMs, backoff(i, gate.waitMs)));
   }
   const timer = await flow.run('wait-timer', () => waitTimerLeft(db, id));
   if (timer.ms > 0) await flow.sleep('wait-timer-sleep', timer.ms);
@@ -31,7 +37,7 @@ export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promis
       if (result.action === 'ended') return { status: result.status };
       if (result.action === 'promote') break;
       if (result.action === 'paused') {
-        await flow.waitForSignal(`step-${index}-paused-${a}`, id, PAUSED_RECHECK_MS);
+        await flow.waitForSignal(`step-${index}-paused-${a}`, id, backoff(a, PAUSED_RECHECK_MS));
         continue;
       }
       applied = true;
@@ -41,12 +47,16 @@ export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promis
       }
     }
     let promote = !applied;
-    for (let c = 0; applied && !promote; c++) {
+    for (let c = 0, pausedWaits = 0; applied && !promote; c++) {
       const tick = await flow.run(`step-${index}-check-${c}`, () => checkStep(db, id, index));
       if (tick.action === 'ended') return { status: tick.status };
       if (tick.action === 'next') break;
       if (tick.action === 'promote') promote = true;
-      else await flow.waitForSignal(`step-${index}-wait-${c}`, id, tick.action === 'paused' ? PAUSED_RECHECK_MS : tick.waitMs);
+      else if (tick.action === 'paused') await flow.waitForSignal(`step-${index}-wait-${c}`, id, backoff(pausedWaits++, PAUSED_RECHECK_MS));
+      else {
+        pausedWaits = 0;
+        await flow.waitForSignal(`step-${index}-wait-${c}`, id, tick.waitMs);
+      }
     }
     if (promote && !jumped) {
       // Promote-now: the next move is the last one (all traffic to the candidate, old releases retired).

@@ -6,13 +6,10 @@ const seconds = (minutes: number) => Math.round(minutes * 60);
 
 /**
  * The moves from the stable release(s) to the candidate. Without a stable release to shift from (a first
- * deploy), every strategy is a single switch to all traffic, with the bake of its last step.
+ * deploy) there is nothing to compare with or return to: every strategy is a single switch to all traffic.
  */
 export function buildPlan(policy: RolloutPolicy, hasBaseline: boolean): RolloutStep[] {
-  if (!hasBaseline) {
-    const bake = policy.strategy === 'canary' ? (policy.steps.at(-1)?.bakeMinutes ?? 0) : policy.strategy === 'linear' ? policy.intervalMinutes : (policy.bakeMinutes ?? 0);
-    return [{ kind: 'switch', weight: 100, bakeSeconds: seconds(bake) }];
-  }
+  if (!hasBaseline) return [{ kind: 'switch', weight: 100, bakeSeconds: 0 }];
   switch (policy.strategy) {
     case 'all-at-once':
       return [{ kind: 'switch', weight: 100, bakeSeconds: seconds(policy.bakeMinutes ?? 0) }];
@@ -80,4 +77,10 @@ export function describeStep(step: RolloutStep, releaseNumber: number): string {
     case 'shift':
       return `${step.weight}% to #${releaseNumber}`;
   }
+}
+
+/** Whether two routing tables route the same releases at the same weights (whatever the key order of stored JSON). */
+export function sameRoutes(a: RouteEntry[], b: RouteEntry[]): boolean {
+  const key = (routes: RouteEntry[]) => routes.map((r) => `${r.releaseId}:${r.weight}`).sort().join();
+  return key(a) === key(b);
 }

@@ -11,6 +11,7 @@ import { onCommit, withTransaction, type ServiceContext } from '@/server/service
 import { appendHistory } from '@/server/services/environments/deploy';
 import { entryAt } from '@/server/services/environments/state';
 import { rolloutDispatcher } from './dispatch';
+import { sameRoutes } from './plan';
 
 export const ACTIVE: readonly RolloutStatus[] = ['awaiting-approval', 'waiting', 'running', 'paused'];
 export const isActive = (s: RolloutStatus) => ACTIVE.includes(s);
@@ -78,7 +79,7 @@ export async function endRollout(
   if (opts.restore && l.rollout.stepIndex >= 0) {
     const current = await entryAt(ctx.db, l.env.id);
     const baseline = l.rollout.baselineRoutes;
-    const differs = !current || JSON.stringify(current.routes) !== JSON.stringify(baseline);
+    const differs = !current || !sameRoutes(current.routes, baseline);
     if (baseline.length && differs) historyId = await writeRoutes(ctx, l, baseline, `rollback of rollout ${l.rollout.number}: ${reason}`, 'rollback');
   }
   await setRollout(ctx, l.rollout.id, { status, reason, endedAt: new Date(), weight: opts.restore ? 0 : l.rollout.weight });

@@ -3,6 +3,8 @@
 import { InngestTestEngine } from '@inngest/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRun } from '@/inngest/functions/pipeline-run';
+import { inlineRollout } from '@/server/pipelines/execute';
+import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
 import { DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
 import { env } from '@/server/env';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
@@ -26,14 +28,17 @@ afterAll(async () => {
 
 describe('the pipeline-run function', () => {
   it('runs begin, candidate, each step and finish as durable steps', async () => {
+    // The deploy step's rollout is its own function; here it runs as soon as it is dispatched.
+    setRolloutDispatcher({ start: (id) => inlineRollout(database.db)(id, 0), signal: async () => undefined, finished: async () => undefined, notify: () => undefined });
     const run = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
     const t = new InngestTestEngine({ function: pipelineRun, events: [{ name: 'slipway/pipeline.requested', data: { runId: run.id } }] });
     const { result, ctx } = await t.execute();
+    setRolloutDispatcher(undefined);
     expect(result).toEqual({ status: 'passed' });
-    expect((ctx.step.run as unknown as { mock: { calls: [string][] } }).mock.calls.map((c) => c[0])).toEqual(['begin', 'candidate', 'step-1-config', 'step-2-deploy', 'finish']);
+    expect((ctx.step.run as unknown as { mock: { calls: [string][] } }).mock.calls.map((c) => c[0])).toEqual(['begin', 'candidate', 'step-1-config', 'step-2-deploy', 'step-2-rollout-0', 'step-2-settle', 'finish']);
     const view = await api.pipelines.run({ service: 'support-bot', number: run.number });
     expect(view.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'passed']);
-    expect((await api.environments.get({ service: 'support-bot', environment: 'staging' })).current?.reason).toBe(`pipeline run ${run.number}`);
+    expect((await api.environments.get({ service: 'support-bot', environment: 'staging' })).current?.reason).toMatch(/^rollout 1 step 1 of 1: switch all traffic to #1/);
   });
 
   it('stops at once for a run cancelled before it began', async () => {

@@ -13,6 +13,7 @@ import { orchestrateRun, type Durable } from '@/server/pipelines/execute';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { seedRegistry } from '../helpers/registry';
+import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 
 let database: TestDatabase;
 let api: Awaited<ReturnType<typeof seedRegistry>>['api'];
@@ -51,6 +52,16 @@ afterAll(async () => {
 afterEach(() => setRunDispatcher(undefined));
 
 const direct: Durable = (_id, fn) => fn();
+
+async function waitFor<T>(check: () => Promise<T[]>, timeoutMs = 10_000): Promise<T[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v.length) return v;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const failure = async (p: Promise<unknown>) => p.then(() => null, (e: unknown) => (e instanceof TRPCError ? { code: e.code, message: e.message } : Promise.reject(e)));
 const runOf = async (number: number) => api.pipelines.run({ service: 'support-bot', number });
 
@@ -94,7 +105,7 @@ stages:
     expect(await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML })).toEqual({ version: 1, created: true });
     expect(await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML })).toEqual({ version: 1, created: false });
     const bad = await failure(api.pipelines.saveDefinition({ service: 'support-bot', yaml: 'stages:\n  - name: ab\n    steps:\n      - name: xy\n        type: approval\n' }));
-    expect(bad).toEqual({ code: 'BAD_REQUEST', message: 'line 5: stages[0].steps[0].type: step type approval is not available yet (it comes with the release flow (approvals))' });
+    expect(bad).toEqual({ code: 'BAD_REQUEST', message: "line 5: stages[0].steps[0].type: there is no approval step: a deploy step asks for the environment's approvals and rolls out per its policy" });
     expect((await api.pipelines.definition({ service: 'support-bot' })).version).toBe(1);
     expect((await api.pipelines.validate({ yaml: 'stages: []' })).problems).toEqual([{ line: 1, path: 'stages', message: 'a pipeline needs at least one stage' }]);
   });
@@ -142,12 +153,16 @@ describe('pipeline runs', () => {
     expect(done.steps[2]!.logs.map((l) => l.line)).toEqual(['evaluate-only run: nothing deployed']);
   });
 
-  it('deploy to an environment the branch policy names, and stop at one that needs approval', async () => {
+  it('deploy to an environment the branch policy names through a rollout, and wait for approval where one is needed', async () => {
     const staging = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
     expect(staging).toMatchObject({ mode: 'deploy', targetEnvironment: 'staging' });
     expect(await orchestrateRun(database.db, staging.id, direct)).toEqual({ status: 'passed' });
     const env = await api.environments.get({ service: 'support-bot', environment: 'staging' });
-    expect(env.current).toMatchObject({ kind: 'deploy', actorLabel: `system:pipeline:support-bot#${staging.number}`, reason: `pipeline run ${staging.number}` });
+    expect(env.current).toMatchObject({ kind: 'deploy', actorLabel: 'system:rollout:support-bot/staging#1' });
+    expect(env.current?.reason).toMatch(/^rollout 1 step 1 of 1: switch all traffic to #1/);
+    const rollout = await api.rollouts.get({ service: 'support-bot', environment: 'staging', number: 1 });
+    expect(rollout).toMatchObject({ status: 'succeeded', pipelineRun: staging.number, branch: null, requestedBy: `system:pipeline:support-bot#${staging.number}` });
+    expect((await runOf(staging.number)).steps[2]!.outputs).toMatchObject({ environment: 'staging', rollout: 1 });
 
     // A pull request into develop is evaluated only, whatever the branch rules say.
     const { startRun } = await import('@/server/services/pipelines/start');
@@ -157,11 +172,28 @@ describe('pipeline runs', () => {
     );
     expect(pr).toMatchObject({ mode: 'evaluate', targetEnvironment: null });
 
+    // Production needs an approval: the run waits for it; the requester may not decide, an approver's rejection ends it.
+    await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, allowedBranches: [] } });
     const prod = await api.pipelines.start({ service: 'support-bot', branch: 'main', environment: 'production' });
-    expect(await orchestrateRun(database.db, prod.id, direct)).toEqual({ status: 'failed' });
+    const running = orchestrateRun(database.db, prod.id, direct);
+    const [request] = await waitFor(async () => (await api.approvals.list({})).filter((a) => a.environment === 'production'));
+    expect(request).toMatchObject({ required: 1, release: { number: 1 } });
+    expect((await runOf(prod.number)).steps[2]!.status).toBe('running');
+    await expect(api.approvals.decide({ id: request!.id, decision: 'approve' })).rejects.toThrow(/someone else must approve/);
+    const approver = callerFor(database.db, await makeUser(database.db, { role: 'approver' }));
+    await approver.approvals.decide({ id: request!.id, decision: 'reject', comment: 'freeze' });
+    expect(await running).toEqual({ status: 'failed' });
     const view = await runOf(prod.number);
-    expect(view.error).toBe('deploy: production requires 1 approval(s); deploying there needs an approval step, which comes with the release flow');
+    expect(view.error).toMatch(/^deploy: rollout rejected: rejected by .*: freeze$/);
     expect(view.steps.map((s) => s.status)).toEqual(['passed', 'passed', 'failed']);
+
+    // A release not built from a branch the environment takes fails the step before anything starts (a manual run
+    // cannot claim a branch for a release it did not build).
+    await api.environments.update({ service: 'support-bot', environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, allowedBranches: ['main'] } });
+    const refused = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
+    expect(await orchestrateRun(database.db, refused.id, direct)).toEqual({ status: 'failed' });
+    expect((await runOf(refused.number)).error).toMatch(/^config: environment staging: branch \(none\) may not deploy here \(allowed: main\)/);
+    await api.environments.update({ service: 'support-bot', environment: 'staging', protection: DEFAULT_ENVIRONMENTS.staging.protection });
   });
 
   it('run webhook steps signed with the secret, and carry on past failures that may fail', async () => {

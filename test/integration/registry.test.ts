@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, modelVersions, prompts, promptVersions, releases } from '@/db/schema';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { DEFAULT_ANALYSIS } from '@/server/services/environments/settings';
 import { seedRegistry } from '../helpers/registry';
 
 let database: TestDatabase;
@@ -67,7 +68,12 @@ describe('environment settings', () => {
     expect(bad?.message).toContain('slos.maxErrorRate: must be a fraction between 0 and 1');
     expect(bad?.message).toContain('rollout.steps.1.weight: canary weights must increase from step to step');
     const ok = await api.environments.update({ service: 'support-bot', environment: 'staging', rollout: { strategy: 'linear', stepPercent: 20, intervalMinutes: 5, autoRollback: true } });
-    expect(ok.rollout).toEqual({ strategy: 'linear', stepPercent: 20, intervalMinutes: 5, autoRollback: true });
+    // Analysis settings left out get the defaults.
+    expect(ok.rollout).toEqual({ strategy: 'linear', stepPercent: 20, intervalMinutes: 5, autoRollback: true, analysis: DEFAULT_ANALYSIS });
+    const fractional = await api.environments.update({ service: 'support-bot', environment: 'staging', rollout: { strategy: 'canary', steps: [{ weight: 10, bakeMinutes: 0.5 }], autoRollback: true, analysis: { ...DEFAULT_ANALYSIS, minSamples: 200 } } });
+    expect(fractional.rollout).toMatchObject({ steps: [{ weight: 10, bakeMinutes: 0.5 }], analysis: { minSamples: 200 } });
+    const tooFine = await failure(api.environments.update({ service: 'support-bot', environment: 'staging', rollout: { strategy: 'canary', steps: [{ weight: 10, bakeMinutes: 0.0001 }], autoRollback: true } }));
+    expect(tooFine?.message).toContain('rollout.steps.0.bakeMinutes: must be a whole number of seconds');
   });
 
   it('may be changed by approvers only', async () => {

@@ -27,9 +27,16 @@ beforeAll(async () => {
   await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML });
   await api.pipelines.start({ service: 'support-bot' });
   await api.repositories.set({ service: 'support-bot', url: 'https://git.example.test/acme/support-bot.git', tokenSecret: 'openai-key', webhookSecret: 'hook' });
+  // A rollout waiting for approval in production (it stays there: no jobs engine runs in this test).
+  const { DEFAULT_ENVIRONMENTS } = await import('@/server/services/environments/settings');
+  await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, allowedBranches: [] } });
+  await api.rollouts.promote({ service: 'support-bot', environment: 'production', release: 2 });
+  const [approval] = await api.approvals.list({});
+  approvalId = approval!.id;
   const event = { id: 'evt-1', name: 'slipway/ping', data: {}, ts: Date.now() };
   await database.db.insert(executorRuns).values({ id: 'run-1', functionId: 'slipway-ping', event, events: [event] });
 });
+let approvalId = '';
 afterAll(() => database.close());
 
 // Inputs for every query of the API. A new query must be added here, so this walk always covers all of them.
@@ -67,6 +74,14 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'executor.runs': {},
   'executor.run': { runId: 'run-1' },
   'executor.failures': {},
+  'rollouts.list': { service: 'support-bot', environment: 'production' },
+  'rollouts.get': { service: 'support-bot', environment: 'production', number: 1 },
+  'rollouts.current': { service: 'support-bot', environment: 'production' },
+  'rollouts.preview': { service: 'support-bot', environment: 'production', release: 2 },
+  'approvals.list': { status: 'all' },
+  get 'approvals.get'() {
+    return { id: approvalId };
+  },
 };
 
 describe('secrets', () => {

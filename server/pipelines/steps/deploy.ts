@@ -1,8 +1,11 @@
-// deploy: routes all of the target environment's traffic to the candidate, as the pipeline. Environments
-// that require approval are not changed here: approvals and progressive rollouts come with the release flow.
-import { deploy as deployVerb } from '@/server/services/environments/deploy';
+// deploy: takes the candidate into the target environment through the release flow, as the pipeline: the
+// environment's branch rules and approvals apply, then its rollout policy (canary, linear, blue-green or all at
+// once, with analysis). The step ends when the rollout does; the run waits for it.
+import { createRollout } from '@/server/services/rollouts/promote';
+import { withTransaction } from '@/server/services/context';
 import { environmentByName } from '@/server/services/registry-shared';
-import { branchMatches } from '../definition';
+import { releases } from '@/db/schema';
+import { eq } from 'drizzle-orm';
 import type { StepContext, StepOutcome } from './types';
 
 export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
@@ -11,20 +14,28 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
     ctx.log('evaluate-only run: nothing deployed');
     return { status: 'skipped', outputs: {} };
   }
-  const env = await environmentByName(ctx.db, ctx.service, target);
-  const branch = ctx.run.trigger.branch;
-  if (env.protection.allowedBranches.length && !(branch && env.protection.allowedBranches.some((a) => branchMatches(a, branch)))) {
-    return { status: 'failed', outputs: {}, error: `branch ${branch ?? '(none)'} may not deploy to ${target} (allowed: ${env.protection.allowedBranches.join(', ')})` };
-  }
-  if (env.protection.requiredApprovals > 0) {
-    return { status: 'failed', outputs: {}, error: `${target} requires ${env.protection.requiredApprovals} approval(s); deploying there needs an approval step, which comes with the release flow` };
-  }
   // A step that already timed out must not change the environment afterwards.
   if (ctx.signal.aborted) return { status: 'failed', outputs: {}, error: 'timed out before deploying' };
-  const entry = await deployVerb(
-    { actor: { kind: 'system', job: `pipeline:${ctx.service.name}#${ctx.run.number}` }, db: ctx.db, requestId: null },
-    { service: ctx.service.name, environment: target, routes: [{ release: ctx.release.number, weight: 100 }], reason: `pipeline run ${ctx.run.number}${ctx.run.trigger.commit ? ` at ${ctx.run.trigger.commit.slice(0, 7)}` : ''}` },
-  );
-  ctx.log(`${ctx.service.name}/${target} now runs ${ctx.service.name}#${ctx.release.number} (history entry ${entry.id})`);
-  return { status: 'passed', outputs: { environment: target, release: ctx.release.number, historyId: entry.id } };
+  const actor = { kind: 'system' as const, job: `pipeline:${ctx.service.name}#${ctx.run.number}` };
+  try {
+    const rollout = await withTransaction({ actor, db: ctx.db, requestId: null }, async (tx) => {
+      const env = await environmentByName(tx.db, ctx.service, target);
+      const [release] = await tx.db.select().from(releases).where(eq(releases.id, ctx.release.id));
+      return createRollout(tx, {
+        service: ctx.service,
+        env,
+        release: release!,
+        reason: `pipeline run ${ctx.run.number}${ctx.run.trigger.commit ? ` at ${ctx.run.trigger.commit.slice(0, 7)}` : ''}`,
+        // The branch a run names counts only when the run built the candidate from that branch's commit; a run
+        // that tests an existing release deploys it with the branch the release was built from.
+        branch: ctx.run.trigger.commit ? ctx.run.trigger.branch : undefined,
+        pipelineRunId: ctx.run.id,
+        authors: [ctx.run.createdBy, ctx.run.trigger.author ?? ''],
+      });
+    });
+    ctx.log(`rollout ${rollout.number} of ${ctx.service.name}#${ctx.release.number} to ${target} started (${rollout.strategy}${rollout.status === 'awaiting-approval' ? ', waiting for approval' : ''})`);
+    return { status: 'passed', outputs: { environment: target, release: ctx.release.number, rollout: rollout.number }, rolloutId: rollout.id };
+  } catch (err) {
+    return { status: 'failed', outputs: {}, error: err instanceof Error ? err.message.replace(/^release: /, '') : String(err) };
+  }
 }

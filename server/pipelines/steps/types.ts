@@ -13,4 +13,5 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
-export type StepOutcome = { status: 'passed' | 'failed' | 'skipped'; outputs: Record<string, unknown>; error?: string };
+/** `rolloutId`: the step started a rollout and ends with it (the run waits for the rollout, then settles the step). */
+export type StepOutcome = { status: 'passed' | 'failed' | 'skipped'; outputs: Record<string, unknown>; error?: string; rolloutId?: string };

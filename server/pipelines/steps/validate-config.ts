@@ -1,7 +1,8 @@
 // validate-config: checks that the candidate can serve at all before anything slower runs: the model version
 // has an endpoint and a usable status, every prompt resolves its includes and renders, the target
 // environment exists and its rules will let this run through.
-import type { Json, PromptVariable } from '@/db/schema';
+import { eq } from 'drizzle-orm';
+import { releases, type Json, type PromptVariable } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { dbResolver } from '@/server/services/prompts/resolve';
 import { expand, fill } from '@/server/services/prompts/template';
@@ -41,7 +42,9 @@ export async function validateConfig(ctx: StepContext): Promise<StepOutcome> {
   if (ctx.run.mode === 'deploy' && ctx.run.targetEnvironment) {
     try {
       const env = await environmentByName(ctx.db, ctx.service, ctx.run.targetEnvironment);
-      const branch = ctx.run.trigger.branch;
+      // As the deploy step sees it: the run's branch when it built the candidate from a commit, else the release's.
+      const [release] = await ctx.db.select({ branch: releases.branch }).from(releases).where(eq(releases.id, ctx.release.id));
+      const branch = ctx.run.trigger.commit ? ctx.run.trigger.branch : (release?.branch ?? null);
       const allowed = env.protection.allowedBranches;
       const branchOk = !allowed.length || (branch !== null && allowed.some((a) => branchMatches(a, branch)));
       add(`environment ${env.name}`, branchOk, branchOk ? `exists; ${env.protection.requiredApprovals ? `needs ${env.protection.requiredApprovals} approval(s)` : 'no approval needed'}` : `branch ${branch ?? '(none)'} may not deploy here (allowed: ${allowed.join(', ')})`);

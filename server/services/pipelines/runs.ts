@@ -2,7 +2,10 @@
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { pipelineRuns, pipelineStepRuns, releases, type PipelineRun } from '@/db/schema';
+import { pipelineRuns, pipelineStepRuns, releases, rollouts, type PipelineRun } from '@/db/schema';
+import { actorLabel } from '@/server/auth/actor';
+import { endRollout, loadRollout, signal } from '@/server/rollouts/records';
+import { cancelApproval } from '../rollouts/control';
 import { runDispatcher } from '@/server/pipelines/dispatch';
 import { notFound, precondition } from '@/server/errors';
 import { recordAudit } from '../audit/record';
@@ -72,6 +75,17 @@ export async function cancelRun(ctx: ServiceContext, input: z.input<typeof cance
       .update(pipelineStepRuns)
       .set({ status: 'cancelled', endedAt: now })
       .where(and(eq(pipelineStepRuns.runId, run.id), inArray(pipelineStepRuns.status, ['pending', 'running'])));
+    // A rollout the run started ends with it, and the environment goes back to what it ran before.
+    const [rollout] = await tx.db
+      .select({ id: rollouts.id })
+      .from(rollouts)
+      .where(and(eq(rollouts.pipelineRunId, run.id), inArray(rollouts.status, ['awaiting-approval', 'waiting', 'running', 'paused'])));
+    if (rollout) {
+      const l = await loadRollout(tx.db, rollout.id, true);
+      await cancelApproval(tx, l);
+      await endRollout(tx, l, 'aborted', `pipeline run ${run.number} was cancelled by ${actorLabel(tx.actor)}`, { restore: true });
+      await signal(tx, rollout.id, 'abort');
+    }
     await recordAudit(tx, { action: 'pipeline.cancel', target: { kind: 'pipeline_run', id: run.id, label: `${data.service} run ${run.number}` }, summary: `Cancelled ${data.service} pipeline run ${run.number}${data.reason ? ` — ${data.reason}` : ''}` });
     await onCommit(tx, async () => {
       await runDispatcher()?.cancel(run.id);

@@ -5,6 +5,7 @@ import { desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { environmentHistory, environments, type RouteEntry } from '@/db/schema';
 import { invalid } from '@/server/errors';
+import { sameRoutes } from '@/server/rollouts/plan';
 import { activeRollout, endRollout, loadRollout, signal } from '@/server/rollouts/records';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { appendHistory } from '../environments/deploy';
@@ -46,7 +47,7 @@ export async function rollbackEnvironment(ctx: ServiceContext, input: z.input<ty
       if (!earlier) throw invalid('to', `${service.name}/${env.name} has no earlier release to roll back to`);
       routes = [{ releaseId: earlier.releaseId, releaseNumber: earlier.releaseNumber, weight: 100 }];
     }
-    if (JSON.stringify(routes) === JSON.stringify(current.routes)) throw invalid('to', `${service.name}/${env.name} already runs ${routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', ')}`);
+    if (sameRoutes(routes, current.routes)) throw invalid('to', `${service.name}/${env.name} already runs ${routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', ')}`);
     const target = routes.map((r) => `#${r.releaseNumber}${routes.length > 1 ? ` ${r.weight}%` : ''}`).join(', ');
     if (active) {
       const l = await loadRollout(tx.db, active.id, true);

@@ -1,0 +1,287 @@
+// The release flow on the embedded executor with the real rollout function: approvals (N approvers, no
+// self-approval, rejection, timeout), branch rules, canary analysis on telemetry (a degraded candidate is
+// rolled back by itself, a healthy one completes every step), pause/resume, abort and one-click rollback.
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalRequests, releases, requestLogs, type RolloutPolicy } from '@/db/schema';
+import { stepFlow } from '@/inngest/functions/rollout-run';
+import type { Actor } from '@/server/auth/actor';
+import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
+import { orchestrateRollout } from '@/server/rollouts/orchestrate';
+import { DEFAULT_ANALYSIS, DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
+import { createRelease } from '@/server/services/releases/create';
+import { callerFor, makeUser } from '../helpers/actors';
+import { startHarness, type Harness } from '../helpers/executor';
+import { seedRegistry } from '../helpers/registry';
+
+let h: Harness;
+let api: ReturnType<typeof callerFor>;
+let engineer: ReturnType<typeof callerFor>;
+let approverA: ReturnType<typeof callerFor>;
+let approverB: ReturnType<typeof callerFor>;
+let engineerActor: Actor;
+const S = 'support-bot';
+
+beforeAll(async () => {
+  h = await startHarness((inngest) => [
+    inngest.createFunction({ id: 'rollout-run', triggers: [{ event: 'slipway/rollout.requested' }], idempotency: 'event.data.rolloutId', retries: 2 }, async ({ event, step }) =>
+      orchestrateRollout(h.database.db, (event.data as { rolloutId: string }).rolloutId, stepFlow(step as never)),
+    ),
+  ]);
+  setRolloutDispatcher({
+    start: async (rolloutId) => void (await h.inngest.send({ name: 'slipway/rollout.requested', data: { rolloutId }, id: `rollout-${rolloutId}` })),
+    signal: async (rolloutId, reason) => void (await h.inngest.send({ name: 'slipway/rollout.signal', data: { rolloutId, reason } })),
+    finished: async () => undefined,
+    notify: () => undefined,
+  });
+  const db = h.database.db;
+  ({ api } = await seedRegistry(db));
+  await api.releases.create({ service: S, model: 'support-bot-model@1', prompts: ['answer@1'], notes: 'second' });
+  await api.releases.create({ service: S, model: 'support-bot-model@1', prompts: ['answer@1'], notes: 'third' });
+  engineerActor = await makeUser(db, { role: 'engineer' });
+  engineer = callerFor(db, engineerActor);
+  approverA = callerFor(db, await makeUser(db, { role: 'approver' }));
+  approverB = callerFor(db, await makeUser(db, { role: 'approver' }));
+}, 60_000);
+
+afterAll(async () => {
+  setRolloutDispatcher(undefined);
+  await h?.close();
+});
+
+const allAtOnce: RolloutPolicy = { strategy: 'all-at-once', autoRollback: true, bakeMinutes: 0, analysis: DEFAULT_ANALYSIS };
+
+async function configure(environment: string, protection: Partial<typeof DEFAULT_ENVIRONMENTS.production.protection>, rollout: RolloutPolicy = allAtOnce, slos = DEFAULT_ENVIRONMENTS.dev.slos) {
+  await api.environments.update({ service: S, environment, protection: { ...DEFAULT_ENVIRONMENTS.dev.protection, ...protection }, rollout, slos });
+}
+
+async function settled(environment: string, number: number, timeoutMs = 20_000) {
+  return h.until(
+    async () => {
+      const r = await api.rollouts.get({ service: S, environment, number });
+      return ['succeeded', 'rolled-back', 'aborted', 'rejected', 'approval-timed-out', 'failed'].includes(r.status) ? r : undefined;
+    },
+    timeoutMs,
+    `rollout ${number} of ${environment} to end`,
+  );
+}
+
+async function routes(environment: string) {
+  const env = await api.environments.get({ service: S, environment });
+  return env.current?.routes.filter((r) => r.weight > 0).map((r) => [r.releaseNumber, r.weight]);
+}
+
+describe('approvals', () => {
+  it('need N approvers other than the requester; then the rollout runs', async () => {
+    await api.environments.create({ service: S, name: 'prod-a' });
+    await configure('prod-a', { requiredApprovals: 2, preventSelfApproval: true });
+    const approverSelf = await makeUser(h.database.db, { role: 'approver' });
+    const self = callerFor(h.database.db, approverSelf);
+    const rollout = await self.rollouts.promote({ service: S, environment: 'prod-a', release: 2, reason: 'ship it' });
+    expect(rollout.status).toBe('awaiting-approval');
+    const [request] = (await api.approvals.list({})).filter((a) => a.rollout.number === rollout.number && a.environment === 'prod-a');
+    expect(request).toMatchObject({ required: 2, approvals: 0, requestedBy: approverSelf.email });
+    // The requester may not approve their own rollout, and engineers may not approve at all.
+    await expect(self.approvals.decide({ id: request!.id, decision: 'approve' })).rejects.toThrow(/someone else must approve/);
+    await expect(engineer.approvals.decide({ id: request!.id, decision: 'approve' })).rejects.toThrow(/approvals:decide/);
+    expect((await self.approvals.get({ id: request!.id })).whyNot).toMatch(/someone else/);
+    expect(await approverA.approvals.decide({ id: request!.id, decision: 'approve', comment: 'diff looks fine' })).toMatchObject({ status: 'pending', approvals: 1, required: 2 });
+    await expect(approverA.approvals.decide({ id: request!.id, decision: 'approve' })).rejects.toThrow(/already decided/);
+    expect((await api.rollouts.get({ service: S, environment: 'prod-a', number: rollout.number })).status).toBe('awaiting-approval');
+    expect(await approverB.approvals.decide({ id: request!.id, decision: 'approve' })).toMatchObject({ status: 'approved', approvals: 2 });
+    const done = await settled('prod-a', rollout.number);
+    expect(done.status).toBe('succeeded');
+    expect(await routes('prod-a')).toEqual([[2, 100]]);
+    expect(done.approval?.decisions.map((d) => d.comment)).toEqual(['diff looks fine', '']);
+    const audit = JSON.stringify(await api.audit.list({ limit: 200 }));
+    for (const action of ['rollout.request', 'approval.approve', 'rollout.succeeded']) expect(audit).toContain(action);
+  });
+
+  it('a rejection ends the rollout and changes nothing', async () => {
+    await api.environments.create({ service: S, name: 'prod-b' });
+    await configure('prod-b', { requiredApprovals: 1 });
+    await api.environments.deploy({ service: S, environment: 'prod-b', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'prod-b', release: 2 });
+    const request = (await api.approvals.list({})).find((a) => a.environment === 'prod-b')!;
+    expect(await approverA.approvals.decide({ id: request.id, decision: 'reject', comment: 'not this week' })).toMatchObject({ status: 'rejected' });
+    const done = await settled('prod-b', rollout.number);
+    expect(done).toMatchObject({ status: 'rejected' });
+    expect(done.reason).toContain('not this week');
+    expect(await routes('prod-b')).toEqual([[1, 100]]);
+  });
+
+  it('a request that expires fails the rollout as approval timed out', async () => {
+    await api.environments.create({ service: S, name: 'prod-c' });
+    await configure('prod-c', { requiredApprovals: 1, approvalTimeoutMinutes: 30 });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'prod-c', release: 2 });
+    await h.until(async () => (await h.runs('test-app-rollout-run')).length > 0, 10_000, 'the rollout function to start');
+    // Thirty minutes pass: the request's expiry is behind us and the executor's clock fires the wait.
+    await h.database.db.update(approvalRequests).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(approvalRequests.rolloutId, rollout.id));
+    h.clock.advance(31 * 60_000);
+    const done = await settled('prod-c', rollout.number);
+    expect(done.status).toBe('approval-timed-out');
+    expect(done.reason).toMatch(/approval timed out after 30 min with 0 of 1/);
+    expect(done.approval?.status).toBe('timed-out');
+    const request = (await api.approvals.list({ status: 'all' })).find((a) => a.environment === 'prod-c')!;
+    await expect(approverA.approvals.decide({ id: request.id, decision: 'approve' })).rejects.toThrow(/already timed-out/);
+  });
+});
+
+describe('branch rules', () => {
+  it('only releases built from an allowed branch may go to the environment', async () => {
+    await api.environments.create({ service: S, name: 'prod-d' });
+    await configure('prod-d', { allowedBranches: ['main', 'release/*'] });
+    await expect(engineer.rollouts.promote({ service: S, environment: 'prod-d', release: 2 })).rejects.toThrow(/only takes releases built from main, release\/\*; #2 was not built from a branch/);
+    const system = { actor: { kind: 'system' as const, job: 'test-pipeline' }, db: h.database.db, requestId: null };
+    const feature = await createRelease(system, { service: S, model: 'support-bot-model@1', prompts: ['answer@1'], branch: 'feature/x', source: 'pipeline' });
+    await expect(engineer.rollouts.promote({ service: S, environment: 'prod-d', release: feature.number })).rejects.toThrow(/was built from feature\/x/);
+    const fromRelease = await createRelease(system, { service: S, model: 'support-bot-model@1', prompts: ['answer@1'], branch: 'release/2026-11', source: 'pipeline' });
+    const ok = await engineer.rollouts.promote({ service: S, environment: 'prod-d', release: fromRelease.number });
+    expect((await settled('prod-d', ok.number)).status).toBe('succeeded');
+    // People cannot claim a branch for a release they make.
+    await expect(engineer.releases.create({ service: S, model: 'support-bot-model@1', branch: 'main' })).rejects.toThrow(/only pipeline runs record the branch/);
+    expect((await h.database.db.select().from(releases).where(and(eq(releases.number, feature.number)))).length).toBe(1);
+  });
+});
+
+/** Writes gateway telemetry for a release, as the gateway would: `errors` of `n` failing, latency around `ms`. */
+async function traffic(environment: string, releaseNumber: number, n: number, errors: number, ms: number) {
+  const [release] = await h.database.db.select().from(releases).where(eq(releases.number, releaseNumber));
+  const now = Date.now();
+  await h.database.db.insert(requestLogs).values(
+    Array.from({ length: n }, (_, i) => ({
+      at: new Date(now - i),
+      requestId: `req-${environment}-${releaseNumber}-${now}-${i}`,
+      serviceId: release!.serviceId,
+      environment,
+      releaseId: release!.id,
+      releaseNumber,
+      status: i < errors ? 502 : 200,
+      latencyMs: ms + (i % 10),
+      inputTokens: 10,
+      outputTokens: 20,
+      costUsd: 0.0001,
+      features: { inputChars: 10, outputChars: 20, messages: 1, finishReason: 'stop' },
+    })),
+  );
+}
+
+describe('canary analysis', () => {
+  const canary = (autoRollback = true): RolloutPolicy => ({
+    strategy: 'canary',
+    steps: [
+      { weight: 10, bakeMinutes: 0.05 },
+      { weight: 50, bakeMinutes: 0.05 },
+    ],
+    autoRollback,
+    analysis: { ...DEFAULT_ANALYSIS, minSamples: 20, intervalSeconds: 1, inconclusiveWaitMinutes: 0.05 },
+  });
+  const slos = { ...DEFAULT_ENVIRONMENTS.dev.slos, maxErrorRate: 0.05, p95LatencyMs: 2000 };
+
+  it('rolls a degraded candidate back by itself, with the reason and the figures', async () => {
+    await api.environments.create({ service: S, name: 'canary-bad' });
+    await configure('canary-bad', {}, canary(), slos);
+    await api.environments.deploy({ service: S, environment: 'canary-bad', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'canary-bad', release: 2 });
+    await h.until(async () => (await routes('canary-bad'))?.length === 2, 10_000, 'the first canary step');
+    expect(await routes('canary-bad')).toEqual([
+      [1, 90],
+      [2, 10],
+    ]);
+    await traffic('canary-bad', 1, 200, 0, 300);
+    await traffic('canary-bad', 2, 40, 12, 900);
+    const done = await settled('canary-bad', rollout.number);
+    expect(done.status).toBe('rolled-back');
+    expect(done.reason).toMatch(/analysis at step 1 failed: .*error rate 30\.0% is above the SLO of 5\.0%/);
+    expect(done.lastAnalysis?.candidate).toMatchObject({ requests: 40, errors: 12 });
+    expect(await routes('canary-bad')).toEqual([[1, 100]]);
+    const history = await api.environments.history({ service: S, environment: 'canary-bad' });
+    expect(history.items[0]).toMatchObject({ kind: 'rollback' });
+  });
+
+  it('takes a healthy candidate through every step to all traffic', async () => {
+    await api.environments.create({ service: S, name: 'canary-good' });
+    await configure('canary-good', {}, canary(), slos);
+    await api.environments.deploy({ service: S, environment: 'canary-good', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'canary-good', release: 2 });
+    const seen = new Set<string>();
+    const feed = setInterval(() => {
+      void traffic('canary-good', 1, 30, 0, 300).catch(() => undefined);
+      void traffic('canary-good', 2, 30, 0, 310).catch(() => undefined);
+      void routes('canary-good').then((r) => seen.add(JSON.stringify(r)));
+    }, 500);
+    try {
+      const done = await settled('canary-good', rollout.number, 30_000);
+      expect(done.status).toBe('succeeded');
+      expect(done.events.filter((e) => e.kind === 'step').map((e) => e.message)).toEqual(['step 1 of 3: 10% to #2', 'step 2 of 3: 50% to #2', 'step 3 of 3: 100% to #2']);
+      expect(done.events.filter((e) => e.kind === 'analysis').length).toBe(2);
+    } finally {
+      clearInterval(feed);
+    }
+    expect(await routes('canary-good')).toEqual([[2, 100]]);
+    expect([...seen]).toContain(JSON.stringify([[1, 50], [2, 50]]));
+  });
+
+  it('pauses for a person when there is not enough traffic to decide, and resumes', async () => {
+    await api.environments.create({ service: S, name: 'canary-quiet' });
+    await configure('canary-quiet', {}, canary(), slos);
+    await api.environments.deploy({ service: S, environment: 'canary-quiet', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'canary-quiet', release: 2 });
+    const paused = await h.until(async () => {
+      const r = await api.rollouts.get({ service: S, environment: 'canary-quiet', number: rollout.number });
+      return r.status === 'paused' ? r : undefined;
+    }, 20_000, 'the rollout to pause');
+    expect(paused.reason).toMatch(/inconclusive .*not enough traffic/);
+    expect(await routes('canary-quiet')).toEqual([
+      [1, 90],
+      [2, 10],
+    ]);
+    // A person promotes it now: the remaining steps are skipped.
+    await expect(engineer.rollouts.resume({ service: S, environment: 'canary-quiet', number: rollout.number })).resolves.toMatchObject({ status: 'running' });
+    await engineer.rollouts.promoteNow({ service: S, environment: 'canary-quiet', number: rollout.number, reason: 'quiet hours' });
+    const done = await settled('canary-quiet', rollout.number);
+    expect(done.status).toBe('succeeded');
+    expect(await routes('canary-quiet')).toEqual([[2, 100]]);
+    const audit = JSON.stringify(await api.audit.list({ limit: 200 }));
+    for (const action of ['rollout.pause', 'rollout.resume', 'rollout.promote-now']) expect(audit).toContain(action);
+  });
+});
+
+describe('abort and rollback', () => {
+  it('abort returns the environment to what it ran before', async () => {
+    await api.environments.create({ service: S, name: 'abort-env' });
+    await configure('abort-env', {}, { strategy: 'canary', steps: [{ weight: 20, bakeMinutes: 5 }], autoRollback: true, analysis: DEFAULT_ANALYSIS });
+    await api.environments.deploy({ service: S, environment: 'abort-env', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'abort-env', release: 2 });
+    await h.until(async () => (await routes('abort-env'))?.length === 2, 10_000, 'the canary step');
+    await engineer.rollouts.pause({ service: S, environment: 'abort-env', number: rollout.number });
+    await expect(engineer.rollouts.pause({ service: S, environment: 'abort-env', number: rollout.number })).rejects.toThrow(/only a running rollout can be paused/);
+    await engineer.rollouts.abort({ service: S, environment: 'abort-env', number: rollout.number, reason: 'wrong release' });
+    const done = await settled('abort-env', rollout.number);
+    expect(done).toMatchObject({ status: 'aborted' });
+    expect(await routes('abort-env')).toEqual([[1, 100]]);
+  });
+
+  it('one-click rollback needs an approver, goes to the previous release or any earlier one, and ends a rollout in progress', async () => {
+    await api.environments.create({ service: S, name: 'rb-env' });
+    await configure('rb-env', {});
+    await api.environments.deploy({ service: S, environment: 'rb-env', routes: [{ release: 1, weight: 100 }] });
+    await api.environments.deploy({ service: S, environment: 'rb-env', routes: [{ release: 2, weight: 100 }] });
+    await api.environments.deploy({ service: S, environment: 'rb-env', routes: [{ release: 3, weight: 100 }] });
+    await expect(engineer.rollouts.rollback({ service: S, environment: 'rb-env' })).rejects.toThrow(/environments:rollback/);
+    expect(await approverA.rollouts.rollback({ service: S, environment: 'rb-env', reason: 'errors' })).toMatchObject({ routes: [{ releaseNumber: 2, weight: 100 }] });
+    expect(await approverA.rollouts.rollback({ service: S, environment: 'rb-env', to: 1 })).toMatchObject({ routes: [{ releaseNumber: 1, weight: 100 }] });
+    await expect(approverA.rollouts.rollback({ service: S, environment: 'rb-env', to: 1 })).rejects.toThrow(/already runs #1 100%/);
+    await expect(approverA.rollouts.rollback({ service: S, environment: 'rb-env', to: 4 })).rejects.toThrow(/never served/);
+    // A rollout in progress ends as rolled back.
+    await configure('rb-env', {}, { strategy: 'canary', steps: [{ weight: 30, bakeMinutes: 5 }], autoRollback: true, analysis: DEFAULT_ANALYSIS });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'rb-env', release: 3 });
+    await h.until(async () => (await routes('rb-env'))?.length === 2, 10_000, 'the canary step');
+    await approverA.rollouts.rollback({ service: S, environment: 'rb-env' });
+    const done = await settled('rb-env', rollout.number);
+    expect(done.status).toBe('rolled-back');
+    expect(await routes('rb-env')).toEqual([[1, 100]]);
+    const history = await api.environments.history({ service: S, environment: 'rb-env' });
+    expect(JSON.stringify(history)).toContain('"kind":"rollback"');
+  });
+});
