@@ -285,7 +285,7 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
     const live = ana.getByRole('region', { name: 'Rollout', exact: true });
     await poll(() => text(live.getByRole('heading').first())).toContain('Rollout 2: support-bot#2awaiting approval');
     // Only what fits the status: no pause or promote-now before any traffic moved.
-    expect(await live.getByRole('button').allTextContents()).toEqual(['Abort']);
+    expect((await live.getByRole('button').allTextContents()).map((t) => t.trim())).toEqual(['Abort']);
     await live.getByRole('button', { name: 'Abort' }).click();
     const abort = ana.getByRole('dialog');
     expect(await text(abort)).toContain('its approval request is cancelled');
