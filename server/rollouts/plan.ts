@@ -47,7 +47,7 @@ function share(baseline: RouteEntry[], total: number): RouteEntry[] {
 /**
  * The routing table for one move: the candidate at the step's weight and the baseline sharing the rest. A warm
  * step routes the candidate at 0% (loaded and pinnable, serving no one); a switch keeps the old releases at 0%
- * for the rollback window; retire drops them.
+ * for the rollback window, if it has one (else drops them at once); retire drops them.
  */
 export function routesFor(step: RolloutStep, candidate: { releaseId: string; releaseNumber: number }, baseline: RouteEntry[]): RouteEntry[] {
   const others = baseline.filter((r) => r.releaseId !== candidate.releaseId);
@@ -57,7 +57,8 @@ export function routesFor(step: RolloutStep, candidate: { releaseId: string; rel
     case 'warm':
       return [...share(others, 100), { ...cand, weight: 0 }];
     case 'switch':
-      return [{ ...cand, weight: 100 }, ...others.map((r) => ({ ...r, weight: 0 }))];
+      // Only a switch with a rollback window to hold (blue-green, retired by a later step) keeps the old releases.
+      return step.holdSeconds ? [{ ...cand, weight: 100 }, ...others.map((r) => ({ ...r, weight: 0 }))] : [{ ...cand, weight: 100 }];
     case 'retire':
       return [{ ...cand, weight: 100 }];
     case 'shift':
