@@ -279,7 +279,8 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
     await ana.goto(`${server.url}${ENV_PATH}`);
     await ana.getByRole('button', { name: 'Promote', exact: true }).click();
     const dialog = ana.getByRole('dialog');
-    expect(await dialog.getByLabel('Release', { exact: true }).inputValue()).toBe('2');
+    // The newest release that is not already all production runs.
+    await poll(() => dialog.getByLabel('Release', { exact: true }).inputValue()).toBe('2');
     await dialog.getByRole('button', { name: 'Promote #2 to production' }).click();
     await dialog.waitFor({ state: 'detached' });
     const live = ana.getByRole('region', { name: 'Rollout', exact: true });
