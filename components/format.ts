@@ -1,8 +1,8 @@
 // Display formats shared by tables.
-export function formatTime(d: Date | string | null | undefined): string {
+export function formatTime(d: Date | string | null | undefined, opts: { seconds?: boolean } = {}): string {
   if (!d) return '—';
   const date = typeof d === 'string' ? new Date(d) : d;
-  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: opts.seconds ? '2-digit' : undefined });
 }
 
 export function relativeTime(d: Date | null | undefined, now = Date.now()): string {
@@ -40,4 +40,38 @@ export function formatDuration(ms: number | null | undefined): string {
   const whole = Math.floor(s);
   if (whole < 3600) return `${Math.floor(whole / 60)} min ${String(whole % 60).padStart(2, '0')} s`;
   return `${Math.floor(whole / 3600)} h ${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** Rates as percentages: `0%`, `<0.1%`, `2.5%`, `12%`. */
+export function formatPercent(x: number): string {
+  if (x === 0) return '0%';
+  if (x < 0.001) return '<0.1%';
+  return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
+}
+
+/** Latencies: `850 ms`, `12.4 s`. */
+export function formatMs(ms: number): string {
+  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms).toLocaleString('en')} ms`;
+}
+
+/** Costs per request are fractions of a cent, so small amounts keep three significant digits. */
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd >= 1) return `$${usd.toFixed(2)}`;
+  return `$${usd.toLocaleString('en', { maximumSignificantDigits: 3 })}`;
+}
+
+/** Feedback scores run from −1 to 1. */
+export function formatScore(score: number | null): string {
+  return score === null ? '—' : score.toFixed(2);
+}
+
+/** Settings in minutes, which may be fractions: `30 s`, `1.5 min`, `2 h 30 min`, `1 day`. */
+export function formatMinutes(m: number): string {
+  if (m < 1) return `${Math.round(m * 60)} s`;
+  if (m < 60) return `${Number(m.toFixed(2))} min`;
+  if (m % 1440 === 0) return `${m / 1440} day${m === 1440 ? '' : 's'}`;
+  const h = Math.floor(m / 60);
+  const rest = Math.round(m - h * 60);
+  return rest ? `${h} h ${rest} min` : `${h} h`;
 }

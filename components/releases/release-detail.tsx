@@ -1,5 +1,6 @@
 'use client';
-// One release: the model version and prompt versions it pins (with links), its config, notes and origin.
+// One release: the model version and prompt versions it pins (with links), its config, notes and origin; and
+// Promote, to roll it out to an environment.
 import { useQuery } from '@tanstack/react-query';
 import { GitCompare } from 'lucide-react';
 import Link from 'next/link';
@@ -14,6 +15,7 @@ import { LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { PROVIDER_LABELS } from '@/components/models/models-list';
 import { StatusBadge } from '@/components/models/status';
+import { PromoteDialog } from '@/components/rollouts/promote-dialog';
 
 export function ReleaseDetail({ service, number }: { service: string; number: number }) {
   const trpc = useTRPC();
@@ -27,13 +29,16 @@ export function ReleaseDetail({ service, number }: { service: string; number: nu
         title={`${service}#${number}`}
         description={r ? `Created ${formatTime(r.createdAt)} by ${r.createdBy}` : undefined}
         actions={
-          number > 1 ? (
-            <Button variant="secondary" asChild>
-              <Link href={`/releases/${service}/diff?from=${number - 1}&to=${number}`}>
-                <GitCompare className="h-4 w-4" aria-hidden /> Compare with #{number - 1}
-              </Link>
-            </Button>
-          ) : null
+          <div className="flex flex-wrap gap-2">
+            {number > 1 ? (
+              <Button variant="secondary" asChild>
+                <Link href={`/releases/${service}/diff?from=${number - 1}&to=${number}`}>
+                  <GitCompare className="h-4 w-4" aria-hidden /> Compare with #{number - 1}
+                </Link>
+              </Button>
+            ) : null}
+            {r ? <PromoteDialog service={service} release={number} /> : null}
+          </div>
         }
       />
       {release.isLoading ? <Loading className="px-0" /> : null}

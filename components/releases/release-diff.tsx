@@ -1,9 +1,10 @@
 'use client';
 // Two releases side by side: the model fields that changed, prompts added, removed or changed (with their
-// content diffs), and config changes.
+// content diffs), and config changes. The changes part is shared with the promote dialog and the approval page.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
+import type { ReactNode } from 'react';
 import { formatTime } from '@/components/format';
 import { FieldChanges, LineDiff } from '@/components/registry/diff-view';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
@@ -13,7 +14,8 @@ import { Card, CardHeader, PageHeader } from '@/components/ui/card';
 import { Field, Select } from '@/components/ui/form';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
 
-type Diff = RouterOutputs['releases']['diff'];
+export type ReleaseDiffData = RouterOutputs['releases']['diff'];
+type Diff = ReleaseDiffData;
 const CHANGE_TONE = { added: 'success', removed: 'danger', changed: 'warning', unchanged: 'neutral' } as const;
 
 function Side({ title, r }: { title: string; r: Diff['from'] }) {
@@ -78,47 +80,69 @@ export function ReleaseDiff({ service, from, to }: { service: string; from: numb
             <Side title="From" r={d.from} />
             <Side title="To" r={d.to} />
           </div>
-          <Card>
-            <CardHeader title="Model" description={d.model.length ? `${d.model.length} field${d.model.length > 1 ? 's' : ''} differ` : undefined} />
-            <div className="px-5 py-4">
-              <FieldChanges changes={d.model} label="Model changes" empty="Same model version." fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} />
-            </div>
-          </Card>
-          <Card>
-            <CardHeader title="Prompts" />
-            <div className="grid gap-5 px-5 py-4">
-              {!d.prompts.length ? <p className="text-sm text-muted-fg">Neither release serves a prompt.</p> : null}
-              {d.prompts.map((p) => (
-                <section key={p.name} aria-label={`Prompt ${p.name}`} className="grid gap-3">
-                  <h3 className="flex flex-wrap items-center gap-2 text-sm">
-                    <Link href={`/prompts/${service}/${p.name}`} className="font-semibold text-primary hover:underline">
-                      {p.name}
-                    </Link>
-                    <Badge tone={CHANGE_TONE[p.change]}>{p.change}</Badge>
-                    <span className="font-mono text-xs text-muted-fg">
-                      {p.from !== null ? `v${p.from}` : '—'} → {p.to !== null ? `v${p.to}` : '—'}
-                    </span>
-                  </h3>
-                  {p.diff ? (
-                    <div className="grid gap-3 pl-0 sm:pl-4">
-                      <LineDiff ops={p.diff.messages} label={`Messages diff of ${p.name}`} />
-                      {p.diff.variables.length ? <FieldChanges changes={p.diff.variables} label={`Variable changes of ${p.name}`} fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} /> : null}
-                      {p.diff.params.length ? <FieldChanges changes={p.diff.params} label={`Parameter changes of ${p.name}`} fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} /> : null}
-                      {p.diff.responseSchema.length ? <FieldChanges changes={p.diff.responseSchema} label={`Response schema changes of ${p.name}`} fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} /> : null}
-                    </div>
-                  ) : null}
-                </section>
-              ))}
-            </div>
-          </Card>
-          <Card>
-            <CardHeader title="Config" />
-            <div className="px-5 py-4">
-              <FieldChanges changes={d.config} label="Config changes" empty="Same config." fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} />
-            </div>
-          </Card>
+          <ReleaseChanges service={service} diff={d} />
         </div>
       ) : null}
     </>
+  );
+}
+
+/**
+ * What changes between two releases: model fields, prompts (with their content diffs) and config. Shared by the
+ * compare page, the promote dialog and the approval page.
+ */
+export function ReleaseChanges({ service, diff: d, compact }: { service: string; diff: Diff; compact?: boolean }) {
+  const section = (title: string, description: string | undefined, children: ReactNode) =>
+    compact ? (
+      <section aria-label={title} className="grid gap-2">
+        <h3 className="text-sm font-semibold">
+          {title}
+          {description ? <span className="ml-2 font-normal text-muted-fg">{description}</span> : null}
+        </h3>
+        {children}
+      </section>
+    ) : (
+      <Card>
+        <CardHeader title={title} description={description} />
+        <div className="px-5 py-4">{children}</div>
+      </Card>
+    );
+  return (
+    <div className={compact ? 'grid gap-4' : 'grid gap-6'}>
+      {section(
+        'Model',
+        d.model.length ? `${d.model.length} field${d.model.length > 1 ? 's' : ''} differ` : undefined,
+        <FieldChanges changes={d.model} label="Model changes" empty="Same model version." fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} />,
+      )}
+      {section(
+        'Prompts',
+        undefined,
+        <div className="grid gap-5">
+          {!d.prompts.length ? <p className="text-sm text-muted-fg">Neither release serves a prompt.</p> : null}
+          {d.prompts.map((p) => (
+            <section key={p.name} aria-label={`Prompt ${p.name}`} className="grid gap-3">
+              <h3 className="flex flex-wrap items-center gap-2 text-sm">
+                <Link href={`/prompts/${service}/${p.name}`} className="font-semibold text-primary hover:underline">
+                  {p.name}
+                </Link>
+                <Badge tone={CHANGE_TONE[p.change]}>{p.change}</Badge>
+                <span className="font-mono text-xs text-muted-fg">
+                  {p.from !== null ? `v${p.from}` : '—'} → {p.to !== null ? `v${p.to}` : '—'}
+                </span>
+              </h3>
+              {p.diff ? (
+                <div className="grid gap-3 pl-0 sm:pl-4">
+                  <LineDiff ops={p.diff.messages} label={`Messages diff of ${p.name}`} />
+                  {p.diff.variables.length ? <FieldChanges changes={p.diff.variables} label={`Variable changes of ${p.name}`} fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} /> : null}
+                  {p.diff.params.length ? <FieldChanges changes={p.diff.params} label={`Parameter changes of ${p.name}`} fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} /> : null}
+                  {p.diff.responseSchema.length ? <FieldChanges changes={p.diff.responseSchema} label={`Response schema changes of ${p.name}`} fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} /> : null}
+                </div>
+              ) : null}
+            </section>
+          ))}
+        </div>,
+      )}
+      {section('Config', undefined, <FieldChanges changes={d.config} label="Config changes" empty="Same config." fromLabel={`#${d.from.number}`} toLabel={`#${d.to.number}`} />)}
+    </div>
   );
 }

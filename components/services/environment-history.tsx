@@ -18,7 +18,20 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 
 const KIND_TONE = { deploy: 'info', weights: 'neutral', restore: 'warning', rollback: 'danger' } as const;
 
-export function EnvironmentHistory({ service, environment, restoreBlocked, onRestored }: { service: string; environment: string; restoreBlocked: string | null; onRestored: () => void }) {
+export function EnvironmentHistory({
+  service,
+  environment,
+  restoreBlocked,
+  onRestored,
+  rolloutNumbers,
+}: {
+  service: string;
+  environment: string;
+  restoreBlocked: string | null;
+  onRestored: () => void;
+  /** Rollout ids to numbers, to name the rollout behind an entry. */
+  rolloutNumbers?: Map<string, number>;
+}) {
   const trpc = useTRPC();
   const query = useInfiniteQuery(trpc.environments.history.infiniteQueryOptions({ service, environment, limit: 25 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
@@ -50,6 +63,7 @@ export function EnvironmentHistory({ service, environment, restoreBlocked, onRes
                 <TD>
                   <Badge tone={KIND_TONE[h.kind]}>{h.kind}</Badge>
                   {h.restoredFromId ? <div className="text-xs text-muted-fg">of entry {h.restoredFromId}</div> : null}
+                  {h.rolloutId ? <div className="text-xs text-muted-fg">{rolloutNumbers?.has(h.rolloutId) ? `rollout ${rolloutNumbers.get(h.rolloutId)}` : 'by a rollout'}</div> : null}
                 </TD>
                 <TD>
                   <RouteList service={service} routes={h.routes} />

@@ -1,9 +1,15 @@
 'use client';
-// One environment of a service: what it runs now, the deploy form, its gateway traffic, "what ran at…", the
-// history with restore, and its settings.
+// One environment of a service: the rollout under way (live) with Promote and Roll back, what it runs now, the
+// deploy form, its gateway traffic, its rollouts, "what ran at…", the history with restore, and its settings.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
 import { formatTime } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
+import { LiveRollout } from '@/components/rollouts/live-rollout';
+import { PromoteDialog } from '@/components/rollouts/promote-dialog';
+import { RollbackDialog } from '@/components/rollouts/rollback-dialog';
+import { RolloutHistory } from '@/components/rollouts/rollout-history';
+import { isActiveRollout } from '@/components/rollouts/status';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
@@ -17,23 +23,64 @@ import { EnvironmentSettings } from './environment-settings';
 import { describeProtection, describeRollout } from './environment-text';
 import { TrafficCard } from './traffic-card';
 
+/** How often the live view looks at a rollout under way, and otherwise for one started elsewhere. */
+const LIVE_MS = 1000;
+const IDLE_MS = 15_000;
+
 export function EnvironmentPage({ service, environment }: { service: string; environment: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const env = useQuery(trpc.environments.get.queryOptions({ service, environment }));
   const e = env.data;
   const restoreBlocked = useDeployBlock(environment, e?.protection.requiredApprovals ?? 0);
+  const live = useQuery(trpc.rollouts.current.queryOptions({ service, environment }, { refetchInterval: (q) => (q.state.data?.active ? LIVE_MS : IDLE_MS) }));
+  const rollouts = useQuery(trpc.rollouts.list.queryOptions({ service, environment, limit: 25 }));
+  const rollout = live.data?.rollout ?? null;
   // A change here shows on the service page and lists too, so refresh everything about services.
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.environments.pathKey() }), qc.invalidateQueries({ queryKey: trpc.services.pathKey() })]);
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: trpc.environments.pathKey() }), qc.invalidateQueries({ queryKey: trpc.services.pathKey() }), qc.invalidateQueries({ queryKey: trpc.rollouts.pathKey() })]);
+
+  // Each step or status change of the rollout moves traffic or ends it: what runs, the history and the list of
+  // rollouts are read again then (not on the first answer, which came with the page).
+  const marker = rollout ? `${rollout.id}:${rollout.status}:${rollout.stepIndex}:${rollout.weight}` : '';
+  const seen = useRef<string | null>(null);
+  useEffect(() => {
+    if (!live.isSuccess) return;
+    if (seen.current !== null && seen.current !== marker) {
+      void qc.invalidateQueries({ queryKey: trpc.environments.pathKey() });
+      void qc.invalidateQueries({ queryKey: trpc.rollouts.list.pathKey() });
+      void qc.invalidateQueries({ queryKey: trpc.services.pathKey() });
+    }
+    seen.current = marker;
+  }, [marker, live.isSuccess, qc, trpc]);
+  const rolloutNumbers = new Map((rollouts.data ?? []).map((r) => [r.id, r.number]));
+  const activeRollout = rollout && isActiveRollout(rollout.status) ? rollout : null;
 
   return (
     <>
       <Breadcrumbs items={[{ href: '/services', label: 'Services' }, { href: `/services/${service}`, label: service }, { label: environment }]} />
-      <PageHeader title={`${service} / ${environment}`} description={e ? `${describeProtection(e.protection)} · ${describeRollout(e.rollout)}` : undefined} />
+      <PageHeader
+        title={`${service} / ${environment}`}
+        description={e ? `${describeProtection(e.protection)} · ${describeRollout(e.rollout)}` : undefined}
+        actions={
+          e ? (
+            <div className="flex flex-wrap gap-2">
+              <PromoteDialog service={service} environment={environment} current={e.current?.routes ?? []} />
+              <RollbackDialog
+                service={service}
+                environment={environment}
+                current={e.current?.routes ?? []}
+                active={activeRollout ? { number: activeRollout.number, stepIndex: activeRollout.stepIndex, baseline: activeRollout.baseline } : null}
+              />
+            </div>
+          ) : null
+        }
+      />
       {env.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={env.error} className="px-0" />
       {e ? (
         <div className="grid gap-6">
+          <LoadError error={live.error} className="px-0" />
+          {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} controlBlocked={restoreBlocked} /> : null}
           <div className="grid gap-6 lg:grid-cols-2">
             <Card>
               <CardHeader title="Current routing" description="Which releases get which share of traffic right now." />
@@ -75,8 +122,9 @@ export function EnvironmentPage({ service, environment }: { service: string; env
             <DeployForm service={service} environment={environment} requiredApprovals={e.protection.requiredApprovals} current={e.current?.routes ?? []} onDone={refresh} />
           </div>
           <TrafficCard service={service} environment={environment} slos={e.slos} />
+          <RolloutHistory service={service} environment={environment} />
           <StateAt service={service} environment={environment} />
-          <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} />
+          <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} />
           <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
         </div>
       ) : null}

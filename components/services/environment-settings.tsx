@@ -1,6 +1,7 @@
 'use client';
-// An environment's protection rules, SLOs, rollout policy and gateway behaviour, saved as a whole. The server
-// validates; its messages appear at the fields they name (e.g. rollout.steps.1.weight, gateway.shadow.percent).
+// An environment's protection rules, SLOs, rollout policy (with its analysis settings) and gateway behaviour,
+// saved as a whole. The server validates; its messages appear at the fields they name (e.g.
+// rollout.steps.1.weight, rollout.analysis.minSamples, gateway.shadow.percent). Minutes may be fractions.
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Plus, Trash2 } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
@@ -11,15 +12,28 @@ import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Checkbox, Field, Input, Label, Select } from '@/components/ui/form';
 import { useCan } from '@/components/viewer';
-import type { GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
 import { SAMPLE_MAX_CHARS } from '@/server/gateway/redact';
 // The gate names come from the server's schema so the checkboxes never offer one it would refuse.
-import { protectionSchema } from '@/server/services/environments/settings';
+import { DEFAULT_ANALYSIS, DEFAULT_APPROVAL_TIMEOUT_MINUTES, protectionSchema } from '@/server/services/environments/settings';
 import { STRATEGY_LABELS } from './environment-text';
 
 const GATES = protectionSchema.shape.requiredGates.element.options;
 type Strategy = RolloutPolicy['strategy'];
 type Step = { weight: string; bakeMinutes: string };
+
+/** The analysis fields: name, label, hint, and whether blank switches the check off. */
+const ANALYSIS_FIELDS: { name: keyof AnalysisSettings; label: string; hint: string; nullable: boolean }[] = [
+  { name: 'minSamples', label: 'Minimum requests', hint: 'On the new release before a verdict; fewer is inconclusive', nullable: false },
+  { name: 'intervalSeconds', label: 'Check every (seconds)', hint: 'How often figures are taken during a bake', nullable: false },
+  { name: 'maxErrorRateIncrease', label: 'Max error-rate increase', hint: 'Over the stable release, as a fraction (0.02 = 2 points); blank: off', nullable: true },
+  { name: 'maxLatencyRatio', label: 'Max p95 latency ratio', hint: 'New over stable, e.g. 1.5; blank: off', nullable: true },
+  { name: 'maxTtftRatio', label: 'Max p95 TTFT ratio', hint: 'Time to first token, new over stable; blank: off', nullable: true },
+  { name: 'maxCostRatio', label: 'Max cost-per-request ratio', hint: 'New over stable; blank: off', nullable: true },
+  { name: 'maxFeedbackDrop', label: 'Max feedback drop', hint: 'Stable mean score minus new (scores −1 to 1); blank: off', nullable: true },
+  { name: 'minFeedbackSamples', label: 'Minimum ratings', hint: 'On each release before feedback is compared', nullable: false },
+  { name: 'inconclusiveWaitMinutes', label: 'Wait when inconclusive (minutes)', hint: 'After the bake, for more traffic, before pausing for a person', nullable: false },
+];
 
 export function EnvironmentSettings({
   service,
@@ -40,7 +54,10 @@ export function EnvironmentSettings({
 }) {
   const trpc = useTRPC();
   const canWrite = useCan('environments:write');
+  const canReadSecrets = useCan('secrets:read');
   const releases = useQuery(trpc.releases.list.queryOptions({ service }));
+  const secrets = useQuery(trpc.secrets.list.queryOptions(undefined, { enabled: canReadSecrets }));
+  const analysis = rollout.analysis ?? DEFAULT_ANALYSIS;
   // '' is "no shadow traffic"; otherwise the release number as typed in the select.
   const [shadowRelease, setShadowRelease] = useState(gateway.shadow ? String(gateway.shadow.releaseNumber) : '');
   const [strategy, setStrategy] = useState<Strategy>(rollout.strategy);
@@ -48,25 +65,28 @@ export function EnvironmentSettings({
   const save = useMutation(trpc.environments.update.mutationOptions({ onSuccess: onSaved }));
   const fields = fieldErrors(save.error);
   const at = (path: string) => errorAt(fields, path);
+  const analysisError = Object.keys(fields).some((k) => k.startsWith('rollout.analysis'));
+  const [analysisOpen, setAnalysisOpen] = useState(false);
 
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const autoRollback = f.get('autoRollback') === 'on';
     const num = (name: string) => numberOr(f.get(name), NaN);
+    const nextAnalysis = Object.fromEntries(ANALYSIS_FIELDS.map((a) => [a.name, numberOr(f.get(`analysis.${a.name}`), a.nullable ? null : NaN)])) as unknown as AnalysisSettings;
     let nextRollout: RouterInputs['environments']['update']['rollout'];
     switch (strategy) {
       case 'all-at-once':
-        nextRollout = { strategy, autoRollback };
+        nextRollout = { strategy, autoRollback, bakeMinutes: num('allAtOnceBakeMinutes'), analysis: nextAnalysis };
         break;
       case 'canary':
-        nextRollout = { strategy, autoRollback, steps: steps.map((s) => ({ weight: numberOr(s.weight, NaN), bakeMinutes: numberOr(s.bakeMinutes, NaN) })) };
+        nextRollout = { strategy, autoRollback, steps: steps.map((s) => ({ weight: numberOr(s.weight, NaN), bakeMinutes: numberOr(s.bakeMinutes, NaN) })), analysis: nextAnalysis };
         break;
       case 'linear':
-        nextRollout = { strategy, autoRollback, stepPercent: num('stepPercent'), intervalMinutes: num('intervalMinutes') };
+        nextRollout = { strategy, autoRollback, stepPercent: num('stepPercent'), intervalMinutes: num('intervalMinutes'), analysis: nextAnalysis };
         break;
       case 'blue-green':
-        nextRollout = { strategy, autoRollback, bakeMinutes: num('bakeMinutes') };
+        nextRollout = { strategy, autoRollback, bakeMinutes: num('bakeMinutes'), rollbackWindowMinutes: num('rollbackWindowMinutes'), analysis: nextAnalysis };
         break;
     }
     save.mutate({
@@ -78,12 +98,15 @@ export function EnvironmentSettings({
         allowedBranches: splitList(String(f.get('allowedBranches') ?? '')),
         waitTimerMinutes: num('waitTimerMinutes'),
         requiredGates: f.getAll('requiredGates').map(String) as (typeof GATES)[number][],
+        approvalTimeoutMinutes: num('approvalTimeoutMinutes'),
+        notifySecret: String(f.get('notifySecret') ?? '') || null,
       },
       slos: {
         p95LatencyMs: numberOr(f.get('p95LatencyMs'), null),
         maxErrorRate: numberOr(f.get('maxErrorRate'), null),
         maxCostPerRequestUsd: numberOr(f.get('maxCostPerRequestUsd'), null),
         minEvalScore: numberOr(f.get('minEvalScore'), null),
+        p95TtftMs: numberOr(f.get('p95TtftMs'), null),
       },
       rollout: nextRollout,
       gateway: {
@@ -122,6 +145,23 @@ export function EnvironmentSettings({
             <div className="flex items-end pb-2">
               <Checkbox name="preventSelfApproval" label="Nobody approves their own change" defaultChecked={protection.preventSelfApproval} />
             </div>
+            <Field label="Approval timeout (minutes)" hint="A request not approved by then fails the rollout as timed out" error={at('protection.approvalTimeoutMinutes')}>
+              <Input name="approvalTimeoutMinutes" inputMode="numeric" defaultValue={protection.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES} />
+            </Field>
+            <Field
+              label="Notifications"
+              hint={canReadSecrets ? 'A stored secret of kind notification_url: a Slack-compatible webhook told of approval requests and how rollouts end' : 'Choosing a secret needs secrets:read'}
+              error={at('protection.notifySecret')}
+            >
+              <Select name="notifySecret" defaultValue={protection.notifySecret ?? ''} key={secrets.data ? 'loaded' : 'loading'}>
+                <option value="">None</option>
+                {notifyOptions(protection.notifySecret ?? null, secrets.data).map((n) => (
+                  <option key={n} value={n}>
+                    {n}
+                  </option>
+                ))}
+              </Select>
+            </Field>
             <fieldset className="sm:col-span-2" aria-describedby={at('protection.requiredGates') ? 'gates-error' : undefined}>
               <legend className="mb-2 text-sm font-medium">Required gates</legend>
               <div className="flex flex-wrap gap-x-5 gap-y-2">
@@ -151,6 +191,9 @@ export function EnvironmentSettings({
             <Field label="Min eval score" hint="0 to 1" error={at('slos.minEvalScore')}>
               <Input name="minEvalScore" inputMode="decimal" defaultValue={opt(slos.minEvalScore)} />
             </Field>
+            <Field label="p95 time to first token (ms)" hint="Of streamed answers; blank: no objective" error={at('slos.p95TtftMs')}>
+              <Input name="p95TtftMs" inputMode="decimal" defaultValue={opt(slos.p95TtftMs ?? null)} />
+            </Field>
           </fieldset>
 
           <fieldset className="grid gap-4">
@@ -171,7 +214,7 @@ export function EnvironmentSettings({
             </div>
             {strategy === 'canary' ? (
               <div className="grid gap-2">
-                <p className="text-sm text-muted-fg">Traffic to the new release rises step by step, each held for its bake time, then goes to 100%.</p>
+                <p className="text-sm text-muted-fg">Traffic to the new release rises step by step, each held for its bake time, then goes to 100%. Minutes may be fractions (0.5 = 30 s).</p>
                 {steps.map((s, i) => (
                   <div key={i} className="grid grid-cols-[8rem_10rem_auto] items-end gap-2">
                     <div className="grid gap-1.5">
@@ -180,7 +223,7 @@ export function EnvironmentSettings({
                     </div>
                     <div className="grid gap-1.5">
                       <Label htmlFor={`step-${i}-bake`}>Bake (minutes)</Label>
-                      <Input id={`step-${i}-bake`} inputMode="numeric" value={s.bakeMinutes} onChange={(e) => setStep(i, { bakeMinutes: e.target.value })} aria-invalid={Boolean(fields[`rollout.steps.${i}.bakeMinutes`])} />
+                      <Input id={`step-${i}-bake`} inputMode="decimal" value={s.bakeMinutes} onChange={(e) => setStep(i, { bakeMinutes: e.target.value })} aria-invalid={Boolean(fields[`rollout.steps.${i}.bakeMinutes`])} />
                     </div>
                     <Button variant="ghost" size="icon" aria-label={`Remove step ${i + 1}`} disabled={steps.length <= 1} onClick={() => setSteps((ss) => ss.filter((_, j) => j !== i))}>
                       <Trash2 className="h-4 w-4" aria-hidden />
@@ -210,18 +253,41 @@ export function EnvironmentSettings({
                   <Input name="stepPercent" inputMode="numeric" defaultValue={rollout.strategy === 'linear' ? rollout.stepPercent : 10} />
                 </Field>
                 <Field label="Interval (minutes)" error={at('rollout.intervalMinutes')}>
-                  <Input name="intervalMinutes" inputMode="numeric" defaultValue={rollout.strategy === 'linear' ? rollout.intervalMinutes : 5} />
+                  <Input name="intervalMinutes" inputMode="decimal" defaultValue={rollout.strategy === 'linear' ? rollout.intervalMinutes : 5} />
                 </Field>
               </div>
             ) : null}
             {strategy === 'blue-green' ? (
               <div className="grid gap-4 sm:grid-cols-2">
                 <Field label="Bake before switching (minutes)" error={at('rollout.bakeMinutes')}>
-                  <Input name="bakeMinutes" inputMode="numeric" defaultValue={rollout.strategy === 'blue-green' ? rollout.bakeMinutes : 10} />
+                  <Input name="bakeMinutes" inputMode="decimal" defaultValue={rollout.strategy === 'blue-green' ? rollout.bakeMinutes : 10} />
+                </Field>
+                <Field label="Rollback window (minutes)" hint="How long the old release stays routable after the switch" error={at('rollout.rollbackWindowMinutes')}>
+                  <Input name="rollbackWindowMinutes" inputMode="decimal" defaultValue={rollout.strategy === 'blue-green' ? (rollout.rollbackWindowMinutes ?? 10) : 10} />
                 </Field>
               </div>
             ) : null}
-            {strategy === 'all-at-once' ? <p className="text-sm text-muted-fg">A new release takes all traffic at once.</p> : null}
+            {strategy === 'all-at-once' ? (
+              <div className="grid gap-4 sm:grid-cols-2">
+                <p className="text-sm text-muted-fg sm:col-span-2">A new release takes all traffic at once, then bakes with analysis (0: no bake).</p>
+                <Field label="Bake after the switch (minutes)" error={at('rollout.bakeMinutes')}>
+                  <Input name="allAtOnceBakeMinutes" inputMode="decimal" defaultValue={rollout.strategy === 'all-at-once' ? (rollout.bakeMinutes ?? 0) : 0} />
+                </Field>
+              </div>
+            ) : null}
+            <details open={analysisOpen || analysisError} onToggle={(e) => setAnalysisOpen(e.currentTarget.open)} className="rounded-md border border-border">
+              <summary className="cursor-pointer px-3 py-2 text-sm font-medium">
+                Analysis <span className="font-normal text-muted-fg">— how each bake compares the new release with the stable one</span>
+              </summary>
+              <fieldset className="grid gap-4 border-t border-border px-3 py-3 sm:grid-cols-2 lg:grid-cols-3">
+                <legend className="sr-only">Analysis</legend>
+                {ANALYSIS_FIELDS.map((a) => (
+                  <Field key={a.name} label={a.label} hint={a.hint} error={at(`rollout.analysis.${a.name}`)}>
+                    <Input name={`analysis.${a.name}`} inputMode="decimal" defaultValue={opt(analysis[a.name])} />
+                  </Field>
+                ))}
+              </fieldset>
+            </details>
           </fieldset>
 
           <fieldset className="grid gap-4 sm:grid-cols-2">
@@ -272,6 +338,12 @@ export function EnvironmentSettings({
       </form>
     </Card>
   );
+}
+
+/** Secrets that can hold a notification URL, keeping the configured one even if it is missing or unreadable. */
+function notifyOptions(current: string | null, secrets: { name: string; kind: string }[] | undefined): string[] {
+  const names = (secrets ?? []).filter((s) => s.kind === 'notification_url').map((s) => s.name);
+  return current && !names.includes(current) ? [current, ...names] : names;
 }
 
 /** The service's releases for the shadow select, keeping the configured one even if the list is cut short. */

@@ -4,6 +4,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
+import { formatMs, formatPercent, formatScore, formatUsd } from '@/components/format';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardHeader } from '@/components/ui/card';
@@ -179,25 +180,4 @@ function TrafficRow({ service, row: r, slos }: { service: string; row: Row; slos
       </TD>
     </TR>
   );
-}
-
-function formatPercent(x: number): string {
-  if (x === 0) return '0%';
-  if (x < 0.001) return '<0.1%';
-  return `${(x * 100).toFixed(x < 0.1 ? 1 : 0)}%`;
-}
-
-function formatMs(ms: number): string {
-  return ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms).toLocaleString('en')} ms`;
-}
-
-/** Costs per request are fractions of a cent, so small amounts keep three significant digits. */
-function formatUsd(usd: number): string {
-  if (usd === 0) return '$0';
-  if (usd >= 1) return `$${usd.toFixed(2)}`;
-  return `$${usd.toLocaleString('en', { maximumSignificantDigits: 3 })}`;
-}
-
-function formatScore(score: number | null): string {
-  return score === null ? '—' : score.toFixed(2);
 }

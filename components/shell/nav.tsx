@@ -1,9 +1,16 @@
 'use client';
-// The console's side navigation; the current section is marked for screen readers too.
+// The console's side navigation; the current section is marked for screen readers too. Approvals shows how many
+// requests are pending.
+import { useQuery } from '@tanstack/react-query';
 import { Activity, CheckCircle2, Cpu, FileText, GitBranch, Layers, Rocket, ScrollText, Server, Settings } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { useTRPC } from '@/components/trpc';
 import { cn } from '@/components/ui/cn';
+
+/** The same query as the inbox's Pending tab, so both share one answer. */
+export const PENDING_APPROVALS = { status: 'pending', limit: 100 } as const;
+const PENDING_REFRESH_MS = 30_000;
 
 export const NAV = [
   { href: '/services', label: 'Services', icon: Server },
@@ -19,6 +26,9 @@ export const NAV = [
 
 export function Nav() {
   const pathname = usePathname();
+  const trpc = useTRPC();
+  const pending = useQuery(trpc.approvals.list.queryOptions(PENDING_APPROVALS, { refetchInterval: PENDING_REFRESH_MS }));
+  const pendingCount = pending.data?.length ?? 0;
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5 p-3">
       <Link href="/services" className="mb-4 flex items-center gap-2 px-2 py-1 text-lg font-semibold tracking-tight">
@@ -36,6 +46,12 @@ export function Nav() {
           >
             <Icon className="h-4 w-4" aria-hidden />
             {label}
+            {href === '/approvals' && pendingCount ? (
+              <span className="ml-auto rounded-full bg-warning/15 px-1.5 text-xs font-medium text-warning tabular-nums" title={`${pendingCount} pending approval request${pendingCount === 1 ? '' : 's'}`}>
+                {pendingCount >= PENDING_APPROVALS.limit ? `${PENDING_APPROVALS.limit}+` : pendingCount}
+                <span className="sr-only"> pending</span>
+              </span>
+            ) : null}
           </Link>
         );
       })}

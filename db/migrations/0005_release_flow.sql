@@ -66,6 +66,8 @@ CREATE TABLE "rollouts" (
 --> statement-breakpoint
 ALTER TABLE "environment_history" ADD COLUMN "rollout_id" uuid;--> statement-breakpoint
 ALTER TABLE "releases" ADD COLUMN "branch" text;--> statement-breakpoint
+ALTER TABLE "releases" ADD COLUMN "created_by_user_id" uuid;--> statement-breakpoint
+ALTER TABLE "pipeline_runs" ADD COLUMN "created_by_user_id" uuid;--> statement-breakpoint
 ALTER TABLE "approval_decisions" ADD CONSTRAINT "approval_decisions_request_id_approval_requests_id_fk" FOREIGN KEY ("request_id") REFERENCES "public"."approval_requests"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "approval_decisions" ADD CONSTRAINT "approval_decisions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "approval_requests" ADD CONSTRAINT "approval_requests_rollout_id_rollouts_id_fk" FOREIGN KEY ("rollout_id") REFERENCES "public"."rollouts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

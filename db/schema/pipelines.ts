@@ -78,6 +78,8 @@ export const pipelineRuns = pgTable(
     executorRunId: text('executor_run_id'),
     error: text('error'),
     createdBy: text('created_by').notNull(),
+    /** The user who started it (a token's owner), if a person did. */
+    createdByUserId: uuid('created_by_user_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     startedAt: timestamp('started_at', { withTimezone: true }),
     endedAt: timestamp('ended_at', { withTimezone: true }),

@@ -262,6 +262,8 @@ export const releases = pgTable(
     /** The branch the release was built from (pipelines, manifest sync with --branch); environments' branch rules read it. */
     branch: text('branch'),
     createdBy: text('created_by').notNull(),
+    /** The user behind the creator (a token's owner): who may not approve its rollouts. */
+    createdByUserId: uuid('created_by_user_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('releases_service_number_key').on(t.serviceId, t.number)],

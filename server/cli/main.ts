@@ -1,5 +1,6 @@
 // Entry point of the bundled CLI (dist/cli.mjs): wires runCli to the process and exits with its code.
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { runCli } from './run';
 
 function cliVersion(): string {
@@ -17,10 +18,30 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+/** A yes/no question on stderr (stdout stays the command's output); anything but y or yes, Ctrl-C or Ctrl-D is no. */
+function ask(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  return new Promise<boolean>((resolve) => {
+    const answer = (text: string) => {
+      resolve(/^(y|yes)$/i.test(text.trim()));
+      rl.close();
+    };
+    rl.on('SIGINT', () => {
+      process.stderr.write('\n');
+      answer('');
+    });
+    rl.on('close', () => resolve(false));
+    rl.question(`${question} [y/N] `, answer);
+  });
+}
+
+const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+
 const code = await runCli(process.argv.slice(2), {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   env: process.env,
   version: cliVersion(),
+  ask: interactive ? ask : undefined,
 });
 process.exitCode = code;

@@ -4,22 +4,39 @@ import { commandHelp, groupHelp, mainHelp, parseCommandLine, type Command, type 
 import { createApi, resolveConnection, type Api } from './core/client';
 import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
+import { approvalsGroup } from './commands/approvals';
 import { envsGroup } from './commands/envs';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
 import { pipelinesGroup } from './commands/pipelines';
 import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
+import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
 
-export const GROUPS: Group[] = [servicesGroup, promptsGroup, modelsGroup, releasesGroup, envsGroup, keysGroup, pipelinesGroup, syncGroup];
+export const GROUPS: Group[] = [
+  servicesGroup,
+  promptsGroup,
+  modelsGroup,
+  releasesGroup,
+  envsGroup,
+  promoteGroup,
+  rollbackGroup,
+  rolloutsGroup,
+  approvalsGroup,
+  keysGroup,
+  pipelinesGroup,
+  syncGroup,
+];
 
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: Record<string, string | undefined>;
   version: string;
+  /** Asks a person a yes/no question; absent when no one is at a terminal, and then nothing is asked. */
+  ask?: (question: string) => Promise<boolean>;
 }
 
 function findCommand(argv: string[]): { command: Command; rest: string[] } | { help: string } {
@@ -71,6 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       options: parsed.options,
       out: createOutput(parsed.options.flag('json'), io.stdout),
       api: () => (api ??= createApi(connection)),
+      confirm: (question) => (io.ask ? io.ask(question) : Promise.resolve(true)),
     });
     return EXIT.ok;
   } catch (err) {

@@ -31,7 +31,7 @@ export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures
       requests: sql<number>`count(*)::int`,
       errors: sql<number>`count(*) filter (where ${requestLogs.status} <> 200)::int`,
       p95LatencyMs: sql<number | null>`percentile_cont(0.95) within group (order by ${requestLogs.latencyMs})`,
-      p95TtftMs: sql<number | null>`percentile_cont(0.95) within group (order by ${requestLogs.ttftMs}) filter (where ${requestLogs.ttftMs} is not null)`,
+      p95TtftMs: sql<number | null>`percentile_cont(0.95) within group (order by ${requestLogs.ttftMs}) filter (where ${requestLogs.stream} and ${requestLogs.ttftMs} is not null)`,
       costUsd: sql<number>`coalesce(sum(${requestLogs.costUsd}), 0)::float8`,
       feedbackCount: sql<number>`coalesce(sum(${fb.n}), 0)::int`,
       feedbackTotal: sql<number | null>`sum(${fb.total})::float8`,

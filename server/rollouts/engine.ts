@@ -82,7 +82,7 @@ export async function applyStep(db: Db, id: string, index: number): Promise<Appl
     const routes = routesFor(step, { releaseId: r.releaseId, releaseNumber: r.releaseNumber }, r.baselineRoutes);
     const words = describeStep(step, r.releaseNumber);
     const historyId = await writeRoutes(ctx, l, routes, `rollout ${r.number} step ${index + 1} of ${r.plan.length}: ${words}`);
-    await setRollout(ctx, id, { stepIndex: index, weight: step.weight, stepStartedAt: new Date(), lastAnalysis: index === r.stepIndex ? r.lastAnalysis : null });
+    await setRollout(ctx, id, { stepIndex: index, weight: step.weight, stepStartedAt: new Date() });
     await addEvent(ctx, id, 'step', `step ${index + 1} of ${r.plan.length}: ${words}`, { step: index, weight: step.weight, routes, historyId });
     return { action: 'applied', smoke: step.kind === 'warm' };
   });

@@ -76,6 +76,17 @@ describe('environment settings', () => {
     expect(tooFine?.message).toContain('rollout.steps.0.bakeMinutes: must be a whole number of seconds');
   });
 
+  it('keep settings a client leaves out, and name a notification secret that exists', async () => {
+    const protection = { requiredApprovals: 1, preventSelfApproval: true, allowedBranches: [], waitTimerMinutes: 0, requiredGates: [] };
+    expect((await failure(api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...protection, notifySecret: 'nope' } })))?.message).toContain('protection.notifySecret: there is no stored secret named "nope"');
+    await api.secrets.create({ name: 'release-hook', kind: 'notification_url', value: 'https://hooks.example.test/T000/B000/xyz' });
+    await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...protection, notifySecret: 'release-hook', approvalTimeoutMinutes: 90 } });
+    // An older client sends protection without the newer fields: they keep their values.
+    const after = await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...protection, requiredApprovals: 2 } });
+    expect(after.protection).toMatchObject({ requiredApprovals: 2, notifySecret: 'release-hook', approvalTimeoutMinutes: 90 });
+    expect(JSON.stringify(after)).not.toContain('hooks.example.test');
+  });
+
   it('may be changed by approvers only', async () => {
     const engineer = await makeUser(database.db, { role: 'engineer' });
     expect((await failure(callerFor(database.db, engineer).environments.update({ service: 'support-bot', environment: 'dev', protection: { requiredApprovals: 0, preventSelfApproval: false, allowedBranches: [], waitTimerMinutes: 0, requiredGates: [] } })))?.code).toBe('FORBIDDEN');

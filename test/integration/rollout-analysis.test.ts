@@ -25,6 +25,8 @@ interface Row {
   status?: number;
   latencyMs?: number;
   ttftMs?: number | null;
+  /** Streamed answers have a real time to first token; the gateway records a whole answer's time for the others. */
+  stream?: boolean;
   costUsd?: number;
   seconds?: number;
   shadow?: boolean;
@@ -45,7 +47,7 @@ async function log(rows: Row[]): Promise<string[]> {
     releaseNumber: r.release.number,
     shadow: r.shadow ?? false,
     fallback: r.fallback ?? false,
-    stream: r.ttftMs != null,
+    stream: r.stream ?? r.ttftMs != null,
     status: r.status ?? 200,
     errorClass: (r.status ?? 200) === 200 ? null : 'upstream_error',
     latencyMs: r.latencyMs ?? 100,
@@ -81,7 +83,7 @@ describe('gathering the figures of an arm', () => {
   it('counts requests, errors, p95 latency, streamed TTFT, cost per request and feedback', async () => {
     await log([
       // 1..20 ms latencies, two errors, four streamed answers.
-      ...times(20, (i) => ({ release: candidate, latencyMs: i + 1, status: i < 2 ? 502 : 200, costUsd: i < 2 ? 0 : 0.002, ttftMs: i >= 16 ? (i - 15) * 10 : null })),
+      ...times(20, (i) => ({ release: candidate, latencyMs: i + 1, status: i < 2 ? 502 : 200, costUsd: i < 2 ? 0 : 0.002, ...(i >= 16 ? { ttftMs: (i - 15) * 10, stream: true } : { ttftMs: i + 1, stream: false }) })),
       // Feedback on two answers, and on a failed request (which does not count).
       { release: candidate, latencyMs: 10, score: 1 },
       { release: candidate, latencyMs: 10, score: 0 },

@@ -1,18 +1,14 @@
+// The approvals inbox, and one request with ?request=<id>. Notification links add &decision=approve|reject,
+// which preselects that decision in the form (it is never submitted for the reader).
 import type { Metadata } from 'next';
-import { ComingSection } from '@/components/shell/placeholder';
+import { ApprovalRequest, ApprovalsInbox } from '@/components/approvals/approvals-inbox';
 
 export const metadata: Metadata = { title: 'Approvals' };
 
-export default function Page() {
-  return (
-    <ComingSection
-      title="Approvals"
-      description="Decisions waiting on you: promotions and pipeline runs that need an approver."
-      points={[
-      "Pending requests with the release diff and gate results",
-      "Approve or reject with a comment; no self-approval",
-      "Timeouts and notifications",
-      ]}
-    />
-  );
+type Props = { searchParams: Promise<{ status?: string; request?: string; decision?: string }> };
+
+export default async function Page({ searchParams }: Props) {
+  const q = await searchParams;
+  if (q.request) return <ApprovalRequest id={q.request} decision={q.decision === 'approve' || q.decision === 'reject' ? q.decision : null} />;
+  return <ApprovalsInbox tab={q.status === 'decided' ? 'decided' : 'pending'} />;
 }

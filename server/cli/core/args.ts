@@ -28,6 +28,11 @@ export interface CommandContext {
   out: Output;
   /** The API client; created on first use so that commands can check their input before needing a token. */
   api: () => Api;
+  /**
+   * Asks a yes/no question when a person is at a terminal (stdin and stdout are TTYs) and says whether they
+   * answered yes; answers yes at once, without asking, when nobody could answer (a script, CI, a pipe).
+   */
+  confirm: (question: string) => Promise<boolean>;
 }
 
 export interface Command {
@@ -161,10 +166,10 @@ export function groupHelp(group: Group): string {
 export const EXIT_CODE_HELP: [string, string][] = [
   ['0', 'success'],
   ['1', 'the server refused or failed the request (invalid input, not found, conflict, server error)'],
-  ['2', 'usage error: unknown command or option, missing argument, unreadable or invalid file; nothing was sent'],
+  ['2', 'usage error: unknown command or option, missing argument, unreadable or invalid file (nothing was sent), or a confirmation answered no (nothing was changed)'],
   ['3', 'authentication or authorisation: no token, token refused (unknown, revoked, expired), or role lacks the scope'],
   ['4', 'cannot reach the server, or what answered is not a Slipway API'],
-  ['5', 'pipelines run/status --wait: the run had not ended when --timeout ran out (the run goes on)'],
+  ['5', 'pipelines run/status --wait: the run had not ended when --timeout ran out (the run goes on); the same for promote --wait and rollouts status --wait with a rollout'],
 ];
 
 export function mainHelp(groups: Group[]): string {
@@ -172,7 +177,7 @@ export function mainHelp(groups: Group[]): string {
   return [
     'Usage: slipway <command> [options]',
     '',
-    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines and the slipway.yaml manifest.',
+    'Slipway from scripts and CI: services, prompts, models, releases, environments, pipelines, promotions, rollouts, approvals and the slipway.yaml manifest.',
     '',
     'Commands:',
     columns(rows),

@@ -7,13 +7,13 @@ export const EXIT = {
   ok: 0,
   /** The server refused or failed the request: invalid input, not found, conflict, precondition, server error. */
   api: 1,
-  /** The command line or a local file is wrong; nothing was sent. */
+  /** The command line or a local file is wrong (nothing was sent), or a confirmation was answered no (nothing was changed). */
   usage: 2,
   /** No token, or the token was refused (401), or its role lacks the scope (403). */
   auth: 3,
   /** The server could not be reached, or what answered is not a Slipway API. */
   unreachable: 4,
-  /** `--wait` gave up: the run had not ended when `--timeout` ran out (it goes on). */
+  /** `--wait` gave up: the run or rollout had not ended when `--timeout` ran out (it goes on). */
   timeout: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -41,6 +41,7 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
         branch: ctx.run.trigger.commit ? ctx.run.trigger.branch : undefined,
         pipelineRunId: ctx.run.id,
         authors: [ctx.run.createdBy, ctx.run.trigger.author ?? ''],
+        authorUserIds: [ctx.run.createdByUserId],
       });
     });
     if (!rollout) {

@@ -9,29 +9,27 @@ import { notFound } from '@/server/errors';
 import { requireScope, type ServiceContext } from '../context';
 import { describeRoutes, entryAt } from '../environments/state';
 import { diffReleases } from '../releases/queries';
-import { approvalOf, gatesOf } from '../rollouts/queries';
+import { approvalOf, gatesOf, publicApproval } from '../rollouts/queries';
 import { describeStep } from '@/server/rollouts/plan';
 
 export const listApprovalsInput = z.object({ status: z.enum(['pending', 'decided', 'all']).default('pending'), limit: z.number().int().min(1).max(200).default(50) });
 
-function whyNot(ctx: ServiceContext, a: { status: string; expiresAt: Date; excludedUserIds: string[]; decisions: { by: string }[] }, label: string): string | null {
+function whyNot(ctx: ServiceContext, a: { status: string; expiresAt: Date; excludedUserIds: string[]; decisions: { userId: string }[] }): string | null {
   if (!can(actorRole(ctx.actor), 'approvals:decide')) return 'only approvers may decide';
   const userId = actorUserId(ctx.actor);
   if (!userId) return 'approvals are made by people';
   if (a.status !== 'pending') return `already ${a.status}`;
   if (Date.now() >= a.expiresAt.getTime()) return 'expired';
   if (a.excludedUserIds.includes(userId)) return 'you asked for it or made the release: someone else must approve';
-  if (a.decisions.some((d) => d.by === label)) return 'you already decided';
+  if (a.decisions.some((d) => d.userId === userId)) return 'you already decided';
   return null;
 }
 
 async function item(ctx: ServiceContext, row: { request: typeof approvalRequests.$inferSelect; rollout: typeof rollouts.$inferSelect; service: string; environment: string }) {
   const approval = (await approvalOf(ctx.db, row.rollout.id))!;
-  const label = ctx.actor.kind === 'user' ? ctx.actor.email : '';
-  const reason = whyNot(ctx, approval, label);
-  const { excludedUserIds: _hidden, ...visible } = approval;
+  const reason = whyNot(ctx, approval);
   return {
-    ...visible,
+    ...publicApproval(approval),
     service: row.service,
     environment: row.environment,
     release: { number: row.rollout.releaseNumber, ref: `${row.service}#${row.rollout.releaseNumber}` },

@@ -1,7 +1,7 @@
 // Saves an environment's protection rules, SLOs and rollout policy; or adds a custom environment.
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { environments, releases } from '@/db/schema';
+import { environments, releases, secrets, type Environment } from '@/db/schema';
 import { conflict, invalid } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit, notifyGateway } from '../audit/record';
@@ -9,21 +9,46 @@ import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { CUSTOM_ENVIRONMENT_DEFAULTS, gatewaySettingsSchema, protectionSchema, rolloutSchema, slosSchema } from './settings';
 
+/** Checked in the verb, once fields the caller left out are filled from the environment's current settings. */
+const section = <T>(name: string) => z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), `${name} must be an object`);
+
 export const updateEnvironmentInput = z.object({
   service: slugSchema,
   environment: slugSchema,
-  protection: protectionSchema.optional(),
-  slos: slosSchema.optional(),
-  rollout: rolloutSchema.optional(),
+  protection: section<z.input<typeof protectionSchema>>('protection').optional(),
+  slos: section<z.input<typeof slosSchema>>('slos').optional(),
+  rollout: section<z.input<typeof rolloutSchema>>('rollout').optional(),
   gateway: gatewaySettingsSchema.optional(),
 });
 
+const settingsSchema = z.object({ protection: protectionSchema.optional(), slos: slosSchema.optional(), rollout: rolloutSchema.optional() });
+
+/**
+ * Settings added after a client was written (approval timeout, notification secret, TTFT objective, analysis)
+ * keep their current values when a section is sent without them, instead of falling back to defaults.
+ */
+function withCurrent(data: z.output<typeof updateEnvironmentInput>, before: Environment) {
+  const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return settingsSchema.parse({
+    protection: data.protection && { ...defined({ approvalTimeoutMinutes: before.protection.approvalTimeoutMinutes, notifySecret: before.protection.notifySecret }), ...data.protection },
+    slos: data.slos && { ...defined({ p95TtftMs: before.slos.p95TtftMs }), ...data.slos },
+    rollout: data.rollout && { ...defined({ analysis: before.rollout.analysis }), ...data.rollout },
+  });
+}
+
 export async function updateEnvironment(ctx: ServiceContext, input: z.input<typeof updateEnvironmentInput>) {
   requireScope(ctx, 'environments:write');
-  const data = updateEnvironmentInput.parse(input);
+  const raw = updateEnvironmentInput.parse(input);
   return withTransaction(ctx, async (tx) => {
-    const service = await serviceByName(tx.db, data.service);
-    const before = await environmentByName(tx.db, service, data.environment);
+    const service = await serviceByName(tx.db, raw.service);
+    const before = await environmentByName(tx.db, service, raw.environment);
+    const data = { ...raw, ...withCurrent(raw, before) };
+    const notify = data.protection?.notifySecret;
+    if (notify) {
+      const [secret] = await tx.db.select({ kind: secrets.kind }).from(secrets).where(eq(secrets.name, notify));
+      if (!secret) throw invalid('protection.notifySecret', `there is no stored secret named "${notify}"`);
+      if (secret.kind !== 'notification_url') throw invalid('protection.notifySecret', `"${notify}" is a ${secret.kind}; store the webhook URL as a notification_url secret`);
+    }
     if (data.gateway?.shadow) {
       const [r] = await tx.db
         .select({ id: releases.id })

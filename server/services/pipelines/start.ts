@@ -1,3 +1,4 @@
+import { actorUserId } from '@/server/auth/actor';
 // Starts a pipeline run: manual from the UI or the CLI, or from a verified webhook. The run and its steps are
 // recorded first (numbered per service); the engine is told once they are committed.
 import { and, eq, sql } from 'drizzle-orm';
@@ -56,7 +57,7 @@ export async function startRun(ctx: ServiceContext, input: z.input<typeof startR
       .where(eq(pipelineRuns.serviceId, service.id));
     const [run] = await tx.db
       .insert(pipelineRuns)
-      .values({ serviceId: service.id, number: next, definitionId: definition.id, trigger, mode, targetEnvironment: target, releaseId, createdBy: by(ctx) })
+      .values({ serviceId: service.id, number: next, definitionId: definition.id, trigger, mode, targetEnvironment: target, releaseId, createdBy: by(ctx), createdByUserId: actorUserId(ctx.actor) })
       .returning();
     const steps = definition.definition.stages.flatMap((stage) => stage.steps.map((step) => ({ stage: stage.name, step })));
     await tx.db.insert(pipelineStepRuns).values([

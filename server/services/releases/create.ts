@@ -4,6 +4,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { releasePrompts, releases, services } from '@/db/schema';
+import { actorUserId } from '@/server/auth/actor';
 import { invalid } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
@@ -53,7 +54,7 @@ export async function createRelease(ctx: ServiceContext, input: z.input<typeof c
       .where(eq(releases.serviceId, service.id));
     const [row] = await tx.db
       .insert(releases)
-      .values({ serviceId: service.id, number: next, modelVersionId: model.row.id, config: data.config, notes: data.notes, gitSha: data.gitSha ?? null, branch: data.branch ?? null, source: data.source, createdBy: by(ctx) })
+      .values({ serviceId: service.id, number: next, modelVersionId: model.row.id, config: data.config, notes: data.notes, gitSha: data.gitSha ?? null, branch: data.branch ?? null, source: data.source, createdBy: by(ctx), createdByUserId: actorUserId(ctx.actor) })
       .returning();
     if (promptVersions.length) await tx.db.insert(releasePrompts).values(promptVersions.map((p) => ({ releaseId: row!.id, promptVersionId: p.id })));
     await recordAudit(tx, {

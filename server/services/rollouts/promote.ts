@@ -30,7 +30,8 @@ export function promoteProblem(env: Environment, release: Release, branch: strin
   if (allowed.length && !(branch && allowed.some((a) => branchMatches(a, branch)))) {
     return `${env.name} only takes releases built from ${allowed.join(', ')}; #${release.number} ${branch ? `was built from ${branch}` : 'was not built from a branch by a pipeline run'}`;
   }
-  if (current && current.length === 1 && current[0]!.releaseId === release.id && current[0]!.weight === 100) return `#${release.number} already serves all of ${env.name}`;
+  const live = (current ?? []).filter((r) => r.weight > 0);
+  if (live.length === 1 && live[0]!.releaseId === release.id) return `#${release.number} already serves all of ${env.name}`;
   return null;
 }
 
@@ -44,6 +45,8 @@ export interface RolloutRequest {
   pipelineRunId?: string | null;
   /** People who may not approve it: who made the release, who triggered the run (labels: emails or commit authors). */
   authors?: string[];
+  /** The same people as users, where known (a run's starter). */
+  authorUserIds?: (string | null)[];
 }
 
 /** Records a rollout (and its approval request when needed) inside the caller's transaction. */
@@ -101,7 +104,8 @@ export async function createRollout(ctx: ServiceContext, req: RolloutRequest) {
     const authors = [...new Set([by(ctx), release.createdBy, ...(req.authors ?? [])].filter((a) => a && !a.startsWith('system:')))];
     const emails = authors.filter((a) => a.includes('@')).map((a) => a.toLowerCase());
     const authorUsers = emails.length ? await ctx.db.select({ id: users.id }).from(users).where(inArray(sql`lower(${users.email})`, emails)) : [];
-    const excluded = [...new Set([...(requester ? [requester] : []), ...authorUsers.map((u) => u.id)])];
+    const known = [requester, release.createdByUserId, ...(req.authorUserIds ?? [])].filter((id): id is string => Boolean(id));
+    const excluded = [...new Set([...known, ...authorUsers.map((u) => u.id)])];
     const minutes = env.protection.approvalTimeoutMinutes ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES;
     await ctx.db.insert(approvalRequests).values({
       rolloutId: rollout.id,

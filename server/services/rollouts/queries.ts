@@ -29,8 +29,14 @@ export async function approvalOf(db: Db, rolloutId: string) {
     requestedBy: request.requestedBy,
     authors: request.authors,
     excludedUserIds: request.excludedUserIds,
-    decisions: decisions.map((d) => ({ by: d.actorLabel, decision: d.decision, comment: d.comment, at: d.at })),
+    decisions: decisions.map((d) => ({ by: d.actorLabel, userId: d.userId, decision: d.decision, comment: d.comment, at: d.at })),
   };
+}
+
+/** What readers see of an approval: who decided by name, never user ids. */
+export function publicApproval(a: NonNullable<Awaited<ReturnType<typeof approvalOf>>>) {
+  const { excludedUserIds: _excluded, ...rest } = a;
+  return { ...rest, decisions: a.decisions.map(({ userId: _user, ...d }) => d) };
 }
 
 async function toView(db: Db, service: Service, env: Environment, r: Rollout, withEvents: boolean) {
@@ -61,7 +67,7 @@ async function toView(db: Db, service: Service, env: Environment, r: Rollout, wi
     startedAt: r.startedAt,
     endedAt: r.endedAt,
     updatedAt: r.updatedAt,
-    approval: await approvalOf(db, r.id),
+    approval: await approvalOf(db, r.id).then((a) => (a ? publicApproval(a) : null)),
     events: withEvents ? (await eventsOf(db, r.id)).map((e) => ({ id: e.id, at: e.at, kind: e.kind, message: e.message, by: e.actorLabel, data: e.data })) : [],
   };
 }
