@@ -388,6 +388,7 @@ describe.runIf(enabled)('pipelines in the console', () => {
     expect(request).toMatchObject({ required: 1, release: { number: 1 }, rollout: { number: 1, status: 'awaiting-approval' }, canDecide: true });
     // The admin who started the run may not approve its deployment.
     const admin = await signedInApi(server.adminEmail, server.adminPassword);
+    expect((await admin.approvals.list.query({})).find((a) => a.id === request!.id)).toMatchObject({ canDecide: false, whyNot: 'you asked for it or made the release: someone else must approve' });
     await expect(admin.approvals.decide.mutate({ id: request!.id, decision: 'approve' })).rejects.toThrow(/someone else must approve/);
     expect(await stepStatuses()).toEqual(WAITING);
 

@@ -25,8 +25,8 @@ export async function deployStep(ctx: StepContext): Promise<StepOutcome> {
       const [release] = await tx.db.select().from(releases).where(eq(releases.id, ctx.release.id));
       // Nothing to move when the environment already runs the candidate on all traffic (a retry, or a second run
       // of a release that got there): the step passes, as long as the branch rules take the release there.
-      const current = await entryAt(tx.db, env.id);
-      if (current?.routes.length === 1 && current.routes[0]!.releaseId === release!.id && current.routes[0]!.weight === 100) {
+      const live = ((await entryAt(tx.db, env.id))?.routes ?? []).filter((r) => r.weight > 0);
+      if (live.length === 1 && live[0]!.releaseId === release!.id) {
         const problem = promoteProblem(env, release!, ctx.run.trigger.commit ? ctx.run.trigger.branch : release!.branch, null);
         if (problem) throw invalid('release', problem);
         return null;
