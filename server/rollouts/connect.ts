@@ -29,12 +29,21 @@ export function connectRollouts(db: Db): void {
   });
 }
 
-/** Sends the start of every active rollout again; its event id makes this a no-op for rollouts already running. */
+/** Engines forget event ids after a day; a start sent again later would begin a second run of the same rollout. */
+const DEDUPE_WINDOW_MS = 23 * 3600_000;
+
+/**
+ * Sends the start of every active rollout of the last day again; its event id makes this a no-op for rollouts
+ * already running. Older ones were started long ago (the loss this covers is a crash between commit and send).
+ */
 export async function redispatchActiveRollouts(db: Db, olderThanMs = 5_000): Promise<number> {
+  const now = Date.now();
   const rows = await db
     .select({ id: rollouts.id })
     .from(rollouts)
-    .where(sql`${rollouts.status} in ('awaiting-approval', 'waiting', 'running', 'paused') and ${rollouts.createdAt} < ${new Date(Date.now() - olderThanMs)}`);
+    .where(
+      sql`${rollouts.status} in ('awaiting-approval', 'waiting', 'running', 'paused') and ${rollouts.createdAt} < ${new Date(now - olderThanMs)} and ${rollouts.createdAt} > ${new Date(now - DEDUPE_WINDOW_MS)}`,
+    );
   for (const r of rows) await inngest.send(started(r.id));
   return rows.length;
 }
