@@ -94,7 +94,7 @@ export function RunDetail({ service, number }: { service: string; number: number
               title="Steps"
               description={r.status === 'queued' ? 'Queued: the steps start when the workflow engine picks the run up.' : isActive(r.status) ? 'Updating live.' : undefined}
             />
-            <StepTimeline steps={r.steps} />
+            <StepTimeline steps={r.steps} service={service} />
           </Card>
         </div>
       ) : null}

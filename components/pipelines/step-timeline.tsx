@@ -2,6 +2,7 @@
 // A run's steps as a timeline grouped by stage: each step's status, duration and attempts, and on demand its
 // logs, outputs and error. Failed and running steps start expanded; the reader's own choice then sticks.
 import { ChevronRight } from 'lucide-react';
+import Link from 'next/link';
 import { useState } from 'react';
 import type { StepRunStatus } from '@/db/schema';
 import { formatDuration, formatTime } from '@/components/format';
@@ -38,7 +39,21 @@ function stageStatus(steps: Step[]): StepRunStatus {
 
 const clock = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 
-function StepItem({ step }: { step: Step }) {
+/** A deploy step that started a rollout links to it: its live view, approvals and analysis are on the environment page. */
+function RolloutLink({ step, service }: { step: Step; service: string }) {
+  const { rollout, environment } = step.outputs as { rollout?: unknown; environment?: unknown };
+  if (step.type !== 'deploy' || typeof rollout !== 'number' || typeof environment !== 'string') return null;
+  return (
+    <p>
+      <Link className="font-medium text-primary underline" href={`/services/${service}/environments/${environment}`}>
+        Rollout {rollout} in {environment}
+      </Link>
+      {step.status === 'running' ? ' — follow it, or decide its approval there and in Approvals' : null}
+    </p>
+  );
+}
+
+function StepItem({ step, service }: { step: Step; service: string }) {
   const [chosen, setChosen] = useState<boolean | null>(null);
   const open = chosen ?? (step.status === 'failed' || step.status === 'running');
   const hasOutputs = Object.keys(step.outputs).length > 0;
@@ -70,6 +85,7 @@ function StepItem({ step }: { step: Step }) {
               {step.error}
             </p>
           ) : null}
+          <RolloutLink step={step} service={service} />
           <div className="text-xs text-muted-fg">
             {step.startedAt ? `Started ${formatTime(step.startedAt)}` : 'Not started'}
             {step.endedAt ? ` · ended ${formatTime(step.endedAt)}` : ''}
@@ -102,7 +118,7 @@ function StepItem({ step }: { step: Step }) {
   );
 }
 
-export function StepTimeline({ steps }: { steps: Step[] }) {
+export function StepTimeline({ steps, service }: { steps: Step[]; service: string }) {
   const done = steps.filter((s) => DONE.includes(s.status)).length;
   return (
     <div className="grid gap-5 px-5 py-4">
@@ -131,7 +147,7 @@ export function StepTimeline({ steps }: { steps: Step[] }) {
               </h3>
               <ol className="grid gap-2 border-l-2 border-border pl-4">
                 {group.steps.map((s) => (
-                  <StepItem key={s.id} step={s} />
+                  <StepItem key={s.id} step={s} service={service} />
                 ))}
               </ol>
             </li>
