@@ -4,6 +4,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { pipelineDefinitions, pipelineRuns, pipelineStepRuns, releases, rollouts, services, type PipelineStepDef, type StepRunStatus } from '@/db/schema';
 import { orchestrateRollout } from '@/server/rollouts/orchestrate';
+import { isActive } from '@/server/rollouts/records';
 import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
@@ -156,7 +157,7 @@ export async function runStep(db: Db, runId: string, position: number, release: 
 export async function rolloutOutcome(db: Db, rolloutId: string): Promise<{ ended: boolean; status: string; reason: string | null }> {
   const [r] = await db.select({ status: rollouts.status, reason: rollouts.reason }).from(rollouts).where(eq(rollouts.id, rolloutId));
   if (!r) throw new Error(`rollout ${rolloutId} not found`);
-  return { ended: !['awaiting-approval', 'waiting', 'running', 'paused'].includes(r.status), status: r.status, reason: r.reason };
+  return { ended: !isActive(r.status), status: r.status, reason: r.reason };
 }
 
 /** Ends a step that started a rollout: passed when the rollout succeeded, otherwise failed with its reason. */

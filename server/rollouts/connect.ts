@@ -1,9 +1,9 @@
 // Connects rollouts to the jobs engine: starts and signals are events, the end of a rollout is announced for a
 // pipeline run waiting on it, notifications go out in the background, and active rollouts are dispatched again
 // every so often (a start lost to a crash between commit and send; the engine ignores a repeat).
-import { sql } from 'drizzle-orm';
+import { and, gt, inArray, lt } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { rollouts } from '@/db/schema';
+import { ACTIVE_ROLLOUT_STATUSES, rollouts } from '@/db/schema';
 import { inngest } from '@/inngest/client';
 import { rolloutFinishedEvent, rolloutRequestedEvent, rolloutSignalEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
@@ -41,9 +41,7 @@ export async function redispatchActiveRollouts(db: Db, olderThanMs = 5_000): Pro
   const rows = await db
     .select({ id: rollouts.id })
     .from(rollouts)
-    .where(
-      sql`${rollouts.status} in ('awaiting-approval', 'waiting', 'running', 'paused') and ${rollouts.createdAt} < ${new Date(now - olderThanMs)} and ${rollouts.createdAt} > ${new Date(now - DEDUPE_WINDOW_MS)}`,
-    );
+    .where(and(inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES]), lt(rollouts.createdAt, new Date(now - olderThanMs)), gt(rollouts.createdAt, new Date(now - DEDUPE_WINDOW_MS))));
   for (const r of rows) await inngest.send(started(r.id));
   return rows.length;
 }

@@ -3,14 +3,14 @@
 // an abort or a rollback made by a person in between is always seen.
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { approvalDecisions, approvalRequests, rollouts, type AnalysisResult, type RolloutStep } from '@/db/schema';
+import { approvalDecisions, approvalRequests, type AnalysisResult, type RolloutStep } from '@/db/schema';
 import { headersOf, upstreamBody } from '@/server/gateway/chat';
 import { loadTargets } from '@/server/gateway/snapshot';
 import { poolFor } from '@/server/gateway/upstream';
 import { recordAudit } from '@/server/services/audit/record';
 import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '@/server/services/environments/settings';
 import { analyseArms } from './analysis';
-import { addEvent, asEngine, endRollout, isActive, rolloutRef, setRollout, writeRoutes, type Loaded } from './records';
+import { addEvent, asEngine, endRollout, isActive, loadRollout, rolloutRef, setRollout, writeRoutes, type Loaded } from './records';
 import { describeStep, routesFor } from './plan';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
@@ -92,7 +92,7 @@ const SMOKE_REQUESTS = 3;
 
 /** Blue-green: calls the warmed release directly a few times; any failure rolls the rollout back. */
 export async function smokeCheck(db: Db, id: string): Promise<{ ok: boolean }> {
-  const first = await asEngine(db, id, async (_ctx, l) => l);
+  const first = await loadRollout(db, id);
   const problems: string[] = [];
   const timings: number[] = [];
   const targets = await loadTargets(db, first.service, [first.rollout.releaseId]);
@@ -134,7 +134,7 @@ function baselineOf(l: Loaded) {
 
 /** Runs the analysis of the step now reached: keeps baking, moves on, pauses for a human, or rolls back. */
 export async function checkStep(db: Db, id: string, index: number, now = new Date()): Promise<Tick> {
-  const pre = await asEngine(db, id, async (_ctx, l) => l);
+  const pre = await loadRollout(db, id);
   const r = pre.rollout;
   if (!isActive(r.status)) return { action: 'ended', status: r.status };
   if (r.status === 'paused') return { action: 'paused' };
@@ -200,12 +200,6 @@ async function pause(ctx: Parameters<Parameters<typeof asEngine>[2]>[0], l: Load
   await setRollout(ctx, l.rollout.id, { status: 'paused', reason });
   await addEvent(ctx, l.rollout.id, 'paused', `paused: ${reason}`, data);
   await recordAudit(ctx, { action: 'rollout.pause', target: { kind: 'rollout', id: l.rollout.id, label: rolloutRef(l) }, summary: `${rolloutRef(l)} paused: ${reason}` });
-}
-
-/** Promote-now: straight to the last step (all traffic on the candidate, old releases retired). */
-export async function lastStepIndex(db: Db, id: string): Promise<number> {
-  const [r] = await db.select({ plan: rollouts.plan }).from(rollouts).where(eq(rollouts.id, id));
-  return r!.plan.length - 1;
 }
 
 export async function completeRollout(db: Db, id: string): Promise<{ status: string }> {

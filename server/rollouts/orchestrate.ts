@@ -2,7 +2,7 @@
 // plan with its bake and analysis. Decisions come only from what those calls returned (memoized by the
 // workflow engine), so a replay after a restart takes the same path and repeats nothing already done.
 import type { Db } from '@/db/client';
-import { applyStep, approvalGate, checkStep, completeRollout, lastStepIndex, PAUSED_RECHECK_MS, smokeCheck, startRollout, waitTimerLeft } from './engine';
+import { applyStep, approvalGate, checkStep, completeRollout, PAUSED_RECHECK_MS, smokeCheck, startRollout, waitTimerLeft } from './engine';
 
 export interface Flow {
   run<T>(id: string, fn: () => Promise<T>): Promise<T>;
@@ -29,7 +29,6 @@ export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promis
   const started = await flow.run('start', () => startRollout(db, id));
   if (started.ended) return { status: started.status };
 
-  let jumped = false;
   for (let index = 0; index < started.steps; index++) {
     let applied = false;
     for (let a = 0; !applied; a++) {
@@ -58,12 +57,9 @@ export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promis
         await flow.waitForSignal(`step-${index}-wait-${c}`, id, tick.waitMs);
       }
     }
-    if (promote && !jumped) {
-      // Promote-now: the next move is the last one (all traffic to the candidate, old releases retired).
-      jumped = true;
-      const last = await flow.run(`promote-now-${index}`, () => lastStepIndex(db, id));
-      index = last - 1;
-    }
+    // Promote-now (only ever reported before the last step): the next move is the last one, all traffic to the
+    // candidate with old releases retired.
+    if (promote) index = started.steps - 2;
   }
   return flow.run('complete', () => completeRollout(db, id));
 }

@@ -1,9 +1,9 @@
 // A rollout's state changes, shared by the engine (the workflow function) and the verbs people use (pause,
 // abort, rollback, approve). Every change locks the rollout's row first, so the function and a person acting
 // at the same moment cannot both win: whoever comes second sees the other's state.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { environments, releases, rolloutEvents, rollouts, services, type Environment, type Rollout, type RolloutStatus, type RouteEntry, type Service } from '@/db/schema';
+import { ACTIVE_ROLLOUT_STATUSES, environments, rolloutEvents, rollouts, services, type Environment, type Rollout, type RolloutStatus, type RouteEntry, type Service } from '@/db/schema';
 import { actorLabel, type Actor } from '@/server/auth/actor';
 import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
@@ -13,8 +13,7 @@ import { entryAt } from '@/server/services/environments/state';
 import { rolloutDispatcher } from './dispatch';
 import { sameRoutes } from './plan';
 
-export const ACTIVE: readonly RolloutStatus[] = ['awaiting-approval', 'waiting', 'running', 'paused'];
-export const isActive = (s: RolloutStatus) => ACTIVE.includes(s);
+export const isActive = (s: RolloutStatus) => (ACTIVE_ROLLOUT_STATUSES as readonly RolloutStatus[]).includes(s);
 
 export interface Loaded {
   rollout: Rollout;
@@ -119,11 +118,6 @@ export async function activeRollout(db: Db, environmentId: string): Promise<Roll
   const [row] = await db
     .select()
     .from(rollouts)
-    .where(and(eq(rollouts.environmentId, environmentId), sql`${rollouts.status} in ('awaiting-approval', 'waiting', 'running', 'paused')`));
+    .where(and(eq(rollouts.environmentId, environmentId), inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES])));
   return row ?? null;
-}
-
-export async function releaseOf(db: Db, id: string) {
-  const [r] = await db.select().from(releases).where(eq(releases.id, id));
-  return r!;
 }

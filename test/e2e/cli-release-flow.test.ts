@@ -10,6 +10,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
 import { startServer, type RunningServer } from './server';
+import { mutateAs, signIn } from './session';
 
 const BIN = path.resolve('scripts/slipway.mjs');
 /** Each CLI call starts a Node process; a test making a dozen of them needs more than the default minute on a busy machine. */
@@ -61,29 +62,8 @@ const admin = () =>
 
 /** Signs a user in through next-auth and creates an API token of theirs (tokens belong to the user who creates them). */
 async function tokenOf(user: { email: string; password: string }, name: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${server.url}/api/auth/csrf`);
-  keep(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const signIn = await fetch(`${server.url}/api/auth/callback/credentials`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-    body: new URLSearchParams({ csrfToken, email: user.email, password: user.password, json: 'true' }),
-  });
-  keep(signIn);
-  expect([...jar.keys()]).toContain('next-auth.session-token');
-  const res = await fetch(`${server.url}/api/trpc/tokens.create`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie() }, body: JSON.stringify({ json: { name, role: 'approver' } }) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { result: { data: { json: { token: string } } } }).result.data.json.token;
+  const cookie = await signIn(server.url, user.email, user.password);
+  return (await mutateAs<{ token: string }>(server.url, cookie, 'tokens.create', { name, role: 'approver' })).token;
 }
 
 type RolloutJson = { number: number; status: string; release: { ref: string }; reason: string | null; approval: { id: string; status: string } | null; events: { kind: string }[] };

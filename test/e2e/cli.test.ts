@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { freePort, startServer, type RunningServer } from './server';
+import { mutateAs, signIn } from './session';
 
 const BIN = path.resolve('scripts/slipway.mjs');
 const FIXTURE = path.resolve('test/fixtures/manifest');
@@ -66,31 +67,8 @@ function expectOneLineError(run: Run, code: number, message: string | RegExp) {
 
 /** Signs in as the admin through next-auth and calls tRPC with the session cookie (the bootstrap token has no user, so it cannot own tokens). */
 async function adminSession() {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${server.url}/api/auth/csrf`);
-  keep(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  const signIn = await fetch(`${server.url}/api/auth/callback/credentials`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-    body: new URLSearchParams({ csrfToken, email: server.adminEmail, password: server.adminPassword, json: 'true' }),
-  });
-  keep(signIn);
-  expect([...jar.keys()]).toContain('next-auth.session-token');
-  return async <T>(procedure: string, input: unknown): Promise<T> => {
-    const res = await fetch(`${server.url}/api/trpc/${procedure}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie() }, body: JSON.stringify({ json: input }) });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { result: { data: { json: T } } }).result.data.json;
-  };
+  const cookie = await signIn(server.url, server.adminEmail, server.adminPassword);
+  return <T>(procedure: string, input: unknown): Promise<T> => mutateAs<T>(server.url, cookie, procedure, input);
 }
 
 describe('help', () => {

@@ -16,6 +16,7 @@ import type { AppRouter } from '@/server/api/root';
 import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { chromiumAvailable, launchBrowser } from './browser';
 import { startServer, type RunningServer } from './server';
+import { signIn as sessionCookie } from './session';
 
 const enabled = chromiumAvailable();
 const SERVICE = 'ui-pipes';
@@ -57,28 +58,8 @@ const api = () =>
 
 /** A tRPC client acting as a person: signs in through next-auth and sends the session cookie (approvals are made by people, not the bootstrap token). */
 async function signedInApi(email: string, password: string) {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${server.url}/api/auth/csrf`);
-  keep(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  keep(
-    await fetch(`${server.url}/api/auth/callback/credentials`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-      body: new URLSearchParams({ csrfToken, email, password, json: 'true' }),
-    }),
-  );
-  expect([...jar.keys()]).toContain('next-auth.session-token');
-  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: () => ({ cookie: cookie() }) })] });
+  const cookie = await sessionCookie(server.url, email, password);
+  return createTRPCClient<AppRouter>({ links: [httpLink({ url: `${server.url}/api/trpc`, transformer: superjson, headers: { cookie } })] });
 }
 const text = async (locator: { textContent: () => Promise<string | null> }) => (await locator.textContent()) ?? '';
 /** The line under a run page's title: its status and when it was queued, started or ended. */

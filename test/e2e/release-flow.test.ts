@@ -12,6 +12,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
 import { freePort, startServer, type RunningServer } from './server';
+import { mutateAs, signIn } from './session';
 
 let server: RunningServer;
 let admin: ReturnType<typeof client>;
@@ -27,30 +28,8 @@ function client(token: string) {
 
 /** Signs in through next-auth and creates an API token for that user (tokens belong to users; the bootstrap token has none). */
 async function tokenFor(email: string, password: string, role: 'engineer' | 'approver', name: string): Promise<string> {
-  const jar = new Map<string, string>();
-  const keep = (res: Response) => {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const i = pair!.indexOf('=');
-      jar.set(pair!.slice(0, i), pair!.slice(i + 1));
-    }
-  };
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-  const csrf = await fetch(`${server.url}/api/auth/csrf`);
-  keep(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-  keep(
-    await fetch(`${server.url}/api/auth/callback/credentials`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookie() },
-      body: new URLSearchParams({ csrfToken, email, password, json: 'true' }),
-    }),
-  );
-  expect([...jar.keys()]).toContain('next-auth.session-token');
-  const res = await fetch(`${server.url}/api/trpc/tokens.create`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookie() }, body: JSON.stringify({ json: { name, role } }) });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { result: { data: { json: { token: string } } } }).result.data.json.token;
+  const cookie = await signIn(server.url, email, password);
+  return (await mutateAs<{ token: string }>(server.url, cookie, 'tokens.create', { name, role })).token;
 }
 
 async function until<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string, everyMs = 250): Promise<T> {

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, lt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { pipelineRuns, pipelineStepRuns, releases, rollouts, type PipelineRun } from '@/db/schema';
+import { ACTIVE_ROLLOUT_STATUSES, pipelineRuns, pipelineStepRuns, releases, rollouts, type PipelineRun } from '@/db/schema';
 import { actorLabel } from '@/server/auth/actor';
 import { endRollout, loadRollout, signal } from '@/server/rollouts/records';
 import { cancelApproval } from '../rollouts/control';
@@ -79,7 +79,7 @@ export async function cancelRun(ctx: ServiceContext, input: z.input<typeof cance
     const [rollout] = await tx.db
       .select({ id: rollouts.id })
       .from(rollouts)
-      .where(and(eq(rollouts.pipelineRunId, run.id), inArray(rollouts.status, ['awaiting-approval', 'waiting', 'running', 'paused'])));
+      .where(and(eq(rollouts.pipelineRunId, run.id), inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES])));
     if (rollout) {
       const l = await loadRollout(tx.db, rollout.id, true);
       await cancelApproval(tx, l);
