@@ -81,12 +81,14 @@ const errorMapper = t.middleware(async ({ ctx, path, type, next }) => {
   if (cause instanceof DomainError) throw new TRPCError({ code: DOMAIN_CODES[cause.kind], message: cause.message, cause });
   const issues = validationIssues(cause);
   if (issues) throw new TRPCError({ code: 'BAD_REQUEST', message: issuesMessage(issues), cause });
+  // Logs name the procedure, the code and the request, never the input or a message that may quote it; the
+  // logger strips query parameters from database errors.
   if (err.code === 'INTERNAL_SERVER_ERROR') {
-    logger.error({ err: cause ?? err, path, type, requestId: ctx.requestId }, 'procedure failed');
+    logger.error({ err: cause ?? err, path, type, code: err.code, requestId: ctx.requestId }, 'procedure failed');
     throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Something went wrong on our side (request ${ctx.requestId})` });
   }
   if (err.code !== 'UNAUTHORIZED' && err.code !== 'FORBIDDEN' && err.code !== 'NOT_FOUND') {
-    logger.warn({ code: err.code, path, requestId: ctx.requestId }, err.message);
+    logger.warn({ path, type, code: err.code, requestId: ctx.requestId }, 'procedure refused');
   }
   return res;
 });
