@@ -6,11 +6,17 @@ import { useState, type FormEvent } from 'react';
 import { ErrorAlert } from '@/components/errors';
 import { Button } from '@/components/ui/button';
 import { Field, Input } from '@/components/ui/form';
+import { callbackPath } from '@/server/auth/callback-url';
+
+const FAILED = 'Email or password is not right, or the account is disabled.';
+const THROTTLED = 'Too many sign-in attempts. Wait a few minutes and try again.';
 
 export function SignInForm({ providers, callbackUrl, initialError }: { providers: { id: string; name: string }[]; callbackUrl: string; initialError: string | null }) {
   const router = useRouter();
   const [error, setError] = useState(initialError);
   const [pending, setPending] = useState(false);
+  // Checked again here, against the origin the browser is on, before anything navigates.
+  const next = () => callbackPath(callbackUrl, window.location.origin);
 
   async function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
@@ -20,10 +26,10 @@ export function SignInForm({ providers, callbackUrl, initialError }: { providers
     const res = await signIn('credentials', { email: String(form.get('email')), password: String(form.get('password')), redirect: false });
     setPending(false);
     if (res?.ok && !res.error) {
-      router.replace(callbackUrl);
+      router.replace(next());
       router.refresh();
     } else {
-      setError('Email or password is not right, or the account is disabled.');
+      setError(res?.error === 'TooManyAttempts' ? THROTTLED : FAILED);
     }
   }
 
@@ -44,7 +50,7 @@ export function SignInForm({ providers, callbackUrl, initialError }: { providers
       {providers.length ? (
         <div className="grid gap-2 border-t border-border pt-6">
           {providers.map((p) => (
-            <Button key={p.id} variant="secondary" onClick={() => void signIn(p.id, { callbackUrl })}>
+            <Button key={p.id} variant="secondary" onClick={() => void signIn(p.id, { callbackUrl: next() })}>
               Continue with {p.name}
             </Button>
           ))}

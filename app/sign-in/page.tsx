@@ -3,8 +3,10 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { SignInForm } from '@/components/sign-in-form';
 import { Card } from '@/components/ui/card';
+import { callbackPath } from '@/server/auth/callback-url';
 import { oauthProviders } from '@/server/auth/next-auth';
 import { currentUser } from '@/server/auth/request';
+import { publicUrl } from '@/server/env';
 import { getRuntime } from '@/server/runtime';
 
 export const dynamic = 'force-dynamic';
@@ -13,14 +15,16 @@ export const metadata: Metadata = { title: 'Sign in' };
 const ERRORS: Record<string, string> = {
   CredentialsSignin: 'Email or password is not right, or the account is disabled.',
   AccessDenied: 'This account may not sign in here. Ask an admin to invite you first.',
+  TooManyAttempts: 'Too many sign-in attempts. Wait a few minutes and try again.',
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
   if (await currentUser()) redirect('/services');
   const { error, callbackUrl } = await searchParams;
-  const providers = oauthProviders(await getRuntime());
-  // Only same-site paths are followed after sign-in.
-  const next = callbackUrl && callbackUrl.startsWith('/') && !callbackUrl.startsWith('//') ? callbackUrl : '/services';
+  const rt = await getRuntime();
+  const providers = oauthProviders(rt);
+  // Only paths on this origin are followed after sign-in.
+  const next = callbackPath(callbackUrl, publicUrl(rt.env));
   return (
     <main className="flex min-h-screen items-center justify-center p-6">
       <Card className="w-full max-w-sm p-8">

@@ -9,6 +9,7 @@ import { logger } from '@/server/logger';
 import { getRuntime, type Runtime } from '@/server/runtime';
 import { signInWithOAuth, signInWithPassword } from '@/server/services/users/sign-in';
 import { findUserByEmail } from '@/server/services/users/shared';
+import { callbackPath } from './callback-url';
 import { createLoginThrottle } from './throttle';
 
 const SESSION_MAX_AGE_S = 12 * 3600;
@@ -84,6 +85,10 @@ export async function authOptions(): Promise<AuthOptions> {
       debug: () => undefined,
     },
     callbacks: {
+      // Only this origin's paths are followed after sign-in or sign-out, whatever callbackUrl was sent.
+      redirect({ url, baseUrl }) {
+        return `${baseUrl.replace(/\/+$/, '')}${callbackPath(url, baseUrl)}`;
+      },
       async signIn({ user, account }) {
         if (!account || account.provider === 'credentials') return true;
         if (!user.email) return false;
