@@ -88,6 +88,12 @@ const schema = z
     INNGEST_SIGNING_KEY: signingKey,
     INNGEST_SIGNING_KEY_FALLBACK: signingKey,
     SLIPWAY_TEST_FUNCTIONS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('off'),
+    SLIPWAY_TRUST_PROXY: z.coerce
+      .number({ error: 'must be an integer' })
+      .int('must be an integer')
+      .min(0, 'must be between 0 and 10 (the number of reverse proxies in front of Slipway)')
+      .max(10, 'must be between 0 and 10 (the number of reverse proxies in front of Slipway)')
+      .default(0),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {

@@ -3,6 +3,7 @@
 // `/gw/*` and `/api/executor/*` never enter Next.js.
 import http from 'node:http';
 import next from 'next';
+import { CLIENT_IP_HEADER, clientIp } from './auth/client-ip';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { Gateway } from './gateway/handler';
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
     if (executorHttp && isExecutorRequest(req.url)) return executorHttp(req, res);
+    // The client's address as Slipway believes it (whatever a client sent in this header is replaced).
+    req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], e.SLIPWAY_TRUST_PROXY);
     handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end();

@@ -1,6 +1,6 @@
 // Accounts, roles and API tokens: who may act on Slipway and with which role.
 import { sql } from 'drizzle-orm';
-import { index, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export const roleEnum = pgEnum('role', ['viewer', 'engineer', 'approver', 'admin']);
 
@@ -46,6 +46,24 @@ export const apiTokens = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('api_tokens_hash_key').on(t.tokenHash), index('api_tokens_user_idx').on(t.userId)],
+);
+
+// Password sign-in throttling, shared by every instance: failures counted per (email, client address), per email
+// and per client address, each with a backoff. Keys are SHA-256 hashes, so what people typed is not kept here.
+export const signInThrottles = pgTable(
+  'sign_in_throttles',
+  {
+    scope: text('scope', { enum: ['pair', 'email', 'ip'] }).notNull(),
+    keyHash: text('key_hash').notNull(),
+    failures: integer('failures').notNull().default(0),
+    lastFailureAt: timestamp('last_failure_at', { withTimezone: true }),
+    // No password is checked for this key before then.
+    blockedUntil: timestamp('blocked_until', { withTimezone: true }),
+    // A (email, address) pair that signed in: the per-email and per-address limits do not hold it back.
+    lastSuccessAt: timestamp('last_success_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.keyHash] }), index('sign_in_throttles_updated_idx').on(t.updatedAt)],
 );
 
 export type User = typeof users.$inferSelect;

@@ -7,13 +7,14 @@ import GitHubProvider from 'next-auth/providers/github';
 import type { OAuthConfig } from 'next-auth/providers/oauth';
 import { logger } from '@/server/logger';
 import { getRuntime, type Runtime } from '@/server/runtime';
-import { signInWithOAuth, signInWithPassword } from '@/server/services/users/sign-in';
+import { attemptPasswordSignIn, signInWithOAuth } from '@/server/services/users/sign-in';
 import { findUserByEmail } from '@/server/services/users/shared';
 import { callbackPath } from './callback-url';
-import { createLoginThrottle } from './throttle';
+import { CLIENT_IP_HEADER, normalizeIp } from './client-ip';
 
 const SESSION_MAX_AGE_S = 12 * 3600;
-const throttle = createLoginThrottle({ maxFailures: 10, windowMs: 15 * 60_000 });
+/** The error code of a throttled password sign-in (the sign-in page says to try again later). */
+export const THROTTLED_ERROR = 'TooManyAttempts';
 
 type OidcProfile = { sub: string; email?: string; email_verified?: boolean; name?: string; preferred_username?: string };
 
@@ -40,17 +41,18 @@ export async function authOptions(): Promise<AuthOptions> {
       id: 'credentials',
       name: 'Email and password',
       credentials: { email: { label: 'Email', type: 'email' }, password: { label: 'Password', type: 'password' } },
-      async authorize(credentials) {
+      async authorize(credentials, req) {
         const email = credentials?.email?.trim().toLowerCase() ?? '';
         const password = credentials?.password ?? '';
-        if (!email || !password || !throttle.allowed(email)) return null;
-        const user = await signInWithPassword(systemCtx(rt), email, password);
-        if (!user) {
-          throttle.failed(email);
-          return null;
-        }
-        throttle.succeeded(email);
-        return { id: user.id, email: user.email, name: user.name };
+        if (!email || !password) return null;
+        // Set by the custom server from the socket (and X-Forwarded-For only as SLIPWAY_TRUST_PROXY allows).
+        const header = (req.headers as Record<string, string | undefined> | undefined)?.[CLIENT_IP_HEADER];
+        const ip = (header && normalizeIp(header)) || 'unknown';
+        const result = await attemptPasswordSignIn(systemCtx(rt), { email, password, ip });
+        if (result.ok) return { id: result.user.id, email: result.user.email, name: result.user.name };
+        // next-auth answers a thrown error with ?error=<message>; a wrong password with CredentialsSignin.
+        if (result.reason === 'throttled') throw new Error(THROTTLED_ERROR);
+        return null;
       },
     }),
   ];

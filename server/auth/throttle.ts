@@ -1,22 +1,137 @@
-// Slows password guessing: after too many failures for one email within a window, refuse further tries.
-export function createLoginThrottle(opts: { maxFailures: number; windowMs: number; now?: () => number }) {
-  const now = opts.now ?? Date.now;
-  const failures = new Map<string, number[]>();
-  const recent = (key: string) => (failures.get(key) ?? []).filter((t) => now() - t < opts.windowMs);
-  return {
-    allowed(key: string): boolean {
-      const list = recent(key);
-      if (list.length) failures.set(key, list);
-      else failures.delete(key);
-      return list.length < opts.maxFailures;
-    },
-    failed(key: string): void {
-      failures.set(key, [...recent(key), now()]);
-      // Bound memory under a spray of distinct emails.
-      if (failures.size > 10_000) failures.delete(failures.keys().next().value!);
-    },
-    succeeded(key: string): void {
-      failures.delete(key);
-    },
-  };
+// Password sign-in throttling, kept in the database so it holds across restarts and instances. Three counters
+// each answer one attack, and none is a hard lockout:
+// - (email, address): someone guessing one account from one place. Strict backoff; the real user elsewhere is
+//   not held back by it, and a success from that place clears it.
+// - email: the same account guessed from many places. Looser; a place the account already signed in from is
+//   exempt, so an attacker cannot keep the real user out from their usual address.
+// - address: one place trying many accounts (password spraying). Also exempt for places that signed in.
+// After `free` failures each further failure makes the key wait base·2^k, capped; while a key waits, attempts
+// are refused without checking the password and do not count (so nobody can stretch the wait past the cap).
+// Counters start again after `quietMs` without failures; old rows are pruned.
+import { createHash } from 'node:crypto';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { signInThrottles } from '@/db/schema';
+import { addressBucket } from './client-ip';
+
+export type ThrottleScope = 'pair' | 'email' | 'ip';
+
+export interface ThrottleRule {
+  /** Failures allowed before any wait. */
+  free: number;
+  baseMs: number;
+  capMs: number;
+  /** A key with no failure for this long starts from zero. */
+  quietMs: number;
+}
+
+export const THROTTLE_RULES: Record<ThrottleScope, ThrottleRule> = {
+  pair: { free: 5, baseMs: 2_000, capMs: 15 * 60_000, quietMs: 60 * 60_000 },
+  email: { free: 20, baseMs: 2_000, capMs: 5 * 60_000, quietMs: 60 * 60_000 },
+  ip: { free: 20, baseMs: 2_000, capMs: 15 * 60_000, quietMs: 60 * 60_000 },
+};
+
+/** How long a pair that signed in stays exempt from the per-email and per-address limits. */
+export const TRUSTED_PAIR_MS = 30 * 24 * 3600_000;
+
+/** The wait after the n-th failure in a row (0 while failures are still free). */
+export function backoffMs(rule: ThrottleRule, failures: number): number {
+  if (failures <= rule.free) return 0;
+  return Math.min(rule.capMs, rule.baseMs * 2 ** Math.min(failures - rule.free - 1, 30));
+}
+
+export interface ThrottleKey {
+  scope: ThrottleScope;
+  keyHash: string;
+}
+
+const hashKey = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The three keys of an attempt. The email is compared lower-cased; IPv6 addresses count per /64. */
+export function throttleKeys(email: string, ip: string): ThrottleKey[] {
+  const e = email.trim().toLowerCase();
+  return [
+    { scope: 'pair', keyHash: hashKey(`${e}\n${ip}`) },
+    { scope: 'email', keyHash: hashKey(e) },
+    { scope: 'ip', keyHash: hashKey(addressBucket(ip)) },
+  ];
+}
+
+const keyIs = (k: ThrottleKey) => and(eq(signInThrottles.scope, k.scope), eq(signInThrottles.keyHash, k.keyHash));
+
+/** When the attempt may be made: null when it may go ahead now, otherwise the time the wait ends. */
+export async function throttledUntil(db: Db, keys: ThrottleKey[], now: Date): Promise<Date | null> {
+  const rows = await db
+    .select()
+    .from(signInThrottles)
+    .where(or(...keys.map(keyIs)));
+  const pair = rows.find((r) => r.scope === 'pair');
+  const trusted = Boolean(pair?.lastSuccessAt && now.getTime() - pair.lastSuccessAt.getTime() < TRUSTED_PAIR_MS);
+  let until: Date | null = null;
+  for (const r of rows) {
+    if (trusted && r.scope !== 'pair') continue;
+    if (r.blockedUntil && r.blockedUntil > now && (!until || r.blockedUntil > until)) until = r.blockedUntil;
+  }
+  return until;
+}
+
+/**
+ * Counts one failure on each key with one atomic upsert per key (concurrent attempts on PostgreSQL each count),
+ * and returns the keys' counts after it.
+ */
+export async function recordFailure(db: Db, keys: ThrottleKey[], now: Date): Promise<{ scope: ThrottleScope; failures: number; blockedUntil: Date | null }[]> {
+  const out = [];
+  for (const k of keys) {
+    const rule = THROTTLE_RULES[k.scope];
+    const t = signInThrottles;
+    const num = (n: number) => sql.raw(String(Math.trunc(n)));
+    const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+    const quietSince = new Date(now.getTime() - rule.quietMs);
+    const next = sql`(case when ${t.lastFailureAt} is null or ${t.lastFailureAt} < ${at(quietSince)} then 1 else ${t.failures} + 1 end)`;
+    const first = backoffMs(rule, 1);
+    const [row] = await db
+      .insert(t)
+      .values({ scope: k.scope, keyHash: k.keyHash, failures: 1, lastFailureAt: now, blockedUntil: first ? new Date(now.getTime() + first) : null, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [t.scope, t.keyHash],
+        set: {
+          failures: next,
+          lastFailureAt: now,
+          blockedUntil: sql`case when ${next} > ${num(rule.free)}
+            then ${at(now)} + least(${num(rule.capMs)}, ${num(rule.baseMs)} * power(2, least(${next} - ${num(rule.free)} - 1, 30))) * interval '1 millisecond'
+            else null end`,
+          updatedAt: now,
+        },
+      })
+      .returning({ failures: t.failures, blockedUntil: t.blockedUntil });
+    out.push({ scope: k.scope, failures: row!.failures, blockedUntil: row!.blockedUntil });
+  }
+  return out;
+}
+
+/** A successful sign-in clears its (email, address) key and marks the pair as one that signs in. */
+export async function recordSuccess(db: Db, pair: ThrottleKey, now: Date): Promise<void> {
+  await db
+    .insert(signInThrottles)
+    .values({ scope: pair.scope, keyHash: pair.keyHash, failures: 0, lastSuccessAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [signInThrottles.scope, signInThrottles.keyHash],
+      set: { failures: 0, lastFailureAt: null, blockedUntil: null, lastSuccessAt: now, updatedAt: now },
+    });
+}
+
+/** Deletes rows that no longer hold anything back: quiet, not waiting, and not a recent successful pair. */
+export async function pruneThrottles(db: Db, now: Date): Promise<number> {
+  const quiet = Math.max(...Object.values(THROTTLE_RULES).map((r) => Math.max(r.quietMs, r.capMs)));
+  const rows = await db
+    .delete(signInThrottles)
+    .where(
+      and(
+        lt(signInThrottles.updatedAt, new Date(now.getTime() - quiet)),
+        or(isNull(signInThrottles.blockedUntil), lt(signInThrottles.blockedUntil, now)),
+        or(isNull(signInThrottles.lastSuccessAt), lt(signInThrottles.lastSuccessAt, new Date(now.getTime() - TRUSTED_PAIR_MS))),
+      ),
+    )
+    .returning({ scope: signInThrottles.scope });
+  return rows.length;
 }

@@ -28,22 +28,3 @@ describe('passwords', () => {
     expect(await verifyPassword('anything', 'garbage')).toBe(false);
   });
 });
-
-describe('sign-in throttle', () => {
-  it('refuses an email after too many failures within the window, and forgets them after it', async () => {
-    const { createLoginThrottle } = await import('@/server/auth/throttle');
-    let now = 0;
-    const t = createLoginThrottle({ maxFailures: 3, windowMs: 1000, now: () => now });
-    for (let i = 0; i < 3; i++) {
-      expect(t.allowed('a@x')).toBe(true);
-      t.failed('a@x');
-    }
-    expect(t.allowed('a@x')).toBe(false);
-    expect(t.allowed('b@x')).toBe(true);
-    now = 1001;
-    expect(t.allowed('a@x')).toBe(true);
-    t.failed('a@x');
-    t.succeeded('a@x');
-    expect(t.allowed('a@x')).toBe(true);
-  });
-});

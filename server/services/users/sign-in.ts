@@ -3,6 +3,8 @@ import { eq } from 'drizzle-orm';
 import { users, type User } from '@/db/schema';
 import type { Role } from '@/server/auth/permissions';
 import { verifyPassword } from '@/server/auth/password';
+import { pruneThrottles, recordFailure, recordSuccess, throttledUntil, throttleKeys, THROTTLE_RULES } from '@/server/auth/throttle';
+import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
 import { withTransaction, type ServiceContext } from '../context';
 import { findUserByEmail } from './shared';
@@ -24,6 +26,58 @@ export async function signInWithPassword(ctx: ServiceContext, email: string, pas
   if (!user || !ok || user.disabledAt) return null;
   await markSignedIn(ctx, user, 'password');
   return user;
+}
+
+export type PasswordSignIn = { ok: true; user: User } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryAt: Date };
+
+const PRUNE_EVERY_MS = 10 * 60_000;
+let lastPrune = 0;
+
+/**
+ * A password sign-in from a client address, throttled (see server/auth/throttle.ts). While a key waits the
+ * password is not checked, and the answer is the same whether or not the account exists. Failures are logged;
+ * the failure that makes a key start waiting is audited once per run of failures.
+ */
+export async function attemptPasswordSignIn(ctx: ServiceContext, input: { email: string; password: string; ip: string; now?: Date }): Promise<PasswordSignIn> {
+  const now = input.now ?? new Date();
+  const email = input.email.trim().toLowerCase();
+  const log = logger.child({ part: 'sign-in' });
+  const keys = throttleKeys(email, input.ip);
+  await maybePrune(ctx, now);
+  const retryAt = await throttledUntil(ctx.db, keys, now);
+  if (retryAt) {
+    log.debug({ email, ip: input.ip, retryAt }, 'sign-in refused while throttled');
+    return { ok: false, reason: 'throttled', retryAt };
+  }
+  const user = await signInWithPassword(ctx, email, input.password);
+  if (user) {
+    await recordSuccess(ctx.db, keys[0]!, now);
+    return { ok: true, user };
+  }
+  await withTransaction(ctx, async (tx) => {
+    const counts = await recordFailure(tx.db, keys, now);
+    const pair = counts.find((c) => c.scope === 'pair')!;
+    log.info({ email, ip: input.ip, failures: pair.failures }, 'sign-in failed');
+    for (const c of counts) {
+      // Exactly one failure takes a key from free to waiting, so each run of failures is audited once.
+      if (c.failures !== THROTTLE_RULES[c.scope].free + 1) continue;
+      const what = c.scope === 'pair' ? `${email} from ${input.ip}` : c.scope === 'email' ? email : `address ${input.ip}`;
+      log.warn({ scope: c.scope, email: c.scope === 'ip' ? undefined : email, ip: c.scope === 'email' ? undefined : input.ip, failures: c.failures, blockedUntil: c.blockedUntil }, 'repeated sign-in failures; throttling');
+      await recordAudit(tx, {
+        action: 'user.sign_in_throttled',
+        target: c.scope === 'ip' ? { kind: 'client', label: input.ip } : { kind: 'user', label: email },
+        summary: `Sign-in throttled for ${what} after ${c.failures} failed attempts`,
+        changes: { scope: c.scope, failures: c.failures, ip: input.ip },
+      });
+    }
+  });
+  return { ok: false, reason: 'invalid' };
+}
+
+async function maybePrune(ctx: ServiceContext, now: Date): Promise<void> {
+  if (now.getTime() - lastPrune < PRUNE_EVERY_MS) return;
+  lastPrune = now.getTime();
+  await pruneThrottles(ctx.db, now).catch((err: unknown) => logger.warn({ err }, 'could not prune sign-in throttles'));
 }
 
 /**
