@@ -57,9 +57,10 @@ describe('logs', () => {
         },
         'request',
       );
+      logger.error({ url: '/api/executor/e/evk-1' }, 'executor request failed');
       logger.error({ err: new Error('git clone https://x:et-1@git.example.test/r.git?access_token=et-2 failed') }, 'boom');
     });
-    for (const leaked of ['pw-1', 'scrypt$x', 'ak-1', 'tk-1', 'ck-1', 'sv-1', 'cs-1', 'inv-1', 'qs-1', 'rt-1', 'et-1', 'et-2']) expect(text).not.toContain(leaked);
+    for (const leaked of ['pw-1', 'scrypt$x', 'ak-1', 'tk-1', 'ck-1', 'sv-1', 'cs-1', 'inv-1', 'qs-1', 'rt-1', 'et-1', 'et-2', 'evk-1']) expect(text).not.toContain(leaked);
     expect(text).toContain('/api/trpc/users.create?[redacted]');
     expect(text).toContain('git.example.test/acme/repo.git');
   });
