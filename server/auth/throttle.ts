@@ -5,8 +5,9 @@
 // - email: the same account guessed from many places. Looser; a place the account already signed in from is
 //   exempt, so an attacker cannot keep the real user out from their usual address.
 // - address: one place trying many accounts (password spraying). Also exempt for places that signed in.
-// After `free` failures each further failure makes the key wait base·2^k, capped; while a key waits, attempts
-// are refused without checking the password and do not count (so nobody can stretch the wait past the cap).
+// Each attempt is counted before the password is checked (a success gives it back), so parallel attempts cannot
+// slip past a limit. After `free` failures each further one makes the key wait base·2^k, capped; while a key
+// waits, attempts are refused without checking the password and do not count (nobody can stretch the wait).
 // Counters start again after `quietMs` without failures; old rows are pruned.
 import { createHash } from 'node:crypto';
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
@@ -59,54 +60,73 @@ export function throttleKeys(email: string, ip: string): ThrottleKey[] {
 
 const keyIs = (k: ThrottleKey) => and(eq(signInThrottles.scope, k.scope), eq(signInThrottles.keyHash, k.keyHash));
 
-/** When the attempt may be made: null when it may go ahead now, otherwise the time the wait ends. */
-export async function throttledUntil(db: Db, keys: ThrottleKey[], now: Date): Promise<Date | null> {
+export interface ThrottleState {
+  /** The (email, address) pair signed in recently: only its own key may hold it back. */
+  trusted: boolean;
+  /** When the attempt may be made, if a key is waiting now. */
+  retryAt: Date | null;
+}
+
+export async function throttleState(db: Db, keys: ThrottleKey[], now: Date): Promise<ThrottleState> {
   const rows = await db
     .select()
     .from(signInThrottles)
     .where(or(...keys.map(keyIs)));
   const pair = rows.find((r) => r.scope === 'pair');
   const trusted = Boolean(pair?.lastSuccessAt && now.getTime() - pair.lastSuccessAt.getTime() < TRUSTED_PAIR_MS);
-  let until: Date | null = null;
+  let retryAt: Date | null = null;
   for (const r of rows) {
     if (trusted && r.scope !== 'pair') continue;
-    if (r.blockedUntil && r.blockedUntil > now && (!until || r.blockedUntil > until)) until = r.blockedUntil;
+    if (r.blockedUntil && r.blockedUntil > now && (!retryAt || r.blockedUntil > retryAt)) retryAt = r.blockedUntil;
   }
-  return until;
+  return { trusted, retryAt };
 }
 
+export type Counted = { scope: ThrottleScope; failures: number; blockedUntil: Date | null };
+
+const num = (n: number) => sql.raw(String(Math.trunc(n)));
+const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
+
 /**
- * Counts one failure on each key with one atomic upsert per key (concurrent attempts on PostgreSQL each count),
- * and returns the keys' counts after it.
+ * Counts an attempt on a key with one atomic upsert and returns the count after it. With `unlessWaiting`, a key
+ * that is waiting is left as it is and null comes back: concurrent attempts are decided one after the other on
+ * the row, so a burst cannot slip past the limit.
  */
-export async function recordFailure(db: Db, keys: ThrottleKey[], now: Date): Promise<{ scope: ThrottleScope; failures: number; blockedUntil: Date | null }[]> {
-  const out = [];
-  for (const k of keys) {
-    const rule = THROTTLE_RULES[k.scope];
-    const t = signInThrottles;
-    const num = (n: number) => sql.raw(String(Math.trunc(n)));
-    const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
-    const quietSince = new Date(now.getTime() - rule.quietMs);
-    const next = sql`(case when ${t.lastFailureAt} is null or ${t.lastFailureAt} < ${at(quietSince)} then 1 else ${t.failures} + 1 end)`;
-    const first = backoffMs(rule, 1);
-    const [row] = await db
-      .insert(t)
-      .values({ scope: k.scope, keyHash: k.keyHash, failures: 1, lastFailureAt: now, blockedUntil: first ? new Date(now.getTime() + first) : null, updatedAt: now })
-      .onConflictDoUpdate({
-        target: [t.scope, t.keyHash],
-        set: {
-          failures: next,
-          lastFailureAt: now,
-          blockedUntil: sql`case when ${next} > ${num(rule.free)}
-            then ${at(now)} + least(${num(rule.capMs)}, ${num(rule.baseMs)} * power(2, least(${next} - ${num(rule.free)} - 1, 30))) * interval '1 millisecond'
-            else null end`,
-          updatedAt: now,
-        },
-      })
-      .returning({ failures: t.failures, blockedUntil: t.blockedUntil });
-    out.push({ scope: k.scope, failures: row!.failures, blockedUntil: row!.blockedUntil });
-  }
-  return out;
+export async function countAttempt(db: Db, k: ThrottleKey, now: Date, opts: { unlessWaiting: boolean }): Promise<Counted | null> {
+  const rule = THROTTLE_RULES[k.scope];
+  const t = signInThrottles;
+  const quietSince = new Date(now.getTime() - rule.quietMs);
+  const next = sql`(case when ${t.lastFailureAt} is null or ${t.lastFailureAt} < ${at(quietSince)} then 1 else ${t.failures} + 1 end)`;
+  const first = backoffMs(rule, 1);
+  const [row] = await db
+    .insert(t)
+    .values({ scope: k.scope, keyHash: k.keyHash, failures: 1, lastFailureAt: now, blockedUntil: first ? new Date(now.getTime() + first) : null, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [t.scope, t.keyHash],
+      set: {
+        failures: next,
+        lastFailureAt: now,
+        blockedUntil: sql`case when ${next} > ${num(rule.free)}
+          then ${at(now)} + least(${num(rule.capMs)}, ${num(rule.baseMs)} * power(2, least(${next} - ${num(rule.free)} - 1, 30))) * interval '1 millisecond'
+          else null end`,
+        updatedAt: now,
+      },
+      setWhere: opts.unlessWaiting ? sql`${t.blockedUntil} is null or ${t.blockedUntil} <= ${at(now)}` : undefined,
+    })
+    .returning({ failures: t.failures, blockedUntil: t.blockedUntil });
+  return row ? { scope: k.scope, ...row } : null;
+}
+
+/** Gives back an attempt counted on a key that turned out to be a success. */
+export async function refundAttempt(db: Db, k: ThrottleKey): Promise<void> {
+  const t = signInThrottles;
+  await db
+    .update(t)
+    .set({
+      failures: sql`greatest(${t.failures} - 1, 0)`,
+      blockedUntil: sql`case when ${t.failures} - 1 > ${num(THROTTLE_RULES[k.scope].free)} then ${t.blockedUntil} else null end`,
+    })
+    .where(keyIs(k));
 }
 
 /** A successful sign-in clears its (email, address) key and marks the pair as one that signs in. */

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { users, type User } from '@/db/schema';
 import type { Role } from '@/server/auth/permissions';
 import { verifyPassword } from '@/server/auth/password';
-import { pruneThrottles, recordFailure, recordSuccess, throttledUntil, throttleKeys, THROTTLE_RULES } from '@/server/auth/throttle';
+import { countAttempt, pruneThrottles, recordSuccess, refundAttempt, throttleKeys, throttleState, THROTTLE_RULES, type Counted, type ThrottleKey } from '@/server/auth/throttle';
 import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
 import { withTransaction, type ServiceContext } from '../context';
@@ -44,21 +44,26 @@ export async function attemptPasswordSignIn(ctx: ServiceContext, input: { email:
   const log = logger.child({ part: 'sign-in' });
   const keys = throttleKeys(email, input.ip);
   await maybePrune(ctx, now);
-  const retryAt = await throttledUntil(ctx.db, keys, now);
-  if (retryAt) {
+  const state = await throttleState(ctx.db, keys, now);
+  // A pair that signed in before answers only to its own key; its failures still count on the others.
+  const guarded = state.trusted ? keys.slice(0, 1) : keys;
+  const unguarded = state.trusted ? keys.slice(1) : [];
+  const counted = state.retryAt ? null : await reserve(ctx, guarded, now);
+  if (!counted) {
+    const retryAt = state.retryAt ?? (await throttleState(ctx.db, keys, now)).retryAt ?? now;
     log.debug({ email, ip: input.ip, retryAt }, 'sign-in refused while throttled');
     return { ok: false, reason: 'throttled', retryAt };
   }
   const user = await signInWithPassword(ctx, email, input.password);
   if (user) {
     await recordSuccess(ctx.db, keys[0]!, now);
+    for (const k of guarded.slice(1)) await refundAttempt(ctx.db, k);
     return { ok: true, user };
   }
   await withTransaction(ctx, async (tx) => {
-    const counts = await recordFailure(tx.db, keys, now);
-    const pair = counts.find((c) => c.scope === 'pair')!;
-    log.info({ email, ip: input.ip, failures: pair.failures }, 'sign-in failed');
-    for (const c of counts) {
+    for (const k of unguarded) counted.push((await countAttempt(tx.db, k, now, { unlessWaiting: false }))!);
+    log.info({ email, ip: input.ip, failures: counted[0]!.failures }, 'sign-in failed');
+    for (const c of counted) {
       // Exactly one failure takes a key from free to waiting, so each run of failures is audited once.
       if (c.failures !== THROTTLE_RULES[c.scope].free + 1) continue;
       const what = c.scope === 'pair' ? `${email} from ${input.ip}` : c.scope === 'email' ? email : `address ${input.ip}`;
@@ -72,6 +77,26 @@ export async function attemptPasswordSignIn(ctx: ServiceContext, input: { email:
     }
   });
   return { ok: false, reason: 'invalid' };
+}
+
+const WAITING = Symbol('waiting');
+
+/** Counts the attempt on every key in one transaction, or on none when one of them is waiting (null). */
+async function reserve(ctx: ServiceContext, keys: ThrottleKey[], now: Date): Promise<Counted[] | null> {
+  try {
+    return await withTransaction({ ...ctx, inTransaction: false }, async (tx) => {
+      const out: Counted[] = [];
+      for (const k of keys) {
+        const c = await countAttempt(tx.db, k, now, { unlessWaiting: true });
+        if (!c) throw WAITING;
+        out.push(c);
+      }
+      return out;
+    });
+  } catch (e) {
+    if (e === WAITING) return null;
+    throw e;
+  }
 }
 
 async function maybePrune(ctx: ServiceContext, now: Date): Promise<void> {
