@@ -1,6 +1,6 @@
 // Input PostgreSQL cannot store is a 400 naming the field, for every procedure of the router, over HTTP as
 // clients see it: NUL characters in any string, key or JSON value, dates out of range, batches over the cap,
-// and superjson meta that does not fit its value.
+// and superjson meta that does not fit its value; and the same for manifests, pipeline definitions and webhooks.
 import { sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,9 @@ import { MAX_BATCH_SIZE } from '@/server/api/limits';
 import { appRouter } from '@/server/api/root';
 import { createInnerContext } from '@/server/api/trpc';
 import type { Actor } from '@/server/auth/actor';
+import { parseSource } from '@/server/cli/core/files';
+import { checkDefinition, DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
+import { handleGenericWebhook } from '@/server/webhooks/handlers';
 import { makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
@@ -85,7 +88,7 @@ function sampleWithNul(schema: Schema, path: string[] = [], paths: string[] = []
   return { value, paths };
 }
 
-const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: string; inputs: Schema[] } }>).map(([path, p]) => ({ path, type: p._def.type, input: p._def.inputs[0] }));
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string; inputs: Schema[] } }>).map(([path, p]) => ({ path, type: p._def.type, input: p._def.inputs[0] }));
 
 async function call(path: string, input: unknown, opts: { meta?: unknown; batchOf?: number } = {}) {
   const encoded = superjson.serialize(input);
@@ -101,15 +104,14 @@ async function call(path: string, input: unknown, opts: { meta?: unknown; batchO
   return { status: res.status, json };
 }
 
+/** The rows of a raw query, whichever driver (pg or PGlite) ran it. */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows);
+
 /** Rows in every table, to show a refused call changed nothing. */
 async function rowCounts(): Promise<Record<string, number>> {
-  const tables = await database.db.execute<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`);
-  const rows = 'rows' in tables ? (tables.rows as { name: string }[]) : (tables as unknown as { name: string }[]);
+  const tables = rowsOf<{ name: string }>(await database.db.execute(sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`));
   const counts: Record<string, number> = {};
-  for (const { name } of rows) {
-    const r = await database.db.execute<{ n: number }>(sql.raw(`select count(*)::int as n from "${name}"`));
-    counts[name] = ('rows' in r ? (r.rows as { n: number }[]) : (r as unknown as { n: number }[]))[0]!.n;
-  }
+  for (const { name } of tables) counts[name] = rowsOf<{ n: number }>(await database.db.execute(sql.raw(`select count(*)::int as n from "${name}"`)))[0]!.n;
   return counts;
 }
 
@@ -176,5 +178,22 @@ describe('the HTTP transport', () => {
       expect(status).toBe(400);
       expect((json as { error: { json: { message: string } } }).error.json.message).toMatch(/^input: is not valid superjson/);
     }
+  });
+});
+
+describe('inputs that reach the database without tRPC', () => {
+  it('refuse a NUL written as a YAML escape, at its line: manifests, pipeline definitions', () => {
+    expect(() => parseSource('service: chat\nprompts:\n  - name: "gr\\0eet"\n', 'slipway.yaml')).toThrow('slipway.yaml:3: prompts[0].name: must not contain the NUL character (U+0000)');
+    const check = checkDefinition(`${DEFAULT_PIPELINE_YAML}\n# end\n`.replace(/name: (\S+)/, 'name: "$1\\0"'));
+    expect(check.ok).toBe(false);
+    expect(!check.ok && check.problems[0]!.message).toBe('must not contain the NUL character (U+0000)');
+  });
+
+  it('refuse a webhook payload holding a NUL with a 400, recording nothing', async () => {
+    const before = await rowCounts();
+    const res = await handleGenericWebhook(new Request('http://localhost/api/webhooks/generic/svc', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ref: 'refs/heads/ma\u0000in' }) }), 'svc', { db: database.db });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'ref: must not contain the NUL character (U+0000)' });
+    expect(await rowCounts()).toEqual(before);
   });
 });
