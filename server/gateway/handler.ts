@@ -11,7 +11,7 @@ import { feedback as feedbackTable, releases, services } from '@/db/schema';
 import { logger } from '@/server/logger';
 import { handleChat, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
-import { GatewayError, readJson, sendJson, sendOpenAIError } from './http';
+import { decodePathSegment, GatewayError, readJson, sendJson, sendOpenAIError } from './http';
 import { hashGatewayKey } from './keys';
 import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
@@ -103,18 +103,20 @@ export class Gateway {
     const path = (req.url ?? '').split('?')[0]!;
     const parts = path.split('/');
     // ['', 'gw', service, environment, 'v1', ...endpoint]
-    const [, , service, environment, version] = parts;
+    const [, , rawService, rawEnvironment, version] = parts;
     const endpoint = parts.slice(5).join('/');
-    if (!service || !environment || version !== 'v1') throw new GatewayError(404, 'not_found', 'Gateway paths look like /gw/<service>/<environment>/v1/chat/completions');
+    if (!rawService || !rawEnvironment || version !== 'v1') throw new GatewayError(404, 'not_found', 'Gateway paths look like /gw/<service>/<environment>/v1/chat/completions');
+    const service = decodePathSegment(rawService);
+    const environment = decodePathSegment(rawEnvironment);
     const snapshot = this.snapshot;
     if (!snapshot) throw new GatewayError(503, 'gateway_starting', 'The gateway is starting; try again shortly');
 
     const key = this.authenticate(req, snapshot);
-    const route = snapshot.routes.get(routeKey(decodeURIComponent(service), decodeURIComponent(environment)));
+    const route = snapshot.routes.get(routeKey(service, environment));
     if (!route || route.serviceId !== key.serviceId) {
       // A key of another service learns nothing about this one.
       if (route) throw new GatewayError(401, 'invalid_api_key', 'This gateway key does not belong to this service');
-      throw new GatewayError(404, 'service_not_found', `Nothing is deployed at ${decodeURIComponent(service)}/${decodeURIComponent(environment)}`);
+      throw new GatewayError(404, 'service_not_found', `Nothing is deployed at ${service}/${environment}`);
     }
 
     if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
