@@ -89,15 +89,38 @@ export class Gateway {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests += 1;
     const started = performance.now();
-    this.dispatch(req, res, started).catch((err: unknown) => {
-      if (err instanceof GatewayError) {
-        sendOpenAIError(res, err);
-        return;
-      }
-      this.log.error({ err, url: req.url }, 'gateway request failed');
-      sendOpenAIError(res, new GatewayError(500, 'internal_error', 'The gateway failed to handle this request'));
-    });
+    this.track(
+      this.dispatch(req, res, started).catch((err: unknown) => {
+        if (err instanceof GatewayError) {
+          sendOpenAIError(res, err);
+          return;
+        }
+        this.log.error({ err, url: req.url }, 'gateway request failed');
+        sendOpenAIError(res, new GatewayError(500, 'internal_error', 'The gateway failed to handle this request'));
+      }),
+    );
   };
+
+  /** Requests (and shadow calls) still being answered, so a graceful stop can wait for them and their telemetry. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private track(p: Promise<unknown>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Waits until no request is being answered (new ones may still arrive meanwhile); false after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
     const path = (req.url ?? '').split('?')[0]!;
@@ -154,7 +177,7 @@ export class Gateway {
     if (route.shadow && !pinned && Math.random() * 100 < route.shadow.percent) {
       if (this.shadowInFlight < MAX_SHADOW_IN_FLIGHT) {
         this.shadowInFlight += 1;
-        void shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1));
+        this.track(shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1)));
       } else {
         this.counters.shadowSkipped += 1;
       }
