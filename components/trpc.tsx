@@ -6,6 +6,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
+import { MAX_BATCH_SIZE } from '@/server/api/limits';
 import type { AppRouter } from '@/server/api/root';
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
@@ -40,7 +41,7 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         splitLink({
           condition: (op) => op.type === 'query' && JSON.stringify(op.input ?? null).length > LONG_QUERY_INPUT,
           true: httpLink({ url: '/api/trpc', transformer: superjson, methodOverride: 'POST' }),
-          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, maxURLLength: 6000 }),
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, maxURLLength: 6000, maxItems: MAX_BATCH_SIZE }),
         }),
       ],
     }),

@@ -14,6 +14,9 @@ import { startReferenceModelServer, type ReferenceModelServer } from './referenc
 import { closeRuntime, getRuntime } from './runtime';
 import { appVersion } from './version';
 
+/** How long a graceful stop waits for requests in flight. */
+const SHUTDOWN_GRACE_MS = 5_000;
+
 async function main(): Promise<void> {
   let e;
   try {
@@ -40,7 +43,14 @@ async function main(): Promise<void> {
   connectPipelines(rt.database.db);
   connectRollouts(rt.database.db);
 
+  let stopping = false;
+  /** Responses not yet finished, so a graceful stop can wait for them. */
+  const open = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    // While stopping, requests that still arrive on open connections are answered, and their connection closed.
+    if (stopping) res.setHeader('connection', 'close');
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
     if (executorHttp && isExecutorRequest(req.url)) return executorHttp(req, res);
     // The client's address as Slipway believes it (whatever a client sent in this header is replaced).
@@ -68,7 +78,11 @@ async function main(): Promise<void> {
   await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
   const stopRolloutSweep = sweepActiveRollouts(rt.database.db);
 
-  let stopping = false;
+  /**
+   * A graceful stop (SIGTERM, SIGINT) loses nothing: the server stops accepting connections, requests in flight
+   * are answered (gateway requests with their telemetry queued), the telemetry queue is written, then the
+   * process exits. Requests still running after SHUTDOWN_GRACE_MS are cut off.
+   */
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -77,10 +91,15 @@ async function main(): Promise<void> {
     stopRolloutSweep();
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
-    server.close();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 5_000);
-    force.unref();
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Shadow calls and telemetry still being built outlive their responses.
+    const drained = (await gateway.drain(Math.max(0, deadline - Date.now()))) && !open.size;
+    if (!drained) log.warn({ graceMs: SHUTDOWN_GRACE_MS, open: open.size }, 'requests still running at shutdown were cut off');
+    server.closeAllConnections();
+    await closed;
     await app.close?.().catch(() => undefined);
     // Telemetry still queued is written before the database closes.
     await gateway.close();

@@ -5,9 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import superjson from 'superjson';
 import type { Db } from '@/db/client';
+import { MAX_BATCH_SIZE } from '@/server/api/limits';
 import { actorRole, type Actor } from '@/server/auth/actor';
 import { can, type Scope } from '@/server/auth/permissions';
 import { DomainError, type DomainErrorKind } from '@/server/errors';
+import { unstorableIssues } from '@/server/lib/storable';
 import { logger } from '@/server/logger';
 import { runAfterCommit, type ServiceContext } from '@/server/services/context';
 
@@ -38,12 +40,43 @@ function validationIssues(cause: unknown): Issue[] | null {
 const issuePath = (i: Issue) => i.path.map(String).join('.') || 'input';
 const issuesMessage = (issues: Issue[]) => issues.map((i) => `${issuePath(i)}: ${i.message}`).join('; ');
 
+/** A BAD_REQUEST shaped like a failed zod validation, so it carries the same message and fieldErrors. */
+function invalidInput(issues: { path: (string | number)[]; message: string }[]): TRPCError {
+  const message = issuesMessage(issues);
+  return new TRPCError({ code: 'BAD_REQUEST', message, cause: Object.assign(new Error(message), { issues }) });
+}
+
+/**
+ * superjson for both directions; an input whose superjson `meta` does not fit its value (which superjson
+ * would fail on, or turn into a circular structure) is a 400, not a crash.
+ */
+const transformer = {
+  input: {
+    serialize: (value: unknown) => superjson.serialize(value),
+    deserialize: (value: unknown) => {
+      let parsed: unknown;
+      try {
+        parsed = superjson.deserialize(value as Parameters<typeof superjson.deserialize>[0]);
+      } catch {
+        throw invalidInput([{ path: [], message: 'is not valid superjson: its meta does not fit the value' }]);
+      }
+      const circular = unstorableIssues(parsed).filter((i) => i.message.includes('circular'));
+      if (circular.length) throw invalidInput([{ path: [], message: 'is not valid superjson: its meta makes the value refer to itself' }]);
+      return parsed;
+    },
+  },
+  output: superjson,
+};
+
 const t = initTRPC
   .context<Context>()
   .meta<AccessMeta>()
   .create({
-    transformer: superjson,
+    transformer,
     errorFormatter({ shape, error, ctx }) {
+      if (error.code === 'BAD_REQUEST' && error.message === 'Batch call exceeds maximum size') {
+        shape = { ...shape, message: `A batch may hold at most ${MAX_BATCH_SIZE} calls; send the rest in another request` };
+      }
       const issues = error.code === 'BAD_REQUEST' ? validationIssues(error.cause) : null;
       const domainField = error.cause instanceof DomainError && error.cause.field ? error.cause.field : null;
       const { stack: _stack, ...data } = shape.data;
@@ -93,6 +126,16 @@ const errorMapper = t.middleware(async ({ ctx, path, type, next }) => {
   return res;
 });
 
+/**
+ * Input PostgreSQL cannot store (NUL characters in strings, keys or JSON; dates out of range) is refused for
+ * every procedure at once, before the procedure runs, with the field's path.
+ */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const issues = unstorableIssues(await getRawInput());
+  if (issues.length) throw invalidInput(issues);
+  return next();
+});
+
 const ROLLBACK = Symbol('rollback');
 
 /**
@@ -133,10 +176,10 @@ export const createCallerFactory = t.createCallerFactory;
 const base = t.procedure.use(errorMapper);
 
 /** Anyone, signed in or not. */
-export const publicProcedure = base.meta({ scope: 'public' }).use(mutationTransaction);
+export const publicProcedure = base.meta({ scope: 'public' }).use(storableInput).use(mutationTransaction);
 
 /** Any signed-in user or valid API token, whatever the role. */
-export const authedProcedure = base.meta({ scope: 'authenticated' }).use(requireActor).use(mutationTransaction);
+export const authedProcedure = base.meta({ scope: 'authenticated' }).use(requireActor).use(storableInput).use(mutationTransaction);
 
 /** Callers whose role holds `scope` in the permission table. */
 export function scopedProcedure(scope: Scope) {
@@ -147,5 +190,6 @@ export function scopedProcedure(scope: Scope) {
       if (!can(actorRole(ctx.actor), scope)) throw new TRPCError({ code: 'FORBIDDEN', message: `Your role may not do this (needs ${scope})` });
       return next();
     })
+    .use(storableInput)
     .use(mutationTransaction);
 }

@@ -82,12 +82,20 @@ async function handle(executor: Executor, req: IncomingMessage, res: ServerRespo
   const eventKey = /^e\/([^/]+)$/.exec(path.slice(EXECUTOR_PATH.length))?.[1];
   if (eventKey !== undefined) {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
-    if (!sameKey(decodeURIComponent(eventKey), executor.keys.eventKey)) throw new HttpError(401, 'unknown event key');
+    if (!sameKey(decodeSegment(eventKey), executor.keys.eventKey)) throw new HttpError(401, 'unknown event key');
     const events = parseEvents(await readJson(req), header(req, 'x-inngest-event-id-seed'), executor.clockNow());
     await executor.receive(events);
     return send(res, 200, { ids: events.map((e) => e.id), status: 200 });
   }
   throw new HttpError(404, 'not found');
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, 'the path is not valid percent-encoding');
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

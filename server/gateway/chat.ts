@@ -10,6 +10,7 @@ import { fill } from '@/server/services/prompts/template';
 import type { Arm } from './choose';
 import { GatewayError, sendOpenAIError } from './http';
 import type { EnvRoute, Target } from './snapshot';
+import { withoutNul } from '@/server/lib/storable';
 import { sampleText } from './redact';
 import { countMessageTokens, countTokens } from './tokenizer';
 import { errorClassOf, isConnectionError, poolFor } from './upstream';
@@ -278,7 +279,7 @@ async function telemetryRow(
     outputTokens: output,
     costUsd: (input * target.priceInputPer1M + output * target.priceOutputPer1M) / 1_000_000,
     stickyHash: chat.stickyKey ? createHash('sha256').update(chat.stickyKey).digest('hex').slice(0, 16) : null,
-    features: { inputChars: inputText.length, outputChars: result.outputText.length, messages: extra.messages.length, finishReason: result.finishReason },
+    features: { inputChars: inputText.length, outputChars: result.outputText.length, messages: extra.messages.length, finishReason: result.finishReason && withoutNul(String(result.finishReason)) },
     sample: samplePercent > 0 && Math.random() * 100 < samplePercent ? { input: sampleText(inputText), output: sampleText(result.outputText) } : null,
   };
 }

@@ -11,7 +11,7 @@ import { feedback as feedbackTable, releases, services } from '@/db/schema';
 import { logger } from '@/server/logger';
 import { handleChat, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
-import { GatewayError, readJson, sendJson, sendOpenAIError } from './http';
+import { decodePathSegment, GatewayError, readJson, sendJson, sendOpenAIError } from './http';
 import { hashGatewayKey } from './keys';
 import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
@@ -89,32 +89,57 @@ export class Gateway {
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests += 1;
     const started = performance.now();
-    this.dispatch(req, res, started).catch((err: unknown) => {
-      if (err instanceof GatewayError) {
-        sendOpenAIError(res, err);
-        return;
-      }
-      this.log.error({ err, url: req.url }, 'gateway request failed');
-      sendOpenAIError(res, new GatewayError(500, 'internal_error', 'The gateway failed to handle this request'));
-    });
+    this.track(
+      this.dispatch(req, res, started).catch((err: unknown) => {
+        if (err instanceof GatewayError) {
+          sendOpenAIError(res, err);
+          return;
+        }
+        this.log.error({ err, url: req.url }, 'gateway request failed');
+        sendOpenAIError(res, new GatewayError(500, 'internal_error', 'The gateway failed to handle this request'));
+      }),
+    );
   };
+
+  /** Requests (and shadow calls) still being answered, so a graceful stop can wait for them and their telemetry. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private track(p: Promise<unknown>): void {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+  }
+
+  /** Waits until no request is being answered (new ones may still arrive meanwhile); false after `timeoutMs`. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
     const path = (req.url ?? '').split('?')[0]!;
     const parts = path.split('/');
     // ['', 'gw', service, environment, 'v1', ...endpoint]
-    const [, , service, environment, version] = parts;
+    const [, , rawService, rawEnvironment, version] = parts;
     const endpoint = parts.slice(5).join('/');
-    if (!service || !environment || version !== 'v1') throw new GatewayError(404, 'not_found', 'Gateway paths look like /gw/<service>/<environment>/v1/chat/completions');
+    if (!rawService || !rawEnvironment || version !== 'v1') throw new GatewayError(404, 'not_found', 'Gateway paths look like /gw/<service>/<environment>/v1/chat/completions');
+    const service = decodePathSegment(rawService);
+    const environment = decodePathSegment(rawEnvironment);
     const snapshot = this.snapshot;
     if (!snapshot) throw new GatewayError(503, 'gateway_starting', 'The gateway is starting; try again shortly');
 
     const key = this.authenticate(req, snapshot);
-    const route = snapshot.routes.get(routeKey(decodeURIComponent(service), decodeURIComponent(environment)));
+    const route = snapshot.routes.get(routeKey(service, environment));
     if (!route || route.serviceId !== key.serviceId) {
       // A key of another service learns nothing about this one.
       if (route) throw new GatewayError(401, 'invalid_api_key', 'This gateway key does not belong to this service');
-      throw new GatewayError(404, 'service_not_found', `Nothing is deployed at ${decodeURIComponent(service)}/${decodeURIComponent(environment)}`);
+      throw new GatewayError(404, 'service_not_found', `Nothing is deployed at ${service}/${environment}`);
     }
 
     if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
@@ -152,7 +177,7 @@ export class Gateway {
     if (route.shadow && !pinned && Math.random() * 100 < route.shadow.percent) {
       if (this.shadowInFlight < MAX_SHADOW_IN_FLIGHT) {
         this.shadowInFlight += 1;
-        void shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1));
+        this.track(shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1)));
       } else {
         this.counters.shadowSkipped += 1;
       }

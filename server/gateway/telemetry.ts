@@ -16,6 +16,13 @@ export interface TelemetryStats {
   rejected: number;
 }
 
+/**
+ * How often queued records are written (also at every `batchSize` records). A hard kill (SIGKILL, out of
+ * memory, power loss) loses at most the records of this window and of a write in progress; a graceful stop
+ * writes everything first.
+ */
+export const TELEMETRY_FLUSH_INTERVAL_MS = 20;
+
 export interface TelemetryOptions {
   capacity?: number;
   batchSize?: number;
@@ -59,7 +66,7 @@ export class TelemetryWriter {
   ) {
     this.capacity = opts.capacity ?? 100_000;
     this.batchSize = opts.batchSize ?? 1_000;
-    this.interval = opts.flushIntervalMs ?? 50;
+    this.interval = opts.flushIntervalMs ?? TELEMETRY_FLUSH_INTERVAL_MS;
   }
 
   start(): void {

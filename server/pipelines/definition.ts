@@ -2,6 +2,7 @@
 // problem reported at its line.
 import { z } from 'zod';
 import type { PipelineDef } from '@/db/schema';
+import { unstorableIssues } from '@/server/lib/storable';
 import { parseYamlWithLines } from '@/server/lib/yaml-lines';
 import { slugSchema } from '@/server/services/registry-shared';
 import { AVAILABLE_STEP_TYPES, isAvailableStepType, PLANNED_STEP_TYPES } from './step-types';
@@ -77,6 +78,9 @@ const formatPath = (p: PropertyKey[]) => p.reduce<string>((acc, part) => (typeof
 export function checkDefinition(yaml: string): DefinitionCheck {
   const parsed = parseYamlWithLines(yaml);
   if (!parsed.ok) return { ok: false, problems: [{ line: parsed.line, path: '', message: `not valid YAML: ${parsed.message}` }] };
+  // A NUL written as an escape ("\0") parses fine but cannot be stored; refuse it here like any other rule.
+  const unstorable = unstorableIssues(parsed.value);
+  if (unstorable.length) return { ok: false, problems: unstorable.map((i) => ({ line: parsed.lineOf(i.path), path: formatPath(i.path), message: i.message })) };
   const result = schema.safeParse(parsed.value ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => {

@@ -2,6 +2,7 @@
 // webhook secret, record it once, and hand a trigger to pipelines. Route files only call these.
 // A refused delivery writes nothing (anyone can send one); it is counted for metrics and logged without secrets.
 import type { Db } from '@/db/client';
+import { unstorableIssues } from '@/server/lib/storable';
 import { logger } from '@/server/logger';
 import { triggerPipeline } from '@/server/pipelines/trigger';
 import { peekSecretValue, recordSecretUse } from '@/server/services/secrets/queries';
@@ -73,11 +74,16 @@ function decodePayload(raw: Uint8Array, contentType: string | null): unknown {
     throw new Refusal(400, 'bad_request', 'the body is not UTF-8');
   }
   if (contentType?.toLowerCase().startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(text).get('payload') ?? '';
+  let payload: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    payload = JSON.parse(text) as unknown;
   } catch {
     throw new Refusal(400, 'bad_request', 'the body is not JSON');
   }
+  // What PostgreSQL cannot store (a NUL in any string) is refused before any of it is looked up or recorded.
+  const [unstorable] = unstorableIssues(payload);
+  if (unstorable) throw new Refusal(400, 'bad_request', `${unstorable.path.join('.') || 'body'}: ${unstorable.message}`);
+  return payload;
 }
 
 interface Endpoint {

@@ -21,6 +21,8 @@ export interface RunningServer {
   output: () => string;
   /** Kills the process at once (no shutdown), leaving data folder and database as they are. */
   kill: () => Promise<void>;
+  /** Stops the process as an orchestrator does (SIGTERM), leaving data folder and database as they are; its exit code. */
+  terminate: () => Promise<number | null>;
   stop: () => Promise<void>;
 }
 
@@ -120,6 +122,12 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
     await exited;
   };
 
+  const terminate = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill('SIGTERM');
+    return waitForExit(child, 15_000);
+  };
+
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
@@ -138,5 +146,5 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', dataDir, databaseUrl: dbEnv.DATABASE_URL ?? null, output: () => out, kill, stop };
+  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', dataDir, databaseUrl: dbEnv.DATABASE_URL ?? null, output: () => out, kill, terminate, stop };
 }

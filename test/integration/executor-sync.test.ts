@@ -60,12 +60,15 @@ describe('embedded executor: sync', () => {
     expect(await h.executor.sync()).toMatchObject({ modified: false });
   });
 
-  it('refuses a sync without the signing key, and bad event keys and names', async () => {
+  it('refuses a sync without the signing key, and bad event keys (malformed percent-encoding too) and names', async () => {
     const register = await fetch(`${h.origin}/fn/register`, { method: 'POST', headers: { authorization: 'Bearer signkey-test-00', 'content-type': 'application/json' }, body: JSON.stringify({ url: h.serveUrl, appName: TEST_APP, functions: [] }) });
     expect(register.status).toBe(401);
     expect(await h.database.db.select().from(executorFunctions)).toHaveLength(4);
     const wrongKey = await fetch(`${h.origin}/api/executor/e/not-the-key`, { method: 'POST', body: JSON.stringify({ name: 'test/guarded', data: {} }) });
     expect(wrongKey.status).toBe(401);
+    const badEncoding = await fetch(`${h.origin}/api/executor/e/%E0%A4%A`, { method: 'POST', body: JSON.stringify({ name: 'test/guarded', data: {} }) });
+    expect(badEncoding.status).toBe(400);
+    expect(await badEncoding.json()).toEqual({ error: 'the path is not valid percent-encoding', status: 400 });
     const reserved = await fetch(`${h.origin}/api/executor/e/${h.eventKey}`, { method: 'POST', body: JSON.stringify({ name: 'inngest/function.failed', data: {} }) });
     expect(reserved.status).toBe(400);
     expect(await reserved.json()).toMatchObject({ error: expect.stringMatching(/reserved/) });

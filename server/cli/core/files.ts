@@ -4,6 +4,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import { unstorableIssues } from '@/server/lib/storable';
 import { CliError, EXIT } from './errors';
 
 /** A file that cannot be read or does not hold what it should; the message names the file and, when known, the line. */
@@ -65,7 +66,11 @@ export function parseSource(text: string, name: string, absolute = path.resolve(
     const line = problem.pos ? lineCounter.linePos(problem.pos[0]).line : null;
     throw new SourceFileError(`${name}${line ? `:${line}` : ''}: not valid YAML or JSON: ${problem.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
-  return { name, absolute, value: doc.toJS({ maxAliasCount: 100 }) as unknown, lineOf: (p, key) => locate(doc, lineCounter, p, key) };
+  const source: SourceFile = { name, absolute, value: doc.toJS({ maxAliasCount: 100 }) as unknown, lineOf: (p, key) => locate(doc, lineCounter, p, key) };
+  // What the server could not store (a NUL written as an escape) is refused here, before anything is sent.
+  const unstorable = unstorableIssues(source.value);
+  if (unstorable.length) throw new SourceFileError(describeIssues(source, unstorable.map((i) => ({ code: 'custom', path: i.path, message: i.message, input: undefined }) as Issue)));
+  return source;
 }
 
 function locate(doc: Document, lc: LineCounter, issuePath: PropertyKey[], key?: string): number | null {

@@ -1,6 +1,7 @@
 // Browses the audit trail newest first, filtered by actor, action, target and time, with a keyset cursor.
 import { and, desc, eq, gte, ilike, lt, lte, or, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
+import { storableDate } from '@/server/lib/storable';
 import { auditEvents } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
 
@@ -9,8 +10,8 @@ export const listAuditInput = z.object({
   action: z.string().trim().max(200).optional(),
   targetKind: z.string().trim().max(100).optional(),
   targetId: z.string().trim().max(200).optional(),
-  from: z.date().optional(),
-  to: z.date().optional(),
+  from: storableDate().optional(),
+  to: storableDate().optional(),
   cursor: z.number().int().positive().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });

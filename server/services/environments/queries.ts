@@ -1,6 +1,7 @@
 // Reading environments: settings and current state, the history, and what ran at a given time.
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { storableDate } from '@/server/lib/storable';
 import { environmentHistory } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
@@ -36,7 +37,7 @@ export async function environmentHistoryList(ctx: ServiceContext, input: z.input
   return { items, nextCursor: rows.length > data.limit ? items[items.length - 1]!.id : null };
 }
 
-export const stateAtInput = environmentRefInput.extend({ at: z.date() });
+export const stateAtInput = environmentRefInput.extend({ at: storableDate() });
 
 /** Answers "what ran in this environment at time T": the entry in force then, or null if nothing had run yet. */
 export async function environmentStateAt(ctx: ServiceContext, input: z.input<typeof stateAtInput>) {

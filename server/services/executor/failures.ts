@@ -1,13 +1,14 @@
 // What went wrong lately: failed runs, and step attempts that failed or are being retried, newest first.
 import { and, desc, eq, gte, inArray } from 'drizzle-orm';
 import { z } from 'zod';
+import { storableDate } from '@/server/lib/storable';
 import { executorRuns, executorStepHistory } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
 import { errorMessage } from './shared';
 
 export const listExecutorFailuresInput = z.object({
   functionId: z.string().trim().min(1).max(300).optional(),
-  since: z.date().optional(),
+  since: storableDate().optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
 

@@ -2,6 +2,7 @@
 // the feedback applications sent for those releases' answers.
 import { and, eq, gte, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { storableDate } from '@/server/lib/storable';
 import { feedback, requestLogs } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
@@ -9,7 +10,7 @@ import { environmentByName, serviceByName, slugSchema } from '../registry-shared
 export const telemetrySummaryInput = z.object({
   service: slugSchema,
   environment: slugSchema,
-  since: z.date().optional(),
+  since: storableDate().optional(),
   includeShadow: z.boolean().default(false),
 });
 

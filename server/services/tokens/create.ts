@@ -1,5 +1,6 @@
 // Creates an API token for the acting user; the plaintext is returned once, only its hash is kept.
 import { z } from 'zod';
+import { storableDate } from '@/server/lib/storable';
 import { apiTokens } from '@/db/schema';
 import { actorRole, actorUserId } from '@/server/auth/actor';
 import { roleWithin } from '@/server/auth/permissions';
@@ -14,7 +15,7 @@ export const createTokenInput = z.object({
   name: z.string().trim().min(1, 'is required').max(100),
   role: roleSchema,
   /** Absolute expiry; omit for a token that lasts until revoked. */
-  expiresAt: z.date().optional(),
+  expiresAt: storableDate().optional(),
 });
 
 export async function createToken(ctx: ServiceContext, input: z.input<typeof createTokenInput>) {

@@ -1,8 +1,7 @@
 // tRPC over HTTP at /api/trpc, for the browser (session cookie) and for scripts (Bearer API token).
 import { randomUUID } from 'node:crypto';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import type { NextRequest } from 'next/server';
-import { appRouter } from '@/server/api/root';
+import { serveTrpc } from '@/server/api/http';
 import { createInnerContext } from '@/server/api/trpc';
 import { actorFromRequest } from '@/server/auth/request';
 import { getRuntime } from '@/server/runtime';
@@ -17,17 +16,12 @@ function requestIdOf(req: NextRequest): string {
 async function handler(req: NextRequest) {
   const rt = await getRuntime();
   const requestId = requestIdOf(req);
-  return fetchRequestHandler({
-    endpoint: '/api/trpc',
-    req,
-    router: appRouter,
-    // Queries with large inputs arrive as POST (see components/trpc.tsx); they stay read-only queries.
-    allowMethodOverride: true,
+  return serveTrpc(req, {
+    requestId,
     createContext: async () => {
       const { actor, authError } = await actorFromRequest(req);
       return createInnerContext({ actor, db: rt.database.db, requestId, authError });
     },
-    responseMeta: () => ({ headers: new Headers({ 'x-request-id': requestId, 'cache-control': 'no-store' }) }),
   });
 }
 
