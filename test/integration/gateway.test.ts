@@ -278,16 +278,26 @@ describe('the gateway', () => {
     expect(res.status).toBe(200);
     const rows = await database.db.select().from(feedback).where(and(eq(feedback.requestId, r.requestId!), eq(feedback.environment, 'dev')));
     expect(rows.map((x) => [x.score, x.comment])).toEqual([[1, 'great']]);
-    // Feedback for a request the gateway never logged counts for the environment, not for any release.
-    const stray = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: 'not-a-logged-request', score: -1 }) });
-    expect(stray.status).toBe(200);
     await gateway.telemetry.flush();
     const summary = await api.telemetry.summary({ ...env(), since });
-    expect(summary.feedback).toEqual({ count: 2, meanScore: 0 });
+    expect(summary.feedback).toEqual({ count: 1, meanScore: 1 });
     expect(summary.releases.map((x) => [x.releaseNumber, x.requests, x.feedback])).toEqual([[1, 1, { count: 1, meanScore: 1 }]]);
     const bad = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: r.requestId, score: 7 }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { message: 'score must be a number from -1 to 1', type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+  });
+
+  it('refuses feedback for a request this service and environment did not serve with 404, storing nothing', async () => {
+    const otherKey = (await api.gatewayKeys.create({ service: 'other-svc', name: 'other-feedback' })).key;
+    await gateway.refresh(true);
+    const foreign = await ask('elsewhere', {}, new OpenAI({ apiKey: otherKey, baseURL: `${base}/gw/other-svc/dev/v1`, maxRetries: 0 }));
+    await gateway.telemetry.flush();
+    for (const requestId of ['not-a-logged-request', '00000000-0000-4000-8000-000000000000', foreign.requestId]) {
+      const res = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: requestId, score: -1 }) });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: { message: `No request ${requestId} of chat-svc/dev; send the x-slipway-request-id of one of its responses`, type: 'invalid_request_error', param: null, code: 'request_not_found' } });
+      expect(await database.db.select().from(feedback).where(eq(feedback.requestId, requestId!))).toEqual([]);
+    }
   });
 
   it('applies a routing change within a second under continuous load, failing nothing', async () => {
