@@ -40,12 +40,19 @@ export function outboundConnector(options: buildConnector.BuildOptions = {}): Co
   };
 }
 
-let agent: Agent | null = null;
+let agent: { policy: OutboundPolicy; dispatcher: Agent } | null = null;
 
-/** The dispatcher for one-off outbound requests (the webhook step, notifications). */
+/**
+ * The dispatcher for one-off outbound requests (the webhook step, notifications). A new policy (tests set one)
+ * gets a new agent, so no connection opened under the old one is reused.
+ */
 export function outboundAgent(): Agent {
-  agent ??= new Agent({ connect: outboundConnector(), keepAliveTimeout: 10_000 });
-  return agent;
+  const policy = outboundPolicy();
+  if (agent?.policy !== policy) {
+    void agent?.dispatcher.close().catch(() => undefined);
+    agent = { policy, dispatcher: new Agent({ connect: outboundConnector(), keepAliveTimeout: 10_000 }) };
+  }
+  return agent.dispatcher;
 }
 
 /** fetch under the outbound policy. A refusal rejects with a TypeError whose `cause` is the OutboundRefusedError. */

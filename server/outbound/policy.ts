@@ -164,10 +164,12 @@ export class OutboundPolicy {
    */
   check(hostInput: string, address: string, port: number): OutboundRefusedError | null {
     const host = normalHost(hostInput);
-    const shown = host === normalHost(address) ? address : `${host} (${address})`;
+    const effective = effectiveAddress(address);
+    const judged = effective === normalHost(address) ? address : `${address}, i.e. ${effective}`;
+    const shown = host === normalHost(address) ? judged : `${host} (${judged})`;
     const denied = this.opts.deny.find((r) => this.matches(r, host, address, port));
     if (denied) return new OutboundRefusedError(shown, `matches SLIPWAY_OUTBOUND_DENY entry "${denied.text}"`);
-    const a = effectiveAddress(address);
+    const a = effective;
     if (this.opts.builtIn?.some((b) => b.address === a && b.port === port)) return null;
     if (this.isSelf(host, address, port)) {
       // Only an entry naming the port lets the app call itself (a broad loopback allowance does not).
@@ -207,7 +209,10 @@ export function outboundPolicy(): OutboundPolicy {
   return current;
 }
 
-/** Replaces the process's policy (tests judging other settings); null goes back to the settings. */
+/**
+ * Replaces the process's policy (tests judging other settings); null goes back to the settings. New connections
+ * are judged by it; keep-alive connections the gateway's pools already hold stay open.
+ */
 export function setOutboundPolicy(policy: OutboundPolicy | null): void {
   current = policy;
 }

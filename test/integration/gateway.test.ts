@@ -6,7 +6,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { feedback, requestLogs } from '@/db/schema';
+import { parseEnv } from '@/server/env';
 import { Gateway } from '@/server/gateway/handler';
+import { policyFromEnv, setOutboundPolicy } from '@/server/outbound/policy';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream';
@@ -327,6 +329,29 @@ describe('the gateway', () => {
     expect(seen.filter((s) => s.at > changedAt + 1000).every((s) => s.release === 'chat-svc#2')).toBe(true);
     expect(lastOld - changedAt).toBeLessThan(1000);
     expect(seen.length).toBeGreaterThan(50);
+  });
+
+  it('refuses a model endpoint whose host resolves to a denied address with a 502 naming the rule, and serves it once allowed', async () => {
+    // A literal denied address is refused when the model version is registered.
+    await expect(api.models.register({ model: 'gw-meta', providerKind: 'openai-compatible', baseUrl: 'http://[::ffff:169.254.169.254]/v1', upstreamModel: 'alpha' })).rejects.toThrow(
+      'baseUrl: outbound request to ::ffff:a9fe:a9fe, i.e. 169.254.169.254 refused: link-local address (set SLIPWAY_OUTBOUND_ALLOW to allow)',
+    );
+    // A host name is judged by what it resolves to, when the gateway connects: localhost is loopback.
+    await api.models.register({ model: 'gw-local', providerKind: 'openai-compatible', baseUrl: upstream.url.replace('127.0.0.1', 'localhost'), upstreamModel: 'alpha' });
+    const release = await api.releases.create({ service: 'chat-svc', model: 'gw-local@1' });
+    await deploy([{ release: release.number, weight: 100 }]);
+    const calls = upstream.calls.length;
+    try {
+      setOutboundPolicy(policyFromEnv(parseEnv({ NODE_ENV: 'test' })));
+      const refused = await fetch(`${base}/gw/chat-svc/dev/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(refused.status).toBe(502);
+      expect(await refused.json()).toEqual({ error: { message: `The model endpoint of chat-svc#${release.number} is refused by the outbound policy: loopback address (set SLIPWAY_OUTBOUND_ALLOW to allow)`, type: 'api_error', param: null, code: 'outbound_refused' } });
+      expect(upstream.calls.length).toBe(calls);
+      setOutboundPolicy(policyFromEnv(parseEnv({ NODE_ENV: 'test', SLIPWAY_OUTBOUND_ALLOW: 'localhost' })));
+      expect((await ask('now')).data.choices[0]!.message.content).toBe('alpha: now');
+    } finally {
+      setOutboundPolicy(null);
+    }
   });
 
   it('answers unknown places and bad requests in the OpenAI error format', async () => {
