@@ -32,9 +32,10 @@ export async function webhookStep(ctx: StepContext): Promise<StepOutcome> {
     // Under the outbound policy: every connection, redirect hops included, goes only to an allowed address.
     res = await outboundFetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'x-slipway-signature': signature, 'user-agent': 'slipway-pipeline' }, body, signal: ctx.signal });
   } catch (err) {
-    const reason = fetchFailure(err);
-    ctx.log(isOutboundRefused((err as { cause?: unknown }).cause) ? reason : `could not reach ${url}: ${reason}`);
-    return { status: 'failed', outputs: {}, error: isOutboundRefused((err as { cause?: unknown }).cause) ? reason : `could not reach ${url}: ${reason}` };
+    // A refusal names the address and the rule on its own (a redirect's target too).
+    const error = isOutboundRefused((err as { cause?: unknown }).cause) ? fetchFailure(err) : `could not reach ${url}: ${fetchFailure(err)}`;
+    ctx.log(error);
+    return { status: 'failed', outputs: {}, error };
   }
   // Viewers read the outputs: only the status and a short, redacted excerpt of the answer are kept.
   const excerpt = answerExcerpt(await readStart(res, 4096));
