@@ -14,16 +14,24 @@ import { outboundPolicy, type OutboundPolicy } from './policy';
 
 export type { OutboundRule };
 
-/** Resolves `host` and judges every address it resolves to; returns the address to connect to. */
-export async function resolveChecked(hostInput: string, port: number, policy: OutboundPolicy = outboundPolicy()): Promise<string> {
+/** Resolves `host` and judges every address it resolves to (one refused address refuses the host); returns them all. */
+export async function resolveAllChecked(hostInput: string, port: number, policy: OutboundPolicy = outboundPolicy()): Promise<string[]> {
   const host = normalHost(hostInput);
   const addresses = net.isIP(host) ? [host] : (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
   for (const address of addresses) {
     const refused = policy.check(host, address, port);
     if (refused) throw refused;
   }
-  return addresses[0]!;
+  return addresses;
 }
+
+/** The first address `host` resolves to, every one of them judged. */
+export async function resolveChecked(hostInput: string, port: number, policy: OutboundPolicy = outboundPolicy()): Promise<string> {
+  return (await resolveAllChecked(hostInput, port, policy))[0]!;
+}
+
+/** Errors after which the next resolved address is worth a try (say ::1 first when the server listens on IPv4). */
+const TRY_NEXT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 
 type Connector = ReturnType<typeof buildConnector>;
 
@@ -33,8 +41,15 @@ export function outboundConnector(options: buildConnector.BuildOptions = {}): Co
   return (opts, callback) => {
     const host = normalHost(opts.hostname);
     const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
-    resolveChecked(host, port).then(
-      (address) => base({ ...opts, hostname: address, servername: opts.servername || (net.isIP(host) ? undefined : host) }, callback),
+    const servername = opts.servername || (net.isIP(host) ? undefined : host);
+    const attempt = (addresses: string[], i: number) =>
+      base({ ...opts, hostname: addresses[i]!, servername }, (err, socket) => {
+        if (err && i + 1 < addresses.length && TRY_NEXT.has((err as { code?: string }).code ?? '')) return attempt(addresses, i + 1);
+        if (err) return callback(err, null);
+        callback(null, socket!);
+      });
+    resolveAllChecked(host, port).then(
+      (addresses) => attempt(addresses, 0),
       (err: Error) => callback(err, null),
     );
   };
