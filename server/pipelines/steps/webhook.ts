@@ -1,5 +1,7 @@
 // webhook: POSTs the run, service and candidate to a URL, signed like Slipway's own generic webhook
-// (`X-Slipway-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`), and passes on a 2xx answer.
+// (`X-Slipway-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`), and passes on a 2xx answer. The request
+// and every redirect hop go only where the outbound policy allows; the step keeps the answer's status and a short,
+// redacted excerpt of its body, never the body itself.
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Response } from 'undici';
