@@ -6,7 +6,9 @@ const alias = { '@': path.resolve(import.meta.dirname) };
 export default defineConfig({
   resolve: { alias },
   test: {
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent' },
+    // Tests run their upstream stand-ins (model endpoints, webhook receivers) on loopback, which the outbound
+    // policy refuses by default: allowed here explicitly, as an admin would.
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', SLIPWAY_OUTBOUND_ALLOW: '127.0.0.0/8,::1' },
     projects: [
       {
         resolve: { alias },

@@ -1,6 +1,7 @@
 // The one place that reads process.env: every setting validated at start, typed for the rest of the app.
 import path from 'node:path';
 import { z } from 'zod';
+import { parseOutboundRules } from './outbound/rules';
 
 const ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
 
@@ -36,6 +37,16 @@ export function inngestDevMode(value: string | undefined): boolean {
   if (!value) return false;
   return !/^(0|false|no|off)$/i.test(value);
 }
+
+/** SLIPWAY_OUTBOUND_ALLOW / _DENY: the entries of server/outbound/rules.ts. */
+const outboundRules = optionalString.transform((v, ctx) => {
+  try {
+    return parseOutboundRules(v);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
 
 const schema = z
   .object({
@@ -87,6 +98,8 @@ const schema = z
     INNGEST_EVENT_KEY: optionalString,
     INNGEST_SIGNING_KEY: signingKey,
     INNGEST_SIGNING_KEY_FALLBACK: signingKey,
+    SLIPWAY_OUTBOUND_ALLOW: outboundRules,
+    SLIPWAY_OUTBOUND_DENY: outboundRules,
     SLIPWAY_TEST_FUNCTIONS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('off'),
     SLIPWAY_TRUST_PROXY: z.coerce
       .number({ error: 'must be an integer' })

@@ -33,6 +33,8 @@ export interface CallOptions {
 
 // Steps may run for many minutes (evaluations, load tests): undici's default five-minute header timeout would
 // cut them off, so the call's own timeout is the only limit.
+// Not under the outbound policy (server/outbound): these calls go only to the app's own /api/inngest, an internal
+// address the app derives itself, never a URL a user gives.
 const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 10_000 });
 
 const opsSchema = z.array(opSchema);

@@ -103,7 +103,8 @@ export class Executor {
 
   /**
    * The SDK's sync flow: a PUT to the serve endpoint makes the SDK post its function configurations to the
-   * executor's register endpoint. The PUT is signed, because the serve endpoint refuses unsigned syncs.
+   * executor's register endpoint. The PUT is signed, because the serve endpoint refuses unsigned syncs. It goes to
+   * the app's own serve endpoint, which is internal: not under the outbound policy.
    */
   async sync(): Promise<{ message: string; modified: boolean }> {
     const res = await fetch(this.opts.serveUrl, { method: 'PUT', headers: { 'x-inngest-signature': signatureHeader('', this.opts.signingKey), 'x-inngest-server-kind': 'cloud' } });

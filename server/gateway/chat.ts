@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json, RequestLog } from '@/db/schema';
 import { DomainError } from '@/server/errors';
+import { isOutboundRefused } from '@/server/outbound/policy';
 import { fill } from '@/server/services/prompts/template';
 import type { Arm } from './choose';
 import { GatewayError, sendOpenAIError } from './http';
@@ -210,7 +211,11 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, chat
     return;
   }
   const status = result.errorClass === 'upstream_timeout' ? 504 : 502;
-  sendOpenAIError(res, new GatewayError(status, result.errorClass ?? 'upstream_error', `The model endpoint of ${relayHeaders['x-slipway-release']} did not answer (${result.errorClass ?? 'error'})`), relayHeaders);
+  // A refusal names the rule, not the address the endpoint resolved to.
+  const message = isOutboundRefused(result.error)
+    ? `The model endpoint of ${relayHeaders['x-slipway-release']} is refused by the outbound policy: ${result.error.rule}`
+    : `The model endpoint of ${relayHeaders['x-slipway-release']} did not answer (${result.errorClass ?? 'error'})`;
+  sendOpenAIError(res, new GatewayError(status, result.errorClass ?? 'upstream_error', message), relayHeaders);
 }
 
 /** Mirrors a request to the shadow release in the background; its answer only feeds telemetry. */

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import type { Db } from '@/db/client';
 import { and, eq } from 'drizzle-orm';
-import { feedback as feedbackTable, releases, services } from '@/db/schema';
+import { feedback as feedbackTable, releases, requestLogs, services } from '@/db/schema';
 import { logger } from '@/server/logger';
 import { handleChat, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
@@ -16,6 +16,9 @@ import { hashGatewayKey } from './keys';
 import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
 import { closePools } from './upstream';
+
+/** Request ids are the gateway's own UUIDs. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export const GATEWAY_CHANNEL = 'slipway_gateway';
 const MAX_SHADOW_IN_FLIGHT = 64;
@@ -210,6 +213,26 @@ export class Gateway {
     sendJson(res, 200, { object: 'list', data });
   }
 
+  /**
+   * Whether the gateway answered `requestId` for this service and environment. Telemetry is written in batches, so a
+   * request answered a moment ago may still be queued in this process: then the queue is written first. (Another
+   * gateway process writes its records within its flush interval.)
+   */
+  private async servedHere(requestId: string, route: EnvRoute): Promise<boolean> {
+    if (!UUID.test(requestId)) return false;
+    const find = async () =>
+      (
+        await this.opts.db
+          .select({ id: requestLogs.requestId })
+          .from(requestLogs)
+          .where(and(eq(requestLogs.requestId, requestId), eq(requestLogs.serviceId, route.serviceId), eq(requestLogs.environment, route.environment)))
+          .limit(1)
+      ).length > 0;
+    if (await find()) return true;
+    await this.telemetry.flush();
+    return find();
+  }
+
   private async feedback(req: IncomingMessage, res: ServerResponse, route: EnvRoute, keyId: string): Promise<void> {
     const body = await readJson(req);
     const requestId = body.request_id;
@@ -218,6 +241,7 @@ export class Gateway {
     if (typeof requestId !== 'string' || !requestId || requestId.length > 100) throw new GatewayError(400, 'invalid_request', 'request_id must be the x-slipway-request-id of a response');
     if (typeof score !== 'number' || !Number.isFinite(score) || score < -1 || score > 1) throw new GatewayError(400, 'invalid_request', 'score must be a number from -1 to 1');
     if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new GatewayError(400, 'invalid_request', 'comment must be a string of at most 2000 characters');
+    if (!(await this.servedHere(requestId, route))) throw new GatewayError(404, 'request_not_found', `No request ${requestId} of ${route.service}/${route.environment}; send the x-slipway-request-id of one of its responses`);
     await this.opts.db.insert(feedbackTable).values({ requestId, serviceId: route.serviceId, environment: route.environment, score, comment: (comment as string | undefined) ?? null, keyId });
     sendJson(res, 200, { object: 'feedback', request_id: requestId, score });
   }

@@ -1,12 +1,16 @@
-// Connections to upstream model endpoints: one keep-alive undici pool per origin.
+// Connections to upstream model endpoints: one keep-alive undici pool per origin. Each new connection is judged
+// by the outbound policy once, when it is opened (the resolved address is checked and used); requests on an open
+// connection pay nothing more.
 import { Pool } from 'undici';
+import { outboundConnector } from '@/server/outbound/connect';
+import { isOutboundRefused } from '@/server/outbound/policy';
 
 const pools = new Map<string, Pool>();
 
 export function poolFor(url: URL): Pool {
   let pool = pools.get(url.origin);
   if (!pool) {
-    pool = new Pool(url.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+    pool = new Pool(url.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000, connect: outboundConnector() });
     pools.set(url.origin, pool);
   }
   return pool;
@@ -27,6 +31,7 @@ export function isConnectionError(err: unknown): boolean {
 export function errorClassOf(err: unknown): string {
   const e = err as { code?: string; name?: string } | null;
   if (e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED') return 'client_cancelled';
+  if (isOutboundRefused(err)) return 'outbound_refused';
   if (e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT') return 'upstream_timeout';
   if (isConnectionError(err)) return 'upstream_unreachable';
   return 'upstream_error';

@@ -18,7 +18,12 @@ const stepSchema = z
   })
   .strict();
 
-const schema = z
+/** Server-side checks that need the server's settings (the outbound policy): a problem's message, or null. */
+export interface DefinitionChecks {
+  url?: (url: string) => string | null;
+}
+
+const schemaWith = (checks: DefinitionChecks) => z
   .object({
     branches: z
       .array(
@@ -61,6 +66,10 @@ const schema = z
         }
         const inputs = AVAILABLE_STEP_TYPES[step.type].inputs.safeParse(step.inputs);
         if (!inputs.success) for (const issue of inputs.error.issues) ctx.addIssue({ code: 'custom', path: [...at, 'inputs', ...issue.path], message: issue.message });
+        else if (step.type === 'webhook' && checks.url) {
+          const problem = checks.url((inputs.data as { url: string }).url);
+          if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'inputs', 'url'], message: problem });
+        }
       }),
     );
   });
@@ -75,13 +84,13 @@ export type DefinitionCheck = { ok: true; definition: PipelineDef } | { ok: fals
 
 const formatPath = (p: PropertyKey[]) => p.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
 
-export function checkDefinition(yaml: string): DefinitionCheck {
+export function checkDefinition(yaml: string, checks: DefinitionChecks = {}): DefinitionCheck {
   const parsed = parseYamlWithLines(yaml);
   if (!parsed.ok) return { ok: false, problems: [{ line: parsed.line, path: '', message: `not valid YAML: ${parsed.message}` }] };
   // A NUL written as an escape ("\0") parses fine but cannot be stored; refuse it here like any other rule.
   const unstorable = unstorableIssues(parsed.value);
   if (unstorable.length) return { ok: false, problems: unstorable.map((i) => ({ line: parsed.lineOf(i.path), path: formatPath(i.path), message: i.message })) };
-  const result = schema.safeParse(parsed.value ?? {});
+  const result = schemaWith(checks).safeParse(parsed.value ?? {});
   if (!result.success) {
     const problems = result.error.issues.map((i) => {
       const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message;

@@ -3,9 +3,13 @@
 // command line (visible in ps), in a URL, in the folder's config, or in a message.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { DomainError } from '@/server/errors';
+import { resolveChecked } from '@/server/outbound/connect';
+import { defaultPort, isOutboundRefused } from '@/server/outbound/policy';
+import { normalHost } from '@/server/outbound/rules';
 
 export interface RepositoryAccess {
   /** An https URL without credentials, or an absolute path to a local repository. */
@@ -25,7 +29,7 @@ const GIT_TIMEOUT_MS = 120_000;
 // Passed through so git works behind proxies and with custom CAs; nothing else of the server's environment is.
 const PASSTHROUGH = ['PATH', 'LANG', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy', 'SSL_CERT_FILE', 'SSL_CERT_DIR', 'GIT_SSL_CAINFO'];
 
-function gitEnvironment(repo: RepositoryAccess, home: string): Record<string, string> {
+function gitEnvironment(repo: RepositoryAccess, home: string, pinned: string | null): Record<string, string> {
   const env: Record<string, string> = {};
   for (const k of PASSTHROUGH) {
     const v = process.env[k];
@@ -40,14 +44,39 @@ function gitEnvironment(repo: RepositoryAccess, home: string): Record<string, st
     GIT_TERMINAL_PROMPT: '0',
     GIT_ASKPASS: '/bin/false',
     GIT_ALLOW_PROTOCOL: repo.url.startsWith('/') ? 'file' : 'https',
-    GIT_CONFIG_COUNT: '0',
   });
-  if (repo.token) {
-    // Scoped to the repository's URL, so a redirect to another host does not receive it.
-    const basic = Buffer.from(`x-access-token:${repo.token}`).toString('base64');
-    Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: `http.${repo.url}.extraHeader`, GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
+  const config: [string, string][] = [];
+  if (!repo.url.startsWith('/')) {
+    // The outbound policy: no redirects, and the connection goes to the address judged before git ran
+    // (curl's resolve list), so DNS cannot answer differently to git.
+    config.push(['http.followRedirects', 'false']);
+    if (pinned) config.push(['http.curloptResolve', pinned]);
   }
+  if (repo.token) {
+    // Scoped to the repository's URL, so a request to another URL does not receive it.
+    const basic = Buffer.from(`x-access-token:${repo.token}`).toString('base64');
+    config.push([`http.${repo.url}.extraHeader`, `Authorization: Basic ${basic}`]);
+  }
+  env.GIT_CONFIG_COUNT = String(config.length);
+  config.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
   return env;
+}
+
+/** Judges a remote repository's host under the outbound policy; returns curl's `host:port:address` pin. */
+async function checkedRemote(repo: RepositoryAccess): Promise<string | null> {
+  if (repo.url.startsWith('/')) return null;
+  const url = new URL(repo.url);
+  const port = defaultPort(url);
+  try {
+    const address = await resolveChecked(url.hostname, port);
+    return `${normalHost(url.hostname)}:${port}:${net.isIPv6(address) ? `[${address}]` : address}`;
+  } catch (err) {
+    if (isOutboundRefused(err)) throw new GitSourceError(`could not fetch from ${repo.url}: ${err.message}`);
+    throw new GitSourceError(`could not fetch from ${repo.url}: cannot resolve ${url.hostname} (${(err as { code?: string }).code ?? (err as Error).message})`);
+  }
 }
 
 /** Removes anything secret from git's output and keeps its last meaningful lines. */
@@ -82,7 +111,7 @@ export async function withCheckout<T>(repo: RepositoryAccess, commit: string, fn
   const base = await mkdtemp(path.join(os.tmpdir(), 'slipway-source-'));
   try {
     const dir = path.join(base, 'checkout');
-    const env = gitEnvironment(repo, base);
+    const env = gitEnvironment(repo, base, await checkedRemote(repo));
     const run = (args: string[]) => git(args, { cwd: base, env, repo });
     await run(['init', '--quiet', dir]);
     const inDir = (args: string[]) => run(['-C', dir, ...args]);

@@ -103,6 +103,7 @@ export async function smokeCheck(db: Db, id: string): Promise<{ ok: boolean }> {
     try {
       const { payload } = upstreamBody(target, { messages: [{ role: 'user', content: `Smoke check ${i + 1}: reply briefly.` }], max_tokens: 32 });
       const url = new URL(target.url);
+      // The gateway's pools: connections are judged by the outbound policy; a refusal fails the check, naming the rule.
       const res = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: JSON.stringify({ ...payload, stream: false }), headersTimeout: 30_000, bodyTimeout: 30_000 });
       const text = await res.body.text();
       timings.push(Math.round(performance.now() - started));

@@ -5,6 +5,8 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { approvalRequests, environments, rollouts, secrets, services } from '@/db/schema';
 import { publicUrl } from '@/server/env';
+import { outboundFetch } from '@/server/outbound/connect';
+import { isOutboundRefused } from '@/server/outbound/policy';
 import { logger } from '@/server/logger';
 import { readSecretValue } from '@/server/services/secrets/queries';
 
@@ -83,8 +85,13 @@ export async function notifyRollout(db: Db, rolloutId: string, status: string): 
     baseUrl: publicUrl(),
   });
   const url = await readSecretValue(db, secret.id);
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'slipway-notify' }, body: JSON.stringify(message), signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+  // Under the outbound policy; redirects are not followed (an incoming webhook answers where it is).
+  const res = await outboundFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'slipway-notify' }, body: JSON.stringify(message), redirect: 'manual', signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+    const cause = (err as { cause?: unknown }).cause;
+    // The refusal names the rule and the address, never the URL (it may carry a token in its path).
+    if (isOutboundRefused(cause)) throw new Error(`the notification webhook is refused: ${cause.message}`);
     throw new Error(`the notification webhook could not be reached (${(err as Error).name})`);
   });
+  await res.body?.cancel().catch(() => undefined);
   if (!res.ok) throw new Error(`the notification webhook answered ${res.status}`);
 }

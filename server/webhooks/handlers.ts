@@ -123,8 +123,8 @@ async function accept(endpoint: Endpoint, req: Request, deps: WebhookDeps): Prom
   const secret = await peekSecretValue(deps.db, service.webhookSecretId);
   const verdict = endpoint.verify(req, raw, secret, Math.floor((deps.now?.() ?? new Date()).getTime() / 1000));
   if (!verdict.ok) throw new Refusal(401, verdict.problem, PROBLEMS[verdict.problem]);
-  await recordSecretUse(deps.db, service.webhookSecretId);
 
+  // Everything a delivery must carry is checked before anything is recorded, the secret's last use included.
   const deliveryId = req.headers.get(deliveryHeader)?.trim() ?? '';
   if (!/^[\x21-\x7e]{1,200}$/.test(deliveryId)) throw new Refusal(400, 'bad_request', `the ${deliveryHeader} header is required (at most 200 visible characters)`);
   let facts: DeliveryFacts;
@@ -134,6 +134,7 @@ async function accept(endpoint: Endpoint, req: Request, deps: WebhookDeps): Prom
     if (err instanceof PayloadError) throw new Refusal(400, 'bad_request', err.message);
     throw err;
   }
+  await recordSecretUse(deps.db, service.webhookSecretId);
   if (service.archived && facts.trigger) facts = { ...facts, trigger: null, ignored: `service ${service.name} is archived` };
 
   // A signed body seen before is a replay even under a new delivery id (which no provider's signature covers): for

@@ -326,7 +326,7 @@ describe.runIf(enabled)('pipelines in the console', () => {
     await step('hook').click();
     const hookStep = stepsRegion().getByRole('listitem', { name: 'Step hook', exact: true });
     expect(await text(hookStep.getByLabel('Logs of hook'))).toContain('answered 200');
-    expect(await text(hookStep.getByLabel('Outputs of hook'))).toContain('"response": "noted"');
+    expect(await text(hookStep.getByLabel('Outputs of hook'))).toContain('"excerpt": "noted"');
     await step('deploy').click();
     const deployStep = stepsRegion().getByRole('listitem', { name: 'Step deploy', exact: true });
     expect(await text(deployStep.getByLabel('Logs of deploy'))).toContain(`rollout 1 of ${SERVICE}#1 to staging started (canary)`);

@@ -98,6 +98,8 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
       LOG_LEVEL: 'warn',
       // Tests start empty unless they ask for the demo.
       SLIPWAY_DEMO: 'off',
+      // The tests' stand-ins (model endpoints, webhook receivers) listen on loopback, refused by default.
+      SLIPWAY_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
       ...dbEnv,
       ...extraEnv,
     },

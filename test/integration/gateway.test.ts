@@ -6,7 +6,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { feedback, requestLogs } from '@/db/schema';
+import { parseEnv } from '@/server/env';
 import { Gateway } from '@/server/gateway/handler';
+import { policyFromEnv, setOutboundPolicy } from '@/server/outbound/policy';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream';
@@ -278,16 +280,26 @@ describe('the gateway', () => {
     expect(res.status).toBe(200);
     const rows = await database.db.select().from(feedback).where(and(eq(feedback.requestId, r.requestId!), eq(feedback.environment, 'dev')));
     expect(rows.map((x) => [x.score, x.comment])).toEqual([[1, 'great']]);
-    // Feedback for a request the gateway never logged counts for the environment, not for any release.
-    const stray = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: 'not-a-logged-request', score: -1 }) });
-    expect(stray.status).toBe(200);
     await gateway.telemetry.flush();
     const summary = await api.telemetry.summary({ ...env(), since });
-    expect(summary.feedback).toEqual({ count: 2, meanScore: 0 });
+    expect(summary.feedback).toEqual({ count: 1, meanScore: 1 });
     expect(summary.releases.map((x) => [x.releaseNumber, x.requests, x.feedback])).toEqual([[1, 1, { count: 1, meanScore: 1 }]]);
     const bad = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: r.requestId, score: 7 }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { message: 'score must be a number from -1 to 1', type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+  });
+
+  it('refuses feedback for a request this service and environment did not serve with 404, storing nothing', async () => {
+    const otherKey = (await api.gatewayKeys.create({ service: 'other-svc', name: 'other-feedback' })).key;
+    await gateway.refresh(true);
+    const foreign = await ask('elsewhere', {}, new OpenAI({ apiKey: otherKey, baseURL: `${base}/gw/other-svc/dev/v1`, maxRetries: 0 }));
+    await gateway.telemetry.flush();
+    for (const requestId of ['not-a-logged-request', '00000000-0000-4000-8000-000000000000', foreign.requestId]) {
+      const res = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: requestId, score: -1 }) });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toEqual({ error: { message: `No request ${requestId} of chat-svc/dev; send the x-slipway-request-id of one of its responses`, type: 'invalid_request_error', param: null, code: 'request_not_found' } });
+      expect(await database.db.select().from(feedback).where(eq(feedback.requestId, requestId!))).toEqual([]);
+    }
   });
 
   it('applies a routing change within a second under continuous load, failing nothing', async () => {
@@ -317,6 +329,29 @@ describe('the gateway', () => {
     expect(seen.filter((s) => s.at > changedAt + 1000).every((s) => s.release === 'chat-svc#2')).toBe(true);
     expect(lastOld - changedAt).toBeLessThan(1000);
     expect(seen.length).toBeGreaterThan(50);
+  });
+
+  it('refuses a model endpoint whose host resolves to a denied address with a 502 naming the rule, and serves it once allowed', async () => {
+    // A literal denied address is refused when the model version is registered.
+    await expect(api.models.register({ model: 'gw-meta', providerKind: 'openai-compatible', baseUrl: 'http://[::ffff:169.254.169.254]/v1', upstreamModel: 'alpha' })).rejects.toThrow(
+      'baseUrl: outbound request to ::ffff:a9fe:a9fe, i.e. 169.254.169.254 refused: link-local address (set SLIPWAY_OUTBOUND_ALLOW to allow)',
+    );
+    // A host name is judged by what it resolves to, when the gateway connects: localhost is loopback.
+    await api.models.register({ model: 'gw-local', providerKind: 'openai-compatible', baseUrl: upstream.url.replace('127.0.0.1', 'localhost'), upstreamModel: 'alpha' });
+    const release = await api.releases.create({ service: 'chat-svc', model: 'gw-local@1' });
+    await deploy([{ release: release.number, weight: 100 }]);
+    const calls = upstream.calls.length;
+    try {
+      setOutboundPolicy(policyFromEnv(parseEnv({ NODE_ENV: 'test' })));
+      const refused = await fetch(`${base}/gw/chat-svc/dev/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }) });
+      expect(refused.status).toBe(502);
+      expect(await refused.json()).toEqual({ error: { message: `The model endpoint of chat-svc#${release.number} is refused by the outbound policy: loopback address (set SLIPWAY_OUTBOUND_ALLOW to allow)`, type: 'api_error', param: null, code: 'outbound_refused' } });
+      expect(upstream.calls.length).toBe(calls);
+      setOutboundPolicy(policyFromEnv(parseEnv({ NODE_ENV: 'test', SLIPWAY_OUTBOUND_ALLOW: 'localhost' })));
+      expect((await ask('now')).data.choices[0]!.message.content).toBe('alpha: now');
+    } finally {
+      setOutboundPolicy(null);
+    }
   });
 
   it('answers unknown places and bad requests in the OpenAI error format', async () => {

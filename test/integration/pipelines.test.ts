@@ -32,6 +32,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       if (req.url === '/hang') return; // never answers
+      // A redirect to the cloud metadata address, which the outbound policy refuses.
+      if (req.url === '/to-metadata') return void res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+      if (req.url === '/chatty') return void res.writeHead(200).end(`{"ok":true,"access_token":"tok-${'x'.repeat(40)}","note":"Bearer abcdef0123456789","padding":"${'p'.repeat(2000)}"}`);
       if (req.url === '/cancel-then-answer') {
         // The run is cancelled while this step is in flight; the step's answer must not undo that.
         void onHookCancel().then(() => res.writeHead(200).end('too late'));
@@ -302,6 +305,41 @@ describe('pipeline runs', () => {
     const { runStep } = await import('@/server/pipelines/execute');
     expect(await runStep(database.db, run.id, 2, { id: view.steps[0]!.id, number: 1 })).toEqual({ status: 'cancelled' });
     expect((await runOf(run.number)).steps[2]!.attempts).toBe(0);
+  });
+
+  it('refuse a webhook redirect to a denied address, and keep only the status and a short redacted excerpt of an answer', async () => {
+    await api.pipelines.saveDefinition({
+      service: 'support-bot',
+      yaml: `stages:
+  - name: notify
+    steps:
+      - name: bounced
+        type: webhook
+        continue-on-failure: true
+        inputs: { url: "${hookUrl}/to-metadata", secret: hook-secret }
+      - name: chatty
+        type: webhook
+        inputs: { url: "${hookUrl}/chatty", secret: hook-secret }
+`,
+    });
+    hookStatus = 200;
+    const run = await api.pipelines.start({ service: 'support-bot' });
+    expect(await orchestrateRun(database.db, run.id, direct)).toEqual({ status: 'passed' });
+    const [, bounced, chatty] = (await runOf(run.number)).steps;
+    const refusal = 'outbound request to 169.254.169.254 refused: link-local address (set SLIPWAY_OUTBOUND_ALLOW to allow)';
+    expect([bounced!.status, bounced!.error, bounced!.outputs]).toEqual(['failed', refusal, {}]);
+    expect(JSON.stringify(bounced!.logs)).toContain(refusal);
+    expect(chatty!.status).toBe('passed');
+    const outputs = chatty!.outputs as { status: number; excerpt: string };
+    expect(Object.keys(outputs).sort()).toEqual(['excerpt', 'status']);
+    expect(outputs.status).toBe(200);
+    expect(Array.from(outputs.excerpt).length).toBeLessThanOrEqual(200);
+    expect(outputs.excerpt).toMatch(/^\{"ok":true,"access_token":\[redacted\],"note":"Bearer \[redacted\]/);
+    expect(outputs.excerpt).not.toContain('tok-');
+    // A literal denied address is refused where it is bound: the step's URL, a repository.
+    const check = await api.pipelines.validate({ yaml: `stages:\n  - name: notify\n    steps:\n      - name: meta\n        type: webhook\n        inputs: { url: "http://169.254.169.254/hook", secret: hook-secret }\n` });
+    expect(check.problems).toEqual([{ line: 6, path: 'stages[0].steps[0].inputs.url', message: 'outbound request to 169.254.169.254 refused: link-local address (set SLIPWAY_OUTBOUND_ALLOW to allow)' }]);
+    expect(await failure(api.repositories.set({ service: 'support-bot', url: 'https://10.0.0.5/acme/support-bot.git' }))).toEqual({ code: 'BAD_REQUEST', message: 'url: outbound request to 10.0.0.5 refused: private address (set SLIPWAY_OUTBOUND_ALLOW to allow)' });
   });
 
   it('need a definition, and a viewer may watch but not start', async () => {

@@ -3,6 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '@/server/env';
+import { policyFromEnv, setOutboundPolicy } from '@/server/outbound/policy';
 import { notifyRollout } from '@/server/rollouts/notify';
 import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
@@ -50,6 +52,19 @@ describe('rollout notifications', () => {
     await api.rollouts.abort({ service: 'support-bot', environment: 'production', number: rollout.number, reason: 'not today' });
     await notifyRollout(database.db, rollout.id, 'aborted');
     expect(received[1]!.body.text).toMatch(/^Rollout 1 of support-bot#1 to production was aborted: aborted by .*: not today/);
+  });
+
+  it('are refused by the outbound policy when the webhook is a loopback address an admin did not allow', async () => {
+    const [rollout] = await api.rollouts.list({ service: 'support-bot', environment: 'production' });
+    const before = received.length;
+    try {
+      setOutboundPolicy(policyFromEnv(parseEnv({ NODE_ENV: 'test' })));
+      const err = await notifyRollout(database.db, rollout!.id, 'aborted').catch((e: Error) => e);
+      expect(String(err)).toBe('Error: the notification webhook is refused: outbound request to 127.0.0.1 refused: loopback address (set SLIPWAY_OUTBOUND_ALLOW to allow)');
+      expect(received.length).toBe(before);
+    } finally {
+      setOutboundPolicy(null);
+    }
   });
 
   it('report a webhook that refuses, without naming its URL', async () => {

@@ -95,6 +95,18 @@ describe('GitHub', () => {
     expect(secretAfter!.lastUsedAt).toEqual(secretBefore!.lastUsedAt);
   });
 
+  it('refuses a signed delivery without a delivery id with 400 before recording anything, the secret\'s last use included', async () => {
+    const before = await rows();
+    const [secretBefore] = await database.db.select().from(secrets).where(eq(secrets.name, 'hook'));
+    const res = await handleGithubWebhook(githubRequest('push', githubPush(), HOOK, { delivery: '' }), deps());
+    expect(res.status).toBe(400);
+    expect(await body(res)).toEqual({ error: 'the x-github-delivery header is required (at most 200 visible characters)' });
+    expect(calls).toEqual([]);
+    expect(await rows()).toEqual(before);
+    const [secretAfter] = await database.db.select().from(secrets).where(eq(secrets.name, 'hook'));
+    expect(secretAfter!.lastUsedAt).toEqual(secretBefore!.lastUsedAt);
+  });
+
   it('records deleted branches and tags as ignored, starting nothing', async () => {
     const del = await handleGithubWebhook(githubRequest('push', githubPush({ deleted: true, after: ZERO }), HOOK, { delivery: 'gh-del' }), deps());
     expect(del.status).toBe(200);

@@ -1,8 +1,14 @@
 // webhook: POSTs the run, service and candidate to a URL, signed like Slipway's own generic webhook
-// (`X-Slipway-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`), and passes on a 2xx answer.
+// (`X-Slipway-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">`), and passes on a 2xx answer. The request
+// and every redirect hop go only where the outbound policy allows; the step keeps the answer's status and a short,
+// redacted excerpt of its body, never the body itself.
 import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import type { Response } from 'undici';
 import { secrets } from '@/db/schema';
+import { fetchFailure, outboundFetch } from '@/server/outbound/connect';
+import { answerExcerpt } from '@/server/outbound/excerpt';
+import { isOutboundRefused } from '@/server/outbound/policy';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import type { StepContext, StepOutcome } from './types';
 
@@ -25,12 +31,38 @@ export async function webhookStep(ctx: StepContext): Promise<StepOutcome> {
   ctx.log(`POST ${url}`);
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'x-slipway-signature': signature, 'user-agent': 'slipway-pipeline' }, body, signal: ctx.signal });
+    // Under the outbound policy: every connection, redirect hops included, goes only to an allowed address.
+    res = await outboundFetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'x-slipway-signature': signature, 'user-agent': 'slipway-pipeline' }, body, signal: ctx.signal });
   } catch (err) {
-    return { status: 'failed', outputs: {}, error: `could not reach ${url}: ${(err as Error).cause ? String((err as { cause: Error }).cause.message) : (err as Error).message}` };
+    // A refusal names the address and the rule on its own (a redirect's target too).
+    const error = isOutboundRefused((err as { cause?: unknown }).cause) ? fetchFailure(err) : `could not reach ${url}: ${fetchFailure(err)}`;
+    ctx.log(error);
+    return { status: 'failed', outputs: {}, error };
   }
-  const text = (await res.text()).slice(0, 500);
+  // Viewers read the outputs: only the status and a short, redacted excerpt of the answer are kept.
+  const excerpt = answerExcerpt(await readStart(res, 4096));
   ctx.log(`answered ${res.status}`);
-  const outputs = { status: res.status, response: text };
+  const outputs = { status: res.status, excerpt };
   return res.ok ? { status: 'passed', outputs } : { status: 'failed', outputs, error: `${url} answered ${res.status}` };
+}
+
+/** The first `max` bytes of a body as text; the rest is never read. */
+async function readStart(res: Response, max: number): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // A body cut off midway keeps what arrived.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
 }

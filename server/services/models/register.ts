@@ -4,6 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { models, modelVersions, secrets } from '@/db/schema';
 import { invalid } from '@/server/errors';
+import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, gitShaSchema, jsonObject, sha256Schema, slugSchema } from '../registry-shared';
@@ -50,6 +51,8 @@ export const registerModelVersionInput = z
 export async function registerModelVersion(ctx: ServiceContext, input: z.input<typeof registerModelVersionInput>) {
   requireScope(ctx, 'models:write');
   const data = registerModelVersionInput.parse(input);
+  const refused = data.baseUrl ? literalAddressRefusal(data.baseUrl) : null;
+  if (refused) throw invalid('baseUrl', refused);
   return withTransaction(ctx, async (tx) => {
     let secretId: string | null = null;
     if (data.apiKeySecret) {

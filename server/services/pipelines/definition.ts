@@ -5,9 +5,13 @@ import type { Db } from '@/db/client';
 import { pipelineDefinitions, type Service } from '@/db/schema';
 import { checkDefinition, DEFAULT_PIPELINE_YAML, describeProblems } from '@/server/pipelines/definition';
 import { DomainError } from '@/server/errors';
+import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit, recordNoChange } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, serviceByName, slugSchema } from '../registry-shared';
+
+/** A webhook step's URL that is a literal address the outbound policy refuses is refused when saved. */
+const SERVER_CHECKS = { url: literalAddressRefusal };
 
 export const validateDefinitionInput = z.object({ yaml: z.string().max(200_000, 'must be at most 200000 characters') });
 
@@ -15,7 +19,7 @@ export const validateDefinitionInput = z.object({ yaml: z.string().max(200_000, 
 export function validateDefinition(ctx: ServiceContext, input: z.input<typeof validateDefinitionInput>) {
   requireScope(ctx, 'pipelines:read');
   const { yaml } = validateDefinitionInput.parse(input);
-  const check = checkDefinition(yaml);
+  const check = checkDefinition(yaml, SERVER_CHECKS);
   return check.ok ? { ok: true as const, problems: [], definition: check.definition } : { ok: false as const, problems: check.problems, definition: null };
 }
 
@@ -41,7 +45,7 @@ export const saveDefinitionInput = z.object({ service: slugSchema, yaml: validat
 export async function saveDefinition(ctx: ServiceContext, input: z.input<typeof saveDefinitionInput>) {
   requireScope(ctx, 'pipelines:write');
   const data = saveDefinitionInput.parse(input);
-  const check = checkDefinition(data.yaml);
+  const check = checkDefinition(data.yaml, SERVER_CHECKS);
   if (!check.ok) throw new DomainError('invalid', describeProblems(check.problems), 'yaml');
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);

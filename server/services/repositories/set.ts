@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { secrets, serviceRepositories } from '@/db/schema';
 import { invalid } from '@/server/errors';
+import { literalAddressRefusal } from '@/server/outbound/policy';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
@@ -32,6 +33,8 @@ async function secretId(db: Db, field: 'tokenSecret' | 'webhookSecret', name: st
 export async function setRepository(ctx: ServiceContext, input: z.input<typeof setRepositoryInput>) {
   requireScope(ctx, 'services:write');
   const data = setRepositoryInput.parse(input);
+  const refused = isLocalRepository(data.url) ? null : literalAddressRefusal(data.url);
+  if (refused) throw invalid('url', refused);
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);
     const before = await repositoryOf(tx.db, service.id);
