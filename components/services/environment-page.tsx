@@ -26,11 +26,13 @@ import { TrafficCard } from './traffic-card';
 /** How often the live view looks at a rollout under way, and otherwise for one started elsewhere. */
 const LIVE_MS = 1000;
 const IDLE_MS = 15_000;
+/** How often the routing table is read again, so the deploy form follows changes made elsewhere. */
+const TABLE_MS = 5000;
 
 export function EnvironmentPage({ service, environment }: { service: string; environment: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const env = useQuery(trpc.environments.get.queryOptions({ service, environment }));
+  const env = useQuery(trpc.environments.get.queryOptions({ service, environment }, { refetchInterval: TABLE_MS }));
   const e = env.data;
   const restoreBlocked = useDeployBlock(environment, e?.protection.requiredApprovals ?? 0);
   const live = useQuery(trpc.rollouts.current.queryOptions({ service, environment }, { refetchInterval: (q) => (q.state.data?.active ? LIVE_MS : IDLE_MS) }));
@@ -80,7 +82,7 @@ export function EnvironmentPage({ service, environment }: { service: string; env
       {e ? (
         <div className="grid gap-6">
           <LoadError error={live.error} className="px-0" />
-          {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} controlBlocked={restoreBlocked} /> : null}
+          {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} current={e.current} controlBlocked={restoreBlocked} /> : null}
           <div className="grid gap-6 lg:grid-cols-2">
             <Card>
               <CardHeader title="Current routing" description="Which releases get which share of traffic right now." />
@@ -109,8 +111,9 @@ export function EnvironmentPage({ service, environment }: { service: string; env
                     </TBody>
                   </Table>
                   <p className="border-t border-border px-5 py-3 text-sm text-muted-fg">
-                    <Badge>{e.current.kind}</Badge> {formatTime(e.current.at)} by {e.current.actorLabel}
+                    <Badge>{e.current.kind}</Badge> {e.current.bypassReason ? <Badge tone="danger">bypass</Badge> : null} {formatTime(e.current.at)} by {e.current.actorLabel}
                     {e.current.reason ? ` — “${e.current.reason}”` : ''}
+                    {e.current.bypassReason ? ` — bypass: “${e.current.bypassReason}”` : ''}
                   </p>
                 </>
               ) : (
@@ -119,7 +122,14 @@ export function EnvironmentPage({ service, environment }: { service: string; env
                 </div>
               )}
             </Card>
-            <DeployForm service={service} environment={environment} requiredApprovals={e.protection.requiredApprovals} current={e.current?.routes ?? []} onDone={refresh} />
+            <DeployForm
+              service={service}
+              environment={environment}
+              requiredApprovals={e.protection.requiredApprovals}
+              current={e.current}
+              activeRollout={activeRollout ? { number: activeRollout.number, status: activeRollout.status } : null}
+              onDone={refresh}
+            />
           </div>
           <TrafficCard service={service} environment={environment} slos={e.slos} />
           <RolloutHistory service={service} environment={environment} />
