@@ -79,7 +79,7 @@ export function LiveRollout({
         }
         actions={active && !controlBlocked ? <RolloutControls service={service} environment={environment} rollout={r} /> : null}
       />
-      <div className="grid gap-5 px-5 py-4">
+      <div className="grid grid-cols-1 gap-5 px-5 py-4">
         {superseded ? (
           <p role="status" aria-label="Serving now" className="rounded-md bg-warning/10 px-3 py-2 text-sm text-warning">
             <span className="font-medium">No longer current:</span> {environment} serves {routesText(routes)} now — changed after this {rollback ? 'rollback' : 'rollout'} by a {superseded.kind}
@@ -102,7 +102,7 @@ export function LiveRollout({
         <Weights service={service} candidate={r.release.number} routes={routes} />
         {rollback ? null : (
           <>
-        <div className="grid gap-5 lg:grid-cols-2">
+        <div className="grid grid-cols-1 gap-5 lg:grid-cols-2">
           <Block title="Plan">
             <PlanSteps plan={r.plan} progress={{ reached: r.stepIndex, active, succeeded: r.status === 'succeeded' }} />
             {active && step && r.stepStartedAt ? (

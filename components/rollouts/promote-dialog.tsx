@@ -150,7 +150,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 export function PromotePreview({ service, environment, preview: p }: { service: string; environment: string; preview: Preview }) {
   const protection = p.protection;
   return (
-    <div className="grid gap-3" aria-label="What promoting would do" role="group">
+    <div className="grid grid-cols-1 gap-3" aria-label="What promoting would do" role="group">
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <span className="text-muted-fg">{environment} runs</span>
         <RouteList service={service} routes={p.current?.routes ?? []} />

@@ -166,7 +166,7 @@ export function DeployForm({
           </p>
           {refreshed && !stale ? (
             <p role="status" className="rounded-md bg-primary/10 px-3 py-2 text-sm text-primary">
-              The live routing table changed ({refreshed.kind} by {refreshed.actorLabel}); the form now shows it: {routesText(refreshed.routes)}.
+              The live routing table changed ({refreshed.kind} by {refreshed.actorLabel}): {environment} runs {routesText(refreshed.routes)} now, and the form starts again from it.
             </p>
           ) : null}
           {stale ? (

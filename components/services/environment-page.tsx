@@ -54,6 +54,18 @@ export function EnvironmentPage({ service, environment }: { service: string; env
     }
     seen.current = marker;
   }, [marker, live.isSuccess, qc, trpc]);
+  // A change of the routing table made elsewhere (seen by the regular read of the environment) shows in the
+  // history, the rollouts and the live card too.
+  const currentId = e?.current?.id ?? null;
+  const seenEntry = useRef<number | null | undefined>(undefined);
+  useEffect(() => {
+    if (!env.isSuccess) return;
+    if (seenEntry.current !== undefined && seenEntry.current !== currentId) {
+      void qc.invalidateQueries({ queryKey: trpc.environments.history.pathKey() });
+      void qc.invalidateQueries({ queryKey: trpc.rollouts.pathKey() });
+    }
+    seenEntry.current = currentId;
+  }, [currentId, env.isSuccess, qc, trpc]);
   const rolloutNumbers = new Map((rollouts.data ?? []).map((r) => [r.id, r.number]));
   const activeRollout = rollout && isActiveRollout(rollout.status) ? rollout : null;
 
@@ -80,10 +92,10 @@ export function EnvironmentPage({ service, environment }: { service: string; env
       {env.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={env.error} className="px-0" />
       {e ? (
-        <div className="grid gap-6">
+        <div className="grid grid-cols-1 gap-6">
           <LoadError error={live.error} className="px-0" />
           {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} current={e.current} controlBlocked={restoreBlocked} /> : null}
-          <div className="grid gap-6 lg:grid-cols-2">
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <Card>
               <CardHeader title="Current routing" description="Which releases get which share of traffic right now." />
               {e.current?.routes.length ? (

@@ -102,14 +102,14 @@ export function ActionDialog<T>({
             </div>
           </div>
         ) : (
-          <form onSubmit={(e) => void onSubmit(e)} className="grid gap-4" aria-label={title}>
+          <form onSubmit={(e) => void onSubmit(e)} className="grid grid-cols-1 gap-4" aria-label={title}>
             {blocked ? (
               // Blocked: why, and the disabled action beside it, before anything else.
               <div className="flex flex-wrap items-start justify-between gap-3 rounded-md bg-warning/10 px-3 py-2">
-                <div id={blockedId} role="alert" className="min-w-0 flex-1 text-sm text-warning">
+                <div id={blockedId} role="alert" className="min-w-0 flex-[1_1_16rem] text-sm text-warning">
                   {blocked}
                 </div>
-                <div className="flex shrink-0 gap-2">
+                <div className="flex flex-wrap gap-2">
                   <DialogClose asChild>
                     <Button variant="secondary" size="sm">
                       Cancel

@@ -102,7 +102,9 @@ describe.runIf(enabled)('the release path as a release manager sees it', () => {
     // A canary set elsewhere: the untouched form shows it, and says so.
     await api().environments.deploy.mutate({ service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 95 }, { release: 1, weight: 5 }], reason: 'canary elsewhere' });
     await poll(() => text(form.getByRole('status')), { timeout: 20_000 }).toContain('The live routing table changed (deploy by token:');
+    expect(await text(form.getByRole('status'))).toContain('dev runs #2 95%, #1 5% now, and the form starts again from it.');
     expect(await form.getByRole('radio', { name: 'Split traffic' }).isChecked()).toBe(true);
+    await poll(() => text(page.getByRole('table', { name: 'Environment history' }))).toContain('canary elsewhere');
     expect(await form.getByLabel('Weight %').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))).toEqual(['95', '5']);
 
     // Someone edits; the table changes under the edit: the form says so and sends nothing until they choose.
