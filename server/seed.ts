@@ -98,7 +98,8 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
     await moveLabel(tx, { target: { kind: 'model', model: 'support-llm' }, label: 'production', version: 1, reason: 'launch' });
     await createRelease(tx, { service: 'support-bot', model: 'support-llm@1', prompts: ['answer@1'], notes: 'Launch release', branch: 'main', source: 'seed' });
     await createRelease(tx, { service: 'support-bot', model: 'support-llm@2', prompts: ['answer@2', 'tone@1'], config: { max_tokens: 400 }, notes: 'Cheaper model, citations, house style', branch: 'main', source: 'seed' });
-    await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch' });
+    // Production is protected: the demo's launch state is set directly, as the admin bypass it is.
+    await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch', bypass: { reason: 'demo seed: the launch state of production' } });
     await deploy(tx, { service: 'support-bot', environment: 'staging', routes: [{ release: 2, weight: 100 }], reason: 'candidate for production' });
     await deploy(tx, { service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }], reason: 'latest build' });
   });

@@ -21,23 +21,45 @@ import { isActiveRollout, RolloutStatusBadge, STRATEGY_WORDS } from './status';
 
 export type RolloutView = NonNullable<RouterOutputs['rollouts']['current']>['rollout'];
 type Route = { releaseNumber: number; weight: number };
+/** The environment's newest history entry: what its routing table says now, and who made it. */
+type CurrentEntry = { id: number; at: Date; kind: string; actorLabel: string; reason: string; rolloutId: string | null; bypassReason?: string | null } | null;
 
-export function LiveRollout({ service, environment, rollout: r, routes, controlBlocked }: { service: string; environment: string; rollout: RolloutView; routes: Route[]; controlBlocked: string | null }) {
+const routesText = (routes: Route[]) => routes.filter((r) => r.weight > 0).map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', ') || 'nothing';
+
+export function LiveRollout({
+  service,
+  environment,
+  rollout: r,
+  routes,
+  current,
+  controlBlocked,
+}: {
+  service: string;
+  environment: string;
+  rollout: RolloutView;
+  routes: Route[];
+  current?: CurrentEntry;
+  controlBlocked: string | null;
+}) {
   const active = isActiveRollout(r.status);
   const step = r.stepIndex >= 0 ? r.plan[r.stepIndex] : undefined;
   const analysis = r.lastAnalysis ?? latestAnalysis(r.events);
+  const rollback = r.kind === 'rollback';
+  // An ended rollout is history once something else changed the routing table after it.
+  const superseded = !active && current && current.rolloutId !== r.id && (!r.endedAt || current.at.getTime() >= r.endedAt.getTime()) ? current : null;
   return (
     <Card role="region" aria-label="Rollout">
       <CardHeader
         title={
           <span className="flex flex-wrap items-center gap-2">
-            Rollout {r.number}: {r.release.ref}
+            {rollback ? `Rollback ${r.number}: to ${r.release.ref}` : `Rollout ${r.number}: ${r.release.ref}`}
             <RolloutStatusBadge status={r.status} />
+            {superseded ? <Badge tone="warning">superseded</Badge> : null}
           </span>
         }
         description={
           <>
-            {STRATEGY_WORDS[r.strategy]} · asked by {r.requestedBy} <time dateTime={r.createdAt.toISOString()}>{formatTime(r.createdAt, { seconds: true })}</time>
+            {rollback ? 'one-click rollback, at once' : STRATEGY_WORDS[r.strategy]} · {rollback ? 'by' : 'asked by'} {r.requestedBy} <time dateTime={r.createdAt.toISOString()}>{formatTime(r.createdAt, { seconds: true })}</time>
             {r.endedAt ? (
               <>
                 {' '}
@@ -57,15 +79,30 @@ export function LiveRollout({ service, environment, rollout: r, routes, controlB
         }
         actions={active && !controlBlocked ? <RolloutControls service={service} environment={environment} rollout={r} /> : null}
       />
-      <div className="grid gap-5 px-5 py-4">
+      <div className="grid grid-cols-1 gap-5 px-5 py-4">
+        {superseded ? (
+          <p role="status" aria-label="Serving now" className="rounded-md bg-warning/10 px-3 py-2 text-sm text-warning">
+            <span className="font-medium">No longer current:</span> {environment} serves {routesText(routes)} now — changed after this {rollback ? 'rollback' : 'rollout'} by a {superseded.kind}
+            {superseded.bypassReason ? ' (bypass)' : ''} by {superseded.actorLabel} <time dateTime={superseded.at.toISOString()}>{formatTime(superseded.at, { seconds: true })}</time>
+            {superseded.reason ? ` (“${superseded.reason}”)` : ''}.
+          </p>
+        ) : null}
         {r.reason ? (
-          <p role="note" className={cn('rounded-md px-3 py-2 text-sm', r.status === 'succeeded' ? 'bg-success/10 text-success' : r.status === 'paused' ? 'bg-warning/10 text-warning' : 'bg-danger/10 text-danger')}>
-            <span className="font-medium">{r.status === 'paused' ? 'Paused' : r.status === 'succeeded' ? 'Done' : 'Ended'}:</span> {r.reason}
+          <p
+            role="note"
+            className={cn(
+              'rounded-md px-3 py-2 text-sm',
+              superseded ? 'bg-muted text-muted-fg' : r.status === 'succeeded' ? 'bg-success/10 text-success' : r.status === 'paused' ? 'bg-warning/10 text-warning' : 'bg-danger/10 text-danger',
+            )}
+          >
+            <span className="font-medium">{r.status === 'paused' ? 'Paused' : superseded ? `When it ended (${formatTime(r.endedAt, { seconds: true })})` : r.status === 'succeeded' ? 'Done' : 'Ended'}:</span> {r.reason}
           </p>
         ) : null}
         {active && controlBlocked ? <p className="text-xs text-muted-fg">{controlBlocked}</p> : null}
         <Weights service={service} candidate={r.release.number} routes={routes} />
-        <div className="grid gap-5 lg:grid-cols-2">
+        {rollback ? null : (
+          <>
+        <div className="grid grid-cols-1 gap-5 lg:grid-cols-2">
           <Block title="Plan">
             <PlanSteps plan={r.plan} progress={{ reached: r.stepIndex, active, succeeded: r.status === 'succeeded' }} />
             {active && step && r.stepStartedAt ? (
@@ -93,6 +130,8 @@ export function LiveRollout({ service, environment, rollout: r, routes, controlB
           </Block>
         </div>
         <Block title="Analysis">{analysis ? <AnalysisView analysis={analysis} /> : <p className="text-sm text-muted-fg">No analysis yet: figures are taken while a step with traffic on {r.release.ref} bakes.</p>}</Block>
+          </>
+        )}
         <Block title="Timeline">
           <Timeline events={r.events} />
         </Block>

@@ -2,7 +2,8 @@
 // Promote: asks for a release to roll out to an environment. From a release's page the environment is chosen,
 // from an environment's page the release. Before anything starts the dialog shows what promoting would do:
 // what changes against what runs now, the gate results, the plan, and the approvals it needs; a problem
-// (a branch rule, a rollout already under way…) is shown and keeps it from being confirmed.
+// (a branch rule, a rollout already under way…) keeps it from being confirmed, and is shown first, beside the
+// disabled button, above the diff.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Rocket } from 'lucide-react';
 import { useRouter } from 'next/navigation';
@@ -24,7 +25,20 @@ import { STRATEGY_WORDS } from './status';
 type Preview = RouterOutputs['rollouts']['preview'];
 
 
-export function PromoteDialog({ service, environment, release, current }: { service: string; environment?: string; release?: number; current?: { releaseNumber: number; weight: number }[] }) {
+export function PromoteDialog({
+  service,
+  environment,
+  release,
+  current,
+  triggerLabel = 'Promote',
+}: {
+  service: string;
+  environment?: string;
+  release?: number;
+  current?: { releaseNumber: number; weight: number }[];
+  /** The trigger's text, when more than one Promote button is on a page. */
+  triggerLabel?: string;
+}) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const router = useRouter();
@@ -53,7 +67,7 @@ export function PromoteDialog({ service, environment, release, current }: { serv
       }}
       trigger={
         <Button>
-          <Rocket className="h-4 w-4" aria-hidden /> Promote
+          <Rocket className="h-4 w-4" aria-hidden /> {triggerLabel}
         </Button>
       }
       size="lg"
@@ -62,7 +76,7 @@ export function PromoteDialog({ service, environment, release, current }: { serv
       confirmLabel={number !== undefined && env ? `Promote #${number} to ${env}` : 'Promote'}
       pendingLabel="Promoting…"
       disabled={!p}
-      blocked={p?.problem ?? undefined}
+      blocked={p?.problems.length ? <Blockers problems={p.problems} release={p.release.ref} environment={env} /> : undefined}
       onConfirm={async (reason) => {
         await promote.mutateAsync({ service, environment: env, release: number!, reason });
         await Promise.all([qc.invalidateQueries({ queryKey: trpc.rollouts.pathKey() }), qc.invalidateQueries({ queryKey: trpc.approvals.pathKey() })]);
@@ -105,6 +119,21 @@ export function PromoteDialog({ service, environment, release, current }: { serv
   );
 }
 
+function Blockers({ problems, release, environment }: { problems: string[]; release: string; environment: string }) {
+  return (
+    <div className="grid gap-1">
+      <p className="font-medium">
+        {release} cannot be promoted to {environment} now:
+      </p>
+      <ul aria-label="Why it cannot be promoted" className="list-disc pl-5">
+        {problems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 const changeCount = (d: NonNullable<Preview['diff']>) =>
   `${count(d.model.length, 'model field')}, ${count(d.prompts.filter((x) => x.change !== 'unchanged').length, 'prompt')}, ${count(d.config.length, 'config field')}`;
@@ -121,7 +150,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 export function PromotePreview({ service, environment, preview: p }: { service: string; environment: string; preview: Preview }) {
   const protection = p.protection;
   return (
-    <div className="grid gap-3" aria-label="What promoting would do" role="group">
+    <div className="grid grid-cols-1 gap-3" aria-label="What promoting would do" role="group">
       <div className="flex flex-wrap items-center gap-2 text-sm">
         <span className="text-muted-fg">{environment} runs</span>
         <RouteList service={service} routes={p.current?.routes ?? []} />

@@ -73,7 +73,8 @@ export function RollbackDialog({ service, environment, current, active }: { serv
           </p>
           <p className="mt-1 text-muted-fg">
             History entry {res.historyId}, <time dateTime={res.at.toISOString()}>{formatTime(res.at, { seconds: true })}</time>
-            {res.endedRollout ? `; rollout ${res.endedRollout} ended as rolled back` : ''}.
+            {res.endedRollout ? `; rollout ${res.endedRollout} ended as rolled back` : ''}
+            {res.rollout ? `; recorded as rollout ${res.rollout} (a rollback) in the list of rollouts` : ''}.
           </p>
         </>
       )}

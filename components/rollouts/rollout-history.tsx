@@ -1,10 +1,12 @@
 'use client';
-// An environment's rollouts, newest first: which release, how, how it ended and why; each one's timeline on demand.
+// An environment's rollouts, newest first, one-click rollbacks among them: which release, how, how it ended and
+// why; each one's timeline on demand.
 import { useQuery } from '@tanstack/react-query';
 import { ChevronRight } from 'lucide-react';
 import { Fragment, useState } from 'react';
 import { formatTime } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
+import { Badge } from '@/components/ui/badge';
 import { Card, CardHeader } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
@@ -19,7 +21,7 @@ export function RolloutHistory({ service, environment }: { service: string; envi
   const rows = list.data ?? [];
   return (
     <Card role="region" aria-label="Rollouts">
-      <CardHeader title="Rollouts" description="Every promotion of a release to this environment and how it ended. Each step is also an entry in the history below." />
+      <CardHeader title="Rollouts" description="Every promotion of a release to this environment and how it ended, and every one-click rollback. Each step is also an entry in the history below." />
       {list.isLoading ? <Loading /> : null}
       <LoadError error={list.error} />
       {list.isSuccess && !rows.length ? <Empty>No rollouts yet. Promote a release to roll it out by this environment’s policy.</Empty> : null}
@@ -50,9 +52,9 @@ export function RolloutHistory({ service, environment }: { service: string; envi
                       <ChevronRight className={cn('h-3.5 w-3.5 transition-transform', shown === r.number && 'rotate-90')} aria-hidden />
                       {r.number}
                     </button>
-                    <div className="pl-4 text-xs text-muted-fg">{STRATEGY_WORDS[r.strategy]}</div>
+                    <div className="pl-4 text-xs text-muted-fg">{r.kind === 'rollback' ? <Badge tone="danger">rollback</Badge> : STRATEGY_WORDS[r.strategy]}</div>
                   </TD>
-                  <TD className="whitespace-nowrap">{r.release.ref}</TD>
+                  <TD className="whitespace-nowrap">{r.kind === 'rollback' ? `→ ${r.release.ref}` : r.release.ref}</TD>
                   <TD>
                     <RolloutStatusBadge status={r.status} />
                   </TD>

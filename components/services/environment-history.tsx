@@ -16,6 +16,7 @@ import { Field, Input } from '@/components/ui/form';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 
+/** A bypass (an admin's direct change of a protected environment) is marked next to its kind, with its reason. */
 const KIND_TONE = { deploy: 'info', weights: 'neutral', restore: 'warning', rollback: 'danger' } as const;
 
 export function EnvironmentHistory({
@@ -61,7 +62,10 @@ export function EnvironmentHistory({
                   <div className="text-xs">entry {h.id}</div>
                 </TD>
                 <TD>
-                  <Badge tone={KIND_TONE[h.kind]}>{h.kind}</Badge>
+                  <span className="flex flex-wrap gap-1">
+                    <Badge tone={KIND_TONE[h.kind]}>{h.kind}</Badge>
+                    {h.bypassReason ? <Badge tone="danger">bypass</Badge> : null}
+                  </span>
                   {h.restoredFromId ? <div className="text-xs text-muted-fg">of entry {h.restoredFromId}</div> : null}
                   {h.rolloutId ? <div className="text-xs text-muted-fg">{rolloutNumbers?.has(h.rolloutId) ? `rollout ${rolloutNumbers.get(h.rolloutId)}` : 'by a rollout'}</div> : null}
                 </TD>
@@ -69,7 +73,14 @@ export function EnvironmentHistory({
                   <RouteList service={service} routes={h.routes} />
                 </TD>
                 <TD>{h.actorLabel}</TD>
-                <TD className="max-w-xs text-muted-fg">{h.reason || '—'}</TD>
+                <TD className="max-w-xs text-muted-fg">
+                  {h.bypassReason ? (
+                    <div className="text-danger">
+                      <span className="font-medium">Bypassed the release flow:</span> {h.bypassReason}
+                    </div>
+                  ) : null}
+                  {h.reason || (h.bypassReason ? null : '—')}
+                </TD>
                 <TD className="text-right">
                   {i === 0 && !query.isPlaceholderData ? (
                     <span className="text-xs text-muted-fg">current</span>

@@ -26,11 +26,13 @@ import { TrafficCard } from './traffic-card';
 /** How often the live view looks at a rollout under way, and otherwise for one started elsewhere. */
 const LIVE_MS = 1000;
 const IDLE_MS = 15_000;
+/** How often the routing table is read again, so the deploy form follows changes made elsewhere. */
+const TABLE_MS = 5000;
 
 export function EnvironmentPage({ service, environment }: { service: string; environment: string }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
-  const env = useQuery(trpc.environments.get.queryOptions({ service, environment }));
+  const env = useQuery(trpc.environments.get.queryOptions({ service, environment }, { refetchInterval: TABLE_MS }));
   const e = env.data;
   const restoreBlocked = useDeployBlock(environment, e?.protection.requiredApprovals ?? 0);
   const live = useQuery(trpc.rollouts.current.queryOptions({ service, environment }, { refetchInterval: (q) => (q.state.data?.active ? LIVE_MS : IDLE_MS) }));
@@ -52,6 +54,18 @@ export function EnvironmentPage({ service, environment }: { service: string; env
     }
     seen.current = marker;
   }, [marker, live.isSuccess, qc, trpc]);
+  // A change of the routing table made elsewhere (seen by the regular read of the environment) shows in the
+  // history, the rollouts and the live card too.
+  const currentId = e?.current?.id ?? null;
+  const seenEntry = useRef<number | null | undefined>(undefined);
+  useEffect(() => {
+    if (!env.isSuccess) return;
+    if (seenEntry.current !== undefined && seenEntry.current !== currentId) {
+      void qc.invalidateQueries({ queryKey: trpc.environments.history.pathKey() });
+      void qc.invalidateQueries({ queryKey: trpc.rollouts.pathKey() });
+    }
+    seenEntry.current = currentId;
+  }, [currentId, env.isSuccess, qc, trpc]);
   const rolloutNumbers = new Map((rollouts.data ?? []).map((r) => [r.id, r.number]));
   const activeRollout = rollout && isActiveRollout(rollout.status) ? rollout : null;
 
@@ -78,10 +92,10 @@ export function EnvironmentPage({ service, environment }: { service: string; env
       {env.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={env.error} className="px-0" />
       {e ? (
-        <div className="grid gap-6">
+        <div className="grid grid-cols-1 gap-6">
           <LoadError error={live.error} className="px-0" />
-          {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} controlBlocked={restoreBlocked} /> : null}
-          <div className="grid gap-6 lg:grid-cols-2">
+          {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} current={e.current} controlBlocked={restoreBlocked} /> : null}
+          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
             <Card>
               <CardHeader title="Current routing" description="Which releases get which share of traffic right now." />
               {e.current?.routes.length ? (
@@ -109,8 +123,9 @@ export function EnvironmentPage({ service, environment }: { service: string; env
                     </TBody>
                   </Table>
                   <p className="border-t border-border px-5 py-3 text-sm text-muted-fg">
-                    <Badge>{e.current.kind}</Badge> {formatTime(e.current.at)} by {e.current.actorLabel}
+                    <Badge>{e.current.kind}</Badge> {e.current.bypassReason ? <Badge tone="danger">bypass</Badge> : null} {formatTime(e.current.at)} by {e.current.actorLabel}
                     {e.current.reason ? ` — “${e.current.reason}”` : ''}
+                    {e.current.bypassReason ? ` — bypass: “${e.current.bypassReason}”` : ''}
                   </p>
                 </>
               ) : (
@@ -119,7 +134,14 @@ export function EnvironmentPage({ service, environment }: { service: string; env
                 </div>
               )}
             </Card>
-            <DeployForm service={service} environment={environment} requiredApprovals={e.protection.requiredApprovals} current={e.current?.routes ?? []} onDone={refresh} />
+            <DeployForm
+              service={service}
+              environment={environment}
+              requiredApprovals={e.protection.requiredApprovals}
+              current={e.current}
+              activeRollout={activeRollout ? { number: activeRollout.number, status: activeRollout.status } : null}
+              onDone={refresh}
+            />
           </div>
           <TrafficCard service={service} environment={environment} slos={e.slos} />
           <RolloutHistory service={service} environment={environment} />

@@ -11,6 +11,7 @@ import { splitList } from '@/components/registry/forms';
 import { PlainText } from '@/components/registry/json-block';
 import { RouteList } from '@/components/registry/routes';
 import { useTRPC } from '@/components/trpc';
+import { ActionDialog } from '@/components/ui/action-dialog';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Button } from '@/components/ui/button';
@@ -41,13 +42,27 @@ export function ServiceDetail({ name }: { name: string }) {
         description={s?.archivedAt ? <Badge tone="warning">archived {formatTime(s.archivedAt)}</Badge> : undefined}
         actions={
           s && canWrite ? (
-            <Button variant="secondary" disabled={archive.isPending} onClick={() => archive.mutate({ name, archived: !s.archivedAt })}>
-              {s.archivedAt ? 'Unarchive' : 'Archive'}
-            </Button>
+            <ActionDialog
+              trigger={
+                <Button variant="secondary" disabled={archive.isPending}>
+                  {s.archivedAt ? 'Unarchive' : 'Archive'}
+                </Button>
+              }
+              title={`${s.archivedAt ? 'Unarchive' : 'Archive'} ${name}`}
+              description={
+                s.archivedAt
+                  ? `The gateway serves ${name}'s environments again, each with the routing table it had.`
+                  : `The gateway stops serving every environment of ${name} at once; its history stays. Archiving a service whose protected environment serves traffic needs an approver.`
+              }
+              reason={false}
+              confirmLabel={s.archivedAt ? 'Unarchive' : 'Archive'}
+              pendingLabel={s.archivedAt ? 'Unarchiving…' : 'Archiving…'}
+              variant={s.archivedAt ? 'primary' : 'danger'}
+              onConfirm={() => archive.mutateAsync({ name, archived: !s.archivedAt })}
+            />
           ) : null
         }
       />
-      <ErrorAlert error={archive.error} className="mb-4" />
       {service.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={service.error} className="px-0" />
       {s ? (

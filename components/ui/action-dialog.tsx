@@ -1,8 +1,9 @@
 'use client';
 // A dialog that confirms one action: what it will do, an optional reason for the record, Cancel and the action.
 // It runs the action itself, showing its error in place, then closes or shows the result. Pause, resume, abort,
-// promote-now, promote and rollback all use it, so they look and behave alike.
-import { useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
+// promote-now, promote and rollback all use it, so they look and behave alike. When the action is blocked, why
+// comes first, beside the disabled button, above whatever the dialog shows (a long diff, a plan).
+import { useId, useState, type FormEvent, type ReactElement, type ReactNode } from 'react';
 import { ErrorAlert } from '@/components/errors';
 import { Button, type ButtonProps } from './button';
 import { Dialog, DialogClose, DialogContent, DialogTrigger } from './dialog';
@@ -18,6 +19,7 @@ export function ActionDialog<T>({
   children,
   reason = true,
   reasonPlaceholder = 'optional; kept in the timeline and the audit log',
+  reasonMinLength,
   confirmLabel,
   pendingLabel,
   variant = 'primary',
@@ -37,6 +39,8 @@ export function ActionDialog<T>({
   /** Ask for a reason (the default). */
   reason?: boolean;
   reasonPlaceholder?: string;
+  /** The reason must be given, with at least this many characters (e.g. a bypass). */
+  reasonMinLength?: number;
   confirmLabel: string;
   pendingLabel: string;
   variant?: ButtonProps['variant'];
@@ -55,6 +59,7 @@ export function ActionDialog<T>({
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState<Done<T>>(null);
   const isOpen = open ?? ownOpen;
+  const blockedId = useId();
 
   const change = (o: boolean) => {
     setOwnOpen(o);
@@ -97,27 +102,42 @@ export function ActionDialog<T>({
             </div>
           </div>
         ) : (
-          <form onSubmit={(e) => void onSubmit(e)} className="grid gap-4" aria-label={title}>
+          <form onSubmit={(e) => void onSubmit(e)} className="grid grid-cols-1 gap-4" aria-label={title}>
+            {blocked ? (
+              // Blocked: why, and the disabled action beside it, before anything else.
+              <div className="flex flex-wrap items-start justify-between gap-3 rounded-md bg-warning/10 px-3 py-2">
+                <div id={blockedId} role="alert" className="min-w-0 flex-[1_1_16rem] text-sm text-warning">
+                  {blocked}
+                </div>
+                <div className="flex flex-wrap gap-2">
+                  <DialogClose asChild>
+                    <Button variant="secondary" size="sm">
+                      Cancel
+                    </Button>
+                  </DialogClose>
+                  <Button type="submit" variant={variant} size="sm" disabled aria-describedby={blockedId}>
+                    {confirmLabel}
+                  </Button>
+                </div>
+              </div>
+            ) : null}
             {children}
-            {reason ? (
-              <Field label="Reason">
-                <Input name="reason" maxLength={500} placeholder={reasonPlaceholder} autoComplete="off" />
+            {reason && !blocked ? (
+              <Field label="Reason" hint={reasonMinLength ? `Required, at least ${reasonMinLength} characters.` : undefined}>
+                <Input name="reason" maxLength={500} placeholder={reasonPlaceholder} autoComplete="off" required={Boolean(reasonMinLength)} minLength={reasonMinLength} />
               </Field>
             ) : null}
-            {blocked ? (
-              <p role="alert" className="rounded-md bg-warning/10 px-3 py-2 text-sm text-warning">
-                {blocked}
-              </p>
-            ) : null}
             <ErrorAlert error={error} />
-            <div className="flex flex-wrap justify-end gap-2">
-              <DialogClose asChild>
-                <Button variant="secondary">Cancel</Button>
-              </DialogClose>
-              <Button type="submit" variant={variant} disabled={pending || disabled || Boolean(blocked)}>
-                {pending ? pendingLabel : confirmLabel}
-              </Button>
-            </div>
+            {blocked ? null : (
+              <div className="flex flex-wrap justify-end gap-2">
+                <DialogClose asChild>
+                  <Button variant="secondary">Cancel</Button>
+                </DialogClose>
+                <Button type="submit" variant={variant} disabled={pending || disabled}>
+                  {pending ? pendingLabel : confirmLabel}
+                </Button>
+              </div>
+            )}
           </form>
         )}
       </DialogContent>

@@ -305,6 +305,8 @@ export const environmentHistory = pgTable(
     requestId: text('request_id'),
     /** The rollout that made this change, if any. */
     rolloutId: uuid('rollout_id'),
+    /** Set when an admin changed a protected environment directly, outside the release flow: why. */
+    bypassReason: text('bypass_reason'),
   },
   (t) => [index('environment_history_env_at_idx').on(t.environmentId, t.at.desc(), t.id.desc())],
 );

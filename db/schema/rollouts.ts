@@ -68,6 +68,8 @@ export const rollouts = pgTable(
       .references(() => environments.id),
     /** Per environment, 1, 2, 3… */
     number: integer('number').notNull(),
+    /** `rollback`: a one-click rollback, recorded when it ended no rollout (it switched at once, nothing to run). */
+    kind: text('kind', { enum: ['rollout', 'rollback'] }).notNull().default('rollout'),
     releaseId: uuid('release_id')
       .notNull()
       .references(() => releases.id),

@@ -24,6 +24,8 @@ export const SCOPES = {
   'environments:write': ['approver', 'admin'],
   'environments:deploy': ['engineer', 'approver', 'admin'],
   'environments:deploy-protected': ['approver', 'admin'],
+  /** Change a protected environment directly, outside the release flow: an audited bypass with a reason. */
+  'environments:bypass-protection': ['admin'],
   'environments:rollback': ['approver', 'admin'],
   'rollouts:read': ['viewer', 'engineer', 'approver', 'admin'],
   'approvals:read': ['viewer', 'engineer', 'approver', 'admin'],

@@ -105,7 +105,7 @@ beforeAll(async () => {
   await api.environments.update.mutate({ service: SERVICE, environment: 'staging', protection: open, rollout: allAtOnce });
   await api.environments.update.mutate({ service: SERVICE, environment: 'production', protection: { ...open, requiredApprovals: 1 }, rollout: allAtOnce });
   await api.environments.deploy.mutate({ service: SERVICE, environment: 'staging', routes: [{ release: 1, weight: 100 }] });
-  await api.environments.deploy.mutate({ service: SERVICE, environment: 'production', routes: [{ release: 1, weight: 100 }] });
+  await api.environments.deploy.mutate({ service: SERVICE, environment: 'production', routes: [{ release: 1, weight: 100 }], bypass: { reason: 'set up the stable release' } });
 });
 afterAll(async () => {
   await server?.stop();

@@ -70,7 +70,7 @@ describe('the demo through the gateway', () => {
     const workers = Array.from({ length: 12 }, (_, i) => worker(i));
     await new Promise((r) => setTimeout(r, 1500));
     const changedAt = Date.now();
-    await api().environments.deploy.mutate({ service: 'support-bot', environment: 'production', routes: [{ release: 2, weight: 100 }], reason: 'e2e switch' });
+    await api().environments.deploy.mutate({ service: 'support-bot', environment: 'production', routes: [{ release: 2, weight: 100 }], reason: 'e2e switch', bypass: { reason: 'switch at once to time the gateway' } });
     await new Promise((r) => setTimeout(r, 3000));
     stop = true;
     await Promise.all(workers);

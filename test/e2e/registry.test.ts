@@ -296,9 +296,11 @@ describe.runIf(enabled)('the registries in Chromium', () => {
     expect(await form.getByRole('note').count()).toBe(0);
 
     await page.goto(`${server.url}/services/support-bot/environments/production`);
-    const deploy = page.getByRole('form', { name: 'Deploy to production' });
-    await expect.poll(() => text(deploy.getByRole('note'))).toContain('production requires approval');
-    expect(await deploy.getByRole('button', { name: 'Deploy to production' }).isDisabled()).toBe(true);
+    // Production is protected: engineers change it by promoting a release; only admins may bypass that.
+    const change = page.getByRole('region', { name: 'Change production' });
+    await expect.poll(() => text(change.getByRole('note'))).toContain('Only an admin may change production directly');
+    expect(await change.getByRole('button', { name: 'Promote a release…' }).isEnabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Deploy to production' }).count()).toBe(0);
     // Settings are readable but not editable without environments:write.
     expect(await page.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
   });

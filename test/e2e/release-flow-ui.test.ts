@@ -276,6 +276,7 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
   });
 
   it('aborts a rollout that waits for approval from the live view, which cancels its request', async () => {
+    // Rollout 2 is the one-click rollback above, recorded in the list of rollouts.
     await ana.goto(`${server.url}${ENV_PATH}`);
     await ana.getByRole('button', { name: 'Promote', exact: true }).click();
     const dialog = ana.getByRole('dialog');
@@ -284,7 +285,7 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
     await dialog.getByRole('button', { name: 'Promote #2 to production' }).click();
     await dialog.waitFor({ state: 'detached' });
     const live = ana.getByRole('region', { name: 'Rollout', exact: true });
-    await poll(() => text(live.getByRole('heading').first())).toContain('Rollout 2: support-bot#2awaiting approval');
+    await poll(() => text(live.getByRole('heading').first())).toContain('Rollout 3: support-bot#2awaiting approval');
     // Only what fits the status: no pause or promote-now before any traffic moved.
     expect((await live.getByRole('button').allTextContents()).map((t) => t.trim())).toEqual(['Abort']);
     await live.getByRole('button', { name: 'Abort' }).click();
@@ -293,7 +294,7 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
     await abort.getByLabel('Reason', { exact: true }).fill('wrong day for it');
     await abort.getByRole('button', { name: 'Abort rollout' }).click();
     await abort.waitFor({ state: 'detached' });
-    await poll(() => text(live.getByRole('heading').first())).toContain('Rollout 2: support-bot#2aborted');
+    await poll(() => text(live.getByRole('heading').first())).toContain('Rollout 3: support-bot#2aborted');
     expect(await text(live.getByRole('note'))).toContain(`aborted by ${ANA.email}: wrong day for it`);
     expect(await items(live.getByRole('region', { name: 'Weights' }))).toEqual(['#1100%']);
     expect(await text(live.getByRole('region', { name: 'Approval' }))).toContain('cancelled');

@@ -314,13 +314,15 @@ describe('environment history', () => {
     const env = { service: 'support-bot', environment: 'production' };
     const t0 = new Date();
     expect((await failure(engineer.environments.deploy({ ...env, routes: [{ release: 1, weight: 100 }] })))?.message).toBe('production requires approval: only approvers may change what it runs directly');
-    expect((await failure(approver.environments.deploy({ ...env, routes: [{ release: 1, weight: 60 }, { release: 2, weight: 30 }] })))?.message).toBe('routes: weights must sum to 100 (they sum to 90)');
-    expect((await failure(approver.environments.deploy({ ...env, routes: [{ release: 99, weight: 100 }] })))?.message).toBe('routes: support-bot has no release #99');
-    const first = await approver.environments.deploy({ ...env, routes: [{ release: 1, weight: 100 }], reason: 'launch' });
+    expect((await failure(approver.environments.deploy({ ...env, routes: [{ release: 1, weight: 100 }] })))?.message).toMatch(/^support-bot\/production is protected/);
+    const bypass = { reason: 'history test: set states directly' };
+    expect((await failure(api.environments.deploy({ ...env, routes: [{ release: 1, weight: 60 }, { release: 2, weight: 30 }], bypass })))?.message).toBe('routes: weights must sum to 100 (they sum to 90)');
+    expect((await failure(api.environments.deploy({ ...env, routes: [{ release: 99, weight: 100 }], bypass })))?.message).toBe('routes: support-bot has no release #99');
+    const first = await api.environments.deploy({ ...env, routes: [{ release: 1, weight: 100 }], reason: 'launch', bypass });
     await new Promise((r) => setTimeout(r, 20));
     const t1 = new Date();
     await new Promise((r) => setTimeout(r, 20));
-    const canary = await approver.environments.deploy({ ...env, routes: [{ release: 1, weight: 90 }, { release: 2, weight: 10 }], reason: 'canary' });
+    const canary = await api.environments.deploy({ ...env, routes: [{ release: 1, weight: 90 }, { release: 2, weight: 10 }], reason: 'canary', bypass });
     expect(canary.kind).toBe('deploy');
     await new Promise((r) => setTimeout(r, 20));
     const t2 = new Date();
@@ -335,7 +337,7 @@ describe('environment history', () => {
     expect(await at(new Date())).toEqual(['#1:100']);
     const state = await api.environments.stateAt({ ...env, at: t2 });
     expect(state.entry).toMatchObject({ reason: 'canary', kind: 'deploy' });
-    expect(state.entry!.actorLabel).toMatch(/^approver-/);
+    expect(state.entry!.actorLabel).toMatch(/^admin-/);
 
     const history = await api.environments.history(env);
     expect(history.items.map((h) => h.kind)).toEqual(['restore', 'deploy', 'deploy']);

@@ -100,7 +100,7 @@ describe('approvals', () => {
   it('a rejection ends the rollout and changes nothing', async () => {
     await api.environments.create({ service: S, name: 'prod-b' });
     await configure('prod-b', { requiredApprovals: 1 });
-    await api.environments.deploy({ service: S, environment: 'prod-b', routes: [{ release: 1, weight: 100 }] });
+    await api.environments.deploy({ service: S, environment: 'prod-b', routes: [{ release: 1, weight: 100 }], bypass: { reason: 'set up the stable release' } });
     const rollout = await engineer.rollouts.promote({ service: S, environment: 'prod-b', release: 2 });
     const request = (await api.approvals.list({})).find((a) => a.environment === 'prod-b')!;
     expect(await approverA.approvals.decide({ id: request.id, decision: 'reject', comment: 'not this week' })).toMatchObject({ status: 'rejected' });

@@ -292,7 +292,7 @@ describe('a rollout', () => {
   });
 
   it('prints a rollback with its routes and history entry', () => {
-    expect(renderRollback('bot', 'production', { historyId: 41, at: later(5), routes: [{ ...r1, weight: 100 }], endedRollout: 3 })).toBe(
+    expect(renderRollback('bot', 'production', { historyId: 41, at: later(5), routes: [{ ...r1, weight: 100 }], endedRollout: 3, rollout: null })).toBe(
       [
         'rolled back  bot/production now runs bot#1 100%',
         'history      entry 41 at 2026-03-01 10:00:05Z (see slipway envs history bot production)',

@@ -115,7 +115,7 @@ export const envsGroup: Group = {
         out.result(page, () =>
           table(
             ['ID', 'AT', 'KIND', 'RUNNING', 'BY', 'REASON'],
-            page.items.map((h) => [String(h.id), time(h.at), h.kind, h.routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', '), h.actorLabel, truncate(h.reason, 50)]),
+            page.items.map((h) => [String(h.id), time(h.at), h.bypassReason ? `${h.kind} (bypass)` : h.kind, h.routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', '), h.actorLabel, truncate(h.bypassReason ? `bypass: ${h.bypassReason}${h.reason ? `; ${h.reason}` : ''}` : h.reason, 50)]),
             `Nothing has been deployed to ${args.service}/${args.env} yet.`,
           ),
         );
@@ -125,15 +125,26 @@ export const envsGroup: Group = {
       group: 'envs',
       name: 'deploy',
       summary: 'Route an environment to one release, or split traffic between releases',
-      details: 'Environments that require approvals can only be changed directly by approvers.',
+      details:
+        'Environments that require approvals (protected) take no direct change: promote a release instead (slipway promote), so that approvals, gates and the rollout apply. ' +
+        'An admin may still change one directly with --bypass "<why>": the bypass is audited and marked in the history.',
       args: envArgs,
       rest: { name: 'release', description: 'release number, with a weight when splitting: 3, or 3=90 4=10' },
-      options: { reason: { type: 'string', value: '<text>', description: 'why, recorded in the history' } },
-      examples: ['slipway envs deploy support-bot dev 7', 'slipway envs deploy support-bot staging 6=90 7=10 --reason "canary"'],
+      options: {
+        reason: { type: 'string', value: '<text>', description: 'why, recorded in the history' },
+        bypass: { type: 'string', value: '<why>', description: 'admins, protected environments only: change it directly, outside the release flow (at least 10 characters)' },
+      },
+      examples: ['slipway envs deploy support-bot dev 7', 'slipway envs deploy support-bot staging 6=90 7=10 --reason "canary"', 'slipway envs deploy support-bot production 6 --bypass "incident 42: #7 leaks PII, approvers unreachable"'],
       async run({ args, rest, options, out, api }) {
         const routes = parseRoutes(rest);
-        const entry = await api().environments.deploy.mutate({ service: args.service!, environment: args.env!, routes, reason: options.string('reason') });
-        out.result(entry, () => pairs([['deployed', `${args.service}/${args.env} now runs ${entry.routes.map((r) => `${args.service}#${r.releaseNumber} ${r.weight}%`).join(', ')}`]]));
+        const bypass = options.string('bypass');
+        const entry = await api().environments.deploy.mutate({ service: args.service!, environment: args.env!, routes, reason: options.string('reason'), bypass: bypass === undefined ? undefined : { reason: bypass } });
+        out.result(entry, () =>
+          pairs([
+            ['deployed', `${args.service}/${args.env} now runs ${entry.routes.map((r) => `${args.service}#${r.releaseNumber} ${r.weight}%`).join(', ')}`],
+            ...(entry.bypassReason ? [['bypass', `the release flow was bypassed: ${entry.bypassReason}`] as [string, string]] : []),
+          ]),
+        );
       },
     },
   ],

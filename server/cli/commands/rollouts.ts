@@ -377,6 +377,7 @@ export function renderRollback(service: string, environment: string, r: Rollback
     ['rolled back', `${service}/${environment} now runs ${routesText(service, r.routes, { zero: true })}`],
     ['history', `entry ${r.historyId} at ${time(r.at)} (see slipway envs history ${service} ${environment})`],
     ...(r.endedRollout !== null ? [['rollout', `rollout ${r.endedRollout} ended as rolled-back`] as [string, string]] : []),
+    ...(r.rollout ? [['recorded', `as rollout ${r.rollout} (a rollback) in slipway rollouts list ${service} ${environment}`] as [string, string]] : []),
   ]);
 }
 
@@ -458,7 +459,7 @@ export const rolloutsGroup: Group = {
             list.map((r) => [
               String(r.number),
               r.release.ref,
-              r.strategy,
+              r.kind === 'rollback' ? 'rollback' : r.strategy,
               r.status,
               r.stepIndex < 0 ? '—' : `${r.stepIndex + 1}/${r.plan.length}`,
               `${r.weight}%`,

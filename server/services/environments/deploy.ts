@@ -1,11 +1,13 @@
 // Changes what an environment runs: a routing table of releases and weights, appended to its history.
-// Rollout mechanics (canary steps, analysis) build on this verb; here it records and validates.
+// Rollout mechanics (canary steps, analysis) build on this verb; here it records and validates. A protected
+// environment takes no direct change: its changes go through the release flow (promote), or an admin bypasses
+// the flow on purpose, with a reason that is audited and marked in the history.
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
-import { environmentHistory, releases, type Environment, type RouteEntry, type Service } from '@/db/schema';
+import { environmentHistory, environments, releases, type Environment, type RouteEntry, type Service } from '@/db/schema';
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
-import { forbidden, invalid } from '@/server/errors';
+import { conflict, forbidden, invalid } from '@/server/errors';
 import { recordAudit, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
@@ -30,13 +32,40 @@ export const deployInput = z.object({
   environment: slugSchema,
   routes: routesSchema,
   reason: z.string().trim().max(500).default(''),
+  /** The history entry the change was made against (what the caller saw); a newer one refuses the change. */
+  basedOn: z.number().int().positive('must be a history entry id').nullable().optional(),
+  /** Admins only, on a protected environment: change it directly, outside the release flow, and say why. */
+  bypass: z
+    .object({ reason: z.string().trim().min(10, 'must say why, in at least 10 characters').max(500, 'must be at most 500 characters') })
+    .optional(),
 });
+
+/** An environment is protected when changes need approval: they go through the release flow. */
+export const isProtected = (env: Pick<Environment, 'protection'>) => env.protection.requiredApprovals > 0;
 
 /** Engineers may change environments that need no approval; protected environments need an approver. */
 export function assertMayDeploy(ctx: ServiceContext, env: Environment): void {
   requireScope(ctx, 'environments:deploy');
-  if (env.protection.requiredApprovals > 0 && !can(actorRole(ctx.actor), 'environments:deploy-protected')) {
+  if (isProtected(env) && !can(actorRole(ctx.actor), 'environments:deploy-protected')) {
     throw forbidden(`${env.name} requires approval: only approvers may change what it runs directly`);
+  }
+}
+
+/**
+ * A direct change of a protected environment skips approvals, gates and the rollout: it is refused unless an
+ * admin asks for it as a bypass, with a reason.
+ */
+function assertDirectChangeAllowed(ctx: ServiceContext, service: Service, env: Environment, bypass: { reason: string } | undefined): void {
+  if (!isProtected(env)) return;
+  const where = `${service.name}/${env.name}`;
+  if (!bypass) {
+    throw forbidden(
+      `${where} is protected (${env.protection.requiredApprovals} approval(s) required): promote a release to change it through approvals and its rollout; ` +
+        `only an admin may deploy to it directly, as a bypass with a reason (bypass.reason)`,
+    );
+  }
+  if (!can(actorRole(ctx.actor), 'environments:bypass-protection')) {
+    throw forbidden(`Only admins may bypass the release flow of ${where} (needs environments:bypass-protection); promote a release instead`);
   }
 }
 
@@ -44,19 +73,33 @@ export async function appendHistory(
   ctx: ServiceContext,
   service: Service,
   env: Environment,
-  entry: { kind: 'deploy' | 'weights' | 'restore' | 'rollback'; routes: RouteEntry[]; reason: string; restoredFromId?: number; rolloutId?: string },
+  entry: { kind: 'deploy' | 'weights' | 'restore' | 'rollback'; routes: RouteEntry[]; reason: string; restoredFromId?: number; rolloutId?: string; bypassReason?: string },
 ) {
+  const bypassReason = entry.bypassReason ?? null;
   const [row] = await ctx.db
     .insert(environmentHistory)
-    .values({ environmentId: env.id, kind: entry.kind, routes: entry.routes, reason: entry.reason, actorLabel: by(ctx), restoredFromId: entry.restoredFromId ?? null, requestId: ctx.requestId, rolloutId: entry.rolloutId ?? null })
+    .values({
+      environmentId: env.id,
+      kind: entry.kind,
+      routes: entry.routes,
+      reason: entry.reason,
+      actorLabel: by(ctx),
+      restoredFromId: entry.restoredFromId ?? null,
+      requestId: ctx.requestId,
+      rolloutId: entry.rolloutId ?? null,
+      bypassReason,
+    })
     .returning();
   await notifyGateway(ctx);
   const text = entry.routes.map((r) => `${service.name}#${r.releaseNumber} ${r.weight}%`).join(', ');
   await recordAudit(ctx, {
-    action: `environment.${entry.kind}`,
+    action: bypassReason !== null ? 'environment.bypass' : `environment.${entry.kind}`,
     target: { kind: 'environment', id: env.id, label: `${service.name}/${env.name}` },
-    summary: `${service.name}/${env.name} now runs ${text}${entry.reason ? ` — ${entry.reason}` : ''}`,
-    changes: { routes: entry.routes, historyId: row!.id, restoredFromId: entry.restoredFromId ?? null, rolloutId: entry.rolloutId ?? null },
+    summary:
+      bypassReason !== null
+        ? `${service.name}/${env.name} changed directly, bypassing its release flow: now runs ${text} — bypass: ${bypassReason}${entry.reason ? `; ${entry.reason}` : ''}`
+        : `${service.name}/${env.name} now runs ${text}${entry.reason ? ` — ${entry.reason}` : ''}`,
+    changes: { routes: entry.routes, historyId: row!.id, kind: entry.kind, restoredFromId: entry.restoredFromId ?? null, rolloutId: entry.rolloutId ?? null, bypassReason },
   });
   return row!;
 }
@@ -67,6 +110,9 @@ export async function deploy(ctx: ServiceContext, input: z.input<typeof deployIn
     const service = await serviceByName(tx.db, data.service);
     const env = await environmentByName(tx.db, service, data.environment);
     assertMayDeploy(tx, env);
+    assertDirectChangeAllowed(tx, service, env, data.bypass);
+    // One change of an environment at a time, so that `basedOn` compares with what is really there.
+    await tx.db.select({ id: environments.id }).from(environments).where(eq(environments.id, env.id)).for('update');
     const numbers = data.routes.map((r) => r.release);
     const found = await tx.db
       .select({ id: releases.id, number: releases.number })
@@ -77,7 +123,11 @@ export async function deploy(ctx: ServiceContext, input: z.input<typeof deployIn
     if (missing.length) throw invalid('routes', `${service.name} has no release ${missing.map((n) => `#${n}`).join(', ')}`);
     const routes = data.routes.filter((r) => r.weight > 0).map((r) => ({ releaseId: byNumber.get(r.release)!, releaseNumber: r.release, weight: r.weight }));
     const previous = await entryAt(tx.db, env.id);
+    if (data.basedOn !== undefined && (previous?.id ?? null) !== data.basedOn) {
+      const now = previous ? previous.routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', ') : 'nothing';
+      throw conflict(`${service.name}/${env.name} changed since you loaded it (${previous ? `entry ${previous.id}, ${previous.kind} by ${previous.actorLabel}` : 'it was emptied'}): it runs ${now} now; review the change and try again`, 'basedOn');
+    }
     const sameReleases = previous && previous.routes.map((r) => r.releaseId).sort().join() === routes.map((r) => r.releaseId).sort().join();
-    return appendHistory(tx, service, env, { kind: sameReleases ? 'weights' : 'deploy', routes, reason: data.reason });
+    return appendHistory(tx, service, env, { kind: sameReleases ? 'weights' : 'deploy', routes, reason: data.reason, bypassReason: isProtected(env) ? data.bypass?.reason : undefined });
   });
 }

@@ -44,6 +44,7 @@ async function toView(db: Db, service: Service, env: Environment, r: Rollout, wi
   return {
     id: r.id,
     number: r.number,
+    kind: r.kind,
     service: service.name,
     environment: env.name,
     release: { number: r.releaseNumber, ref: `${service.name}#${r.releaseNumber}` },
@@ -144,6 +145,9 @@ export async function previewPromote(ctx: ServiceContext, input: z.input<typeof 
   const stable = [...live].sort((a, b) => b.weight - a.weight)[0];
   const active = await activeRollout(ctx.db, env.id);
   const plan = buildPlan(env.rollout, live.some((r) => r.releaseId !== release.id));
+  const problems = [promoteProblem(env, release, release.branch, current?.routes ?? null), active ? `rollout ${active.number} of #${active.releaseNumber} is ${active.status}; let it finish or abort it first` : null].filter(
+    (p): p is string => p !== null,
+  );
   return {
     release: { number: release.number, ref: `${service.name}#${release.number}`, branch: release.branch, createdBy: release.createdBy, notes: release.notes },
     current: await describeRoutes(ctx.db, current),
@@ -156,6 +160,8 @@ export async function previewPromote(ctx: ServiceContext, input: z.input<typeof 
     slos: env.slos,
     needsApproval: env.protection.requiredApprovals > 0,
     active: active ? { number: active.number, status: active.status, release: active.releaseNumber } : null,
-    problem: promoteProblem(env, release, release.branch, current?.routes ?? null) ?? (active ? `rollout ${active.number} of #${active.releaseNumber} is ${active.status}; let it finish or abort it first` : null),
+    problem: problems[0] ?? null,
+    /** Every reason promoting is refused now, most important first. */
+    problems,
   };
 }
