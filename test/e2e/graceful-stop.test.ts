@@ -4,22 +4,26 @@ import path from 'node:path';
 import { createTRPCClient, httpLink } from '@trpc/client';
 import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '@/db/client';
 import { requestLogs } from '@/db/schema';
 import type { AppRouter } from '@/server/api/root';
 import { freePort, startServer, type RunningServer } from './server';
 
-let server: RunningServer | undefined;
-afterAll(() => server?.stop());
+let server: RunningServer;
 
-it('answers requests in flight and writes the telemetry of each one before exiting on SIGTERM', async () => {
+beforeAll(async () => {
+  // The demo's models run on the embedded reference model server, as in `npm start`.
   server = await startServer({
     SLIPWAY_DEMO: 'on',
     SLIPWAY_MODEL_SERVER: 'on',
     SLIPWAY_MODEL_SERVER_PORT: String(await freePort()),
     SLIPWAY_MODEL_SERVER_CONFIG: path.resolve('test/fixtures/reference-models.yaml'),
   });
+});
+afterAll(() => server?.stop());
+
+it('answers requests in flight and writes the telemetry of each one before exiting on SIGTERM', async () => {
   const s = server;
   const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${s.url}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${s.bootstrapToken}` } })] });
   const { key, gatewayKey } = await api.gatewayKeys.create.mutate({ service: 'support-bot', name: 'graceful-stop' });
