@@ -241,6 +241,7 @@ export class Gateway {
     if (typeof requestId !== 'string' || !requestId || requestId.length > 100) throw new GatewayError(400, 'invalid_request', 'request_id must be the x-slipway-request-id of a response');
     if (typeof score !== 'number' || !Number.isFinite(score) || score < -1 || score > 1) throw new GatewayError(400, 'invalid_request', 'score must be a number from -1 to 1');
     if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new GatewayError(400, 'invalid_request', 'comment must be a string of at most 2000 characters');
+    if (typeof comment === 'string' && comment.includes('\u0000')) throw new GatewayError(400, 'invalid_request', 'comment must not contain the NUL character (U+0000)');
     if (!(await this.servedHere(requestId, route))) throw new GatewayError(404, 'request_not_found', `No request ${requestId} of ${route.service}/${route.environment}; send the x-slipway-request-id of one of its responses`);
     await this.opts.db.insert(feedbackTable).values({ requestId, serviceId: route.serviceId, environment: route.environment, score, comment: (comment as string | undefined) ?? null, keyId });
     sendJson(res, 200, { object: 'feedback', request_id: requestId, score });

@@ -287,6 +287,10 @@ describe('the gateway', () => {
     const bad = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: r.requestId, score: 7 }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toEqual({ error: { message: 'score must be a number from -1 to 1', type: 'invalid_request_error', param: null, code: 'invalid_request' } });
+    const nul = await fetch(`${base}/gw/chat-svc/dev/v1/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: r.requestId, score: 0, comment: 'bad\u0000byte' }) });
+    expect(nul.status).toBe(400);
+    expect((await nul.json()).error.message).toBe('comment must not contain the NUL character (U+0000)');
+    expect(await database.db.select().from(feedback).where(eq(feedback.requestId, r.requestId!))).toHaveLength(1);
   });
 
   it('refuses feedback for a request this service and environment did not serve with 404, storing nothing', async () => {
