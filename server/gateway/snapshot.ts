@@ -24,7 +24,7 @@ import { decryptSecret } from '@/server/secrets/crypto';
 import { logger } from '@/server/logger';
 import { dbResolver } from '@/server/services/prompts/resolve';
 import { expand } from '@/server/services/prompts/template';
-import { grantedOrigins, useRefusalWith } from '@/server/services/secrets/scope';
+import { grantedOrigins, refusalOfUseWith } from '@/server/services/secrets/scope';
 import { buildArms, type Arms } from './choose';
 
 export interface PromptTarget {
@@ -118,7 +118,7 @@ export async function loadTargets(db: Db, service: Service, releaseIds: string[]
   // The key's scope is checked here, when the snapshot is built, not per request.
   const granted = await grantedOrigins(db, [...new Set(rows.flatMap((r) => (r.secret ? [r.secret.id] : [])))]);
   for (const r of rows) {
-    const keyRefusal = r.secret && r.version.baseUrl ? useRefusalWith(r.secret, { purpose: 'provider_key', service: service.name, url: r.version.baseUrl }, granted.get(r.secret.id) ?? new Set()) : null;
+    const keyRefusal = r.secret && r.version.baseUrl ? refusalOfUseWith(r.secret, { purpose: 'provider_key', service: service.name, url: r.version.baseUrl }, granted.get(r.secret.id) ?? new Set()) : null;
     if (keyRefusal) logger.warn({ service: service.name, model: `${r.model}@${r.version.version}` }, `gateway: the upstream API key is not sent: ${keyRefusal}`);
     const promptMap = new Map<string, PromptTarget>();
     for (const p of promptRows.filter((x) => x.releaseId === r.release.id)) {

@@ -16,7 +16,7 @@ import { createRelease } from '@/server/services/releases/create';
 import { serviceByName } from '@/server/services/registry-shared';
 import { repositoryOf } from '@/server/services/repositories/shared';
 import { readSecretValue } from '@/server/services/secrets/queries';
-import { useRefusal } from '@/server/services/secrets/scope';
+import { refusalOfUse } from '@/server/services/secrets/scope';
 import { withCheckout, type RepositoryAccess } from './git';
 import { verbBackend } from './manifest-backend';
 
@@ -43,7 +43,7 @@ export async function sourceSettings(db: Db, serviceId: string): Promise<SourceS
   // git sends the token to the repository's host: the token's scope must still allow it.
   const [secret] = await db.select().from(secrets).where(eq(secrets.id, repo.tokenSecretId));
   const [service] = await db.select({ name: services.name }).from(services).where(eq(services.id, serviceId));
-  const refusal = secret ? await useRefusal(db, secret, { purpose: 'repository_token', service: service!.name, url: repo.url }) : 'the token secret no longer exists';
+  const refusal = secret ? await refusalOfUse(db, secret, { purpose: 'repository_token', service: service!.name, url: repo.url }) : 'the token secret no longer exists';
   if (refusal) throw precondition(`the repository's access token is not sent: ${refusal}; change the secret's scope under Settings → Secrets or the repository settings`);
   return { url: repo.url, token: await readSecretValue(db, repo.tokenSecretId), manifestPath: repo.manifestPath };
 }

@@ -7,7 +7,7 @@ import { approvalRequests, environments, rollouts, secrets, services } from '@/d
 import { publicUrl } from '@/server/env';
 import { logger } from '@/server/logger';
 import { readSecretValue } from '@/server/services/secrets/queries';
-import { useRefusal } from '@/server/services/secrets/scope';
+import { refusalOfUse } from '@/server/services/secrets/scope';
 
 export interface SlackMessage {
   text: string;
@@ -71,7 +71,7 @@ export async function notifyRollout(db: Db, rolloutId: string, status: string): 
     logger.warn({ environment: `${row.service}/${row.env.name}`, secret: secretName }, 'the notification secret of this environment does not exist');
     return;
   }
-  const refusal = await useRefusal(db, secret, { purpose: 'notifications', service: row.service, url: null });
+  const refusal = await refusalOfUse(db, secret, { purpose: 'notifications', service: row.service, url: null });
   if (refusal) {
     logger.warn({ environment: `${row.service}/${row.env.name}`, secret: secretName }, `no notification sent: ${refusal}`);
     return;

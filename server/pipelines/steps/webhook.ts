@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { secrets } from '@/db/schema';
 import { readSecretValue } from '@/server/services/secrets/queries';
-import { useRefusal } from '@/server/services/secrets/scope';
+import { refusalOfUse } from '@/server/services/secrets/scope';
 import type { StepContext, StepOutcome } from './types';
 
 export function signPayload(secret: string, body: string, timestamp: number): string {
@@ -15,7 +15,7 @@ export async function webhookStep(ctx: StepContext): Promise<StepOutcome> {
   const { url, secret: secretName, headers } = ctx.step.inputs as { url: string; secret: string; headers: Record<string, string> };
   const [secret] = await ctx.db.select().from(secrets).where(eq(secrets.name, secretName));
   if (!secret) return { status: 'failed', outputs: {}, error: `no secret named "${secretName}" to sign the request with` };
-  const refusal = await useRefusal(ctx.db, secret, { purpose: 'webhook_signing', service: ctx.service.name, url });
+  const refusal = await refusalOfUse(ctx.db, secret, { purpose: 'webhook_signing', service: ctx.service.name, url });
   if (refusal) return { status: 'failed', outputs: {}, error: `not signed or sent: ${refusal}` };
   const body = JSON.stringify({
     event: 'pipeline.step',

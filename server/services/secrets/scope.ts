@@ -60,7 +60,7 @@ export interface SecretUse {
 }
 
 /** Why the secret may not be used so (never its value), or null when it may; `granted` holds its granted origins. */
-export function useRefusalWith(secret: Secret, use: SecretUse, granted: ReadonlySet<string>): string | null {
+export function refusalOfUseWith(secret: Secret, use: SecretUse, granted: ReadonlySet<string>): string | null {
   const scope = scopeRefusal(secret, use.purpose, use.service);
   if (scope) return scope;
   if (use.url === null) return null;
@@ -79,8 +79,8 @@ export async function grantedOrigins(db: Db, secretIds: string[]): Promise<Map<s
 }
 
 /** At use time: why the secret may not be used so (never its value), or null when it may. */
-export async function useRefusal(db: Db, secret: Secret, use: SecretUse): Promise<string | null> {
-  return useRefusalWith(secret, use, (await grantedOrigins(db, [secret.id])).get(secret.id) ?? new Set());
+export async function refusalOfUse(db: Db, secret: Secret, use: SecretUse): Promise<string | null> {
+  return refusalOfUseWith(secret, use, (await grantedOrigins(db, [secret.id])).get(secret.id) ?? new Set());
 }
 
 /**
