@@ -88,6 +88,7 @@ describe('binding a provider key to a model version', () => {
     await approver.models.register({ model: 'elsewhere', providerKind: 'openai-compatible', baseUrl: `${attacker.url}/v1`, upstreamModel: 'beta', apiKeySecret: 'platform-key' });
     const grants = (await admin.secrets.list()).find((s) => s.name === 'platform-key')?.grants;
     expect(grants?.map((g) => [g.origin, g.boundTo])).toEqual([[originOf(attacker.url), 'apiKeySecret of a version of elsewhere']]);
+    expect((await admin.audit.list({ action: 'secret.grant' })).items.map((e) => e.summary)).toEqual([`Allowed secret platform-key to be sent to ${originOf(attacker.url)} (apiKeySecret of a version of elsewhere)`]);
   });
 
   it('is refused for another purpose, and a release is refused for a service outside the key’s scope', async () => {

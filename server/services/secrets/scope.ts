@@ -8,6 +8,7 @@ import { secretGrants, secrets, type Secret, type SecretPurpose } from '@/db/sch
 import { actorLabel } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { DomainError, invalid } from '@/server/errors';
+import { recordAudit } from '../audit/record';
 import type { ServiceContext } from '../context';
 
 export const PURPOSE_LABELS: Record<SecretPurpose, string> = {
@@ -121,5 +122,11 @@ export async function bindSecret(ctx: ServiceContext, b: SecretBinding): Promise
     );
   }
   await ctx.db.insert(secretGrants).values({ secretId: secret.id, origin, grantedBy: actorLabel(ctx.actor), boundTo: b.boundTo }).onConflictDoNothing();
+  await recordAudit(ctx, {
+    action: 'secret.grant',
+    target: { kind: 'secret', id: secret.id, label: secret.name },
+    summary: `Allowed secret ${secret.name} to be sent to ${origin} (${b.boundTo})`,
+    changes: { origin, boundTo: b.boundTo },
+  });
   return secret;
 }
