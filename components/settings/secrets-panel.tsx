@@ -236,7 +236,7 @@ function RotateSecretDialog({ name, onDone }: { name: string; onDone: () => void
   );
 }
 
-function EditScopeDialog({ secret, onDone }: { secret: Scope & { name: string; description: string }; onDone: () => void }) {
+function EditScopeDialog({ secret, onDone }: { secret: Scope & { name: string; description: string; grants: { origin: string; boundTo: string; grantedBy: string }[] }; onDone: () => void }) {
   const trpc = useTRPC();
   const [open, setOpen] = useState(false);
   const update = useMutation(
@@ -268,10 +268,20 @@ function EditScopeDialog({ secret, onDone }: { secret: Scope & { name: string; d
           onSubmit={(e) => {
             e.preventDefault();
             const f = new FormData(e.currentTarget);
-            update.mutate({ name: secret.name, ...scopeOf(f), description: String(f.get('description') ?? '') });
+            const revokeOrigins = secret.grants.map((g) => g.origin).filter((o) => f.get(`revoke-${o}`) === 'on');
+            update.mutate({ name: secret.name, ...scopeOf(f), description: String(f.get('description') ?? ''), revokeOrigins });
           }}
         >
           <ScopeFields fields={fields} scope={secret} />
+          {secret.grants.length ? (
+            <fieldset className="grid gap-2">
+              <legend className="mb-1 text-sm font-medium">Also bound to (by someone holding secrets:write)</legend>
+              {secret.grants.map((g) => (
+                <Checkbox key={g.origin} name={`revoke-${g.origin}`} label={`Stop sending to ${g.origin} (${g.boundTo}, by ${g.grantedBy})`} />
+              ))}
+              {fields.revokeOrigins ? <p className="text-xs text-danger">{fields.revokeOrigins}</p> : null}
+            </fieldset>
+          ) : null}
           <Field label="Description" error={fields.description}>
             <Input name="description" maxLength={500} defaultValue={secret.description} />
           </Field>

@@ -89,6 +89,13 @@ describe('binding a provider key to a model version', () => {
     const grants = (await admin.secrets.list()).find((s) => s.name === 'platform-key')?.grants;
     expect(grants?.map((g) => [g.origin, g.boundTo])).toEqual([[originOf(attacker.url), 'apiKeySecret of a version of elsewhere']]);
     expect((await admin.audit.list({ action: 'secret.grant' })).items.map((e) => e.summary)).toEqual([`Allowed secret platform-key to be sent to ${originOf(attacker.url)} (apiKeySecret of a version of elsewhere)`]);
+
+    // An admin may take the grant back; the version bound there then gets no key (checked at each use).
+    await admin.secrets.update({ name: 'platform-key', revokeOrigins: [originOf(attacker.url)] });
+    expect((await admin.secrets.list()).find((s) => s.name === 'platform-key')?.grants).toEqual([]);
+    const [revoked] = (await admin.audit.list({ action: 'secret.update' })).items;
+    expect(revoked?.changes).toEqual({ grants: { from: [originOf(attacker.url)], to: [] } });
+    expect((await failure(engineer.models.register({ model: 'elsewhere', providerKind: 'openai-compatible', baseUrl: `${attacker.url}/v1`, upstreamModel: 'beta', apiKeySecret: 'platform-key' })))?.code).toBe('FORBIDDEN');
   });
 
   it('is refused for another purpose, and a release is refused for a service outside the key’s scope', async () => {
