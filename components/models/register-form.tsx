@@ -66,7 +66,7 @@ export function RegisterModelForm({ model }: { model?: string }) {
 
   const setArtifact = (i: number, patch: Partial<Artifact>) => setArtifacts((as) => as.map((a, j) => (j === i ? { ...a, ...patch } : a)));
   const setTag = (i: number, patch: Partial<Tag>) => setTags((ts) => ts.map((t, j) => (j === i ? { ...t, ...patch } : t)));
-  const providerSecrets = secrets.data?.filter((s) => s.kind === 'provider_api_key') ?? [];
+  const providerSecrets = secrets.data?.filter((s) => s.purposes.includes('provider_key')) ?? [];
 
   return (
     <form onSubmit={onSubmit} className="grid gap-6" aria-label="Register a model version">

@@ -150,7 +150,7 @@ export function EnvironmentSettings({
             </Field>
             <Field
               label="Notifications"
-              hint={canReadSecrets ? 'A stored secret of kind notification_url: a Slack-compatible webhook told of approval requests and how rollouts end' : 'Choosing a secret needs secrets:read'}
+              hint={canReadSecrets ? 'A stored secret for notifications (scoped to this service or all): a Slack-compatible webhook URL told of approval requests and how rollouts end' : 'Choosing a secret needs secrets:read'}
               error={at('protection.notifySecret')}
             >
               <Select name="notifySecret" defaultValue={protection.notifySecret ?? ''} key={secrets.data ? 'loaded' : 'loading'}>
@@ -341,8 +341,8 @@ export function EnvironmentSettings({
 }
 
 /** Secrets that can hold a notification URL, keeping the configured one even if it is missing or unreadable. */
-function notifyOptions(current: string | null, secrets: { name: string; kind: string }[] | undefined): string[] {
-  const names = (secrets ?? []).filter((s) => s.kind === 'notification_url').map((s) => s.name);
+function notifyOptions(current: string | null, secrets: { name: string; purposes: string[] }[] | undefined): string[] {
+  const names = (secrets ?? []).filter((s) => s.purposes.includes('notifications')).map((s) => s.name);
   return current && !names.includes(current) ? [current, ...names] : names;
 }
 

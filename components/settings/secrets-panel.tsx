@@ -1,8 +1,9 @@
 'use client';
-// Settings → Secrets: provider API keys and webhook secrets, shown only by name, kind and a mask. Values go
-// in once (create or rotate) and never come back out.
+// Settings → Secrets: provider API keys, repository tokens, webhook and notification secrets, shown only by name,
+// scope and a mask. Values go in once (create or rotate) and never come back out; the scope (purposes, services,
+// origin) can be edited by those holding secrets:write.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { KeyRound, RotateCw } from 'lucide-react';
+import { KeyRound, RotateCw, SlidersHorizontal } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { formatTime, relativeTime } from '@/components/format';
@@ -11,13 +12,50 @@ import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { Dialog, DialogContent, DialogTrigger } from '@/components/ui/dialog';
-import { Field, Input, Select } from '@/components/ui/form';
+import { Checkbox, Field, Input } from '@/components/ui/form';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 
-type Kind = RouterInputs['secrets']['create']['kind'];
-const KIND_LABELS: Record<Kind, string> = { provider_api_key: 'Provider API key', webhook_secret: 'Webhook secret', notification_url: 'Notification webhook URL' };
+type Purpose = NonNullable<RouterInputs['secrets']['create']['purposes']>[number];
+const PURPOSE_LABELS: Record<Purpose, string> = { provider_key: 'Provider API key', repository_token: 'Repository token', webhook_signing: 'Webhook signing', notifications: 'Notifications' };
+const PURPOSES = Object.keys(PURPOSE_LABELS) as Purpose[];
+
+interface Scope {
+  purposes: Purpose[];
+  services: string[] | null;
+  origin: string | null;
+}
+
+/** Reads the scope fields of a form: ticked purposes, services (comma-separated; empty for all) and an origin. */
+function scopeOf(f: FormData): Scope {
+  const services = String(f.get('services') ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const origin = String(f.get('origin') ?? '').trim();
+  return { purposes: PURPOSES.filter((p) => f.get(`purpose-${p}`) === 'on'), services: services.length ? services : null, origin: origin || null };
+}
+
+function ScopeFields({ fields, scope }: { fields: Record<string, string | undefined>; scope?: Scope }) {
+  return (
+    <>
+      <fieldset className="grid gap-2">
+        <legend className="mb-1 text-sm font-medium">Purposes</legend>
+        {PURPOSES.map((p) => (
+          <Checkbox key={p} name={`purpose-${p}`} label={PURPOSE_LABELS[p]} defaultChecked={scope ? scope.purposes.includes(p) : p === 'provider_key'} />
+        ))}
+        {fields.purposes ? <p className="text-xs text-danger">{fields.purposes}</p> : null}
+      </fieldset>
+      <Field label="Services" hint="Comma-separated service names that may use it; empty for every service" error={fields.services}>
+        <Input name="services" defaultValue={scope?.services?.join(', ') ?? ''} />
+      </Field>
+      <Field label="Origin" hint="e.g. https://api.openai.com — anyone may bind the secret to URLs there; other URLs need secrets:write" error={fields.origin}>
+        <Input name="origin" defaultValue={scope?.origin ?? ''} placeholder="https://" />
+      </Field>
+    </>
+  );
+}
 
 export function SecretsPanel() {
   const trpc = useTRPC();
@@ -39,7 +77,7 @@ export function SecretsPanel() {
           <THead>
             <tr>
               <TH>Name</TH>
-              <TH>Kind</TH>
+              <TH>Scope</TH>
               <TH>Value</TH>
               <TH>Created</TH>
               <TH>Rotated</TH>
@@ -55,7 +93,20 @@ export function SecretsPanel() {
                   {s.description ? <div className="text-xs text-muted-fg">{s.description}</div> : null}
                 </TD>
                 <TD>
-                  <Badge tone="info">{KIND_LABELS[s.kind]}</Badge>
+                  <div className="flex flex-wrap gap-1">
+                    {s.purposes.map((p) => (
+                      <Badge key={p} tone="info">
+                        {PURPOSE_LABELS[p]}
+                      </Badge>
+                    ))}
+                  </div>
+                  <div className="mt-1 text-xs text-muted-fg">{s.services ? `Services: ${s.services.join(', ') || 'none'}` : 'All services'}</div>
+                  <div className="text-xs text-muted-fg">Origin: {s.origin ?? 'none'}</div>
+                  {s.grants.length ? (
+                    <div className="text-xs text-muted-fg" title={s.grants.map((g) => `${g.origin}: ${g.boundTo}, by ${g.grantedBy}`).join('\n')}>
+                      Also bound to: {s.grants.map((g) => g.origin).join(', ')}
+                    </div>
+                  ) : null}
                 </TD>
                 <TD className="font-mono text-xs">{s.mask}</TD>
                 <TD className="whitespace-nowrap text-muted-fg">
@@ -66,7 +117,10 @@ export function SecretsPanel() {
                 <TD className="whitespace-nowrap text-muted-fg">{relativeTime(s.lastUsedAt)}</TD>
                 {canWrite ? (
                   <TD className="text-right">
-                    <RotateSecretDialog name={s.name} onDone={invalidate} />
+                    <div className="flex justify-end gap-1">
+                      <EditScopeDialog secret={s} onDone={invalidate} />
+                      <RotateSecretDialog name={s.name} onDone={invalidate} />
+                    </div>
                   </TD>
                 ) : null}
               </TR>
@@ -97,7 +151,7 @@ function CreateSecretDialog({ onDone }: { onDone: () => void }) {
   function onSubmit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    create.mutate({ name: String(f.get('name')).trim(), kind: String(f.get('kind')) as Kind, value: String(f.get('value')), description: String(f.get('description') ?? '') });
+    create.mutate({ name: String(f.get('name')).trim(), ...scopeOf(f), value: String(f.get('value')), description: String(f.get('description') ?? '') });
   }
 
   return (
@@ -118,15 +172,7 @@ function CreateSecretDialog({ onDone }: { onDone: () => void }) {
           <Field label="Name" hint="e.g. openai-prod" error={fields.name}>
             <Input name="name" required />
           </Field>
-          <Field label="Kind" error={fields.kind}>
-            <Select name="kind" defaultValue="provider_api_key">
-              {(Object.keys(KIND_LABELS) as Kind[]).map((k) => (
-                <option key={k} value={k}>
-                  {KIND_LABELS[k]}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <ScopeFields fields={fields} />
           <Field label="Value" error={fields.value}>
             <Input name="value" type="password" autoComplete="new-password" required />
           </Field>
@@ -183,6 +229,65 @@ function RotateSecretDialog({ name, onDone }: { name: string; onDone: () => void
           <ErrorAlert error={rotate.error} besideFields />
           <Button type="submit" disabled={rotate.isPending}>
             {rotate.isPending ? 'Rotating…' : 'Rotate secret'}
+          </Button>
+        </form>
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function EditScopeDialog({ secret, onDone }: { secret: Scope & { name: string; description: string; grants: { origin: string; boundTo: string; grantedBy: string }[] }; onDone: () => void }) {
+  const trpc = useTRPC();
+  const [open, setOpen] = useState(false);
+  const update = useMutation(
+    trpc.secrets.update.mutationOptions({
+      onSuccess: () => {
+        onDone();
+        setOpen(false);
+      },
+    }),
+  );
+  const fields = fieldErrors(update.error);
+  return (
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) update.reset();
+      }}
+    >
+      <DialogTrigger asChild>
+        <Button size="sm" variant="ghost" aria-label={`Edit the scope of ${secret.name}`}>
+          <SlidersHorizontal className="h-3.5 w-3.5" aria-hidden /> Scope
+        </Button>
+      </DialogTrigger>
+      <DialogContent title={`Scope of ${secret.name}`} description="Narrowing the scope stops every use it no longer allows at once, including those bound before.">
+        <form
+          className="grid gap-4"
+          autoComplete="off"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const f = new FormData(e.currentTarget);
+            const revokeOrigins = secret.grants.map((g) => g.origin).filter((o) => f.get(`revoke-${o}`) === 'on');
+            update.mutate({ name: secret.name, ...scopeOf(f), description: String(f.get('description') ?? ''), revokeOrigins });
+          }}
+        >
+          <ScopeFields fields={fields} scope={secret} />
+          {secret.grants.length ? (
+            <fieldset className="grid gap-2">
+              <legend className="mb-1 text-sm font-medium">Also bound to (by someone holding secrets:write)</legend>
+              {secret.grants.map((g) => (
+                <Checkbox key={g.origin} name={`revoke-${g.origin}`} label={`Stop sending to ${g.origin} (${g.boundTo}, by ${g.grantedBy})`} />
+              ))}
+              {fields.revokeOrigins ? <p className="text-xs text-danger">{fields.revokeOrigins}</p> : null}
+            </fieldset>
+          ) : null}
+          <Field label="Description" error={fields.description}>
+            <Input name="description" maxLength={500} defaultValue={secret.description} />
+          </Field>
+          <ErrorAlert error={update.error} besideFields />
+          <Button type="submit" disabled={update.isPending}>
+            {update.isPending ? 'Saving…' : 'Save scope'}
           </Button>
         </form>
       </DialogContent>

@@ -96,10 +96,18 @@ export const environments = pgTable(
   (t) => [uniqueIndex('environments_service_name_key').on(t.serviceId, t.name)],
 );
 
+/** What a secret may be used for; each use checks its purpose. */
+export const SECRET_PURPOSES = ['provider_key', 'repository_token', 'webhook_signing', 'notifications'] as const;
+export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
+
 export const secrets = pgTable('secrets', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull().unique(),
-  kind: text('kind', { enum: ['provider_api_key', 'webhook_secret', 'notification_url'] }).notNull(),
+  purposes: jsonb('purposes').$type<SecretPurpose[]>().notNull(),
+  /** Names of the services that may use the secret; null: every service. */
+  services: jsonb('services').$type<string[] | null>(),
+  /** The URL origin (`https://api.openai.com`) the secret was stored for: anyone may bind it to a URL there. */
+  origin: text('origin'),
   /** AES-256-GCM: base64 of iv (12 bytes) + auth tag (16 bytes) + ciphertext. */
   ciphertext: text('ciphertext').notNull(),
   /** A hint such as `…abcd`, the only part of the value ever shown. */
@@ -108,8 +116,29 @@ export const secrets = pgTable('secrets', {
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   rotatedAt: timestamp('rotated_at', { withTimezone: true }),
+  /** Last change of the scope (purposes, services, origin); the gateway reloads when it moves. */
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
 });
+
+/**
+ * Origins other than its own that a secret may be sent to, each allowed once by someone holding `secrets:write` when
+ * they bound the secret to a URL there. Checked again at every use.
+ */
+export const secretGrants = pgTable(
+  'secret_grants',
+  {
+    secretId: uuid('secret_id')
+      .notNull()
+      .references(() => secrets.id),
+    origin: text('origin').notNull(),
+    grantedBy: text('granted_by').notNull(),
+    /** What was being bound when it was allowed, e.g. `apiKeySecret of nano@3`. */
+    boundTo: text('bound_to').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.secretId, t.origin] })],
+);
 
 export const models = pgTable('models', {
   id: uuid('id').primaryKey().defaultRandom(),

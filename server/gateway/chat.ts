@@ -90,6 +90,12 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
     result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: `${target.modelRef} is a container image with no endpoint yet`, type: 'api_error', param: null, code: 'no_endpoint' } })) };
     return result;
   }
+  if (target.keyRefusal) {
+    result.status = 502;
+    result.errorClass = 'secret_not_allowed';
+    result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: `${target.modelRef}: its API key is not sent: ${target.keyRefusal}`, type: 'api_error', param: null, code: 'secret_not_allowed' } })) };
+    return result;
+  }
   const url = new URL(target.url);
   let upstream;
   try {

@@ -21,8 +21,10 @@ import {
   type Service,
 } from '@/db/schema';
 import { decryptSecret } from '@/server/secrets/crypto';
+import { logger } from '@/server/logger';
 import { dbResolver } from '@/server/services/prompts/resolve';
 import { expand } from '@/server/services/prompts/template';
+import { grantedOrigins, refusalOfUseWith } from '@/server/services/secrets/scope';
 import { buildArms, type Arms } from './choose';
 
 export interface PromptTarget {
@@ -43,6 +45,8 @@ export interface Target {
   url: string | null;
   upstreamModel: string;
   apiKey: string | null;
+  /** Why the model version's stored key may not be sent for this service (its scope), or null; never the value. */
+  keyRefusal: string | null;
   /** Model defaults, then the release's config: what a request's own parameters override. */
   params: Record<string, Json>;
   priceInputPer1M: number;
@@ -82,7 +86,9 @@ export async function snapshotSignature(db: Db): Promise<string> {
       (select count(*) from gateway_keys), (select count(*) from gateway_keys where revoked_at is not null),
       (select coalesce(extract(epoch from max(updated_at)), 0) from environments),
       (select coalesce(extract(epoch from max(updated_at)), 0) from services),
-      (select coalesce(extract(epoch from max(rotated_at)), 0) from secrets)) as sig`);
+      (select coalesce(extract(epoch from max(rotated_at)), 0) from secrets),
+      (select coalesce(extract(epoch from max(updated_at)), 0) from secrets),
+      (select count(*) from secret_grants)) as sig`);
   const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { sig: string }[];
   return rows[0]!.sig;
 }
@@ -96,7 +102,7 @@ export async function loadTargets(db: Db, service: Service, releaseIds: string[]
   const out = new Map<string, Target>();
   if (!releaseIds.length) return out;
   const rows = await db
-    .select({ release: releases, version: modelVersions, model: models.name, ciphertext: secrets.ciphertext })
+    .select({ release: releases, version: modelVersions, model: models.name, secret: secrets })
     .from(releases)
     .innerJoin(modelVersions, eq(modelVersions.id, releases.modelVersionId))
     .innerJoin(models, eq(models.id, modelVersions.modelId))
@@ -109,7 +115,11 @@ export async function loadTargets(db: Db, service: Service, releaseIds: string[]
     .innerJoin(prompts, eq(prompts.id, promptVersions.promptId))
     .where(inArray(releasePrompts.releaseId, releaseIds));
   const resolver = dbResolver(db, service);
+  // The key's scope is checked here, when the snapshot is built, not per request.
+  const granted = await grantedOrigins(db, [...new Set(rows.flatMap((r) => (r.secret ? [r.secret.id] : [])))]);
   for (const r of rows) {
+    const keyRefusal = r.secret && r.version.baseUrl ? refusalOfUseWith(r.secret, { purpose: 'provider_key', service: service.name, url: r.version.baseUrl }, granted.get(r.secret.id) ?? new Set()) : null;
+    if (keyRefusal) logger.warn({ service: service.name, model: `${r.model}@${r.version.version}` }, `gateway: the upstream API key is not sent: ${keyRefusal}`);
     const promptMap = new Map<string, PromptTarget>();
     for (const p of promptRows.filter((x) => x.releaseId === r.release.id)) {
       // Includes are resolved now (labels as they stand); a label move changes the signature and reloads.
@@ -124,7 +134,8 @@ export async function loadTargets(db: Db, service: Service, releaseIds: string[]
       modelRef: `${r.model}@${r.version.version}`,
       url: r.version.baseUrl ? chatUrl(r.version.baseUrl) : null,
       upstreamModel: r.version.upstreamModel,
-      apiKey: r.ciphertext ? decryptSecret(r.ciphertext) : null,
+      apiKey: r.secret && !keyRefusal ? decryptSecret(r.secret.ciphertext) : null,
+      keyRefusal,
       params: { ...r.version.defaultParams, ...r.release.config },
       priceInputPer1M: Number(r.version.priceInputPer1M),
       priceOutputPer1M: Number(r.version.priceOutputPer1M),

@@ -3,7 +3,9 @@
 // A pipeline builds from any branch, so it only adds content (prompt versions, model versions, the release); it
 // never moves labels or changes the service or its environments, which stay with `slipway sync` and people.
 import path from 'node:path';
+import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
+import { secrets, services } from '@/db/schema';
 import { formatPath, readSourceFile, SourceFileError, type SourceFile } from '@/server/cli/core/files';
 import { Report, syncModels, syncPrompts, type ReportItem, type ResolvedVersion } from '@/server/cli/manifest/apply';
 import type { ManifestBackend } from '@/server/cli/manifest/backend';
@@ -14,6 +16,7 @@ import { createRelease } from '@/server/services/releases/create';
 import { serviceByName } from '@/server/services/registry-shared';
 import { repositoryOf } from '@/server/services/repositories/shared';
 import { readSecretValue } from '@/server/services/secrets/queries';
+import { refusalOfUse } from '@/server/services/secrets/scope';
 import { withCheckout, type RepositoryAccess } from './git';
 import { verbBackend } from './manifest-backend';
 
@@ -36,7 +39,13 @@ export interface SourceSettings extends RepositoryAccess {
 export async function sourceSettings(db: Db, serviceId: string): Promise<SourceSettings> {
   const repo = await repositoryOf(db, serviceId);
   if (!repo) throw precondition('the service has no repository; set one in its repository settings');
-  return { url: repo.url, token: repo.tokenSecretId ? await readSecretValue(db, repo.tokenSecretId) : null, manifestPath: repo.manifestPath };
+  if (!repo.tokenSecretId) return { url: repo.url, token: null, manifestPath: repo.manifestPath };
+  // git sends the token to the repository's host: the token's scope must still allow it.
+  const [secret] = await db.select().from(secrets).where(eq(secrets.id, repo.tokenSecretId));
+  const [service] = await db.select({ name: services.name }).from(services).where(eq(services.id, serviceId));
+  const refusal = secret ? await refusalOfUse(db, secret, { purpose: 'repository_token', service: service!.name, url: repo.url }) : 'the token secret no longer exists';
+  if (refusal) throw precondition(`the repository's access token is not sent: ${refusal}; change the secret's scope under Settings → Secrets or the repository settings`);
+  return { url: repo.url, token: await readSecretValue(db, repo.tokenSecretId), manifestPath: repo.manifestPath };
 }
 
 export interface ManifestAtCommit {

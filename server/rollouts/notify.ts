@@ -9,6 +9,7 @@ import { outboundFetch } from '@/server/outbound/connect';
 import { isOutboundRefused } from '@/server/outbound/policy';
 import { logger } from '@/server/logger';
 import { readSecretValue } from '@/server/services/secrets/queries';
+import { refusalOfUse } from '@/server/services/secrets/scope';
 
 export interface SlackMessage {
   text: string;
@@ -67,9 +68,14 @@ export async function notifyRollout(db: Db, rolloutId: string, status: string): 
     .where(eq(rollouts.id, rolloutId));
   const secretName = row?.env.protection.notifySecret;
   if (!row || !secretName) return;
-  const [secret] = await db.select({ id: secrets.id }).from(secrets).where(eq(secrets.name, secretName));
+  const [secret] = await db.select().from(secrets).where(eq(secrets.name, secretName));
   if (!secret) {
     logger.warn({ environment: `${row.service}/${row.env.name}`, secret: secretName }, 'the notification secret of this environment does not exist');
+    return;
+  }
+  const refusal = await refusalOfUse(db, secret, { purpose: 'notifications', service: row.service, url: null });
+  if (refusal) {
+    logger.warn({ environment: `${row.service}/${row.env.name}`, secret: secretName }, `no notification sent: ${refusal}`);
     return;
   }
   const [approval] = status === 'awaiting-approval' ? await db.select().from(approvalRequests).where(eq(approvalRequests.rolloutId, rolloutId)) : [];

@@ -264,19 +264,28 @@ describe.runIf(enabled)('the registries in Chromium', () => {
     await expect.poll(() => text(page.getByRole('main').locator('h1 + p'))).toContain('Canary 50% → 80% → 100%');
   });
 
-  it('stores a secret and never shows its value', async () => {
+  it('stores a secret with its scope, never shows its value, and edits the scope', async () => {
     const value = 'sk-live-0123456789abcdef';
     await page.goto(`${server.url}/settings`);
     await page.getByRole('link', { name: /Secrets/ }).click();
     await page.getByRole('button', { name: 'New secret' }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('Name', { exact: true }).fill('openai-prod');
+    await dialog.getByLabel('Origin', { exact: true }).fill('https://api.openai.com');
     await dialog.getByLabel('Value', { exact: true }).fill(value);
     await dialog.getByRole('button', { name: 'Store secret' }).click();
     const table = page.getByRole('table', { name: 'Secrets' });
     await expect.poll(() => text(table)).toContain('openai-prod');
     expect(await text(table)).toContain('…cdef');
+    expect(await text(table)).toContain('All services');
+    expect(await text(table)).toContain('Origin: https://api.openai.com');
     expect(await page.content()).not.toContain(value);
+
+    await page.getByRole('button', { name: 'Edit the scope of openai-prod' }).click();
+    const edit = page.getByRole('dialog');
+    await edit.getByLabel('Services', { exact: true }).fill('support-bot');
+    await edit.getByRole('button', { name: 'Save scope' }).click();
+    await expect.poll(() => text(table)).toContain('Services: support-bot');
   });
 
   it('keeps the protected production label and environment closed to an engineer', async () => {

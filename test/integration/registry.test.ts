@@ -78,7 +78,7 @@ describe('environment settings', () => {
 
   it('keep settings a client leaves out, and name a notification secret that exists', async () => {
     const protection = { requiredApprovals: 1, preventSelfApproval: true, allowedBranches: [], waitTimerMinutes: 0, requiredGates: [] };
-    expect((await failure(api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...protection, notifySecret: 'nope' } })))?.message).toContain('protection.notifySecret: there is no stored secret named "nope"');
+    expect((await failure(api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...protection, notifySecret: 'nope' } })))?.message).toContain('protection.notifySecret: no secret named "nope"');
     await api.secrets.create({ name: 'release-hook', kind: 'notification_url', value: 'https://hooks.example.test/T000/B000/xyz' });
     await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...protection, notifySecret: 'release-hook', approvalTimeoutMinutes: 90 } });
     // An older client sends protection without the newer fields: they keep their values.

@@ -95,8 +95,8 @@ describe('repositories', () => {
       [{ url: 'https://github.com/acme/x.git', manifestPath: '../etc/passwd' }, /^manifestPath: must be a path inside the repository/],
       [{ url: 'https://github.com/acme/x.git', manifestPath: '/slipway.yaml' }, /^manifestPath: must be a path inside the repository/],
       [{ url: 'https://github.com/acme/x.git', tokenSecret: 'missing' }, /^tokenSecret: no secret named "missing"/],
-      [{ url: 'https://github.com/acme/x.git', tokenSecret: 'hook' }, /^tokenSecret: "hook" is a webhook_secret/],
-      [{ url: 'https://github.com/acme/x.git', webhookSecret: 'git-token' }, /^webhookSecret: "git-token" is a provider_api_key/],
+      [{ url: 'https://github.com/acme/x.git', tokenSecret: 'hook' }, /^tokenSecret: secret "hook" is not for repository token/],
+      [{ url: 'https://github.com/acme/x.git', webhookSecret: 'git-token' }, /^webhookSecret: secret "git-token" is not for webhook signing/],
     ];
     for (const [input, message] of cases) {
       const err = await failure(api.repositories.set({ service: 'support-bot', ...input } as never));

@@ -11,6 +11,7 @@ import { diffReleases, diffReleasesInput, getRelease, getReleaseInput, listRelea
 import { createSecret, createSecretInput } from '@/server/services/secrets/create';
 import { listSecrets } from '@/server/services/secrets/queries';
 import { rotateSecret, rotateSecretInput } from '@/server/services/secrets/rotate';
+import { updateSecret, updateSecretInput } from '@/server/services/secrets/update';
 import { router, scopedProcedure } from '../trpc';
 
 export const modelsRouter = router({
@@ -47,4 +48,5 @@ export const secretsRouter = router({
   list: scopedProcedure('secrets:read').query(({ ctx }) => listSecrets(ctx)),
   create: scopedProcedure('secrets:write').input(createSecretInput).mutation(({ ctx, input }) => createSecret(ctx, input)),
   rotate: scopedProcedure('secrets:write').input(rotateSecretInput).mutation(({ ctx, input }) => rotateSecret(ctx, input)),
+  update: scopedProcedure('secrets:write').input(updateSecretInput).mutation(({ ctx, input }) => updateSecret(ctx, input)),
 });

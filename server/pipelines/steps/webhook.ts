@@ -10,6 +10,7 @@ import { fetchFailure, outboundFetch } from '@/server/outbound/connect';
 import { answerExcerpt } from '@/server/outbound/excerpt';
 import { isOutboundRefused } from '@/server/outbound/policy';
 import { readSecretValue } from '@/server/services/secrets/queries';
+import { refusalOfUse } from '@/server/services/secrets/scope';
 import type { StepContext, StepOutcome } from './types';
 
 export function signPayload(secret: string, body: string, timestamp: number): string {
@@ -18,8 +19,10 @@ export function signPayload(secret: string, body: string, timestamp: number): st
 
 export async function webhookStep(ctx: StepContext): Promise<StepOutcome> {
   const { url, secret: secretName, headers } = ctx.step.inputs as { url: string; secret: string; headers: Record<string, string> };
-  const [secret] = await ctx.db.select({ id: secrets.id }).from(secrets).where(eq(secrets.name, secretName));
+  const [secret] = await ctx.db.select().from(secrets).where(eq(secrets.name, secretName));
   if (!secret) return { status: 'failed', outputs: {}, error: `no secret named "${secretName}" to sign the request with` };
+  const refusal = await refusalOfUse(ctx.db, secret, { purpose: 'webhook_signing', service: ctx.service.name, url });
+  if (refusal) return { status: 'failed', outputs: {}, error: `not signed or sent: ${refusal}` };
   const body = JSON.stringify({
     event: 'pipeline.step',
     service: ctx.service.name,

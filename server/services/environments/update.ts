@@ -1,12 +1,13 @@
 // Saves an environment's protection rules, SLOs and rollout policy; or adds a custom environment.
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { environments, releases, secrets, type Environment } from '@/db/schema';
+import { environments, releases, type Environment } from '@/db/schema';
 import { conflict, invalid } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { bindSecret } from '../secrets/scope';
 import { CUSTOM_ENVIRONMENT_DEFAULTS, gatewaySettingsSchema, protectionSchema, rolloutSchema, slosSchema } from './settings';
 
 /** Checked in the verb, once fields the caller left out are filled from the environment's current settings. */
@@ -44,11 +45,8 @@ export async function updateEnvironment(ctx: ServiceContext, input: z.input<type
     const before = await environmentByName(tx.db, service, raw.environment);
     const data = { ...raw, ...withCurrent(raw, before) };
     const notify = data.protection?.notifySecret;
-    if (notify) {
-      const [secret] = await tx.db.select({ kind: secrets.kind }).from(secrets).where(eq(secrets.name, notify));
-      if (!secret) throw invalid('protection.notifySecret', `there is no stored secret named "${notify}"`);
-      if (secret.kind !== 'notification_url') throw invalid('protection.notifySecret', `"${notify}" is a ${secret.kind}; store the webhook URL as a notification_url secret`);
-    }
+    // The secret holds the webhook's URL itself, so it is only ever sent where it was stored for: purpose and services decide.
+    if (notify) await bindSecret(tx, { field: 'protection.notifySecret', name: notify, purpose: 'notifications', service: service.name, url: null, boundTo: `notifySecret of ${service.name}/${before.name}` });
     if (data.gateway?.shadow) {
       const [r] = await tx.db
         .select({ id: releases.id })

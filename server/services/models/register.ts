@@ -2,12 +2,13 @@
 // URL, container images a digest-pinned reference; artifacts and tokenizers are pinned by sha256.
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { models, modelVersions, secrets } from '@/db/schema';
+import { models, modelVersions } from '@/db/schema';
 import { invalid } from '@/server/errors';
 import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, gitShaSchema, jsonObject, sha256Schema, slugSchema } from '../registry-shared';
+import { bindSecret } from '../secrets/scope';
 import { toModelVersionView } from './view';
 
 const uri = z.string().trim().min(1, 'is required').max(2000).regex(/^[a-z][a-z0-9+.-]*:\/\/\S+$/i, 'must be a URI such as s3://bucket/key or https://host/path');
@@ -54,13 +55,11 @@ export async function registerModelVersion(ctx: ServiceContext, input: z.input<t
   const refused = data.baseUrl ? literalAddressRefusal(data.baseUrl) : null;
   if (refused) throw invalid('baseUrl', refused);
   return withTransaction(ctx, async (tx) => {
-    let secretId: string | null = null;
-    if (data.apiKeySecret) {
-      const [s] = await tx.db.select({ id: secrets.id, kind: secrets.kind }).from(secrets).where(eq(secrets.name, data.apiKeySecret)).limit(1);
-      if (!s) throw invalid('apiKeySecret', `no secret named "${data.apiKeySecret}"; store it under Settings → Secrets first`);
-      if (s.kind !== 'provider_api_key') throw invalid('apiKeySecret', `"${data.apiKeySecret}" is a ${s.kind}, not a provider API key`);
-      secretId = s.id;
-    }
+    // The key is sent to the base URL: its purpose must match, and the URL must be at the key's origin unless
+    // someone holding secrets:write binds it (services are checked when a release puts the version to use).
+    const secretId = data.apiKeySecret
+      ? (await bindSecret(tx, { field: 'apiKeySecret', name: data.apiKeySecret, purpose: 'provider_key', service: null, url: data.baseUrl ?? null, boundTo: `apiKeySecret of a version of ${data.model}` })).id
+      : null;
     await tx.db.insert(models).values({ name: data.model, description: data.modelDescription ?? '', createdBy: by(ctx) }).onConflictDoNothing();
     // Lock the model row so concurrent registrations get consecutive version numbers.
     const [model] = await tx.db.select().from(models).where(eq(models.name, data.model)).for('update');

@@ -9,6 +9,7 @@ import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit, recordNoChange } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, serviceByName, slugSchema } from '../registry-shared';
+import { bindSecret } from '../secrets/scope';
 
 /** A webhook step's URL that is a literal address the outbound policy refuses is refused when saved. */
 const SERVER_CHECKS = { url: literalAddressRefusal };
@@ -54,6 +55,14 @@ export async function saveDefinition(ctx: ServiceContext, input: z.input<typeof 
     if (current && current.yaml === data.yaml) {
       recordNoChange(tx);
       return { version: current.version, created: false };
+    }
+    // A webhook step sends what its secret signs to its URL: the secret is bound there as any other.
+    for (const stage of check.definition.stages) {
+      for (const step of stage.steps) {
+        if (step.type !== 'webhook') continue;
+        const { url, secret } = step.inputs as { url: string; secret: string };
+        await bindSecret(tx, { field: `stages.${stage.name}.${step.name}.inputs.secret`, name: secret, purpose: 'webhook_signing', service: service.name, url, boundTo: `webhook step ${stage.name}/${step.name} of ${service.name}` });
+      }
     }
     const version = (current?.version ?? 0) + 1;
     await tx.db.insert(pipelineDefinitions).values({ serviceId: service.id, version, yaml: data.yaml, definition: check.definition, createdBy: by(ctx) });

@@ -3,13 +3,14 @@
 // which is resolved now and pinned.
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { releasePrompts, releases, services } from '@/db/schema';
+import { releasePrompts, releases, secrets, services } from '@/db/schema';
 import { actorUserId } from '@/server/auth/actor';
-import { invalid } from '@/server/errors';
+import { DomainError, invalid } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { resolveModelVersion } from '../models/queries';
 import { findPromptVersion } from '../prompts/resolve';
+import { scopeRefusal } from '../secrets/scope';
 import { by, gitShaSchema, jsonObject, parseRef, serviceByName, slugSchema } from '../registry-shared';
 import { getRelease } from './queries';
 
@@ -40,6 +41,12 @@ export async function createRelease(ctx: ServiceContext, input: z.input<typeof c
     const modelRef = parseRef(data.model, 'model');
     const model = await resolveModelVersion(tx.db, modelRef.name, modelRef);
     if (model.row.status === 'archived') throw invalid('model', `${model.view.ref} is archived and cannot be released`);
+    if (model.row.apiKeySecretId) {
+      // The release puts the version's key to use for this service: the key's scope must allow it.
+      const [secret] = await tx.db.select().from(secrets).where(eq(secrets.id, model.row.apiKeySecretId));
+      const refusal = secret && scopeRefusal(secret, 'provider_key', service.name);
+      if (refusal) throw new DomainError('forbidden', `model: ${model.view.ref} uses ${refusal}`, 'model');
+    }
     const promptVersions = await Promise.all(
       data.prompts.map(async (ref) => {
         const r = parseRef(ref, 'prompts');

@@ -1,15 +1,14 @@
 // Sets where a service's code lives: an https git URL (with an access token from the secret store) or a local
 // path, the webhook secret, and the manifest's path. Secrets are named here, never given.
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Db } from '@/db/client';
-import { secrets, serviceRepositories } from '@/db/schema';
+import { serviceRepositories } from '@/db/schema';
 import { invalid } from '@/server/errors';
 import { literalAddressRefusal } from '@/server/outbound/policy';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { serviceByName, slugSchema } from '../registry-shared';
+import { bindSecret } from '../secrets/scope';
 import { isGitRepository, isLocalRepository, manifestPathSchema, repositoryOf, repositoryUrlSchema } from './shared';
 
 export const setRepositoryInput = z.object({
@@ -21,14 +20,6 @@ export const setRepositoryInput = z.object({
   webhookSecret: slugSchema.nullable().optional(),
   manifestPath: manifestPathSchema.optional(),
 });
-
-async function secretId(db: Db, field: 'tokenSecret' | 'webhookSecret', name: string | null, kind: 'provider_api_key' | 'webhook_secret'): Promise<string | null> {
-  if (name === null) return null;
-  const [s] = await db.select({ id: secrets.id, kind: secrets.kind }).from(secrets).where(eq(secrets.name, name)).limit(1);
-  if (!s) throw invalid(field, `no secret named "${name}"; store it under Settings → Secrets first`);
-  if (s.kind !== kind) throw invalid(field, `"${name}" is a ${s.kind}; ${field === 'tokenSecret' ? 'store the access token as a provider_api_key' : 'store the webhook secret as a webhook_secret'}`);
-  return s.id;
-}
 
 export async function setRepository(ctx: ServiceContext, input: z.input<typeof setRepositoryInput>) {
   requireScope(ctx, 'services:write');
@@ -47,8 +38,11 @@ export async function setRepository(ctx: ServiceContext, input: z.input<typeof s
     }
     const values = {
       url: data.url,
-      tokenSecretId: await secretId(tx.db, 'tokenSecret', tokenSecret, 'provider_api_key'),
-      webhookSecretId: await secretId(tx.db, 'webhookSecret', webhookSecret, 'webhook_secret'),
+      // git sends the token to the repository's host; the webhook secret only checks what arrives here.
+      tokenSecretId: tokenSecret
+        ? (await bindSecret(tx, { field: 'tokenSecret', name: tokenSecret, purpose: 'repository_token', service: service.name, url: data.url, boundTo: `tokenSecret of ${service.name}'s repository` })).id
+        : null,
+      webhookSecretId: webhookSecret ? (await bindSecret(tx, { field: 'webhookSecret', name: webhookSecret, purpose: 'webhook_signing', service: service.name, url: null, boundTo: `webhookSecret of ${service.name}` })).id : null,
       manifestPath,
       updatedAt: new Date(),
     };

@@ -1,7 +1,7 @@
 // Listing secrets (masks only), and the one internal read of a value, for the gateway and webhooks.
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { secrets } from '@/db/schema';
+import { secretGrants, secrets } from '@/db/schema';
 import { notFound } from '@/server/errors';
 import { decryptSecret } from '@/server/secrets/crypto';
 import { requireScope, type ServiceContext } from '../context';
@@ -10,7 +10,8 @@ import { toPublicSecret } from './shared';
 export async function listSecrets(ctx: ServiceContext) {
   requireScope(ctx, 'secrets:read');
   const rows = await ctx.db.select().from(secrets).orderBy(asc(secrets.name));
-  return rows.map(toPublicSecret);
+  const grants = await ctx.db.select().from(secretGrants).orderBy(asc(secretGrants.origin));
+  return rows.map((s) => toPublicSecret(s, grants.filter((g) => g.secretId === s.id).map(({ origin, grantedBy, boundTo, createdAt }) => ({ origin, grantedBy, boundTo, createdAt }))));
 }
 
 /** Never exposed through the API: decrypts a secret for a server-side caller and records its use. */
