@@ -17,6 +17,11 @@ export interface Database {
   db: Db;
   kind: DbKind;
   close(): Promise<void>;
+  /**
+   * Embedded only: calls `onNotify` for each `pg_notify(channel, …)` committed in this process (PGlite delivers
+   * them in-process); returns the unsubscribe function. PostgreSQL users LISTEN on a connection of their own.
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }
 
 export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'embedded'; dataDir?: string };
@@ -47,5 +52,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   await client.waitReady;
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
-  return { db: db as unknown as Db, kind: 'embedded', close: () => client.close() };
+  return {
+    db: db as unknown as Db,
+    kind: 'embedded',
+    close: () => client.close(),
+    listen: (channel, onNotify) => client.listen(channel, () => onNotify()),
+  };
 }

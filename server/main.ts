@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: process.cwd(), hostname: 'localhost', port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL });
+  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL, listen: rt.database.listen });
   await gateway.start();
   const modelServer = await startModelServer(e, rt.database.kind, log);
   const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   db: Db;
   /** PostgreSQL URL for LISTEN/NOTIFY; without it (PGlite) the gateway relies on polling. */
   databaseUrl?: string;
+  /** Embedded database: subscribe to its in-process notifications, so a change reaches the gateway on commit. */
+  listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
   pollIntervalMs?: number;
   telemetry?: TelemetryOptions;
 }
@@ -36,6 +38,7 @@ export class Gateway {
   private refreshing: Promise<void> | null = null;
   private poller: NodeJS.Timeout | undefined;
   private listener: pg.Client | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
   private pinnedTargets = new Map<string, Target>();
   private shadowInFlight = 0;
   readonly telemetry: TelemetryWriter;
@@ -59,6 +62,8 @@ export class Gateway {
       await client.connect();
       await client.query(`LISTEN ${GATEWAY_CHANNEL}`);
       this.listener = client;
+    } else if (this.opts.listen) {
+      this.unlisten = await this.opts.listen(GATEWAY_CHANNEL, () => void this.refresh(true));
     }
   }
 
@@ -84,6 +89,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
     await this.listener?.end().catch(() => undefined);
+    await this.unlisten?.().catch(() => undefined);
     await this.telemetry.close();
     await closePools();
   }

@@ -13,16 +13,18 @@ let gateway: Gateway;
 let server: http.Server;
 let base: string;
 let key: string;
+let api: ReturnType<typeof callerFor>;
 
 beforeAll(async () => {
   database = await freshDatabase();
-  const api = callerFor(database.db, await makeUser(database.db, { role: 'admin' }));
+  api = callerFor(database.db, await makeUser(database.db, { role: 'admin' }));
   await api.services.create({ name: 'edge-svc' });
   await api.models.register({ model: 'edge-model', providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9', upstreamModel: 'm' });
   await api.releases.create({ service: 'edge-svc', model: 'edge-model@1' });
   await api.environments.deploy({ service: 'edge-svc', environment: 'dev', routes: [{ release: 1, weight: 100 }] });
   key = (await api.gatewayKeys.create({ service: 'edge-svc', name: 'app' })).key;
-  gateway = new Gateway({ db: database.db, pollIntervalMs: 60_000 });
+  // Polling is all but off: the gateway learns of changes from the database's notifications alone.
+  gateway = new Gateway({ db: database.db, databaseUrl: database.url, listen: database.listen, pollIntervalMs: 60_000 });
   await gateway.start();
   server = http.createServer(gateway.handle);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -56,5 +58,23 @@ describe('the gateway edge', () => {
     }
     const models = await fetch(`${base}/gw/edge-svc/dev/v1/models`, { headers: { authorization: `Bearer ${key}` } });
     expect(models.status).toBe(200);
+  });
+
+  it('accepts a key created a moment ago, told by the database on commit rather than by a poll', async () => {
+    const { key: fresh, gatewayKey } = await api.gatewayKeys.create({ service: 'edge-svc', name: 'new-app' });
+    const statusWithin = async (expected: number) => {
+      const since = Date.now();
+      let status = 0;
+      while (Date.now() - since < 1000) {
+        status = (await fetch(`${base}/gw/edge-svc/dev/v1/models`, { headers: { authorization: `Bearer ${fresh}` } })).status;
+        if (status === expected) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return status;
+    };
+    expect(await statusWithin(200)).toBe(200);
+    // And a revoked key is refused the same way, well before the next poll.
+    await api.gatewayKeys.revoke({ service: 'edge-svc', keyId: gatewayKey.id });
+    expect(await statusWithin(401)).toBe(401);
   });
 });
