@@ -6,3 +6,4 @@ export * from './gateway';
 export * from './executor';
 export * from './pipelines';
 export * from './rollouts';
+export * from './evals';
