@@ -8,6 +8,7 @@ import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
 import { DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
 import { env } from '@/server/env';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { withoutGates } from '../helpers/gates';
 import { seedRegistry } from '../helpers/registry';
 
 let database: TestDatabase;
@@ -17,6 +18,8 @@ const RUNTIME = Symbol.for('slipway.runtime');
 beforeAll(async () => {
   database = await freshDatabase();
   ({ api } = await seedRegistry(database.db));
+  // Not about gates: promotion here needs none (test/integration/gates*.test.ts covers them).
+  await withoutGates(api, 'support-bot');
   // The function reaches the database through the process runtime; here that is the test's own database.
   (globalThis as Record<symbol, unknown>)[RUNTIME] = Promise.resolve({ env: env(), database, authSecret: 'x'.repeat(32), startedAt: new Date() });
   await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML });

@@ -12,6 +12,7 @@ import { setRunDispatcher } from '@/server/pipelines/dispatch';
 import { orchestrateRun, type Durable } from '@/server/pipelines/execute';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { withoutGates } from '../helpers/gates';
 import { seedRegistry } from '../helpers/registry';
 import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 
@@ -26,6 +27,8 @@ let onHookCancel: () => Promise<unknown> = async () => undefined;
 beforeAll(async () => {
   database = await freshDatabase();
   ({ api } = await seedRegistry(database.db));
+  // Not about gates: promotion here needs none (test/integration/gates*.test.ts covers them).
+  await withoutGates(api, 'support-bot');
   await api.secrets.create({ name: 'hook-secret', kind: 'webhook_secret', value: 'whsec_for_pipeline_tests' });
   hook = http.createServer((req, res) => {
     let body = '';
@@ -185,7 +188,7 @@ describe('pipeline runs', () => {
     expect(pr).toMatchObject({ mode: 'evaluate', targetEnvironment: null });
 
     // Production needs an approval: the run waits for it; the requester may not decide, an approver's rejection ends it.
-    await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, allowedBranches: [] } });
+    await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, requiredGates: [], allowedBranches: [] } });
     const prod = await api.pipelines.start({ service: 'support-bot', branch: 'main', environment: 'production' });
     const running = orchestrateRun(database.db, prod.id, direct);
     const [request] = await waitFor(async () => (await api.approvals.list({})).filter((a) => a.environment === 'production'));
@@ -201,11 +204,11 @@ describe('pipeline runs', () => {
 
     // A release not built from a branch the environment takes fails the step before anything starts (a manual run
     // cannot claim a branch for a release it did not build).
-    await api.environments.update({ service: 'support-bot', environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, allowedBranches: ['main'] } });
+    await api.environments.update({ service: 'support-bot', environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, requiredGates: [], allowedBranches: ['main'] } });
     const refused = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
     expect(await orchestrateRun(database.db, refused.id, direct)).toEqual({ status: 'failed' });
     expect((await runOf(refused.number)).error).toMatch(/^config: environment staging: branch \(none\) may not deploy here \(allowed: main\)/);
-    await api.environments.update({ service: 'support-bot', environment: 'staging', protection: DEFAULT_ENVIRONMENTS.staging.protection });
+    await api.environments.update({ service: 'support-bot', environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, requiredGates: [] } });
   });
 
   it('run webhook steps signed with the secret, and carry on past failures that may fail', async () => {

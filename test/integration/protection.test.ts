@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot } from '@/server/gateway/snapshot';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { withoutGates } from '../helpers/gates';
 import { seedRegistry } from '../helpers/registry';
 
 let database: TestDatabase;
@@ -19,6 +20,8 @@ const production = { service: S, environment: 'production' };
 beforeAll(async () => {
   database = await freshDatabase();
   ({ api: admin } = await seedRegistry(database.db, S));
+  // Not about gates: promotion here needs none (test/integration/gates*.test.ts covers them).
+  await withoutGates(admin, S);
   await admin.releases.create({ service: S, model: 'support-bot-model@1', prompts: ['answer@1'], notes: 'second' });
   approver = callerFor(database.db, await makeUser(database.db, { role: 'approver' }));
   engineer = callerFor(database.db, await makeUser(database.db, { role: 'engineer' }));

@@ -8,6 +8,7 @@ import { policyFromEnv, setOutboundPolicy } from '@/server/outbound/policy';
 import { notifyRollout } from '@/server/rollouts/notify';
 import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { withoutGates } from '../helpers/gates';
 import { seedRegistry } from '../helpers/registry';
 
 let database: TestDatabase;
@@ -19,6 +20,8 @@ let status = 200;
 beforeAll(async () => {
   database = await freshDatabase();
   ({ api } = await seedRegistry(database.db));
+  // Not about gates: promotion here needs none (test/integration/gates*.test.ts covers them).
+  await withoutGates(api, 'support-bot');
   server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
@@ -30,7 +33,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/services/T0/B0/secret-path`;
   await api.secrets.create({ name: 'release-channel', kind: 'notification_url', value: url });
-  await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, allowedBranches: [], notifySecret: 'release-channel' } });
+  await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, requiredGates: [], allowedBranches: [], notifySecret: 'release-channel' } });
 });
 afterAll(async () => {
   server.close();

@@ -7,6 +7,7 @@ import { appRouter } from '@/server/api/root';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
+import { withoutGates } from '../helpers/gates';
 import { seedRegistry } from '../helpers/registry';
 
 const KEY = 'sk-live-THIS-IS-THE-SECRET-VALUE-0123456789';
@@ -18,6 +19,8 @@ let api: Awaited<ReturnType<typeof seedRegistry>>['api'];
 beforeAll(async () => {
   database = await freshDatabase();
   ({ api } = await seedRegistry(database.db));
+  // Not about gates: promotion here needs none (test/integration/gates*.test.ts covers them).
+  await withoutGates(api, 'support-bot');
   await api.secrets.create({ name: 'openai-key', kind: 'provider_api_key', value: KEY, description: 'production key' });
   await api.secrets.create({ name: 'hook', kind: 'webhook_secret', value: HOOK });
   await api.models.register({ model: 'hosted', providerKind: 'openai-compatible', baseUrl: 'https://api.example.test/v1', upstreamModel: 'gpt-x', apiKeySecret: 'openai-key' });
@@ -29,7 +32,7 @@ beforeAll(async () => {
   await api.repositories.set({ service: 'support-bot', url: 'https://git.example.test/acme/support-bot.git', tokenSecret: 'openai-key', webhookSecret: 'hook' });
   // A rollout waiting for approval in production (it stays there: no jobs engine runs in this test).
   const { DEFAULT_ENVIRONMENTS } = await import('@/server/services/environments/settings');
-  await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, allowedBranches: [] } });
+  await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, requiredGates: [], allowedBranches: [] } });
   await api.rollouts.promote({ service: 'support-bot', environment: 'production', release: 2 });
   const [approval] = await api.approvals.list({});
   approvalId = approval!.id;
@@ -64,6 +67,8 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'releases.diff': { service: 'support-bot', from: 1, to: 2 },
   'secrets.list': undefined,
   'gatewayKeys.list': { service: 'support-bot' },
+  'gates.status': { service: 'support-bot', release: 2, environment: 'production' },
+  'gates.forRelease': { service: 'support-bot', release: 2 },
   'telemetry.summary': { service: 'support-bot', environment: 'dev' },
   'pipelines.definition': { service: 'support-bot' },
   'pipelines.validate': { yaml: 'stages: []' },
