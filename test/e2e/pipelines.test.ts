@@ -96,6 +96,10 @@ beforeAll(async () => {
   await client.services.create.mutate({ name: SERVICE, description: 'Pipelines in the browser' });
   const model = await client.models.register.mutate({ model: `${SERVICE}-llm`, providerKind: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', upstreamModel: 'small' });
   await client.releases.create.mutate({ service: SERVICE, model: model.ref });
+  // Not about gates: the deployments here need none (test/integration/gates*.test.ts covers them).
+  for (const environment of ['staging', 'production'] as const) {
+    await client.environments.update.mutate({ service: SERVICE, environment, protection: { ...DEFAULT_ENVIRONMENTS[environment].protection, requiredGates: [] } });
+  }
   await client.users.create.mutate({ email: VIEWER.email, name: 'Vera', role: 'viewer', password: VIEWER.password });
   await client.users.create.mutate({ email: APPROVER.email, name: 'Abe', role: 'approver', password: APPROVER.password });
   browser = await launchBrowser();
@@ -346,8 +350,8 @@ describe.runIf(enabled)('pipelines in the console', () => {
     const client = api();
     // Production takes a manual run (no branch rule: the release was not built from a branch) but still needs one approval.
     const { protection } = DEFAULT_ENVIRONMENTS.production;
-    expect((await client.environments.get.query({ service: SERVICE, environment: 'production' })).protection).toEqual(protection);
-    await client.environments.update.mutate({ service: SERVICE, environment: 'production', protection: { ...protection, allowedBranches: [] } });
+    expect((await client.environments.get.query({ service: SERVICE, environment: 'production' })).protection).toEqual({ ...protection, requiredGates: [] });
+    await client.environments.update.mutate({ service: SERVICE, environment: 'production', protection: { ...protection, requiredGates: [], allowedBranches: [] } });
 
     await toRunsList();
     expect(await startFromDialog('production')).toBe(2);

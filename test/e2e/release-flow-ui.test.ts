@@ -87,6 +87,9 @@ beforeAll(async () => {
   });
   await api().users.create.mutate({ email: ANA.email, name: 'Ana', role: 'approver', password: ANA.password });
   await api().users.create.mutate({ email: BEN.email, name: 'Ben', role: 'approver', password: BEN.password });
+  // Not about gates (test/e2e/gates*.test.ts and test/integration/gates*.test.ts are): production requires none here.
+  const production = await api().environments.get.query({ service: 'support-bot', environment: 'production' });
+  await api().environments.update.mutate({ service: 'support-bot', environment: 'production', protection: { ...production.protection, requiredGates: [] } });
   const { key } = await api().gatewayKeys.create.mutate({ service: 'support-bot', name: 'release-flow e2e' });
   // The gateway learns of a new key within a second.
   const models = () => fetch(`${server.url}/gw/support-bot/production/v1/models`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
@@ -146,7 +149,8 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
     await preview.waitFor();
     expect(await text(preview)).toContain('production runs#1100%→ #2 at 100%');
     expect(await text(preview.getByRole('region', { name: 'Changes' }))).toContain('ref-small-v2');
-    expect(await text(preview.getByRole('region', { name: 'Gates' }))).toContain('No pipeline run tested this release.');
+    expect(await text(preview.getByRole('region', { name: 'Pipeline run' }))).toContain('No pipeline run tested this release.');
+    expect(await text(preview.getByRole('region', { name: 'Required gates' }))).toContain('production requires no gates');
     expect(await preview.getByRole('list', { name: 'Plan' }).getByRole('listitem').allTextContents()).toEqual([
       'Step 1: 50% to #2 · bakes 3 s with analysis',
       'Step 2: 100% to #2',
