@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { storableDate } from '@/server/lib/storable';
 import { environmentHistory } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
+import { overridesByEntry } from '../gates/history';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { describeRoutes, entryAt } from './state';
 
@@ -34,7 +35,9 @@ export async function environmentHistoryList(ctx: ServiceContext, input: z.input
     .orderBy(desc(environmentHistory.id))
     .limit(data.limit + 1);
   const items = rows.slice(0, data.limit);
-  return { items, nextCursor: rows.length > data.limit ? items[items.length - 1]!.id : null };
+  // Gate overrides the entries relied on, shown beside them as a bypass reason is.
+  const overrides = await overridesByEntry(ctx.db, env.id, rows);
+  return { items: items.map((h) => ({ ...h, gateOverrides: overrides.get(h.id) ?? [] })), nextCursor: rows.length > data.limit ? items[items.length - 1]!.id : null };
 }
 
 export const stateAtInput = environmentRefInput.extend({ at: storableDate() });
