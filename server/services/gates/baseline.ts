@@ -3,24 +3,17 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, type RouteEntry } from '@/db/schema';
-import { activeRollout } from '@/server/rollouts/records';
-import { entryAt } from '../environments/state';
+import { stableRelease } from '../evals/shared';
 
-/**
- * The gateway's stable arm is the oldest release routed (server/gateway/choose.ts); while a rollout is under
- * way its candidate is not the stable arm, whatever its number, so it is left out first.
- */
-export function stableOf(routes: RouteEntry[], exclude?: string | null): RouteEntry | null {
-  const live = routes.filter((r) => r.weight > 0 && r.releaseId !== exclude);
+/** The gateway's stable arm: the oldest release routed (server/gateway/choose.ts). */
+export function stableOf(routes: RouteEntry[]): RouteEntry | null {
+  const live = routes.filter((r) => r.weight > 0);
   return [...live].sort((a, b) => a.releaseNumber - b.releaseNumber)[0] ?? null;
 }
 
+/** The same rule eval runs take their default baseline by, so a fresh result always matches it. */
 export async function currentBaseline(db: Db, environmentId: string): Promise<{ releaseId: string; number: number } | null> {
-  const entry = await entryAt(db, environmentId);
-  if (!entry) return null;
-  const active = await activeRollout(db, environmentId);
-  const stable = stableOf(entry.routes, active?.releaseId ?? null);
-  return stable ? { releaseId: stable.releaseId, number: stable.releaseNumber } : null;
+  return stableRelease(db, environmentId);
 }
 
 /**
