@@ -1,11 +1,12 @@
 // slipway/pipeline.requested → one pipeline run: each of its steps is a durable step, so a run interrupted by a
 // restart resumes where it stopped. The work itself lives in server/pipelines/execute.ts.
 import { resolveCommitCandidate } from '@/server/pipelines/engine';
-import { orchestrateRun, rolloutOutcome, type Durable, type RolloutWaiter } from '@/server/pipelines/execute';
+import { orchestrateRun, rolloutOutcome, type Durable, type EvalWaiter, type RolloutWaiter } from '@/server/pipelines/execute';
+import { evalRunsOutcome } from '@/server/pipelines/steps/eval';
 import { backoff } from '@/server/rollouts/orchestrate';
 import { getRuntime } from '@/server/runtime';
 import { inngest } from '../client';
-import { pipelineCancelledEvent, pipelineRequestedEvent, rolloutFinishedEvent } from '../events';
+import { evalRunFinishedEvent, pipelineCancelledEvent, pipelineRequestedEvent, rolloutFinishedEvent } from '../events';
 
 export const pipelineRun = inngest.createFunction(
   {
@@ -30,6 +31,17 @@ export const pipelineRun = inngest.createFunction(
         await step.waitForEvent(`step-${position}-rollout-wait-${i}`, { event: rolloutFinishedEvent, if: `async.data.rolloutId == '${rolloutId}'`, timeout: `${Math.ceil(backoff(i, 10 * 60_000) / 1000)}s` });
       }
     };
-    return orchestrateRun(database.db, event.data.runId, durable, resolveCommitCandidate, waitRollout);
+    // An eval step's runs are functions of their own too: wait for each one's finished event, looking again now
+    // and then in the same way.
+    const waitEvals: EvalWaiter = async (runIds, position) => {
+      for (const [n, runId] of runIds.entries()) {
+        for (let i = 0; ; i++) {
+          const state = await step.run(`step-${position}-eval-${n}-${i}`, () => evalRunsOutcome(database.db, [runId]));
+          if (state.ended) break;
+          await step.waitForEvent(`step-${position}-eval-wait-${n}-${i}`, { event: evalRunFinishedEvent, if: `async.data.runId == '${runId}'`, timeout: `${Math.ceil(backoff(i, 10 * 60_000) / 1000)}s` });
+        }
+      }
+    };
+    return orchestrateRun(database.db, event.data.runId, durable, resolveCommitCandidate, waitRollout, waitEvals);
   },
 );

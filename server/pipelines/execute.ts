@@ -3,12 +3,14 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { pipelineDefinitions, pipelineRuns, pipelineStepRuns, releases, rollouts, services, type PipelineStepDef, type StepRunStatus } from '@/db/schema';
+import { orchestrateEvalRun } from '@/server/evals/runner';
 import { orchestrateRollout } from '@/server/rollouts/orchestrate';
 import { isActive } from '@/server/rollouts/records';
 import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
 import { deployStep } from './steps/deploy';
+import { evalRunsOutcome, evalStep } from './steps/eval';
 import type { StepContext, StepOutcome } from './steps/types';
 import { validateConfig } from './steps/validate-config';
 import { webhookStep } from './steps/webhook';
@@ -16,6 +18,7 @@ import { webhookStep } from './steps/webhook';
 const IMPLEMENTATIONS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
   'validate-config': validateConfig,
   deploy: deployStep,
+  eval: evalStep,
   webhook: webhookStep,
 };
 
@@ -114,7 +117,7 @@ export async function resolveCandidate(db: Db, runId: string, fromCommit?: Candi
 }
 
 /** Runs one step by its position, with its timeout; records status, attempts, logs, outputs and errors. */
-export async function runStep(db: Db, runId: string, position: number, release: { id: string; number: number }): Promise<{ status: StepRunStatus; error?: string; rolloutId?: string }> {
+export async function runStep(db: Db, runId: string, position: number, release: { id: string; number: number }): Promise<{ status: StepRunStatus; error?: string; rolloutId?: string; evalRunIds?: string[] }> {
   const [row] = await db
     .select({ run: pipelineRuns, def: pipelineDefinitions.definition, service: services })
     .from(pipelineRuns)
@@ -148,6 +151,11 @@ export async function runStep(db: Db, runId: string, position: number, release: 
     await setStepUnlessCancelled(db, runId, position, { outputs: outcome.outputs });
     return { status: 'running', rolloutId: outcome.rolloutId };
   }
+  // Likewise a step that started eval runs, until they end (settleEvalStep).
+  if (outcome.evalRunIds?.length) {
+    await setStepUnlessCancelled(db, runId, position, { outputs: outcome.outputs });
+    return { status: 'running', evalRunIds: outcome.evalRunIds };
+  }
   // A run cancelled meanwhile keeps its cancelled steps.
   if (!(await setStepUnlessCancelled(db, runId, position, { status: outcome.status, endedAt: new Date(), outputs: outcome.outputs, error: outcome.error ?? null }))) return { status: 'cancelled' };
   return { status: outcome.status, error: outcome.error };
@@ -170,6 +178,26 @@ export async function settleRolloutStep(db: Db, runId: string, position: number,
   if (!(await setStepUnlessCancelled(db, runId, position, { status, endedAt: new Date(), error: error ?? null }))) return { status: 'cancelled' };
   return { status, error };
 }
+
+/** Ends a step that started eval runs: passed when every run passed, otherwise failed naming the failing suites. */
+export async function settleEvalStep(db: Db, runId: string, position: number, evalRunIds: string[]): Promise<{ status: StepRunStatus; error?: string }> {
+  const outcome = await evalRunsOutcome(db, evalRunIds);
+  const [stepRow] = await db.select().from(pipelineStepRuns).where(and(eq(pipelineStepRuns.runId, runId), eq(pipelineStepRuns.position, position)));
+  for (const line of outcome.lines) await appendLog(db, stepRow!.id, line);
+  const status: StepRunStatus = outcome.passed ? 'passed' : 'failed';
+  const error = outcome.passed ? undefined : (outcome.error ?? 'the eval runs did not end');
+  if (error) await appendLog(db, stepRow!.id, `error: ${error}`);
+  if (!(await setStepUnlessCancelled(db, runId, position, { status, endedAt: new Date(), error: error ?? null }))) return { status: 'cancelled' };
+  return { status, error };
+}
+
+/** Waits for a step's eval runs to end: the workflow engine's wait for their finished events, or an inline run. */
+export type EvalWaiter = (runIds: string[], position: number) => Promise<void>;
+
+/** Without a workflow engine (tests, scripts), the eval runs are scored right here. */
+export const inlineEvals: (db: Db) => EvalWaiter = (db) => async (runIds) => {
+  for (const id of runIds) await orchestrateEvalRun(db, id, (_id, fn) => fn());
+};
 
 /** Waits for a rollout to end: the workflow engine's wait for its finished event, or an inline run of it. */
 export type RolloutWaiter = (rolloutId: string, position: number) => Promise<void>;
@@ -221,7 +249,14 @@ export async function finishRun(db: Db, runId: string): Promise<{ status: string
 export type Durable = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The whole run as a sequence of durable steps; completed steps are never repeated when the run resumes. */
-export async function orchestrateRun(db: Db, runId: string, durable: Durable, fromCommit?: CandidateResolver, waitRollout: RolloutWaiter = inlineRollout(db)): Promise<{ status: string }> {
+export async function orchestrateRun(
+  db: Db,
+  runId: string,
+  durable: Durable,
+  fromCommit?: CandidateResolver,
+  waitRollout: RolloutWaiter = inlineRollout(db),
+  waitEvals: EvalWaiter = inlineEvals(db),
+): Promise<{ status: string }> {
   const plan = await durable('begin', () => beginRun(db, runId));
   if (plan.cancelled) return { status: 'cancelled' };
   const candidate = await durable('candidate', () => resolveCandidate(db, runId, fromCommit));
@@ -233,6 +268,10 @@ export async function orchestrateRun(db: Db, runId: string, durable: Durable, fr
         const rolloutId = result.rolloutId;
         await waitRollout(rolloutId, s.position);
         result = await durable(`step-${s.position}-settle`, () => settleRolloutStep(db, runId, s.position, rolloutId));
+      } else if (result.evalRunIds) {
+        const ids = result.evalRunIds;
+        await waitEvals(ids, s.position);
+        result = await durable(`step-${s.position}-settle`, () => settleEvalStep(db, runId, s.position, ids));
       }
       if (result.status === 'cancelled') return { status: 'cancelled' };
       if (result.status === 'failed' && !s.continueOnFailure) break;

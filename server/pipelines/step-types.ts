@@ -17,6 +17,10 @@ export const AVAILABLE_STEP_TYPES = {
     summary: "Takes the candidate into an environment through the release flow: its branch rules and approvals, then its rollout policy with analysis; ends when the rollout does",
     inputs: z.object({ environment: slugSchema.optional() }).strict(),
   },
+  eval: {
+    summary: "Runs the eval gate of an environment (the step's, or the run's target) on the candidate against the release it serves now; passes when every suite that decides it passes",
+    inputs: z.object({ environment: slugSchema.optional() }).strict(),
+  },
   webhook: {
     summary: 'POSTs the run, service and candidate to a URL, signed with HMAC-SHA256; passes on a 2xx answer',
     inputs: z.object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }), secret: slugSchema, headers: z.record(z.string(), z.string()).default({}) }).strict(),
@@ -26,7 +30,6 @@ export const AVAILABLE_STEP_TYPES = {
 /** Planned step types and what brings them. */
 export const PLANNED_STEP_TYPES: Record<string, string> = {
   'data-quality': 'data-quality and drift checks',
-  eval: 'release gates (evals against the baseline)',
   'prompt-variations': 'release gates (prompt variations)',
   safety: 'release gates (output-format and safety checks)',
   injection: 'release gates (prompt-injection attacks)',

@@ -148,7 +148,7 @@ stages:
       - name: config
         type: validate-config
       - name: gate
-        type: eval
+        type: safety
   - name: deliver
     steps:
       - name: deploy
@@ -238,14 +238,14 @@ describe.runIf(enabled)('pipelines in the console', () => {
     expect(await editor.inputValue()).toContain('type: validate-config');
     await expect.poll(() => text(definition)).toContain('Valid: 2 stages, 2 steps.');
     expect(await text(definition)).toContain('not saved');
-    const planned = page.getByRole('list', { name: 'Planned step types' }).getByRole('listitem').filter({ hasText: /^eval/ });
-    expect(await text(planned)).toBe('evalnot available yetcomes with release gates (evals against the baseline)');
+    const planned = page.getByRole('list', { name: 'Planned step types' }).getByRole('listitem').filter({ hasText: /^safety/ });
+    expect(await text(planned)).toBe('safetynot available yetcomes with release gates (output-format and safety checks)');
     expect(await text(page.getByRole('list', { name: 'Available step types' }))).toContain('webhookavailable');
 
     await editor.fill(WITH_PLANNED_STEP);
     const problems = definition.getByRole('list', { name: 'Problems' });
     await expect.poll(() => problems.getByRole('listitem').allTextContents()).toEqual([
-      'line 12stages[0].steps[1].typestep type eval is not available yet (it comes with release gates (evals against the baseline))',
+      'line 12stages[0].steps[1].typestep type safety is not available yet (it comes with release gates (output-format and safety checks))',
     ]);
     expect(await definition.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
     await definition.screenshot({ path: 'test-results/pipelines-definition-problem.png' });
@@ -253,7 +253,7 @@ describe.runIf(enabled)('pipelines in the console', () => {
     await editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(0, 0));
     await problems.getByRole('button', { name: /^line 12/ }).click();
     const cursor = await editor.evaluate((el: HTMLTextAreaElement) => ({ focused: document.activeElement === el, line: el.value.slice(0, el.selectionStart).split('\n').length, rest: el.value.slice(el.selectionStart).split('\n')[0] }));
-    expect(cursor).toEqual({ focused: true, line: 12, rest: 'type: eval' });
+    expect(cursor).toEqual({ focused: true, line: 12, rest: 'type: safety' });
     // Fix it where the cursor now is.
     await page.keyboard.press('Shift+End');
     await page.keyboard.type('type: validate-config');

@@ -80,7 +80,7 @@ stages:
   - name: check
     steps:
       - name: evals
-        type: eval
+        type: safety
       - name: hook
         type: webhook
         inputs:
@@ -95,7 +95,7 @@ stages:
     if (check.ok) return;
     expect(check.problems).toEqual([
       { line: 2, path: 'branches[0].environment', message: 'a deploy branch names the environment it goes to' },
-      { line: 8, path: 'stages[0].steps[0].type', message: 'step type eval is not available yet (it comes with release gates (evals against the baseline))' },
+      { line: 8, path: 'stages[0].steps[0].type', message: 'step type safety is not available yet (it comes with release gates (output-format and safety checks))' },
       { line: 12, path: 'stages[0].steps[1].inputs.url', message: 'must be an http(s) URL' },
       { line: 14, path: 'stages[0].steps[2].name', message: '"hook" is used twice; step names are unique in a pipeline' },
       { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, webhook' },

@@ -13,5 +13,8 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
-/** `rolloutId`: the step started a rollout and ends with it (the run waits for the rollout, then settles the step). */
-export type StepOutcome = { status: 'passed' | 'failed' | 'skipped'; outputs: Record<string, unknown>; error?: string; rolloutId?: string };
+/**
+ * `rolloutId`: the step started a rollout and ends with it (the run waits for the rollout, then settles the step).
+ * `evalRunIds`: the step started eval runs and ends with them, the same way.
+ */
+export type StepOutcome = { status: 'passed' | 'failed' | 'skipped'; outputs: Record<string, unknown>; error?: string; rolloutId?: string; evalRunIds?: string[] };
