@@ -6,6 +6,7 @@ import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
 import { envsGroup } from './commands/envs';
+import { gatesGroup } from './commands/gates';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
 import { pipelinesGroup } from './commands/pipelines';
@@ -27,6 +28,7 @@ export const GROUPS: Group[] = [
   approvalsGroup,
   keysGroup,
   pipelinesGroup,
+  gatesGroup,
   syncGroup,
 ];
 
@@ -66,6 +68,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let serverUrl = '(unknown)';
   let flagToken: string | undefined;
+  let errorExit: number | undefined;
   try {
     const found = findCommand(argv);
     if ('help' in found) {
@@ -73,6 +76,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return EXIT.ok;
     }
     const { command, rest } = found;
+    errorExit = command.errorExit;
     const parsed = parseCommandLine(command, rest);
     flagToken = parsed.options.string('token');
     if (parsed.options.flag('help')) {
@@ -94,6 +98,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     const failure: CliError = toCliError(err, serverUrl);
     io.stderr(`error: ${redact(failure.message, [flagToken, io.env.SLIPWAY_TOKEN])}\n`);
-    return failure.exitCode;
+    return errorExit !== undefined && !failure.verdict ? errorExit : failure.exitCode;
   }
 }

@@ -69,6 +69,7 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'gatewayKeys.list': { service: 'support-bot' },
   'gates.status': { service: 'support-bot', release: 2, environment: 'production' },
   'gates.forRelease': { service: 'support-bot', release: 2 },
+  'gates.report': { service: 'support-bot', release: 2, environment: 'production', gates: ['eval'], runs: [] },
   'telemetry.summary': { service: 'support-bot', environment: 'dev' },
   'pipelines.definition': { service: 'support-bot' },
   'pipelines.validate': { yaml: 'stages: []' },

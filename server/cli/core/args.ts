@@ -47,6 +47,11 @@ export interface Command {
   rest?: ArgSpec;
   options?: Record<string, OptionSpec>;
   examples?: string[];
+  /**
+   * Commands with an exit-code contract of their own (`gates run`: 1 only for a failed gate) exit with this on
+   * every failure except a CliError marked `verdict`.
+   */
+  errorExit?: number;
   run: (ctx: CommandContext) => Promise<void>;
 }
 

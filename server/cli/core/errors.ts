@@ -22,6 +22,8 @@ export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
+    /** The command's verdict (a gate failed), not a failure of the call: keeps its exit code whatever the command. */
+    readonly verdict = false,
   ) {
     super(message);
     this.name = 'CliError';
