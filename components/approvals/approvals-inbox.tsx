@@ -10,6 +10,7 @@ import { formatTime, relativeTime } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
 import { ReleaseChanges } from '@/components/releases/release-diff';
 import { ApprovalLine, Decisions } from '@/components/rollouts/approval-state';
+import { RequiredGates } from '@/components/gates/gate-status';
 import { GateResults } from '@/components/rollouts/gate-results';
 import { PlanSteps } from '@/components/rollouts/plan-steps';
 import { ApprovalStatusBadge, RolloutStatusBadge, STRATEGY_WORDS } from '@/components/rollouts/status';
@@ -153,7 +154,10 @@ export function ApprovalRequest({ id, decision }: { id: string; decision: Decisi
           </div>
           <div className="grid gap-6 lg:grid-cols-2">
             <Section title="Gates">
-              <GateResults service={a.service} gates={a.gates} />
+              <div className="grid gap-3">
+                <RequiredGates service={a.service} environment={a.environment} release={a.release.number} />
+                <GateResults service={a.service} gates={a.gates} />
+              </div>
             </Section>
             <Section title="Plan" description={`${STRATEGY_WORDS[a.rollout.strategy]}, once approved`}>
               <PlanSteps plan={a.plan} />

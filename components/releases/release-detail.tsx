@@ -16,6 +16,7 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { PROVIDER_LABELS } from '@/components/models/models-list';
 import { StatusBadge } from '@/components/models/status';
 import { PromoteDialog } from '@/components/rollouts/promote-dialog';
+import { ReleaseGates } from '@/components/gates/gate-status';
 
 export function ReleaseDetail({ service, number }: { service: string; number: number }) {
   const trpc = useTRPC();
@@ -86,6 +87,12 @@ export function ReleaseDetail({ service, number }: { service: string; number: nu
               </dl>
             </Card>
           </div>
+          <Card>
+            <CardHeader title="Gates" description="Each environment's required gates for this release, against the release that environment serves now; and any admin override." />
+            <div className="px-5 py-4">
+              <ReleaseGates service={service} release={number} />
+            </div>
+          </Card>
           <Card>
             <CardHeader title="Prompts" description="Pinned versions: moving a label later does not change this release." />
             {r.prompts.length ? (

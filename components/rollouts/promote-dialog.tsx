@@ -1,9 +1,10 @@
 'use client';
 // Promote: asks for a release to roll out to an environment. From a release's page the environment is chosen,
 // from an environment's page the release. Before anything starts the dialog shows what promoting would do:
-// what changes against what runs now, the gate results, the plan, and the approvals it needs; a problem
-// (a branch rule, a rollout already under way…) keeps it from being confirmed, and is shown first, beside the
-// disabled button, above the diff.
+// what changes against what runs now, the required gates' states (an admin may override one there), the
+// pipeline run, the plan, and the approvals it needs; a problem (a branch rule, a rollout already under way, a
+// required gate that has not passed…) keeps it from being confirmed, and is shown first, beside the disabled
+// button, above the diff.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Rocket } from 'lucide-react';
 import { useRouter } from 'next/navigation';
@@ -18,6 +19,7 @@ import { Button } from '@/components/ui/button';
 import { Field, Select } from '@/components/ui/form';
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
+import { GateStatusView } from '@/components/gates/gate-status';
 import { GateResults } from './gate-results';
 import { PlanSteps } from './plan-steps';
 import { STRATEGY_WORDS } from './status';
@@ -169,9 +171,11 @@ export function PromotePreview({ service, environment, preview: p }: { service: 
           <ApprovalNeeds protection={protection} needsApproval={p.needsApproval} />
         </Section>
       </div>
-      <Section title="Gates">
+      <Section title="Required gates">
+        <GateStatusView service={service} environment={environment} release={p.release.number} status={p.requiredGates} rollback={p.requiredGates.rollback} />
+      </Section>
+      <Section title="Pipeline run">
         <GateResults service={service} gates={p.gates} />
-        {protection.requiredGates.length ? <p className="text-xs text-muted-fg">{environment} expects these gates: {protection.requiredGates.join(', ')}.</p> : null}
       </Section>
       <Section title="Changes">
         {p.diff ? (

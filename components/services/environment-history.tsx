@@ -65,6 +65,7 @@ export function EnvironmentHistory({
                   <span className="flex flex-wrap gap-1">
                     <Badge tone={KIND_TONE[h.kind]}>{h.kind}</Badge>
                     {h.bypassReason ? <Badge tone="danger">bypass</Badge> : null}
+                    {h.gateOverrides.length ? <Badge tone="warning">gate override</Badge> : null}
                   </span>
                   {h.restoredFromId ? <div className="text-xs text-muted-fg">of entry {h.restoredFromId}</div> : null}
                   {h.rolloutId ? <div className="text-xs text-muted-fg">{rolloutNumbers?.has(h.rolloutId) ? `rollout ${rolloutNumbers.get(h.rolloutId)}` : 'by a rollout'}</div> : null}
@@ -79,7 +80,15 @@ export function EnvironmentHistory({
                       <span className="font-medium">Bypassed the release flow:</span> {h.bypassReason}
                     </div>
                   ) : null}
-                  {h.reason || (h.bypassReason ? null : '—')}
+                  {h.gateOverrides.map((o) => (
+                    <div key={`${o.release}-${o.gate}`} className="text-warning">
+                      <span className="font-medium">
+                        #{o.release} let in past its {o.gate} gate by {o.by}:
+                      </span>{' '}
+                      {o.reason}
+                    </div>
+                  ))}
+                  {h.reason || (h.bypassReason || h.gateOverrides.length ? null : '—')}
                 </TD>
                 <TD className="text-right">
                   {i === 0 && !query.isPlaceholderData ? (

@@ -10,6 +10,9 @@ import { activeRollout, eventsOf } from '@/server/rollouts/records';
 import { requireScope, type ServiceContext } from '../context';
 import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../environments/settings';
 import { describeRoutes, entryAt } from '../environments/state';
+import { hasServed } from '../gates/baseline';
+import { describeStatus } from '../gates/queries';
+import { gateStatus } from '../gates/status';
 import { diffReleases } from '../releases/queries';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { promoteProblem } from './promote';
@@ -145,14 +148,23 @@ export async function previewPromote(ctx: ServiceContext, input: z.input<typeof 
   const stable = [...live].sort((a, b) => b.weight - a.weight)[0];
   const active = await activeRollout(ctx.db, env.id);
   const plan = buildPlan(env.rollout, live.some((r) => r.releaseId !== release.id));
-  const problems = [promoteProblem(env, release, release.branch, current?.routes ?? null), active ? `rollout ${active.number} of #${active.releaseNumber} is ${active.status}; let it finish or abort it first` : null].filter(
-    (p): p is string => p !== null,
-  );
+  // The required gates, as promote will check them (a release that served here before goes back without them).
+  const rollback = await hasServed(ctx.db, env.id, release.id);
+  const required = await describeStatus(ctx.db, await gateStatus(ctx.db, { releaseId: release.id, environmentId: env.id }));
+  const blocking = rollback ? [] : required.gates.filter((g) => g.state !== 'passed' && g.state !== 'overridden');
+  const gateProblem = blocking.length ? `required gates have not passed: ${blocking.map((g) => `${g.gate} ${g.state === 'not-built' ? 'not built yet' : g.state}`).join(', ')}` : null;
+  const problems = [
+    promoteProblem(env, release, release.branch, current?.routes ?? null),
+    active ? `rollout ${active.number} of #${active.releaseNumber} is ${active.status}; let it finish or abort it first` : null,
+    gateProblem,
+  ].filter((p): p is string => p !== null);
   return {
     release: { number: release.number, ref: `${service.name}#${release.number}`, branch: release.branch, createdBy: release.createdBy, notes: release.notes },
     current: await describeRoutes(ctx.db, current),
     diff: stable && stable.releaseNumber !== release.number ? await diffReleases(ctx, { service: service.name, from: stable.releaseNumber, to: release.number }) : null,
     gates: await gatesOf(ctx.db, release.id),
+    /** Where the release stands with the environment's required gates; `rollback`: it served here before, so they do not apply. */
+    requiredGates: { ...required, rollback },
     strategy: env.rollout.strategy,
     autoRollback: env.rollout.autoRollback,
     plan: plan.map((s, i) => ({ ...s, index: i, description: describeStep(s, release.number) })),
