@@ -304,6 +304,14 @@ function breakJson(rng: Rng, value: unknown): string {
   return `Sure! Here is the JSON you asked for:\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``;
 }
 
+// "Reply in JSON", "as a JSON object", "JSON only": asked in words, an instruction-tuned model answers in JSON.
+const JSON_REQUEST = /\b(?:in|as)\s+(?:a\s+|an\s+)?(?:valid\s+)?JSON\b|\bJSON\s+(?:object|format|only)\b/i;
+
+/** Whether a message asks in words for a JSON answer (the reference model then answers as for `json_object`). */
+export function asksForJson(text: string): boolean {
+  return JSON_REQUEST.test(text);
+}
+
 /** Wraps an answer into the requested JSON shape; valid with probability `compliance`. */
 export function toJson(rng: Rng, format: Exclude<ResponseFormat, { type: 'text' }>, answer: Answer, compliance: number): JsonAnswer {
   const schema = format.type === 'json_schema' ? format.json_schema.schema : undefined;

@@ -1,7 +1,7 @@
 // Per-model behaviour: turns a validated chat request into a response plan (an injected error, or the answer
 // with its token usage and timings) without any I/O, so tests can draw thousands of plans without sleeping.
 // Determinism: each model owns a seeded random stream and every request takes exactly one draw from it.
-import { composeAnswer, toJson, type AnswerOutcome } from './answers';
+import { asksForJson, composeAnswer, toJson, type AnswerOutcome } from './answers';
 import type { ModelBehaviour, ReferenceModelConfig } from './config';
 import { fitLogNormal, logNormalAt, type LogNormal } from './latency';
 import { HttpError, messageText, type ChatCompletionRequest, type CompletionMeta, type FinishReason, type Usage } from './protocol';
@@ -110,7 +110,9 @@ export class ReferenceModel {
 
     let text = answer.text;
     let json: CompletionPlan['json'];
-    const format = request.response_format;
+    // A JSON answer asked for in words counts as `json_object` (the explicit response_format wins).
+    const askedInWords = (answer.outcome.kind === 'question' || answer.outcome.kind === 'generic') && last !== undefined && asksForJson(messageText(last));
+    const format = request.response_format ?? (askedInWords ? { type: 'json_object' as const } : undefined);
     if (format && format.type !== 'text') {
       const out = toJson(contentRng, format, answer, this.behaviour.jsonCompliance);
       text = out.text;
