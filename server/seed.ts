@@ -5,6 +5,7 @@ import type { Db } from '@/db/client';
 import { services } from '@/db/schema';
 import { createService } from './services/services/create';
 import { deploy } from './services/environments/deploy';
+import { overrideGate } from './services/gates/override';
 import { moveLabel } from './services/labels/move';
 import { registerModelVersion } from './services/models/register';
 import { setModelStatus } from './services/models/set-status';
@@ -98,6 +99,10 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
     await moveLabel(tx, { target: { kind: 'model', model: 'support-llm' }, label: 'production', version: 1, reason: 'launch' });
     await createRelease(tx, { service: 'support-bot', model: 'support-llm@1', prompts: ['answer@1'], notes: 'Launch release', branch: 'main', source: 'seed' });
     await createRelease(tx, { service: 'support-bot', model: 'support-llm@2', prompts: ['answer@2', 'tone@1'], config: { max_tokens: 400 }, notes: 'Cheaper model, citations, house style', branch: 'main', source: 'seed' });
+    // The launch state predates any eval suite: its eval gates are overridden, on the record, as an admin would.
+    const launch = 'demo seed: the launch state, set before any eval suite existed';
+    await overrideGate(tx, { service: 'support-bot', release: 1, environment: 'production', gate: 'eval', reason: launch });
+    await overrideGate(tx, { service: 'support-bot', release: 2, environment: 'staging', gate: 'eval', reason: launch });
     // Production is protected: the demo's launch state is set directly, as the admin bypass it is.
     await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch', bypass: { reason: 'demo seed: the launch state of production' } });
     await deploy(tx, { service: 'support-bot', environment: 'staging', routes: [{ release: 2, weight: 100 }], reason: 'candidate for production' });

@@ -2,6 +2,7 @@
 import { auditRouter } from './routers/audit';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
+import { gatesRouter } from './routers/gates';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { repositoriesRouter } from './routers/repositories';
@@ -29,6 +30,7 @@ export const appRouter = router({
   executor: executorRouter,
   rollouts: rolloutsRouter,
   approvals: approvalsRouter,
+  gates: gatesRouter,
 });
 
 export type AppRouter = typeof appRouter;

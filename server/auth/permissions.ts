@@ -27,6 +27,8 @@ export const SCOPES = {
   /** Change a protected environment directly, outside the release flow: an audited bypass with a reason. */
   'environments:bypass-protection': ['admin'],
   'environments:rollback': ['approver', 'admin'],
+  /** Let a release into an environment without a required gate's pass: audited, with a reason. */
+  'gates:override': ['admin'],
   'rollouts:read': ['viewer', 'engineer', 'approver', 'admin'],
   'approvals:read': ['viewer', 'engineer', 'approver', 'admin'],
   'approvals:decide': ['approver', 'admin'],

@@ -1,7 +1,9 @@
 // Changes what an environment runs: a routing table of releases and weights, appended to its history.
 // Rollout mechanics (canary steps, analysis) build on this verb; here it records and validates. A protected
 // environment takes no direct change: its changes go through the release flow (promote), or an admin bypasses
-// the flow on purpose, with a reason that is audited and marked in the history.
+// the flow on purpose, with a reason that is audited and marked in the history. The environment's required
+// gates hold on this path too: a bypass skips approvals and the rollout, never the gates, which only an admin's
+// explicit, per-gate override (gates.override) lets a release past.
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { environmentHistory, environments, releases, type Environment, type RouteEntry, type Service } from '@/db/schema';
@@ -11,6 +13,8 @@ import { conflict, forbidden, invalid } from '@/server/errors';
 import { recordAudit, notifyGateway } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { hasServed } from '../gates/baseline';
+import { assertGatesPass, describeOverrides } from '../gates/status';
 import { entryAt } from './state';
 
 export const routesSchema = z
@@ -52,8 +56,8 @@ export function assertMayDeploy(ctx: ServiceContext, env: Environment): void {
 }
 
 /**
- * A direct change of a protected environment skips approvals, gates and the rollout: it is refused unless an
- * admin asks for it as a bypass, with a reason.
+ * A direct change of a protected environment skips approvals and the rollout: it is refused unless an admin
+ * asks for it as a bypass, with a reason. Gates are checked apart (gatesFor) and are not bypassed by it.
  */
 function assertDirectChangeAllowed(ctx: ServiceContext, service: Service, env: Environment, bypass: { reason: string } | undefined): void {
   if (!isProtected(env)) return;
@@ -73,7 +77,7 @@ export async function appendHistory(
   ctx: ServiceContext,
   service: Service,
   env: Environment,
-  entry: { kind: 'deploy' | 'weights' | 'restore' | 'rollback'; routes: RouteEntry[]; reason: string; restoredFromId?: number; rolloutId?: string; bypassReason?: string },
+  entry: { kind: 'deploy' | 'weights' | 'restore' | 'rollback'; routes: RouteEntry[]; reason: string; restoredFromId?: number; rolloutId?: string; bypassReason?: string; gateNote?: string },
 ) {
   const bypassReason = entry.bypassReason ?? null;
   const [row] = await ctx.db
@@ -97,11 +101,29 @@ export async function appendHistory(
     target: { kind: 'environment', id: env.id, label: `${service.name}/${env.name}` },
     summary:
       bypassReason !== null
-        ? `${service.name}/${env.name} changed directly, bypassing its release flow: now runs ${text} — bypass: ${bypassReason}${entry.reason ? `; ${entry.reason}` : ''}`
-        : `${service.name}/${env.name} now runs ${text}${entry.reason ? ` — ${entry.reason}` : ''}`,
+        ? `${service.name}/${env.name} changed directly, bypassing its release flow: now runs ${text} — bypass: ${bypassReason}${entry.reason ? `; ${entry.reason}` : ''}${entry.gateNote ? `; ${entry.gateNote}` : ''}`
+        : `${service.name}/${env.name} now runs ${text}${entry.reason ? ` — ${entry.reason}` : ''}${entry.gateNote ? `; ${entry.gateNote}` : ''}`,
     changes: { routes: entry.routes, historyId: row!.id, kind: entry.kind, restoredFromId: entry.restoredFromId ?? null, rolloutId: entry.rolloutId ?? null, bypassReason },
   });
   return row!;
+}
+
+/**
+ * Each release a direct change lets into the environment needs the environment's required gates, as a promotion
+ * does. A release already routed there got in before (weights only move); a release that once served it is a
+ * rollback, not a promotion, and going back must not wait for evals. Returns the overrides relied on.
+ */
+async function gatesFor(ctx: ServiceContext, service: Service, env: Environment, routes: RouteEntry[], previous: RouteEntry[]): Promise<string | undefined> {
+  if (!env.protection.requiredGates.length) return undefined;
+  const live = new Set(previous.filter((r) => r.weight > 0).map((r) => r.releaseId));
+  const notes: string[] = [];
+  for (const r of routes) {
+    if (live.has(r.releaseId) || (await hasServed(ctx.db, env.id, r.releaseId))) continue;
+    const [release] = await ctx.db.select().from(releases).where(eq(releases.id, r.releaseId));
+    const overridden = await assertGatesPass(ctx.db, { service, env, release: release! });
+    if (overridden.length) notes.push(`#${r.releaseNumber}: ${describeOverrides(overridden)}`);
+  }
+  return notes.length ? notes.join('; ') : undefined;
 }
 
 export async function deploy(ctx: ServiceContext, input: z.input<typeof deployInput>) {
@@ -128,6 +150,7 @@ export async function deploy(ctx: ServiceContext, input: z.input<typeof deployIn
       throw conflict(`${service.name}/${env.name} changed since you loaded it (${previous ? `entry ${previous.id}, ${previous.kind} by ${previous.actorLabel}` : 'it was emptied'}): it runs ${now} now; review the change and try again`, 'basedOn');
     }
     const sameReleases = previous && previous.routes.map((r) => r.releaseId).sort().join() === routes.map((r) => r.releaseId).sort().join();
-    return appendHistory(tx, service, env, { kind: sameReleases ? 'weights' : 'deploy', routes, reason: data.reason, bypassReason: isProtected(env) ? data.bypass?.reason : undefined });
+    const gateNote = await gatesFor(tx, service, env, routes, previous?.routes ?? []);
+    return appendHistory(tx, service, env, { kind: sameReleases ? 'weights' : 'deploy', routes, reason: data.reason, bypassReason: isProtected(env) ? data.bypass?.reason : undefined, gateNote });
   });
 }

@@ -15,6 +15,8 @@ import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { entryAt } from '../environments/state';
 import { analysisOf, DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../environments/settings';
+import { hasServed } from '../gates/baseline';
+import { assertGatesPass, describeOverrides, type GateView } from '../gates/status';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 
 export const promoteInput = z.object({
@@ -58,6 +60,10 @@ export async function createRollout(ctx: ServiceContext, req: RolloutRequest) {
   if (problem) throw invalid('release', problem);
   const active = await activeRollout(ctx.db, env.id);
   if (active) throw conflict(`${service.name}/${env.name} already has rollout ${active.number} (${active.status}) of #${active.releaseNumber}; let it finish or abort it first`);
+  // Going back to a release that once served the environment is a rollback, not a promotion: it was let in
+  // then, and gating the way back would keep an environment on a bad release while its fix waits for evals.
+  const overridden: GateView[] = (await hasServed(ctx.db, env.id, release.id)) ? [] : await assertGatesPass(ctx.db, { service, env, release });
+  const overrideNote = overridden.length ? `; ${describeOverrides(overridden)}` : '';
   const baseline = (current?.routes ?? []).filter((r) => r.weight > 0);
   const hasBaseline = baseline.some((r) => r.releaseId !== release.id);
   const plan = buildPlan(env.rollout, hasBaseline);
@@ -98,7 +104,12 @@ export async function createRollout(ctx: ServiceContext, req: RolloutRequest) {
   }
   const rollout = row!;
   const steps = plan.map((s) => describeStep(s, release.number)).join(', then ');
-  await addEvent(ctx, rollout.id, 'requested', `requested${req.reason ? ` (${req.reason})` : ''}: ${env.rollout.strategy}, ${steps}`, { plan, baseline, reason: req.reason });
+  await addEvent(ctx, rollout.id, 'requested', `requested${req.reason ? ` (${req.reason})` : ''}: ${env.rollout.strategy}, ${steps}${overrideNote}`, {
+    plan,
+    baseline,
+    reason: req.reason,
+    gateOverrides: overridden.map((g) => ({ gate: g.gate, by: g.override!.actorLabel, reason: g.override!.reason })),
+  });
   if (needsApproval) {
     // Who may not approve: whoever asked, whoever made the release, whoever triggered the pipeline run.
     const authors = [...new Set([by(ctx), release.createdBy, ...(req.authors ?? [])].filter((a) => a && !a.startsWith('system:')))];
@@ -123,8 +134,8 @@ export async function createRollout(ctx: ServiceContext, req: RolloutRequest) {
   await recordAudit(ctx, {
     action: 'rollout.request',
     target: { kind: 'rollout', id: rollout.id, label: `${service.name}/${env.name} rollout ${next}` },
-    summary: `Asked to roll out ${service.name}#${release.number} to ${env.name} (${env.rollout.strategy}${needsApproval ? `, needs ${env.protection.requiredApprovals} approval(s)` : ''})${req.reason ? ` — ${req.reason}` : ''}`,
-    changes: { release: release.number, plan, baseline },
+    summary: `Asked to roll out ${service.name}#${release.number} to ${env.name} (${env.rollout.strategy}${needsApproval ? `, needs ${env.protection.requiredApprovals} approval(s)` : ''})${req.reason ? ` — ${req.reason}` : ''}${overrideNote}`,
+    changes: { release: release.number, plan, baseline, gateOverrides: overridden.map((g) => ({ gate: g.gate, by: g.override!.actorLabel, reason: g.override!.reason })) },
   });
   await onCommit(ctx, async () => {
     const d = rolloutDispatcher();
