@@ -44,3 +44,8 @@ export const rolloutSignalEvent = eventType('slipway/rollout.signal', {
 export const rolloutFinishedEvent = eventType('slipway/rollout.finished', {
   schema: z.object({ rolloutId: z.uuid(), status: z.string().max(50) }),
 });
+
+/** A prompt-variations run was recorded (sent once its row is committed): the variations function runs it. */
+export const variationsRequestedEvent = eventType('slipway/variations.requested', {
+  schema: z.object({ runId: z.uuid() }),
+});

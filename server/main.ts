@@ -8,6 +8,7 @@ import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { Gateway } from './gateway/handler';
 import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
+import { connectVariations } from './services/evals/variations-engine';
 import { connectRollouts, redispatchActiveRollouts, sweepActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const executorHttp = executor ? executorHandler(executor) : null;
   connectPipelines(rt.database.db);
   connectRollouts(rt.database.db);
+  connectVariations();
 
   let stopping = false;
   /** Responses not yet finished, so a graceful stop can wait for them. */

@@ -10,6 +10,7 @@ import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
+import { variationsRouter } from './routers/variations';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -30,6 +31,7 @@ export const appRouter = router({
   executor: executorRouter,
   rollouts: rolloutsRouter,
   approvals: approvalsRouter,
+  variations: variationsRouter,
   gates: gatesRouter,
 });
 
