@@ -45,6 +45,21 @@ export const rolloutFinishedEvent = eventType('slipway/rollout.finished', {
   schema: z.object({ rolloutId: z.uuid(), status: z.string().max(50) }),
 });
 
+/** An eval run was recorded (sent once its rows are committed): the eval-run function scores it. */
+export const evalRunRequestedEvent = eventType('slipway/eval-run.requested', {
+  schema: z.object({ runId: z.uuid() }),
+});
+
+/** An eval run was cancelled: the running function stops before its next chunk. */
+export const evalRunCancelledEvent = eventType('slipway/eval-run.cancelled', {
+  schema: z.object({ runId: z.uuid() }),
+});
+
+/** An eval run ended (passed, failed, error, cancelled): gates and pipeline steps waiting on it go on. */
+export const evalRunFinishedEvent = eventType('slipway/eval-run.finished', {
+  schema: z.object({ runId: z.uuid(), serviceId: z.uuid(), status: z.string().max(50), passed: z.boolean() }),
+});
+
 /** A prompt-variations run was recorded (sent once its row is committed): the variations function runs it. */
 export const variationsRequestedEvent = eventType('slipway/variations.requested', {
   schema: z.object({ runId: z.uuid() }),

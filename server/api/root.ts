@@ -1,5 +1,6 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
+import { evalsRouter } from './routers/evals';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
 import { gatesRouter } from './routers/gates';
@@ -33,6 +34,7 @@ export const appRouter = router({
   approvals: approvalsRouter,
   variations: variationsRouter,
   gates: gatesRouter,
+  evals: evalsRouter,
 });
 
 export type AppRouter = typeof appRouter;
