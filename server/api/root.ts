@@ -1,6 +1,7 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
 import { evalsRouter } from './routers/evals';
+import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
 import { gatesRouter } from './routers/gates';
@@ -35,6 +36,7 @@ export const appRouter = router({
   variations: variationsRouter,
   gates: gatesRouter,
   evals: evalsRouter,
+  datasets: datasetsRouter,
 });
 
 export type AppRouter = typeof appRouter;
