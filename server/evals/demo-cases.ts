@@ -13,9 +13,7 @@ export interface DemoCase {
   metadata: Record<string, Json>;
 }
 
-export const DEMO_DATASET = 'support-questions';
-export const DEMO_SUITE = 'support-answers';
-/** The judge the suite's rubric asks: a model version on the reference server's `ref-grader`. */
+/** The judge the demo's rubric asks: a model version on the reference server's `ref-grader`. */
 export const DEMO_GRADER = { model: 'grader', version: 1, upstreamModel: 'ref-grader' } as const;
 
 /**
@@ -212,9 +210,65 @@ export function demoCases(): DemoCase[] {
   return [...plain, ...json];
 }
 
-/** The same cases as a JSONL file, the format `slipway datasets push` takes. */
-export function demoCasesJsonl(): string {
-  return demoCases()
-    .map((c) => JSON.stringify({ id: c.externalId, variables: c.input.variables, expected: c.expected, tags: c.tags, metadata: c.metadata }))
-    .join('\n');
+/** Cases as a JSONL file, the format `slipway datasets push` takes. */
+export function toJsonl(cases: DemoCase[]): string {
+  return cases.map((c) => JSON.stringify({ id: c.externalId, variables: c.input.variables, expected: c.expected, tags: c.tags, metadata: c.metadata })).join('\n') + '\n';
+}
+
+/**
+ * The demo's datasets and suites. Questions and JSON answers are two suites because an assertion applies to every
+ * case of its suite: JSON validity is asked only of the cases that ask for JSON. Both decide the `eval` gate of
+ * staging and production (the environments that require it); production's minimum eval score applies to both.
+ */
+export function demoEvalContent() {
+  const cases = demoCases();
+  const plain = cases.filter((c) => !c.tags.includes('json'));
+  const json = cases.filter((c) => c.tags.includes('json'));
+  const judge = `${DEMO_GRADER.model}@${DEMO_GRADER.version}`;
+  return {
+    datasets: [
+      { name: 'support-questions', description: 'Customer questions about Acme Cloud, paraphrased from the help centre, with the fact a correct answer states.', file: { name: 'support-questions.jsonl', content: toJsonl(plain) }, count: plain.length },
+      { name: 'support-json', description: 'The same questions asked for a JSON answer, as an integration would.', file: { name: 'support-json.jsonl', content: toJsonl(json) }, count: json.length },
+    ],
+    suites: [
+      {
+        name: 'support-answers',
+        yaml: `description: Answers support questions with the right fact, judged helpful by the grader
+dataset: support-questions
+threshold: 0.6
+concurrency: 8
+budgetUsd: 1
+gate: { maxRegression: 0.02, alpha: 0.05 }
+assertions:
+  - type: icontains
+    value: "{{expected}}"
+    weight: 2
+    metric: accuracy
+  - type: llm-rubric
+    judge: ${judge}
+    value: 'Answers the customer''s question and states "{{expected}}".'
+    weight: 1
+    metric: helpfulness
+`,
+      },
+      {
+        name: 'support-json',
+        yaml: `description: Answers in valid JSON when asked, with the right fact inside
+dataset: support-json
+threshold: 0.75
+concurrency: 8
+budgetUsd: 0.5
+gate: { maxRegression: 0.02, alpha: 0.05 }
+assertions:
+  - type: is-json
+    weight: 1
+    metric: format
+  - type: icontains
+    value: "{{expected}}"
+    weight: 1
+    metric: accuracy
+`,
+      },
+    ],
+  };
 }

@@ -2,7 +2,9 @@
 // server recognises (checked with its own matcher), JSON cases that it answers as JSON, and model settings
 // that separate the demo's models on these cases.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { demoCases, JSON_INSTRUCTIONS } from '@/server/evals/demo-cases';
+import { demoCases, demoEvalContent, JSON_INSTRUCTIONS } from '@/server/evals/demo-cases';
+import { parseDatasetFile } from '@/server/evals/dataset-files';
+import { checkSuite } from '@/server/evals/suite-definition';
 import { asksForJson, detectInjection } from '@/server/reference-model/answers';
 import { ReferenceModels, type CompletionPlan } from '@/server/reference-model/behaviour';
 import { loadReferenceModelConfig, parseReferenceModelConfig } from '@/server/reference-model/config';
@@ -77,5 +79,21 @@ describe('the demo dataset', () => {
     expect(small.fact - degraded.fact).toBeGreaterThan(0.15);
     expect(v2.json).toBeGreaterThanOrEqual(small.json);
     expect(small.json - degraded.json).toBeGreaterThan(0.1);
+  });
+
+  it('ships as dataset files that parse back to the same cases, and suites that validate', () => {
+    const content = demoEvalContent();
+    const parsed = content.datasets.flatMap((d) => {
+      const r = parseDatasetFile(d.file.name, d.file.content);
+      if (!r.ok) throw new Error(r.errors.join('\n'));
+      expect(r.cases).toHaveLength(d.count);
+      return r.cases;
+    });
+    expect(parsed.map((c) => c.externalId).sort()).toEqual(cases.map((c) => c.externalId).sort());
+    expect(content.datasets.find((d) => d.name === 'support-questions')!.count).toBeGreaterThanOrEqual(200);
+    for (const s of content.suites) {
+      const check = checkSuite(s.yaml);
+      expect(check.ok ? [] : check.problems, s.name).toEqual([]);
+    }
   });
 });
