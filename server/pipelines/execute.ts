@@ -10,6 +10,7 @@ import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
 import { deployStep } from './steps/deploy';
 import type { StepContext, StepOutcome } from './steps/types';
+import { promptVariationsStep } from './steps/prompt-variations';
 import { validateConfig } from './steps/validate-config';
 import { webhookStep } from './steps/webhook';
 
@@ -17,6 +18,7 @@ const IMPLEMENTATIONS: Record<string, (ctx: StepContext) => Promise<StepOutcome>
   'validate-config': validateConfig,
   deploy: deployStep,
   webhook: webhookStep,
+  'prompt-variations': promptVariationsStep,
 };
 
 export interface CandidateResolver {

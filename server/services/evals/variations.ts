@@ -81,7 +81,8 @@ async function baseRelease(db: Db, service: Service, number: number | undefined)
   return newest;
 }
 
-export async function startVariations(ctx: ServiceContext, input: z.input<typeof startVariationsInput>, opts: { pipelineRunId?: string } = {}) {
+/** `dispatch: false` when the caller runs the matrix itself (a pipeline step runs it inline). */
+export async function startVariations(ctx: ServiceContext, input: z.input<typeof startVariationsInput>, opts: { pipelineRunId?: string; dispatch?: boolean } = {}) {
   requireScope(ctx, 'evals:run');
   const data = startVariationsInput.parse(input);
   const service = await serviceByName(ctx.db, data.service);
@@ -124,9 +125,11 @@ export async function startVariations(ctx: ServiceContext, input: z.input<typeof
       summary: `Started prompt variations run ${next} of ${service.name}: ${data.prompts.length} prompt set(s) × ${data.params.length} parameter set(s) × ${data.models.length} model(s) = ${cells.length} cells on ${data.suite}`,
       changes: { cells: cells.length, cases: cases.length, estimate },
     });
-    await onCommit(tx, async () => {
-      await variationsDispatcher()?.start(run!.id);
-    });
+    if (opts.dispatch !== false) {
+      await onCommit(tx, async () => {
+        await variationsDispatcher()?.start(run!.id);
+      });
+    }
     return { ...run!, warnings };
   });
 }
