@@ -14,6 +14,7 @@ import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
+import { evalsVariationsGroup } from './commands/variations';
 
 export const GROUPS: Group[] = [
   servicesGroup,
@@ -28,6 +29,7 @@ export const GROUPS: Group[] = [
   keysGroup,
   pipelinesGroup,
   syncGroup,
+  evalsVariationsGroup,
 ];
 
 export interface CliIo {
