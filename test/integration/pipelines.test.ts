@@ -95,7 +95,7 @@ stages:
       { line: 8, path: 'stages[0].steps[0].type', message: 'step type eval is not available yet (it comes with release gates (evals against the baseline))' },
       { line: 12, path: 'stages[0].steps[1].inputs.url', message: 'must be an http(s) URL' },
       { line: 14, path: 'stages[0].steps[2].name', message: '"hook" is used twice; step names are unique in a pipeline' },
-      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, webhook' },
+      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, prompt-variations, webhook' },
       { line: 16, path: 'stages[0].steps[2]', message: 'unknown field colour' },
     ]);
     const broken = checkDefinition('stages:\n  - name: a\n   steps: [');
