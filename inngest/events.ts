@@ -59,3 +59,8 @@ export const evalRunCancelledEvent = eventType('slipway/eval-run.cancelled', {
 export const evalRunFinishedEvent = eventType('slipway/eval-run.finished', {
   schema: z.object({ runId: z.uuid(), serviceId: z.uuid(), status: z.string().max(50), passed: z.boolean() }),
 });
+
+/** A prompt-variations run was recorded (sent once its row is committed): the variations function runs it. */
+export const variationsRequestedEvent = eventType('slipway/variations.requested', {
+  schema: z.object({ runId: z.uuid() }),
+});

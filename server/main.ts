@@ -9,6 +9,7 @@ import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from
 import { connectEvals, redispatchQueuedEvalRuns, sweepQueuedEvalRuns } from './evals/runner-dispatch';
 import { Gateway } from './gateway/handler';
 import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
+import { connectVariations } from './services/evals/variations-engine';
 import { connectRollouts, redispatchActiveRollouts, sweepActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   connectPipelines(rt.database.db);
   connectRollouts(rt.database.db);
   connectEvals();
+  connectVariations();
 
   let stopping = false;
   /** Responses not yet finished, so a graceful stop can wait for them. */

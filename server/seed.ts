@@ -1,5 +1,6 @@
-// The demo: a `support-bot` service with two model versions, three prompt versions, two releases and
-// its environments running them, created through the same verbs as the UI, so a new user sees real data.
+// The demo: a `support-bot` service with three model versions, three prompt versions, three releases, eval
+// datasets and suites, and its environments running #1 and #2, created through the same verbs as the UI, so a
+// new user sees real data.
 import { count } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { services } from '@/db/schema';
@@ -11,6 +12,7 @@ import { registerModelVersion } from './services/models/register';
 import { setModelStatus } from './services/models/set-status';
 import { pushPrompt } from './services/prompts/push';
 import { createRelease } from './services/releases/create';
+import { seedDemoEvals } from './seed-evals';
 import { withTransaction, type ServiceContext } from './services/context';
 
 /** Where the demo's model versions point: the reference model server that `npm start` runs beside the app. */
@@ -103,6 +105,7 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
     const launch = 'demo seed: the launch state, set before any eval suite existed';
     await overrideGate(tx, { service: 'support-bot', release: 1, environment: 'production', gate: 'eval', reason: launch });
     await overrideGate(tx, { service: 'support-bot', release: 2, environment: 'staging', gate: 'eval', reason: launch });
+    await seedDemoEvals(tx, baseUrl);
     // Production is protected: the demo's launch state is set directly, as the admin bypass it is.
     await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch', bypass: { reason: 'demo seed: the launch state of production' } });
     await deploy(tx, { service: 'support-bot', environment: 'staging', routes: [{ release: 2, weight: 100 }], reason: 'candidate for production' });

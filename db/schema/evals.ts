@@ -183,6 +183,26 @@ export interface RunSummary {
   verdict: { passed: boolean; reasons: string[]; tooSmall: boolean };
 }
 
+/** One cell of a prompt-variations matrix: prompt version(s) × a parameter set × a model version. */
+export interface VariationCell {
+  /** `p2·s1·m1`: 1-based positions in the matrix's prompts, params and models; eval_results.cell holds it. */
+  key: string;
+  prompts: { ref: string; versionId: string }[];
+  params: Record<string, Json>;
+  model: { ref: string; versionId: string };
+}
+
+/** What a prompt-variations run explores, as started (references resolved to version ids). */
+export interface VariationsMatrix {
+  /** Each entry one prompt set, as given (`answer@2` or `answer@2+tone@1`). */
+  prompts: string[];
+  params: Record<string, Json>[];
+  models: string[];
+  cells: VariationCell[];
+  /** The score the best cell must reach for the run to pass; null: the run passes when it completes. */
+  threshold: number | null;
+}
+
 export const evalRuns = pgTable(
   'eval_runs',
   {
@@ -213,6 +233,8 @@ export const evalRuns = pgTable(
     cacheHits: integer('cache_hits').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     summary: jsonb('summary').$type<RunSummary | null>(),
+    /** prompt-variations: the matrix of cells; null for plain runs. */
+    matrix: jsonb('matrix').$type<VariationsMatrix | null>(),
     error: text('error'),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

@@ -6,8 +6,9 @@ import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
+import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -1,6 +1,7 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
 import { evalsRouter } from './routers/evals';
+import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
 import { gatesRouter } from './routers/gates';
@@ -11,6 +12,7 @@ import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
+import { variationsRouter } from './routers/variations';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -31,8 +33,10 @@ export const appRouter = router({
   executor: executorRouter,
   rollouts: rolloutsRouter,
   approvals: approvalsRouter,
+  variations: variationsRouter,
   gates: gatesRouter,
   evals: evalsRouter,
+  datasets: datasetsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -15,6 +15,7 @@ import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
+import { evalsVariationsGroup } from './commands/variations';
 
 export const GROUPS: Group[] = [
   servicesGroup,
@@ -30,6 +31,7 @@ export const GROUPS: Group[] = [
   pipelinesGroup,
   gatesGroup,
   syncGroup,
+  evalsVariationsGroup,
 ];
 
 export interface CliIo {

@@ -12,6 +12,7 @@ import { withTransaction } from '@/server/services/context';
 import { deployStep } from './steps/deploy';
 import { evalRunsOutcome, evalStep } from './steps/eval';
 import type { StepContext, StepOutcome } from './steps/types';
+import { promptVariationsStep } from './steps/prompt-variations';
 import { validateConfig } from './steps/validate-config';
 import { webhookStep } from './steps/webhook';
 
@@ -20,6 +21,7 @@ const IMPLEMENTATIONS: Record<string, (ctx: StepContext) => Promise<StepOutcome>
   deploy: deployStep,
   eval: evalStep,
   webhook: webhookStep,
+  'prompt-variations': promptVariationsStep,
 };
 
 export interface CandidateResolver {

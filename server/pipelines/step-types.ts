@@ -21,6 +21,19 @@ export const AVAILABLE_STEP_TYPES = {
     summary: "Runs the eval gate of an environment (the step's, or the run's target) on the candidate against the release it serves now; passes when every suite that decides it passes",
     inputs: z.object({ environment: slugSchema.optional() }).strict(),
   },
+  'prompt-variations': {
+    summary: 'Scores a matrix of prompt versions × parameter sets × model versions on an eval suite (the candidate’s own by default); passes when the best cell reaches threshold',
+    inputs: z
+      .object({
+        suite: z.string().trim().regex(/^[a-z0-9-]+(@\d+)?$/, 'must be a suite name, optionally with @<version>'),
+        prompts: z.array(z.string().trim().min(1)).min(1).max(24).optional(),
+        models: z.array(z.string().trim().min(1)).min(1).max(24).optional(),
+        params: z.array(z.record(z.string(), z.unknown())).min(1).max(24).optional(),
+        threshold: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.8),
+        budgetUsd: z.number().positive('must be greater than 0').optional(),
+      })
+      .strict(),
+  },
   webhook: {
     summary: 'POSTs the run, service and candidate to a URL, signed with HMAC-SHA256; passes on a 2xx answer',
     inputs: z.object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }), secret: slugSchema, headers: z.record(z.string(), z.string()).default({}) }).strict(),
@@ -30,7 +43,6 @@ export const AVAILABLE_STEP_TYPES = {
 /** Planned step types and what brings them. */
 export const PLANNED_STEP_TYPES: Record<string, string> = {
   'data-quality': 'data-quality and drift checks',
-  'prompt-variations': 'release gates (prompt variations)',
   safety: 'release gates (output-format and safety checks)',
   injection: 'release gates (prompt-injection attacks)',
   'build-image': 'container builds',

@@ -131,7 +131,8 @@ export function topicOf(text: string): string {
 export type AnswerOutcome =
   | { kind: 'question'; questionId: string; correct: boolean }
   | { kind: 'injection'; complied: boolean }
-  | { kind: 'generic' };
+  | { kind: 'generic' }
+  | { kind: 'grade'; pass: boolean };
 
 export interface AnswerInput {
   /** The latest user (or tool) message: what the model answers. */
@@ -302,6 +303,14 @@ function breakJson(rng: Rng, value: unknown): string {
     return valid.slice(0, 1 + Math.floor((valid.length - 2) * (0.4 + rng.next() * 0.4)));
   }
   return `Sure! Here is the JSON you asked for:\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``;
+}
+
+// "Reply in JSON", "as a JSON object", "JSON only": asked in words, an instruction-tuned model answers in JSON.
+const JSON_REQUEST = /\b(?:in|as)\s+(?:a\s+|an\s+)?(?:valid\s+)?JSON\b|\bJSON\s+(?:object|format|only)\b/i;
+
+/** Whether a message asks in words for a JSON answer (the reference model then answers as for `json_object`). */
+export function asksForJson(text: string): boolean {
+  return JSON_REQUEST.test(text);
 }
 
 /** Wraps an answer into the requested JSON shape; valid with probability `compliance`. */

@@ -98,7 +98,7 @@ stages:
       { line: 8, path: 'stages[0].steps[0].type', message: 'step type safety is not available yet (it comes with release gates (output-format and safety checks))' },
       { line: 12, path: 'stages[0].steps[1].inputs.url', message: 'must be an http(s) URL' },
       { line: 14, path: 'stages[0].steps[2].name', message: '"hook" is used twice; step names are unique in a pipeline' },
-      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, eval, webhook' },
+      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, eval, prompt-variations, webhook' },
       { line: 16, path: 'stages[0].steps[2]', message: 'unknown field colour' },
     ]);
     const broken = checkDefinition('stages:\n  - name: a\n   steps: [');

@@ -11,19 +11,21 @@ beforeAll(async () => {
 afterAll(() => database.close());
 
 describe('the demo', () => {
-  it('has support-bot with two model versions, three prompt versions, two releases and running environments', async () => {
+  it('has support-bot with three model versions, three prompt versions, three releases and running environments', async () => {
     expect(await hasAnyService(database.db)).toBe(false);
     await seedDemo(database.db);
     expect(await hasAnyService(database.db)).toBe(true);
     const api = callerFor(database.db, { kind: 'system', job: 'test' });
     const model = await api.models.get({ name: 'support-llm' });
-    expect(model.versions.map((v) => [v.version, v.status])).toEqual([
-      [2, 'registered'],
-      [1, 'validated'],
+    expect(model.versions.map((v) => [v.version, v.status, v.upstreamModel])).toEqual([
+      [3, 'registered', 'ref-degraded'],
+      [2, 'registered', 'ref-small-v2'],
+      [1, 'validated', 'ref-small'],
     ]);
     const prompts = await api.prompts.list({ service: 'support-bot' });
     expect(prompts.reduce((n, p) => n + p.versionCount, 0)).toBe(3);
     expect((await api.releases.list({ service: 'support-bot' })).map((r) => [r.ref, r.model, r.prompts])).toEqual([
+      ['support-bot#3', 'support-llm@3', ['answer@2', 'tone@1']],
       ['support-bot#2', 'support-llm@2', ['answer@2', 'tone@1']],
       ['support-bot#1', 'support-llm@1', ['answer@1']],
     ]);
@@ -40,5 +42,23 @@ describe('the demo', () => {
       ['answer', 'changed'],
       ['tone', 'added'],
     ]);
+  });
+
+  it('ships the eval content: two datasets of demo cases, two suites on them, and a grader model version', async () => {
+    const api = callerFor(database.db, { kind: 'system', job: 'test' });
+    const datasets = await api.datasets.list({ service: 'support-bot' });
+    expect(datasets.map((d) => [d.name, d.latest?.version, d.latest?.caseCount, d.latest?.source])).toEqual([
+      ['support-json', 1, 42, 'seed'],
+      ['support-questions', 1, 210, 'seed'],
+    ]);
+    const suites = await api.evals.listSuites({ service: 'support-bot' });
+    expect(suites.map((s) => [s.name, s.version, s.dataset, s.assertions])).toEqual([
+      ['support-answers', 1, { name: 'support-questions', version: 1 }, 2],
+      ['support-json', 1, { name: 'support-json', version: 1 }, 2],
+    ]);
+    const answers = await api.evals.getSuite({ service: 'support-bot', name: 'support-answers' });
+    expect(JSON.stringify(answers)).toContain('grader@1');
+    const grader = await api.models.get({ name: 'grader' });
+    expect(grader.versions.map((v) => [v.version, v.upstreamModel])).toEqual([[1, 'ref-grader']]);
   });
 });
