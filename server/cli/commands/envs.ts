@@ -115,7 +115,12 @@ export const envsGroup: Group = {
         out.result(page, () =>
           table(
             ['ID', 'AT', 'KIND', 'RUNNING', 'BY', 'REASON'],
-            page.items.map((h) => [String(h.id), time(h.at), h.bypassReason ? `${h.kind} (bypass)` : h.kind, h.routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', '), h.actorLabel, truncate(h.bypassReason ? `bypass: ${h.bypassReason}${h.reason ? `; ${h.reason}` : ''}` : h.reason, 50)]),
+            page.items.map((h) => {
+              const overrides = h.gateOverrides.map((o) => `#${o.release} ${o.gate} gate overridden: ${o.reason}`).join('; ');
+              const why = [h.bypassReason ? `bypass: ${h.bypassReason}` : '', overrides, h.reason].filter(Boolean).join('; ');
+              const marks = [h.bypassReason ? 'bypass' : '', h.gateOverrides.length ? 'gate override' : ''].filter(Boolean).join(', ');
+              return [String(h.id), time(h.at), marks ? `${h.kind} (${marks})` : h.kind, h.routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(', '), h.actorLabel, truncate(why, 50)];
+            }),
             `Nothing has been deployed to ${args.service}/${args.env} yet.`,
           ),
         );
@@ -127,7 +132,8 @@ export const envsGroup: Group = {
       summary: 'Route an environment to one release, or split traffic between releases',
       details:
         'Environments that require approvals (protected) take no direct change: promote a release instead (slipway promote), so that approvals, gates and the rollout apply. ' +
-        'An admin may still change one directly with --bypass "<why>": the bypass is audited and marked in the history.',
+        'An admin may still change one directly with --bypass "<why>": the bypass is audited and marked in the history. ' +
+        "A release the environment never ran needs the environment's required gates here too (slipway gates run), or an admin's override.",
       args: envArgs,
       rest: { name: 'release', description: 'release number, with a weight when splitting: 3, or 3=90 4=10' },
       options: {
