@@ -332,7 +332,7 @@ function BypassDialog({ service, environment, from, to, disabled, onConfirm }: {
         </Button>
       }
       title={`Bypass the release flow of ${service}/${environment}`}
-      description={`No approval, gate or rollout: ${environment} switches at once from ${from} to ${to}. The change is audited as a bypass and marked in the history with your reason.`}
+      description={`No approval or rollout: ${environment} switches at once from ${from} to ${to}. Its required gates still apply (a release it never ran needs their pass or an admin's override). The change is audited as a bypass and marked in the history with your reason.`}
       reasonPlaceholder="why the release flow cannot be used (kept in the history and the audit log)"
       reasonMinLength={10}
       confirmLabel={`Bypass and deploy to ${environment}`}

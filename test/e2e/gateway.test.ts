@@ -67,6 +67,8 @@ describe('the demo through the gateway', () => {
         }
       }
     };
+    // #2 never ran in production: its eval gate is overridden first, as an admin switching at once would.
+    await api().gates.override.mutate({ service: 'support-bot', release: 2, environment: 'production', gate: 'eval', reason: 'switch at once to time the gateway' });
     const workers = Array.from({ length: 12 }, (_, i) => worker(i));
     await new Promise((r) => setTimeout(r, 1500));
     const changedAt = Date.now();

@@ -47,6 +47,9 @@ beforeAll(async () => {
   // Staging takes a promotion at once, so a rollout ends within a second.
   const staging = await api().environments.get.query({ service: 'support-bot', environment: 'staging' });
   await api().environments.update.mutate({ service: 'support-bot', environment: 'staging', protection: { ...staging.protection, requiredGates: [] }, rollout: { strategy: 'all-at-once', autoRollback: false, bakeMinutes: 0 } });
+  // Not about gates (test/integration/gates*.test.ts are): production requires none here either.
+  const production = await api().environments.get.query({ service: 'support-bot', environment: 'production' });
+  await api().environments.update.mutate({ service: 'support-bot', environment: 'production', protection: { ...production.protection, requiredGates: [] } });
   browser = await launchBrowser();
   const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   page = await ctx.newPage();
@@ -132,7 +135,7 @@ describe.runIf(enabled)('the release path as a release manager sees it', () => {
     await form.getByLabel('Release', { exact: true }).selectOption('2');
     await form.getByRole('button', { name: 'Deploy directly (bypass)…' }).click();
     const dialog = page.getByRole('dialog');
-    expect(await text(dialog)).toContain('No approval, gate or rollout: production switches at once from #1 100% to #2 100%');
+    expect(await text(dialog)).toContain('No approval or rollout: production switches at once from #1 100% to #2 100%');
     // The reason is required: without one nothing is sent.
     await dialog.getByRole('button', { name: 'Bypass and deploy to production' }).click();
     expect(await dialog.isVisible()).toBe(true);
