@@ -6,6 +6,7 @@ import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
 import { envsGroup } from './commands/envs';
+import { evalsGroup } from './commands/evals';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
 import { pipelinesGroup } from './commands/pipelines';
@@ -27,6 +28,7 @@ export const GROUPS: Group[] = [
   approvalsGroup,
   keysGroup,
   pipelinesGroup,
+  evalsGroup,
   syncGroup,
 ];
 
