@@ -84,7 +84,6 @@ async function finished(number: number, timeoutMs = 60_000) {
   return h.until(
     async () => {
       const run = await api.evals.getRun({ service: S, number });
-      if (process.env.EVAL_DEBUG) console.log(Date.now() % 100000, run.status, run.progress.doneCalls);
       return ['passed', 'failed', 'error', 'cancelled'].includes(run.status) ? run : undefined;
     },
     timeoutMs,
