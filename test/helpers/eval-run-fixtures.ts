@@ -13,7 +13,8 @@ import { callerFor, makeUser } from './actors';
 export interface CountingUpstream {
   /** Base URL with /v1, as a model version's baseUrl. */
   url: string;
-  calls: { model: string; key: string }[];
+  /** Each call: the model asked, a hash of the messages, and the last user message. */
+  calls: { model: string; key: string; question: string }[];
   count(model?: string): number;
   close(): Promise<void>;
 }
@@ -29,10 +30,11 @@ export async function startCountingUpstream(config: ReferenceModelConfigInput): 
       const body = Buffer.concat(chunks);
       if (req.url?.endsWith('/chat/completions')) {
         try {
-          const json = JSON.parse(body.toString('utf8')) as { model: string; messages: unknown };
-          calls.push({ model: json.model, key: createHash('sha256').update(canonicalJson(json.messages)).digest('hex') });
+          const json = JSON.parse(body.toString('utf8')) as { model: string; messages: { role: string; content: string }[] };
+          const question = [...json.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+          calls.push({ model: json.model, key: createHash('sha256').update(canonicalJson(json.messages)).digest('hex'), question });
         } catch {
-          calls.push({ model: '?', key: '?' });
+          calls.push({ model: '?', key: '?', question: '' });
         }
       }
       const upstream = http.request(`${ref.url}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(ref.url).host } }, (up) => {
