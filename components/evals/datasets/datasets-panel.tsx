@@ -17,7 +17,7 @@ export function DatasetsPanel({ service }: { service: string }) {
   const list = useQuery(trpc.datasets.list.queryOptions({ service }));
 
   return (
-    <Card>
+    <Card role="region" aria-label="Datasets">
       <CardHeader title="Datasets" description="Versioned test cases. A change of cases is a new version; versions never change." actions={canWrite ? <UploadDatasetDialog service={service} /> : null} />
       {list.isLoading ? <Loading /> : null}
       <LoadError error={list.error} />

@@ -72,7 +72,7 @@ export function SamplesCard({ service, environment }: { service: string; environ
   );
 
   return (
-    <Card>
+    <Card role="region" aria-label="Samples">
       <CardHeader
         title="Samples"
         description="Inputs and answers the gateway kept for this environment (truncated, emails, phone and card numbers redacted). Turn them into eval cases."
