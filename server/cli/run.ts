@@ -5,6 +5,7 @@ import { createApi, resolveConnection, type Api } from './core/client';
 import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
+import { datasetsGroup } from './commands/datasets';
 import { envsGroup } from './commands/envs';
 import { evalsGroup } from './commands/evals';
 import { keysGroup } from './commands/keys';
@@ -29,6 +30,7 @@ export const GROUPS: Group[] = [
   keysGroup,
   pipelinesGroup,
   evalsGroup,
+  datasetsGroup,
   syncGroup,
 ];
 
