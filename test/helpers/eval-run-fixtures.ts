@@ -5,8 +5,9 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from '@/db/client';
-import { datasetCases, datasets, datasetVersions, type Json } from '@/db/schema';
-import { canonicalJson, sha256Hex } from '@/server/lib/canonical';
+import { eq } from 'drizzle-orm';
+import { services, type Json } from '@/db/schema';
+import { canonicalJson } from '@/server/lib/canonical';
 import { QUESTIONS, startReferenceModelServer, type ReferenceModelConfigInput, type ReferenceModelServer } from '@/server/reference-model';
 import { callerFor, makeUser } from './actors';
 
@@ -68,20 +69,12 @@ export function questionCases(limit = QUESTIONS.length * FRAMINGS.length): { var
   return out.slice(0, limit);
 }
 
-/** Stores a dataset version directly (the dataset verbs are tested on their own). */
+/** Pushes a dataset version through the datasets verb, as `slipway datasets push` would. */
 export async function storeDataset(db: Db, serviceId: string, name: string, cases: { variables?: Record<string, Json>; messages?: { role: 'system' | 'user' | 'assistant'; content: string }[]; expected: string | null; externalId?: string }[]) {
-  await db.insert(datasets).values({ serviceId, name, createdBy: 'test' }).onConflictDoNothing();
-  const [dataset] = (await db.select().from(datasets)).filter((d) => d.serviceId === serviceId && d.name === name);
-  const existing = (await db.select().from(datasetVersions)).filter((v) => v.datasetId === dataset!.id);
-  const contents = cases.map((c) => ({ input: { ...(c.variables ? { variables: c.variables } : {}), ...(c.messages ? { messages: c.messages } : {}) }, expected: c.expected }));
-  const [version] = await db
-    .insert(datasetVersions)
-    .values({ datasetId: dataset!.id, version: existing.length + 1, contentHash: sha256Hex(canonicalJson(contents)), caseCount: cases.length, source: 'api', createdBy: 'test' })
-    .returning();
-  await db.insert(datasetCases).values(
-    cases.map((c, index) => ({ datasetVersionId: version!.id, index, caseKey: sha256Hex(canonicalJson(contents[index])), externalId: c.externalId ?? null, input: contents[index]!.input, expected: c.expected })),
-  );
-  return version!;
+  const [service] = await db.select().from(services).where(eq(services.id, serviceId));
+  const api = callerFor(db, await makeUser(db, { role: 'engineer' }));
+  const pushed = await api.datasets.push({ service: service!.name, name, cases: cases.map((c) => ({ id: c.externalId, variables: c.variables, messages: c.messages, expected: c.expected ?? undefined })) });
+  return pushed.version;
 }
 
 /** A service with the `answer` prompt; model versions are registered by the tests. */

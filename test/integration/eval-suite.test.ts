@@ -116,7 +116,7 @@ describe('saving suites', () => {
     const before = (await database.db.select().from(evalSuiteVersions)).length;
     await expect(api.evals.saveSuite({ service: S, name: 'broken', yaml: 'dataset: questions\nthreshold: 7\nassertions:\n  - type: icontains\n    value: x\n' })).rejects.toThrow(/line 2: threshold: must be a score between 0 and 1/);
     await expect(api.evals.saveSuite({ service: S, name: 'broken', yaml: YAML.replace('dataset: questions', 'dataset: nothing-here') })).rejects.toThrow(/dataset: support-bot has no dataset "nothing-here"/);
-    await expect(api.evals.saveSuite({ service: S, name: 'broken', yaml: YAML.replace('dataset: questions', 'dataset: questions@9') })).rejects.toThrow(/has no version 9/);
+    await expect(api.evals.saveSuite({ service: S, name: 'broken', yaml: YAML.replace('dataset: questions', 'dataset: questions@9') })).rejects.toThrow(/has no version 9 of dataset "questions"/);
     expect((await database.db.select().from(evalSuiteVersions)).length).toBe(before);
     expect(await api.evals.listSuites({ service: S })).toHaveLength(1);
     const validation = await api.evals.validateSuite({ yaml: 'dataset: questions\nassertions:\n  - type: icontains\n    valu: x\n' });
