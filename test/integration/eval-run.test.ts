@@ -2,18 +2,26 @@
 // points worse than the production baseline fails with a significant p-value, an equally good one on another
 // model passes, the minimum score fails a weak candidate with no baseline, a rerun makes no upstream call, the
 // budget refuses a run before it starts and stops one that spends past it.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCache, evalResults, gateResults } from '@/db/schema';
 import { durableSteps } from '@/inngest/functions/eval-run';
 import { orchestrateEvalRun, runnerSettings } from '@/server/evals/runner';
 import { setEvalDispatcher, type EvalRunEnd } from '@/server/evals/runner-dispatch';
+import { appRouter } from '@/server/api/root';
+import { createInnerContext } from '@/server/api/trpc';
+import { runCli } from '@/server/cli/run';
 import { startHarness, type Harness } from '../helpers/executor';
 import { evalService, questionCases, startCountingUpstream, storeDataset, type CountingUpstream } from '../helpers/eval-run-fixtures';
 
 let h: Harness;
 let up: CountingUpstream;
 let api: Awaited<ReturnType<typeof evalService>>['api'];
+let svcAdmin: Awaited<ReturnType<typeof evalService>>['admin'];
+const evalCaller = async () => ({ admin: svcAdmin });
 const S = 'support-bot';
 const ended: EvalRunEnd[] = [];
 
@@ -55,6 +63,7 @@ beforeAll(async () => {
   const db = h.database.db;
   const svc = await evalService(db, S);
   api = svc.api;
+  svcAdmin = svc.admin;
   const register = (model: string, upstreamModel: string) =>
     api.models.register({ model, providerKind: 'openai-compatible', baseUrl: up.url, upstreamModel, priceInputPer1M: 1, priceOutputPer1M: 2, defaultParams: { temperature: 0 } });
   await register('support-llm', 'ref-small-v2');
@@ -188,5 +197,55 @@ describe('the response cache', () => {
     const same = await api.releases.create({ service: S, model: 'support-llm@2', prompts: ['answer@1'], notes: 'same as #2' });
     const estimate = await api.evals.estimate({ service: S, suite: 'accuracy', release: same.number, baseline: 'none' });
     expect(estimate).toMatchObject({ calls: 0, cachedCalls: 63 });
+  });
+});
+
+describe('the CLI', { timeout: 120_000 }, () => {
+  let url: string;
+  let server: http.Server;
+  beforeAll(async () => {
+    const admin = (await evalCaller()).admin;
+    const handler = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: () => createInnerContext({ actor: admin, db: h.database.db }) });
+    server = http.createServer((req, res) => void handler(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  async function cli(...argv: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: 'slw_test_token_not_checked_here' }, version: 'test' });
+    return { code, stdout, stderr };
+  }
+
+  it('exits 1 with the run as JSON when the release fails the suite', async () => {
+    const r = await cli('evals', 'run', 'support-bot#2', '--suite', 'accuracy', '--environment', 'production', '--wait', '--json');
+    expect(r.stderr).toMatch(/^error: support-bot eval run \d+ failed: /);
+    expect(r.code).toBe(1);
+    const run = JSON.parse(r.stdout) as { status: string; release: number; baseline: number; summary: { verdict: { passed: boolean } }; progress: { cacheHits: number } };
+    expect(run).toMatchObject({ status: 'failed', release: 2, baseline: 1, summary: { verdict: { passed: false } }, progress: { cacheHits: 126 } });
+  });
+
+  it('exits 0 when it passes, and shows the verdict', async () => {
+    const r = await cli('evals', 'run', 'support-bot#3', '--suite', 'accuracy', '--environment', 'production', '--wait');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/verdict: passed/);
+    expect(r.stdout).toMatch(/baseline\s+support-bot#1/);
+    const number = /eval run (\d+)/.exec(r.stdout)![1]!;
+    const status = await cli('evals', 'status', 'support-bot', number, '--json');
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'passed', number: Number(number) });
+  });
+
+  it('exits 2 on usage errors and on refusals, 1 for a failed run it shows', async () => {
+    expect((await cli('evals', 'run', 'support-bot', '--suite', 'accuracy')).code).toBe(2);
+    expect((await cli('evals', 'run', 'support-bot#2')).stderr).toMatch(/--suite is required/);
+    const missing = await cli('evals', 'run', 'support-bot#99', '--suite', 'accuracy');
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/has no release #99/) });
+    expect((await cli('evals', 'status', 'support-bot', '1')).code).toBe(1);
+    const list = await cli('evals', 'list', 'support-bot', '--json');
+    expect(list.code).toBe(0);
+    expect((JSON.parse(list.stdout) as { items: unknown[] }).items.length).toBeGreaterThan(3);
   });
 });

@@ -1,7 +1,13 @@
 // Eval suites: YAML checked line by line (unknown fields, bad values and bad assertions named with their line),
 // saved as versions pinned to a dataset version; the same YAML saves nothing, a new dataset version or a change
 // is a new version (going back to earlier YAML too); bad input changes nothing; viewers may read, not save.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { Report, syncManifest } from '@/server/cli/manifest/apply';
+import { loadManifest } from '@/server/cli/manifest/load';
+import { verbBackend } from '@/server/pipelines/manifest-backend';
 import { auditEvents, evalSuiteVersions } from '@/db/schema';
 import { checkSuite } from '@/server/evals/suite-definition';
 import { callerFor, makeUser } from '../helpers/actors';
@@ -129,5 +135,35 @@ describe('saving suites', () => {
     expect(await viewer.evals.listSuites({ service: S })).toHaveLength(1);
     await expect(viewer.evals.saveSuite({ service: S, name: 'facts', yaml: YAML })).rejects.toThrow(/evals:write/);
     await expect(viewer.evals.startRun({ service: S, suite: 'facts', release: 1 })).rejects.toThrow(/evals:run/);
+  });
+});
+
+describe('suites in slipway.yaml', () => {
+  it('saves evalSuites from files and inline after their datasets, and nothing when unchanged', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'eval-manifest-'));
+    try {
+      await writeFile(path.join(dir, 'faq.jsonl'), questionCases(4).map((c) => JSON.stringify({ id: c.externalId, variables: c.variables, expected: c.expected })).join('\n') + '\n');
+      await writeFile(path.join(dir, 'accuracy.yaml'), 'dataset: faq\nassertions:\n  - type: icontains\n    value: "{{expected}}"\n');
+      await writeFile(
+        path.join(dir, 'slipway.yaml'),
+        `service:\n  name: ${S}\n  description: Answers support tickets\ndatasets:\n  - name: faq\n    file: faq.jsonl\nevalSuites:\n  accuracy: { file: accuracy.yaml }\n  mentions-billing:\n    dataset: faq\n    assertions:\n      - type: icontains\n        value: billing\n`,
+      );
+      const manifest = loadManifest(path.join(dir, 'slipway.yaml'));
+      const ctx = { actor: (await makeUser(database.db, { role: 'admin' })) as never, db: database.db, requestId: null };
+      const first = new Report(false);
+      await syncManifest(verbBackend(ctx), manifest, first, { dryRun: false, reason: 'test' });
+      expect(first.items.filter((i) => i.kind === 'eval-suite')).toEqual([
+        { kind: 'eval-suite', name: 'accuracy', status: 'created', detail: expect.stringMatching(/^v1 on faq@1 from /) },
+        { kind: 'eval-suite', name: 'mentions-billing', status: 'created', detail: expect.stringMatching(/^v1 on faq@1/) },
+      ]);
+      const again = new Report(false);
+      await syncManifest(verbBackend(ctx), loadManifest(path.join(dir, 'slipway.yaml')), again, { dryRun: false, reason: 'test' });
+      expect(again.items.filter((i) => i.kind === 'eval-suite').map((i) => i.status)).toEqual(['unchanged', 'unchanged']);
+      // A bad suite file is named with its line before anything is sent.
+      await writeFile(path.join(dir, 'accuracy.yaml'), 'dataset: faq\nthreshold: 3\nassertions:\n  - type: icontains\n    value: x\n');
+      expect(() => loadManifest(path.join(dir, 'slipway.yaml'))).toThrow(/accuracy\.yaml:2: threshold: must be a score between 0 and 1/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
