@@ -46,6 +46,7 @@ beforeAll(async () => {
       'ref-other': { quality: 1 },
       'ref-weak': { quality: 0.4 },
       'ref-wordy': { quality: 1, verbosity: 4 },
+      'ref-grader': { grader: true },
     },
   });
   h = await startHarness((inngest) => [
@@ -197,6 +198,24 @@ describe('the response cache', () => {
     const same = await api.releases.create({ service: S, model: 'support-llm@2', prompts: ['answer@1'], notes: 'same as #2' });
     const estimate = await api.evals.estimate({ service: S, suite: 'accuracy', release: same.number, baseline: 'none' });
     expect(estimate).toMatchObject({ calls: 0, cachedCalls: 63 });
+  });
+});
+
+describe('model-graded assertions', { timeout: 120_000 }, () => {
+  it('call the judge model version the assertion names, count its cost, and cache its answers', async () => {
+    await api.models.register({ model: 'grader', providerKind: 'openai-compatible', baseUrl: up.url, upstreamModel: 'ref-grader', priceInputPer1M: 5, priceOutputPer1M: 5, defaultParams: { temperature: 0 } });
+    await api.evals.saveSuite({ service: S, name: 'judged', yaml: 'dataset: quick\nassertions:\n  - type: factuality\n    judge: grader@1\n    metric: factual\n' });
+    const before = up.count('ref-grader');
+    const started = await api.evals.startRun({ service: S, suite: 'judged', release: 1, baseline: 'none' });
+    const run = await finished(started.number);
+    expect(run.status).toBe('passed');
+    expect(up.count('ref-grader') - before).toBe(12);
+    expect(run.progress.costUsd).toBeGreaterThan(0);
+    const cases = await api.evals.runCases({ service: S, number: started.number, limit: 5 });
+    expect(cases.cases[0]!.candidate!.assertions[0]).toMatchObject({ metric: 'factual', pass: true, reason: expect.stringMatching(/^judge grader@1/) });
+    const rerun = await api.evals.startRun({ service: S, suite: 'judged', release: 1, baseline: 'none' });
+    expect((await finished(rerun.number)).progress.costUsd).toBe(0);
+    expect(up.count('ref-grader') - before).toBe(12);
   });
 });
 
