@@ -47,6 +47,7 @@ beforeAll(async () => {
       'ref-weak': { quality: 0.4 },
       'ref-wordy': { quality: 1, verbosity: 4 },
       'ref-grader': { grader: true },
+      'ref-down': { errors: { rate: 1, status: 503 } },
     },
   });
   h = await startHarness((inngest) => [
@@ -198,6 +199,23 @@ describe('the response cache', () => {
     const same = await api.releases.create({ service: S, model: 'support-llm@2', prompts: ['answer@1'], notes: 'same as #2' });
     const estimate = await api.evals.estimate({ service: S, suite: 'accuracy', release: same.number, baseline: 'none' });
     expect(estimate).toMatchObject({ calls: 0, cachedCalls: 63 });
+  });
+});
+
+describe('failing upstreams', { timeout: 120_000 }, () => {
+  it('are retried a bounded number of times with backoff, then the case scores 0 with the reason', async () => {
+    await api.models.register({ model: 'down-llm', providerKind: 'openai-compatible', baseUrl: up.url, upstreamModel: 'ref-down', priceInputPer1M: 1, priceOutputPer1M: 2 });
+    const down = await api.releases.create({ service: S, model: 'down-llm@1', prompts: ['answer@1'], notes: 'overloaded' });
+    const before = up.count('ref-down');
+    const started = await api.evals.startRun({ service: S, suite: 'quick', release: down.number, environment: 'production', baseline: 'none' });
+    const run = await finished(started.number);
+    expect(up.count('ref-down') - before).toBe(12 * 4);
+    expect(run.status).toBe('failed');
+    expect(run.summary!.candidate.errors).toBe(12);
+    const cases = await api.evals.runCases({ service: S, number: started.number, limit: 1 });
+    expect(cases.cases[0]!.candidate).toMatchObject({ score: 0, pass: false, error: expect.stringMatching(/^down-llm@1 answered 503: .*\(after 4 attempts\)$/) });
+    // Nothing failed is cached: the next run calls again.
+    expect((await api.evals.estimate({ service: S, suite: 'quick', release: down.number, baseline: 'none' })).cachedCalls).toBe(0);
   });
 });
 
