@@ -5,8 +5,10 @@ import { createApi, resolveConnection, type Api } from './core/client';
 import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
+import { datasetsGroup } from './commands/datasets';
 import { envsGroup } from './commands/envs';
 import { gatesGroup } from './commands/gates';
+import { evalsGroup } from './commands/evals';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
 import { pipelinesGroup } from './commands/pipelines';
@@ -30,6 +32,8 @@ export const GROUPS: Group[] = [
   keysGroup,
   pipelinesGroup,
   gatesGroup,
+  evalsGroup,
+  datasetsGroup,
   syncGroup,
   evalsVariationsGroup,
 ];

@@ -12,6 +12,7 @@ describe('the eval sandbox', () => {
     expect(await runExpression('output.toLowerCase().startsWith(expected)', scope)).toEqual({ ok: true, value: true });
     expect(await runExpression('const n = output.length;\nreturn { pass: n > 3, score: 0.5, reason: `len ${n}` };', scope)).toEqual({ ok: true, value: { pass: true, score: 0.5, reason: 'len 11' } });
     expect(compileExpression('output.(')).toHaveProperty('error');
+    expect(await runExpression('output.length > 3;', scope)).toEqual({ ok: true, value: true });
   });
 
   it('stops an endless loop at the time limit, and the next call still works', async () => {

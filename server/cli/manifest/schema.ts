@@ -95,6 +95,18 @@ const environmentSettingsSchema = z.strictObject({
 });
 export type EnvironmentSettings = z.output<typeof environmentSettingsSchema>;
 
+/** A dataset of eval cases kept in the repository (JSONL, CSV, YAML or JSON); each new content is a new version. */
+const datasetEntrySchema = z.strictObject({
+  name: slugSchema,
+  file: z.string().trim().min(1, 'must name a file').max(500),
+  description: z.string().trim().max(2000).optional(),
+});
+export type DatasetEntry = z.output<typeof datasetEntrySchema>;
+
+/** An eval suite: `{ file: suites/accuracy.yaml }` next to the manifest, or the suite written inline (checked when loaded). */
+const evalSuiteEntrySchema = z.record(z.string(), z.unknown(), { error: 'must be a suite (dataset, assertions, …) or { file: <suite.yaml> }' });
+export type EvalSuiteEntry = z.output<typeof evalSuiteEntrySchema>;
+
 export const manifestSchema = z.strictObject({
   service: createServiceInput.strict(),
   prompts: promptListSchema.default([]),
@@ -113,6 +125,9 @@ export const manifestSchema = z.strictObject({
       );
     }),
   environments: z.record(slugSchema, environmentSettingsSchema).default({}),
+  datasets: z.array(datasetEntrySchema).max(100, 'at most 100 datasets').default([]).superRefine(uniqueNames<DatasetEntry>('dataset')),
+  /** Eval suites by name; saved after the datasets they name. */
+  evalSuites: z.record(slugSchema, evalSuiteEntrySchema).default({}),
   /** The service's pipeline definition, kept as its own YAML file next to the manifest. */
   pipeline: z.strictObject({ file: z.string().min(1, 'is required').max(500) }).optional(),
 });
