@@ -9,7 +9,7 @@ import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from
 import { connectEvals, redispatchQueuedEvalRuns, sweepQueuedEvalRuns } from './evals/runner-dispatch';
 import { Gateway } from './gateway/handler';
 import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
-import { connectVariations } from './services/evals/variations-engine';
+import { connectVariations, redispatchUnstartedVariations, sweepUnstartedVariations } from './services/evals/variations-engine';
 import { connectRollouts, redispatchActiveRollouts, sweepActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
@@ -83,6 +83,8 @@ async function main(): Promise<void> {
   const stopRolloutSweep = sweepActiveRollouts(rt.database.db);
   await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
   const stopEvalSweep = sweepQueuedEvalRuns(rt.database.db);
+  await redispatchUnstartedVariations(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch prompt-variations runs'));
+  const stopVariationsSweep = sweepUnstartedVariations(rt.database.db);
 
   /**
    * A graceful stop (SIGTERM, SIGINT) loses nothing: the server stops accepting connections, requests in flight
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
     stopSweep();
     stopRolloutSweep();
     stopEvalSweep();
+    stopVariationsSweep();
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -155,4 +155,32 @@ describe('prompt variations', () => {
       setRunDispatcher(undefined);
     }
   });
+
+  it('resumes after a crash without calling any finished case again', async () => {
+    setVariationsDispatcher({ start: async () => undefined });
+    try {
+      const started = await api.variations.start({ ...matrix, params: [{ max_tokens: 250 }] });
+      expect(started.estimate.cachedCalls).toBe(0);
+      // The engine memoizes finished steps; the first attempt dies after its second cell.
+      const memo = new Map<string, unknown>();
+      let steps = 0;
+      const engine = (crashAfter: number) => async <T>(id: string, fn: () => Promise<T>): Promise<T> => {
+        if (memo.has(id)) return memo.get(id) as T;
+        if (steps++ === crashAfter) throw new Error('killed');
+        const value = await fn();
+        memo.set(id, value);
+        return value;
+      };
+      await expect(orchestrateVariations(database.db, started.id, engine(3))).rejects.toThrow('killed');
+      const half = await api.variations.get({ service: S, number: started.number });
+      expect(half).toMatchObject({ status: 'running', doneCalls: 20 });
+      await orchestrateVariations(database.db, started.id, engine(Infinity));
+      const run = await api.variations.get({ service: S, number: started.number });
+      // Every case answered once: no cache hit means no finished case was asked again.
+      expect(run).toMatchObject({ status: 'passed', doneCalls: 40, cacheHits: 0 });
+      expect(run.cells.every((c) => c.cases === 10)).toBe(true);
+    } finally {
+      setVariationsDispatcher({ start: async (runId) => void running.push(orchestrateVariations(database.db, runId, (_id, fn) => fn())) });
+    }
+  });
 });

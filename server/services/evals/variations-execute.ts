@@ -2,7 +2,7 @@
 // parameters and model version (called as the gateway would, through the response cache), scored by the suite's
 // assertions. Each case's result is written as soon as it is scored, so a resumed run skips what is done; the
 // workflow function only sequences these calls as durable steps.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { evalResults, evalRuns, evalSuiteVersions, type EvalRun, type VariationCell } from '@/db/schema';
 import { scoreCase } from '@/server/evals/assertions';
@@ -28,11 +28,11 @@ const ENDED = new Set(['passed', 'failed', 'error', 'cancelled']);
 export async function beginVariations(db: Db, runId: string): Promise<{ ended: boolean; cells: string[] }> {
   const run = await loadRun(db, runId);
   if (ENDED.has(run.status)) return { ended: true, cells: [] };
-  if (run.status === 'queued') {
+  if (run.status === 'queued' || !run.startedAt) {
     await db
       .update(evalRuns)
-      .set({ status: 'running', startedAt: new Date() })
-      .where(and(eq(evalRuns.id, runId), eq(evalRuns.status, 'queued')));
+      .set({ status: 'running', startedAt: run.startedAt ?? new Date() })
+      .where(and(eq(evalRuns.id, runId), inArray(evalRuns.status, ['queued', 'running'])));
   }
   return { ended: false, cells: run.matrix!.cells.map((c) => c.key) };
 }

@@ -109,6 +109,8 @@ export async function startVariations(ctx: ServiceContext, input: z.input<typeof
         serviceId: service.id,
         number: next,
         kind: 'prompt-variations',
+        // Recorded as running (not started until its function begins): queued runs are plain eval runs' to dispatch.
+        status: 'running',
         suiteVersionId: suite.id,
         releaseId: release.id,
         pipelineRunId: opts.pipelineRunId ?? null,
