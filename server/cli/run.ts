@@ -17,7 +17,6 @@ import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
-import { evalsVariationsGroup } from './commands/variations';
 
 export const GROUPS: Group[] = [
   servicesGroup,
@@ -35,7 +34,6 @@ export const GROUPS: Group[] = [
   evalsGroup,
   datasetsGroup,
   syncGroup,
-  evalsVariationsGroup,
 ];
 
 export interface CliIo {

@@ -9,6 +9,7 @@ import { CliError, EXIT, toCliError, usageError } from '../core/errors';
 import { pairs, table, time, type Output } from '../core/output';
 import { parseRunNumber } from './pipelines';
 import { parseDuration, parseNumber } from './rollouts';
+import { variationsCommand } from './variations';
 
 export type EvalRunView = inferRouterOutputs<AppRouter>['evals']['getRun'];
 
@@ -119,7 +120,7 @@ const serviceArg = { name: 'service', description: 'the service' };
 
 export const evalsGroup: Group = {
   name: 'evals',
-  summary: 'Run eval suites on releases, against a baseline, and read the verdicts.',
+  summary: 'Run eval suites on releases against a baseline, read the verdicts, and score prompt variations.',
   commands: [
     {
       group: 'evals',
@@ -228,5 +229,6 @@ export const evalsGroup: Group = {
         );
       }),
     },
+    variationsCommand,
   ],
 };

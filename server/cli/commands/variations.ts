@@ -3,7 +3,7 @@
 // per cell. Exit 0 when the run passed, 1 when it failed or stopped, 2 on usage errors, 5 on a --wait timeout.
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
-import type { Command, Group } from '../core/args';
+import type { Command } from '../core/args';
 import { CliError, EXIT, toCliError, usageError } from '../core/errors';
 import { pairs, table } from '../core/output';
 
@@ -164,4 +164,3 @@ export const variationsCommand: Command = {
  * Until the `evals` group of the CLI holds this command, it is reachable as `slipway evals variations` through
  * this group of its own; merged with that group, the command moves into its list and this goes.
  */
-export const evalsVariationsGroup: Group = { name: 'evals', summary: 'Eval suites, runs and prompt variations.', commands: [variationsCommand] };
