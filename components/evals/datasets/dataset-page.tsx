@@ -33,8 +33,12 @@ export function DatasetPage({ service, name, view, v, from, to, q, page }: { ser
   const latest = d?.versions[0];
   const selected = d ? (v === null ? latest : d.versions.find((x) => x.version === v)) : undefined;
   const numbers = d?.versions.map((x) => x.version) ?? [];
-  const diffTo = to ?? selected?.version ?? latest?.version ?? 1;
-  const diffFrom = from ?? numbers.find((n) => n < diffTo) ?? diffTo;
+  // Without a choice, compare the selected version with the one before it; the oldest, with the one after it.
+  const pick = to ?? selected?.version ?? latest?.version ?? 1;
+  const before = numbers.find((n) => n < pick);
+  const after = [...numbers].reverse().find((n) => n > pick);
+  const diffFrom = from ?? before ?? pick;
+  const diffTo = to === null && from === null && before === undefined && after !== undefined ? after : pick;
 
   return (
     <>
