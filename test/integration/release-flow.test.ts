@@ -13,6 +13,7 @@ import { createRelease } from '@/server/services/releases/create';
 import { callerFor, makeUser } from '../helpers/actors';
 import { startHarness, type Harness } from '../helpers/executor';
 import { seedRegistry } from '../helpers/registry';
+import { startTestUpstream, type TestUpstream } from '../helpers/upstream';
 
 let h: Harness;
 let api: ReturnType<typeof callerFor>;
@@ -285,3 +286,73 @@ describe('abort and rollback', () => {
     expect(JSON.stringify(history)).toContain('"kind":"rollback"');
   });
 });
+
+describe('blue-green', () => {
+  let upstream: TestUpstream;
+  // Releases on a model endpoint that answers, and on one that answers 500 to everything.
+  let healthy: number;
+  let broken: number;
+  beforeAll(async () => {
+    upstream = await startTestUpstream();
+    for (const upstreamModel of ['ok-1', 'fail-1']) {
+      await api.models.register({ model: 'bg-model', providerKind: 'openai-compatible', baseUrl: upstream.url, upstreamModel });
+    }
+    healthy = (await api.releases.create({ service: S, model: 'bg-model@1', prompts: ['answer@1'], notes: 'blue-green healthy' })).number;
+    broken = (await api.releases.create({ service: S, model: 'bg-model@2', prompts: ['answer@1'], notes: 'blue-green broken' })).number;
+  });
+  afterAll(() => upstream?.close());
+
+  const blueGreen = (rollbackWindowMinutes: number): RolloutPolicy => ({
+    strategy: 'blue-green',
+    bakeMinutes: 0.05,
+    rollbackWindowMinutes,
+    autoRollback: true,
+    analysis: { ...DEFAULT_ANALYSIS, minSamples: 20, intervalSeconds: 1 },
+  });
+  const slos = { ...DEFAULT_ENVIRONMENTS.dev.slos, maxErrorRate: 0.05, p95LatencyMs: 2000 };
+
+  it('rolls back before the switch when the warmed release fails its smoke check, having served no one', async () => {
+    await api.environments.create({ service: S, name: 'bg-smoke' });
+    await configure('bg-smoke', {}, blueGreen(1), slos);
+    await api.environments.deploy({ service: S, environment: 'bg-smoke', routes: [{ release: healthy, weight: 100 }] });
+    const seen = new Set<string>();
+    const watch = setInterval(() => void routes('bg-smoke').then((r) => seen.add(JSON.stringify(r))), 100);
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'bg-smoke', release: broken });
+    const done = await settled('bg-smoke', rollout.number).finally(() => clearInterval(watch));
+    expect(done.status).toBe('rolled-back');
+    expect(done.reason).toMatch(new RegExp(`smoke check of #${broken} failed: request 1 answered 500; request 2 answered 500; request 3 answered 500`));
+    expect(upstream.calls.filter((c) => c.model === 'fail-1')).toHaveLength(3);
+    expect(await routes('bg-smoke')).toEqual([[healthy, 100]]);
+    // Warmed at 0%, never switched: no routing table ever gave the broken release a share.
+    expect([...seen].every((r) => !JSON.parse(r).some(([n, w]: [number, number]) => n === broken && w > 0))).toBe(true);
+  });
+
+  it('rolls back inside the rollback window when the new release breaches its objectives, to the old one kept warm', async () => {
+    await api.environments.create({ service: S, name: 'bg-window' });
+    await configure('bg-window', {}, blueGreen(0.5), slos);
+    await api.environments.deploy({ service: S, environment: 'bg-window', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'bg-window', release: healthy });
+    // The smoke check passed and all traffic switched; the old release is held at 0% for the window.
+    await h.until(async () => JSON.stringify(await routes('bg-window')) === JSON.stringify([[healthy, 100]]), 15_000, 'the switch');
+    const during = await api.rollouts.get({ service: S, environment: 'bg-window', number: rollout.number });
+    expect(during.status).toBe('running');
+    expect(during.events.map((e) => e.kind)).toContain('smoke-check');
+    const env = await api.environments.get({ service: S, environment: 'bg-window' });
+    expect(env.current?.routes.map((r) => [r.releaseNumber, r.weight])).toEqual([
+      [healthy, 100],
+      [1, 0],
+    ]);
+    // Past the bake, inside the window: the rollout still holds the old release, and a breach now rolls back.
+    const bakeEnds = during.stepStartedAt!.getTime() + 3_000;
+    await h.until(async () => Date.now() > bakeEnds + 200, 10_000, 'the end of the bake');
+    expect((await api.rollouts.get({ service: S, environment: 'bg-window', number: rollout.number })).status).toBe('running');
+    await traffic('bg-window', healthy, 40, 12, 300);
+    const done = await settled('bg-window', rollout.number);
+    expect(done.status).toBe('rolled-back');
+    expect(done.reason).toMatch(/analysis at step 2 failed: .*error rate 30\.0% is above the SLO of 5\.0%/);
+    expect(await routes('bg-window')).toEqual([[1, 100]]);
+    const history = await api.environments.history({ service: S, environment: 'bg-window' });
+    expect(history.items[0]).toMatchObject({ kind: 'rollback' });
+  });
+});
+
