@@ -12,6 +12,7 @@ import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '@/server/services/environments
 import { analyseArms } from './analysis';
 import { addEvent, asEngine, endRollout, isActive, loadRollout, rolloutRef, setRollout, writeRoutes, type Loaded } from './records';
 import { describeStep, routesFor } from './plan';
+import { rolloutNow } from './clock';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
 const APPROVAL_RECHECK_MS = 10 * 60_000;
@@ -23,7 +24,7 @@ const MAX_CHECKS_PER_BAKE = 40;
 export type Gate = { state: 'approved' } | { state: 'pending'; waitMs: number } | { state: 'ended'; status: string };
 
 /** Is the rollout cleared to start? Times the request out when it has expired. */
-export async function approvalGate(db: Db, id: string, now = new Date()): Promise<Gate> {
+export async function approvalGate(db: Db, id: string, now = rolloutNow()): Promise<Gate> {
   return asEngine(db, id, async (ctx, l) => {
     const r = l.rollout;
     if (!isActive(r.status)) return { state: 'ended', status: r.status };
@@ -43,7 +44,7 @@ export async function approvalGate(db: Db, id: string, now = new Date()): Promis
 }
 
 /** Milliseconds left on the environment's wait timer, counted from when the rollout was cleared. */
-export async function waitTimerLeft(db: Db, id: string, now = new Date()): Promise<{ ms: number }> {
+export async function waitTimerLeft(db: Db, id: string, now = rolloutNow()): Promise<{ ms: number }> {
   return asEngine(db, id, async (ctx, l) => {
     const minutes = l.env.protection.waitTimerMinutes;
     if (!minutes || l.rollout.status !== 'waiting') return { ms: 0 };
@@ -61,7 +62,7 @@ export async function startRollout(db: Db, id: string): Promise<Started> {
   return asEngine(db, id, async (ctx, l) => {
     if (!isActive(l.rollout.status)) return { ended: true, status: l.rollout.status };
     if (l.rollout.status === 'waiting') {
-      await setRollout(ctx, id, { status: 'running', startedAt: new Date() });
+      await setRollout(ctx, id, { status: 'running', startedAt: rolloutNow() });
       await addEvent(ctx, id, 'started', `started: ${l.rollout.plan.map((s) => describeStep(s, l.rollout.releaseNumber)).join(', then ')}`);
     }
     return { ended: false, steps: l.rollout.plan.length };
@@ -82,7 +83,7 @@ export async function applyStep(db: Db, id: string, index: number): Promise<Appl
     const routes = routesFor(step, { releaseId: r.releaseId, releaseNumber: r.releaseNumber }, r.baselineRoutes);
     const words = describeStep(step, r.releaseNumber);
     const historyId = await writeRoutes(ctx, l, routes, `rollout ${r.number} step ${index + 1} of ${r.plan.length}: ${words}`);
-    await setRollout(ctx, id, { stepIndex: index, weight: step.weight, stepStartedAt: new Date() });
+    await setRollout(ctx, id, { stepIndex: index, weight: step.weight, stepStartedAt: rolloutNow() });
     await addEvent(ctx, id, 'step', `step ${index + 1} of ${r.plan.length}: ${words}`, { step: index, weight: step.weight, routes, historyId });
     return { action: 'applied', smoke: step.kind === 'warm' };
   });
@@ -134,7 +135,7 @@ function baselineOf(l: Loaded) {
 }
 
 /** Runs the analysis of the step now reached: keeps baking, moves on, pauses for a human, or rolls back. */
-export async function checkStep(db: Db, id: string, index: number, now = new Date()): Promise<Tick> {
+export async function checkStep(db: Db, id: string, index: number, now = rolloutNow()): Promise<Tick> {
   const pre = await loadRollout(db, id);
   const r = pre.rollout;
   if (!isActive(r.status)) return { action: 'ended', status: r.status };

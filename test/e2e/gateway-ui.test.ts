@@ -181,7 +181,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
           await gw.chat.completions.create({ model: 'support-bot', messages: [{ role: 'user', content: 'Mirrored question' }], max_tokens: 8 });
           return (await shadowRow.count()) ? text(shadowRow) : '';
         },
-        { timeout: 15_000, intervals: [500] },
+        { timeout: 15_000, interval: 500 },
       )
       .toContain('support-bot#2');
     await screenshotRegions('environment', ['Traffic']);

@@ -123,7 +123,7 @@ describe('the gateway', () => {
   it('refuses a request without a key, and unknown and foreign keys, in the OpenAI format', async () => {
     const post = (headers: Record<string, string>) =>
       fetch(`${base}/gw/chat-svc/dev/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }) });
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }]) {
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }] as Record<string, string>[]) {
       const res = await post(headers);
       expect(res.status).toBe(401);
       expect((await res.json()).error).toMatchObject({ code: 'missing_api_key', type: 'authentication_error' });

@@ -16,6 +16,7 @@ import { onCommit, requireScope, withTransaction, type ServiceContext } from '..
 import { entryAt } from '../environments/state';
 import { analysisOf, DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../environments/settings';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { rolloutNow } from '@/server/rollouts/clock';
 
 export const promoteInput = z.object({
   service: slugSchema,
@@ -116,7 +117,7 @@ export async function createRollout(ctx: ServiceContext, req: RolloutRequest) {
       excludedUserIds: env.protection.preventSelfApproval ? excluded : [],
       authors,
       requestedBy: by(ctx),
-      expiresAt: new Date(Date.now() + minutes * 60_000),
+      expiresAt: new Date(rolloutNow().getTime() + minutes * 60_000),
     });
     await addEvent(ctx, rollout.id, 'approval-requested', `waiting for ${env.protection.requiredApprovals} approval(s) (expires in ${minutes} min)`);
   }
