@@ -3,10 +3,11 @@
 import { env } from '@/server/env';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
+import { recoverySweep } from './recovery-sweep';
 import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 
-export const functions = [ping, pipelineRun, rolloutRun];
+export const functions = [ping, pipelineRun, rolloutRun, recoverySweep];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -8,7 +8,7 @@ import type { Inngest } from 'inngest';
 import { inngest } from '@/inngest/client';
 import { rolloutFinishedEvent, rolloutRequestedEvent, rolloutSignalEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
-import { setRolloutDispatcher, type RolloutDispatcher } from './dispatch';
+import { rolloutDispatcher, setRolloutDispatcher, type RolloutDispatcher } from './dispatch';
 import { notifyRollout } from './notify';
 
 const started = (rolloutId: string) => ({ ...rolloutRequestedEvent.create({ rolloutId }), id: `rollout-${rolloutId}` });
@@ -48,12 +48,9 @@ export async function redispatchActiveRollouts(db: Db, olderThanMs = 5_000): Pro
     .select({ id: rollouts.id })
     .from(rollouts)
     .where(and(inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES]), lt(rollouts.createdAt, new Date(now - olderThanMs)), gt(rollouts.createdAt, new Date(now - DEDUPE_WINDOW_MS))));
-  for (const r of rows) await inngest.send(started(r.id));
+  const dispatcher = rolloutDispatcher();
+  if (!dispatcher) return 0;
+  for (const r of rows) await dispatcher.start(r.id);
   return rows.length;
 }
 
-export function sweepActiveRollouts(db: Db, everyMs = 60_000): () => void {
-  const timer = setInterval(() => void redispatchActiveRollouts(db).catch((err: unknown) => logger.warn({ err }, 'active-rollout sweep failed')), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
