@@ -9,7 +9,7 @@ import { MAX_BATCH_SIZE } from '@/server/api/limits';
 import { appRouter } from '@/server/api/root';
 import { createInnerContext } from '@/server/api/trpc';
 import type { Actor } from '@/server/auth/actor';
-import { parseSource } from '@/server/cli/core/files';
+import { parseSource } from '@/server/manifest/files';
 import { checkDefinition, DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
 import { handleGenericWebhook } from '@/server/webhooks/handlers';
 import { makeUser } from '../helpers/actors';

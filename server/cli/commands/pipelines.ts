@@ -9,7 +9,7 @@ import { gitShaSchema } from '@/server/services/registry-shared';
 import type { Api } from '../core/client';
 import type { Group, ParsedOptions } from '../core/args';
 import { CliError, EXIT, toCliError, usageError } from '../core/errors';
-import { readTextFile } from '../core/files';
+import { readTextFile } from '@/server/manifest/files';
 import type { Output } from '../core/output';
 import { pairs, table, time, truncate } from '../core/output';
 

@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { gatewayKeys, type GatewayKey } from '@/db/schema';
 import { generateGatewayKey, hashGatewayKey } from '@/server/gateway/keys';
-import { recordAudit, notifyGateway } from '../audit/record';
+import { recordAudit } from '../audit/record';
+import { notifyGateway } from '@/server/gateway/channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, serviceByName, slugSchema } from '../registry-shared';
 

@@ -2,7 +2,7 @@
 // before anything is sent, so that a bad manifest changes nothing.
 import path from 'node:path';
 import { checkDefinition } from '@/server/pipelines/definition';
-import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from '../core/files';
+import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from './files';
 import { manifestSchema, promptContentSchema, promptsFileSchema, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
 
 export interface ResolvedPrompt {
