@@ -3,7 +3,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { pipelineDefinitions, pipelineRuns, pipelineStepRuns, releases, rollouts, services, type PipelineStepDef, type StepRunStatus } from '@/db/schema';
-import { isActive } from '@/server/rollouts/records';
+import { isActive } from '@/server/services/rollouts/records';
 import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';

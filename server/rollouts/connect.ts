@@ -8,7 +8,7 @@ import type { Inngest } from 'inngest';
 import { inngest } from '@/inngest/client';
 import { rolloutFinishedEvent, rolloutRequestedEvent, rolloutSignalEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
-import { rolloutDispatcher, setRolloutDispatcher, type RolloutDispatcher } from './dispatch';
+import { rolloutDispatcher, setRolloutDispatcher, type RolloutDispatcher } from '@/server/services/rollouts/dispatch';
 import { notifyRollout } from './notify';
 
 const started = (rolloutId: string) => ({ ...rolloutRequestedEvent.create({ rolloutId }), id: `rollout-${rolloutId}` });

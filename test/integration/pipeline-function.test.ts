@@ -4,7 +4,7 @@ import { InngestTestEngine } from '@inngest/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRun } from '@/inngest/functions/pipeline-run';
 import { inlineRollout } from '../helpers/inline-rollout';
-import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
+import { setRolloutDispatcher } from '@/server/services/rollouts/dispatch';
 import { DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
 import { env } from '@/server/env';
 import { freshDatabase, type TestDatabase } from '../helpers/db';

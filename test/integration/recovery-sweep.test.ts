@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rollouts } from '@/db/schema';
 import { createRecoverySweep } from '@/inngest/functions/recovery-sweep';
 import { createRolloutRun } from '@/inngest/functions/rollout-run';
-import { setRolloutClock } from '@/server/rollouts/clock';
+import { setRolloutClock } from '@/server/services/rollouts/clock';
 import { rolloutDispatcherFor } from '@/server/rollouts/connect';
-import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
+import { setRolloutDispatcher } from '@/server/services/rollouts/dispatch';
 import { fnId, startHarness, type Harness } from '../helpers/executor';
 import { seedRegistry } from '../helpers/registry';
 

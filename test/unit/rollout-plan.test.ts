@@ -2,7 +2,7 @@
 // rollback window and retire, and an all-at-once switch that leaves nothing of the old releases behind.
 import { describe, expect, it } from 'vitest';
 import type { RolloutPolicy, RouteEntry } from '@/db/schema';
-import { buildPlan, routesFor } from '@/server/rollouts/plan';
+import { buildPlan, routesFor } from '@/server/services/rollouts/plan';
 import { DEFAULT_ANALYSIS } from '@/server/services/environments/settings';
 
 const candidate = { releaseId: 'r3', releaseNumber: 3 };

@@ -6,11 +6,11 @@ import { z } from 'zod';
 import { approvalDecisions, approvalRequests } from '@/db/schema';
 import { actorUserId } from '@/server/auth/actor';
 import { conflict, forbidden, invalid, notFound } from '@/server/errors';
-import { addEvent, endRollout, loadRollout, rolloutRef, setRollout, signal } from '@/server/rollouts/records';
+import { addEvent, endRollout, loadRollout, rolloutRef, setRollout, signal } from '@/server/services/rollouts/records';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by } from '../registry-shared';
-import { rolloutNow } from '@/server/rollouts/clock';
+import { rolloutNow } from '@/server/services/rollouts/clock';
 
 export const decideInput = z.object({
   id: z.uuid('must be an approval request id'),

@@ -10,8 +10,8 @@ import { requireScope, type ServiceContext } from '../context';
 import { describeRoutes, entryAt } from '../environments/state';
 import { diffReleases } from '../releases/queries';
 import { approvalOf, gatesOf, publicApproval } from '../rollouts/queries';
-import { describeStep } from '@/server/rollouts/plan';
-import { rolloutNow } from '@/server/rollouts/clock';
+import { describeStep } from '@/server/services/rollouts/plan';
+import { rolloutNow } from '@/server/services/rollouts/clock';
 
 export const listApprovalsInput = z.object({ status: z.enum(['pending', 'decided', 'all']).default('pending'), limit: z.number().int().min(1).max(200).default(50) });
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { ACTIVE_ROLLOUT_STATUSES, pipelineRuns, pipelineStepRuns, releases, rollouts, type PipelineRun } from '@/db/schema';
 import { actorLabel } from '@/server/auth/actor';
-import { endRollout, loadRollout, signal } from '@/server/rollouts/records';
+import { endRollout, loadRollout, signal } from '@/server/services/rollouts/records';
 import { cancelApproval } from '../rollouts/control';
 import { runDispatcher } from '@/server/pipelines/dispatch';
 import { notFound, precondition } from '@/server/errors';

@@ -7,11 +7,11 @@ import { approvalRequests, rollouts } from '@/db/schema';
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { forbidden, invalid } from '@/server/errors';
-import { addEvent, endRollout, isActive, loadRollout, rolloutRef, setRollout, signal, type Loaded } from '@/server/rollouts/records';
+import { addEvent, endRollout, isActive, loadRollout, rolloutRef, setRollout, signal, type Loaded } from './records';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
-import { rolloutNow } from '@/server/rollouts/clock';
+import { rolloutNow } from './clock';
 
 export const controlInput = z.object({
   service: slugSchema,

@@ -8,15 +8,15 @@ import { actorUserId } from '@/server/auth/actor';
 import { conflict, invalid } from '@/server/errors';
 import { logger } from '@/server/logger';
 import { branchMatches } from '@/server/pipelines/definition';
-import { rolloutDispatcher } from '@/server/rollouts/dispatch';
-import { buildPlan, describeStep } from '@/server/rollouts/plan';
-import { activeRollout, addEvent } from '@/server/rollouts/records';
+import { rolloutDispatcher } from './dispatch';
+import { buildPlan, describeStep } from './plan';
+import { activeRollout, addEvent } from './records';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { entryAt } from '../environments/state';
 import { analysisOf, DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../environments/settings';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
-import { rolloutNow } from '@/server/rollouts/clock';
+import { rolloutNow } from './clock';
 
 export const promoteInput = z.object({
   service: slugSchema,

@@ -7,14 +7,14 @@ import { z } from 'zod';
 import { environmentHistory, environments, releases, rollouts, type Environment, type RouteEntry, type Service } from '@/db/schema';
 import { actorUserId } from '@/server/auth/actor';
 import { invalid } from '@/server/errors';
-import { sameRoutes } from '@/server/rollouts/plan';
-import { activeRollout, addEvent, endRollout, loadRollout, signal } from '@/server/rollouts/records';
+import { sameRoutes } from './plan';
+import { activeRollout, addEvent, endRollout, loadRollout, signal } from './records';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { analysisOf } from '../environments/settings';
 import { appendHistory } from '../environments/deploy';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { cancelApproval } from './control';
-import { rolloutNow } from '@/server/rollouts/clock';
+import { rolloutNow } from './clock';
 
 export const rollbackInput = z.object({
   service: slugSchema,
