@@ -1,7 +1,7 @@
 // Loads slipway.yaml (or a prompts file) and the prompt files it refers to, validating each against its schema
 // before anything is sent, so that a bad manifest changes nothing.
 import path from 'node:path';
-import { checkDefinition } from '@/server/pipelines/definition';
+import { checkDefinition } from '@/server/services/pipelines/parse';
 import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from './files';
 import { manifestSchema, promptContentSchema, promptsFileSchema, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
 

@@ -7,7 +7,7 @@ import { inngest } from '@/inngest/client';
 import { pipelineCancelledEvent, pipelineRequestedEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
 import { startRun } from '@/server/services/pipelines/start';
-import { runDispatcher, setRunDispatcher } from './dispatch';
+import { runDispatcher, setRunDispatcher } from '@/server/services/pipelines/dispatch';
 import type { CandidateResolver } from './execute';
 import { resolveReleaseCandidate } from './source';
 import { setTriggerSink } from './trigger';

@@ -10,7 +10,7 @@ import { appRouter } from '@/server/api/root';
 import { createInnerContext } from '@/server/api/trpc';
 import type { Actor } from '@/server/auth/actor';
 import { parseSource } from '@/server/manifest/files';
-import { checkDefinition, DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
+import { checkDefinition, DEFAULT_PIPELINE_YAML } from '@/server/services/pipelines/parse';
 import { handleGenericWebhook } from '@/server/webhooks/handlers';
 import { makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestLogs, type RequestLog } from '@/db/schema';
-import { sampleText } from '@/server/gateway/redact';
+import { sampleText } from '@/server/lib/redact';
 import { TelemetryWriter } from '@/server/gateway/telemetry';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 

@@ -9,7 +9,7 @@ import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { conflict, forbidden, invalid } from '@/server/errors';
 import { recordAudit } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { entryAt } from './state';

@@ -5,7 +5,7 @@ import { environments, releases, type Environment } from '@/db/schema';
 import { conflict, invalid } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { bindSecret } from '../secrets/scope';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { gatewayKeys } from '@/db/schema';
 import { notFound, precondition } from '@/server/errors';
 import { recordAudit } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { serviceByName, slugSchema } from '../registry-shared';
 import { toPublicGatewayKey } from './create';

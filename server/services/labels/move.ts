@@ -8,11 +8,11 @@ import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { forbidden, invalid } from '@/server/errors';
 import { recordAudit, recordNoChange } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { resolveModelVersion } from '../models/queries';
 import { dbResolver, findPromptVersion } from '../prompts/resolve';
-import { expand } from '../prompts/template';
+import { expand } from '@/server/lib/template';
 import { PROTECTED_BY_DEFAULT } from '../registry-rules';
 import { by, modelByName, promptByName, serviceByName, slugSchema } from '../registry-shared';
 

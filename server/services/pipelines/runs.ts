@@ -6,7 +6,7 @@ import { ACTIVE_ROLLOUT_STATUSES, pipelineRuns, pipelineStepRuns, releases, roll
 import { actorLabel } from '@/server/auth/actor';
 import { endRollout, loadRollout, signal } from '@/server/services/rollouts/records';
 import { cancelApproval } from '../rollouts/control';
-import { runDispatcher } from '@/server/pipelines/dispatch';
+import { runDispatcher } from '@/server/services/pipelines/dispatch';
 import { notFound, precondition } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';

@@ -7,7 +7,7 @@ import { approvalRequests, releases, rollouts, users, type Environment, type Rel
 import { actorUserId } from '@/server/auth/actor';
 import { conflict, invalid } from '@/server/errors';
 import { logger } from '@/server/logger';
-import { branchMatches } from '@/server/pipelines/definition';
+import { branchMatches } from '@/server/services/pipelines/parse';
 import { rolloutDispatcher } from './dispatch';
 import { buildPlan, describeStep } from './plan';
 import { activeRollout, addEvent } from './records';

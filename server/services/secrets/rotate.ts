@@ -5,7 +5,7 @@ import { secrets } from '@/db/schema';
 import { notFound } from '@/server/errors';
 import { encryptSecret, maskSecret } from '@/server/secrets/crypto';
 import { recordAudit } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { slugSchema } from '../registry-shared';
 import { secretValueSchema } from './create';

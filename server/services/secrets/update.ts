@@ -6,7 +6,7 @@ import { secretGrants, secrets } from '@/db/schema';
 import { invalid, notFound } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { slugSchema } from '../registry-shared';
 import { describeScope } from './create';

@@ -10,7 +10,7 @@ import { can } from '@/server/auth/permissions';
 import { forbidden } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { recordAudit } from '../audit/record';
-import { notifyGateway } from '@/server/gateway/channel';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { isProtected } from '../environments/deploy';
 import { entryAt } from '../environments/state';
