@@ -1,7 +1,7 @@
 // The one place that reads process.env: every setting validated at start, typed for the rest of the app.
 import path from 'node:path';
 import { z } from 'zod';
-import { parseOutboundRules } from './outbound/rules';
+import { parseOutboundRules } from './lib/outbound-rules';
 
 const ROLES = ['viewer', 'engineer', 'approver', 'admin'] as const;
 
@@ -38,7 +38,7 @@ export function inngestDevMode(value: string | undefined): boolean {
   return !/^(0|false|no|off)$/i.test(value);
 }
 
-/** SLIPWAY_OUTBOUND_ALLOW / _DENY: the entries of server/outbound/rules.ts. */
+/** SLIPWAY_OUTBOUND_ALLOW / _DENY: the entries of server/lib/outbound-rules.ts. */
 const outboundRules = optionalString.transform((v, ctx) => {
   try {
     return parseOutboundRules(v);

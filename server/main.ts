@@ -6,11 +6,11 @@ import next from 'next';
 import { CLIENT_IP_HEADER, clientIp } from './auth/client-ip';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
-import { connectEvals, redispatchQueuedEvalRuns, sweepQueuedEvalRuns } from './evals/runner-dispatch';
+import { connectEvals, redispatchQueuedEvalRuns } from './evals/runner-dispatch';
 import { Gateway } from './gateway/handler';
-import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
-import { connectVariations, redispatchUnstartedVariations, sweepUnstartedVariations } from './services/evals/variations-engine';
-import { connectRollouts, redispatchActiveRollouts, sweepActiveRollouts } from './rollouts/connect';
+import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
+import { connectVariations, redispatchUnstartedVariations } from './evals/runner-variations';
+import { connectRollouts, redispatchActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
@@ -77,14 +77,12 @@ async function main(): Promise<void> {
   } else if (inngestDevMode(e.INNGEST_DEV)) {
     log.warn('INNGEST_DEV is set: calls from the Inngest dev server are not signed and not verified; never set it in production');
   }
+  // One pass at start; after that the recovery-sweep cron function looks again every minute, on whichever
+  // instance the jobs engine calls (inngest/functions/recovery-sweep.ts).
   await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
-  const stopSweep = sweepQueuedRuns(rt.database.db);
   await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
-  const stopRolloutSweep = sweepActiveRollouts(rt.database.db);
   await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
-  const stopEvalSweep = sweepQueuedEvalRuns(rt.database.db);
   await redispatchUnstartedVariations(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch prompt-variations runs'));
-  const stopVariationsSweep = sweepUnstartedVariations(rt.database.db);
 
   /**
    * A graceful stop (SIGTERM, SIGINT) loses nothing: the server stops accepting connections, requests in flight
@@ -95,10 +93,6 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    stopSweep();
-    stopRolloutSweep();
-    stopEvalSweep();
-    stopVariationsSweep();
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,6 +1,6 @@
 // Beside the definition editor: the fields of a definition and the step types it may use, read on the server
 // from the same table the validator uses, with the planned types marked as not available yet.
-import { AVAILABLE_STEP_TYPES, PLANNED_STEP_TYPES } from '@/server/pipelines/step-types';
+import { AVAILABLE_STEP_TYPES, PLANNED_STEP_TYPES } from '@/server/services/pipelines/step-types';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardHeader } from '@/components/ui/card';
 

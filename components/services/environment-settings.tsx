@@ -13,7 +13,7 @@ import { Card, CardHeader } from '@/components/ui/card';
 import { Checkbox, Field, Input, Label, Select } from '@/components/ui/form';
 import { useCan } from '@/components/viewer';
 import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
-import { SAMPLE_MAX_CHARS } from '@/server/gateway/redact';
+import { SAMPLE_MAX_CHARS } from '@/server/lib/redact';
 // The gate names come from the server's schema so the checkboxes never offer one it would refuse.
 import { DEFAULT_ANALYSIS, DEFAULT_APPROVAL_TIMEOUT_MINUTES, protectionSchema } from '@/server/services/environments/settings';
 import { STRATEGY_LABELS } from './environment-text';

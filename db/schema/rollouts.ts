@@ -6,10 +6,9 @@ import { users } from './auth';
 import { environments, releases, services, type AnalysisSettings, type RolloutPolicy, type RouteEntry, type Slos } from './registry';
 import { pipelineRuns } from './pipelines';
 
-export const ROLLOUT_STATUSES = ['awaiting-approval', 'waiting', 'running', 'paused', 'succeeded', 'rolled-back', 'aborted', 'rejected', 'approval-timed-out', 'failed'] as const;
-export type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
-/** A rollout in one of these holds its environment: no second one may start there. */
-export const ACTIVE_ROLLOUT_STATUSES = ['awaiting-approval', 'waiting', 'running', 'paused'] as const satisfies readonly RolloutStatus[];
+import type { RolloutStatus } from './rollout-status';
+
+export { ACTIVE_ROLLOUT_STATUSES, ROLLOUT_STATUSES, type RolloutStatus } from './rollout-status';
 
 /** One planned move of a rollout. `warm` routes the release at 0% (blue-green), `retire` drops the old releases. */
 export interface RolloutStep {

@@ -4,11 +4,12 @@ import { env } from '@/server/env';
 import { evalRun } from './eval-run';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
+import { recoverySweep } from './recovery-sweep';
 import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -1,6 +1,8 @@
 // slipway/rollout.requested → one rollout from approval to its end: every decision point is a durable step, and
 // waits (approval, bakes, pauses) are waits for the rollout's signal event with a timeout, so a person's
 // approve, pause, abort or rollback wakes it at once. The work lives in server/rollouts/.
+import type { Inngest } from 'inngest';
+import type { Db } from '@/db/client';
 import { orchestrateRollout, type Flow } from '@/server/rollouts/orchestrate';
 import { getRuntime } from '@/server/runtime';
 import { inngest } from '../client';
@@ -26,18 +28,23 @@ export function stepFlow(step: {
   };
 }
 
-export const rolloutRun = inngest.createFunction(
-  {
-    id: 'rollout-run',
-    name: 'Rollout',
-    triggers: [rolloutRequestedEvent],
-    // Decisions are recorded as rollout state, not thrown; what throws is infrastructure, worth retrying.
-    retries: 5,
-    // One function run per rollout, however often its start is dispatched again.
-    idempotency: 'event.data.rolloutId',
-  },
-  async ({ event, step }) => {
-    const { database } = await getRuntime();
-    return orchestrateRollout(database.db, event.data.rolloutId, stepFlow(step as never));
-  },
-);
+/**
+ * The rollout function on a client: the app's (below), or a test harness's with its own database, so tests run
+ * this very function rather than a copy of it.
+ */
+export function createRolloutRun(client: Inngest, database: () => Promise<Db>) {
+  return client.createFunction(
+    {
+      id: 'rollout-run',
+      name: 'Rollout',
+      triggers: [rolloutRequestedEvent],
+      // Decisions are recorded as rollout state, not thrown; what throws is infrastructure, worth retrying.
+      retries: 5,
+      // One function run per rollout, however often its start is dispatched again.
+      idempotency: 'event.data.rolloutId',
+    },
+    async ({ event, step }) => orchestrateRollout(await database(), event.data.rolloutId, stepFlow(step as never)),
+  );
+}
+
+export const rolloutRun = createRolloutRun(inngest, async () => (await getRuntime()).database.db);

@@ -7,31 +7,7 @@ import { evalRuns } from '@/db/schema';
 import { inngest } from '@/inngest/client';
 import { evalRunCancelledEvent, evalRunFinishedEvent, evalRunRequestedEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
-
-export interface EvalRunEnd {
-  runId: string;
-  serviceId: string;
-  status: string;
-  passed: boolean;
-}
-
-export interface EvalDispatcher {
-  start(runId: string): Promise<void>;
-  cancel(runId: string): Promise<void>;
-  /** Announces the end of a run (`slipway/eval-run.finished`): gates and pipeline steps waiting on it go on. */
-  finished(end: EvalRunEnd): Promise<void>;
-}
-
-const KEY = Symbol.for('slipway.evalDispatcher');
-type Holder = { [KEY]?: EvalDispatcher };
-
-export function setEvalDispatcher(d: EvalDispatcher | undefined): void {
-  (globalThis as Holder)[KEY] = d;
-}
-
-export function evalDispatcher(): EvalDispatcher | undefined {
-  return (globalThis as Holder)[KEY];
-}
+import { setEvalDispatcher } from '@/server/services/evals/dispatch';
 
 // The event id makes a second dispatch of the same run a duplicate the engine ignores.
 const requested = (runId: string) => ({ ...evalRunRequestedEvent.create({ runId }), id: `eval-run-${runId}` });
@@ -55,14 +31,9 @@ export async function redispatchQueuedEvalRuns(db: Db, olderThanMs = 5_000): Pro
   const stale = await db
     .select({ id: evalRuns.id })
     .from(evalRuns)
-    .where(and(eq(evalRuns.status, 'queued'), lt(evalRuns.createdAt, new Date(Date.now() - olderThanMs))));
+    .where(and(eq(evalRuns.kind, 'eval'), eq(evalRuns.status, 'queued'), lt(evalRuns.createdAt, new Date(Date.now() - olderThanMs))));
   for (const run of stale) await inngest.send(requested(run.id));
   if (stale.length) logger.info({ runs: stale.length }, 'dispatched eval runs left queued');
   return stale.length;
 }
 
-export function sweepQueuedEvalRuns(db: Db, everyMs = 30_000): () => void {
-  const timer = setInterval(() => void redispatchQueuedEvalRuns(db).catch((err: unknown) => logger.warn({ err }, 'queued eval-run sweep failed')), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}

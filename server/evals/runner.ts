@@ -6,13 +6,11 @@ import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environments, evalResults, evalRuns, evalSuiteVersions, gateResults, releases, type AssertionOutcome, type EvalSuiteSpec } from '@/db/schema';
 import { logger } from '@/server/logger';
-import { parseRef } from '@/server/services/registry-shared';
-import { resolveModelVersion } from '@/server/services/models/queries';
 import { casesOfVersion } from '@/server/services/evals/datasets';
-import { releaseCallTarget } from '@/server/services/evals/shared';
+import { preparedJudge, releaseCallTarget } from '@/server/services/evals/shared';
 import { metricScores, scoreCase } from './assertions';
 import { callPayload, callPrepared, caseRequest, EvalCallError, prepareTarget, type CallOptions, type PreparedTarget } from './call';
-import { evalDispatcher } from './runner-dispatch';
+import { evalDispatcher } from '@/server/services/evals/dispatch';
 import { regressionTest, summariseRun } from './stats';
 import type { ArmCase, AssertionContext, EvalCase, ModelOutput, PairedCase } from './types';
 
@@ -232,12 +230,6 @@ async function preparedRelease(db: Db, releaseId: string): Promise<PreparedTarge
   return prepareTarget(db, await releaseCallTarget(db, release), { id: release.id, number: release.number });
 }
 
-/** A judge named `grader@1`, `grader:prod` or `grader` (its newest version), called with its own default parameters. */
-export async function preparedJudge(db: Db, serviceId: string, ref: string): Promise<PreparedTarget> {
-  const parsed = parseRef(ref, 'judge');
-  const { row } = await resolveModelVersion(db, parsed.name, parsed);
-  return prepareTarget(db, { modelVersionId: row.id, promptVersionIds: [], serviceId });
-}
 
 function armCase(r: typeof evalResults.$inferSelect | undefined): ArmCase {
   if (!r) return { score: 0, pass: false, error: true, costUsd: 0, latencyMs: null, metrics: {} };

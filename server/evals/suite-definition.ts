@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AssertionSpec, GateRule } from '@/db/schema';
 import { unstorableIssues } from '@/server/lib/storable';
 import { parseYamlWithLines } from '@/server/lib/yaml-lines';
-import { slugSchema } from '@/server/services/registry-shared';
+import { slugSchema } from '@/server/lib/slug';
 import { validateAssertion } from './assertions';
 
 export const DEFAULT_THRESHOLD = 0.5;

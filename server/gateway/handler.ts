@@ -12,15 +12,15 @@ import { logger } from '@/server/logger';
 import { handleChat, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
 import { decodePathSegment, GatewayError, readJson, sendJson, sendOpenAIError } from './http';
-import { hashGatewayKey } from './keys';
+import { hashGatewayKey } from '@/server/lib/gateway-keys';
 import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
 import { closePools } from './upstream';
+import { GATEWAY_CHANNEL } from '@/server/lib/gateway-channel';
 
 /** Request ids are the gateway's own UUIDs. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export const GATEWAY_CHANNEL = 'slipway_gateway';
 const MAX_SHADOW_IN_FLIGHT = 64;
 
 export interface GatewayOptions {

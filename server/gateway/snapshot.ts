@@ -26,7 +26,7 @@ import {
 import { decryptSecret } from '@/server/secrets/crypto';
 import { logger } from '@/server/logger';
 import { dbResolver } from '@/server/services/prompts/resolve';
-import { expand } from '@/server/services/prompts/template';
+import { expand } from '@/server/lib/template';
 import { grantedOrigins, refusalOfUseWith } from '@/server/services/secrets/scope';
 import { buildArms, type Arms } from './choose';
 

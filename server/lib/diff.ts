@@ -1,4 +1,5 @@
 // Structural diffs for versions and releases: changed JSON paths, and line diffs of text.
+import { diffLines as lineChanges } from 'diff';
 
 export interface FieldChange {
   path: string;
@@ -19,31 +20,14 @@ export function diffValues(before: unknown, after: unknown, path = ''): FieldCha
 
 export type LineOp = { op: 'same' | 'add' | 'remove'; text: string };
 
-/** A line diff by longest common subsequence; prompts are short, so O(n·m) is fine. */
+/** A line diff (jsdiff's Myers diff), one entry per line. */
 export function diffLines(before: string, after: string): LineOp[] {
-  const a = before.split('\n');
-  const b = after.split('\n');
-  const lcs: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = a.length - 1; i >= 0; i--) {
-    for (let j = b.length - 1; j >= 0; j--) {
-      lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
-    }
-  }
   const out: LineOp[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      out.push({ op: 'same', text: a[i]! });
-      i++;
-      j++;
-    } else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) {
-      out.push({ op: 'remove', text: a[i++]! });
-    } else {
-      out.push({ op: 'add', text: b[j++]! });
-    }
+  // Both texts end in a newline, so a last line is the same line whether or not it had one.
+  for (const change of lineChanges(`${before}\n`, `${after}\n`)) {
+    const op = change.added ? 'add' : change.removed ? 'remove' : 'same';
+    // Each change holds whole lines; the last may lack its newline.
+    for (const text of change.value.replace(/\n$/, '').split('\n')) out.push({ op, text });
   }
-  while (i < a.length) out.push({ op: 'remove', text: a[i++]! });
-  while (j < b.length) out.push({ op: 'add', text: b[j++]! });
   return out;
 }

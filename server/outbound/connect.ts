@@ -9,7 +9,7 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import { Agent, buildConnector, fetch as undiciFetch, type RequestInit, type Response } from 'undici';
-import { normalHost, type OutboundRule } from './rules';
+import { normalHost, type OutboundRule } from '@/server/lib/outbound-rules';
 import { outboundPolicy, type OutboundPolicy } from './policy';
 
 export type { OutboundRule };

@@ -1,6 +1,6 @@
 // What may be kept of an answer from an outbound request where people read it (a pipeline step's outputs):
 // a short excerpt with control characters dropped and anything that looks like a credential redacted.
-import { redact } from '@/server/gateway/redact';
+import { redact } from '@/server/lib/redact';
 
 export const EXCERPT_MAX_CHARS = 200;
 

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import os from 'node:os';
 import { env, publicUrl, type Env } from '@/server/env';
-import { normalHost, type OutboundRule } from './rules';
+import { normalHost, type OutboundRule } from '@/server/lib/outbound-rules';
 
 export type AddressClass = 'loopback' | 'private' | 'link-local' | 'unspecified' | 'multicast' | 'reserved';
 

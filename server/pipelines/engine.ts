@@ -7,7 +7,7 @@ import { inngest } from '@/inngest/client';
 import { pipelineCancelledEvent, pipelineRequestedEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
 import { startRun } from '@/server/services/pipelines/start';
-import { setRunDispatcher } from './dispatch';
+import { runDispatcher, setRunDispatcher } from '@/server/services/pipelines/dispatch';
 import type { CandidateResolver } from './execute';
 import { resolveReleaseCandidate } from './source';
 import { setTriggerSink } from './trigger';
@@ -43,20 +43,15 @@ export function connectPipelines(db: Db): void {
   });
 }
 
-/** Every so often, runs left queued are dispatched again (their event id makes a repeat a no-op for the engine). */
-export function sweepQueuedRuns(db: Db, everyMs = 30_000): () => void {
-  const timer = setInterval(() => void redispatchQueuedRuns(db, everyMs).catch((err: unknown) => logger.warn({ err }, 'queued-run sweep failed')), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
-
 /** Runs still queued a while after they were recorded never reached the engine (a crash between commit and send). */
 export async function redispatchQueuedRuns(db: Db, olderThanMs = 5_000): Promise<number> {
   const stale = await db
     .select({ id: pipelineRuns.id })
     .from(pipelineRuns)
     .where(and(eq(pipelineRuns.status, 'queued'), lt(pipelineRuns.createdAt, new Date(Date.now() - olderThanMs))));
-  for (const run of stale) await inngest.send(await requested(db, run.id));
+  const dispatcher = runDispatcher();
+  if (!dispatcher) return 0;
+  for (const run of stale) await dispatcher.start(run.id);
   if (stale.length) logger.info({ runs: stale.length }, 'dispatched pipeline runs left queued');
   return stale.length;
 }

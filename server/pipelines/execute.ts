@@ -3,9 +3,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { pipelineDefinitions, pipelineRuns, pipelineStepRuns, releases, rollouts, services, type PipelineStepDef, type StepRunStatus } from '@/db/schema';
-import { orchestrateEvalRun } from '@/server/evals/runner';
-import { orchestrateRollout } from '@/server/rollouts/orchestrate';
-import { isActive } from '@/server/rollouts/records';
+import { isActive } from '@/server/services/rollouts/records';
 import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
@@ -196,31 +194,8 @@ export async function settleEvalStep(db: Db, runId: string, position: number, ev
 /** Waits for a step's eval runs to end: the workflow engine's wait for their finished events, or an inline run. */
 export type EvalWaiter = (runIds: string[], position: number) => Promise<void>;
 
-/** Without a workflow engine (tests, scripts), the eval runs are scored right here. */
-export const inlineEvals: (db: Db) => EvalWaiter = (db) => async (runIds) => {
-  for (const id of runIds) await orchestrateEvalRun(db, id, (_id, fn) => fn());
-};
-
 /** Waits for a rollout to end: the workflow engine's wait for its finished event, or an inline run of it. */
 export type RolloutWaiter = (rolloutId: string, position: number) => Promise<void>;
-
-/** Without a workflow engine (tests, scripts), the rollout runs right here, with timers and polling for signals. */
-export const inlineRollout: (db: Db) => RolloutWaiter = (db) => async (rolloutId) => {
-  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-  await orchestrateRollout(db, rolloutId, {
-    run: (_id, fn) => fn(),
-    sleep: (_id, ms) => sleep(ms),
-    waitForSignal: async (_id, id, ms) => {
-      const [before] = await db.select({ at: rollouts.updatedAt }).from(rollouts).where(eq(rollouts.id, id));
-      const until = Date.now() + ms;
-      while (Date.now() < until) {
-        await sleep(Math.min(200, until - Date.now()));
-        const [now] = await db.select({ at: rollouts.updatedAt }).from(rollouts).where(eq(rollouts.id, id));
-        if (now!.at.getTime() !== before!.at.getTime()) return;
-      }
-    },
-  });
-};
 
 /** Ends the run: failed when a step failed that may not, otherwise passed; steps never reached are skipped. */
 export async function finishRun(db: Db, runId: string): Promise<{ status: string }> {
@@ -251,14 +226,7 @@ export async function finishRun(db: Db, runId: string): Promise<{ status: string
 export type Durable = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
 
 /** The whole run as a sequence of durable steps; completed steps are never repeated when the run resumes. */
-export async function orchestrateRun(
-  db: Db,
-  runId: string,
-  durable: Durable,
-  fromCommit?: CandidateResolver,
-  waitRollout: RolloutWaiter = inlineRollout(db),
-  waitEvals: EvalWaiter = inlineEvals(db),
-): Promise<{ status: string }> {
+export async function orchestrateRun(db: Db, runId: string, durable: Durable, fromCommit: CandidateResolver | undefined, waitRollout: RolloutWaiter, waitEvals: EvalWaiter): Promise<{ status: string }> {
   const plan = await durable('begin', () => beginRun(db, runId));
   if (plan.cancelled) return { status: 'cancelled' };
   const candidate = await durable('candidate', () => resolveCandidate(db, runId, fromCommit));

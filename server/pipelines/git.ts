@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DomainError } from '@/server/errors';
 import { resolveChecked } from '@/server/outbound/connect';
 import { defaultPort, isOutboundRefused } from '@/server/outbound/policy';
-import { normalHost } from '@/server/outbound/rules';
+import { normalHost } from '@/server/lib/outbound-rules';
 
 export interface RepositoryAccess {
   /** An https URL without credentials, or an absolute path to a local repository. */

@@ -1,6 +1,6 @@
 // The server's side of the manifest port (server/cli/manifest/backend.ts): each operation is one service verb run
 // with the caller's context, so the manifest code the CLI uses over the API runs here under the same rules.
-import type { ManifestBackend } from '@/server/cli/manifest/backend';
+import type { ManifestBackend } from '@/server/manifest/backend';
 import { DomainError } from '@/server/errors';
 import { getDataset } from '@/server/services/datasets/get';
 import { pushDataset } from '@/server/services/datasets/push';

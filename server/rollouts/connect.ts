@@ -4,29 +4,35 @@
 import { and, gt, inArray, lt } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { ACTIVE_ROLLOUT_STATUSES, rollouts } from '@/db/schema';
+import type { Inngest } from 'inngest';
 import { inngest } from '@/inngest/client';
 import { rolloutFinishedEvent, rolloutRequestedEvent, rolloutSignalEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
-import { setRolloutDispatcher } from './dispatch';
+import { rolloutDispatcher, setRolloutDispatcher, type RolloutDispatcher } from '@/server/services/rollouts/dispatch';
 import { notifyRollout } from './notify';
 
 const started = (rolloutId: string) => ({ ...rolloutRequestedEvent.create({ rolloutId }), id: `rollout-${rolloutId}` });
 
-export function connectRollouts(db: Db): void {
-  setRolloutDispatcher({
+/** The dispatcher that sends rollouts' events with `client`: the app's, or a test harness's. */
+export function rolloutDispatcherFor(client: Pick<Inngest, 'send'>, db: Db): RolloutDispatcher {
+  return {
     start: async (rolloutId) => {
-      await inngest.send(started(rolloutId));
+      await client.send(started(rolloutId));
     },
     signal: async (rolloutId, reason) => {
-      await inngest.send(rolloutSignalEvent.create({ rolloutId, reason }));
+      await client.send(rolloutSignalEvent.create({ rolloutId, reason }));
     },
     finished: async (rolloutId, status) => {
-      await inngest.send(rolloutFinishedEvent.create({ rolloutId, status }));
+      await client.send(rolloutFinishedEvent.create({ rolloutId, status }));
     },
     notify: (rolloutId, status) => {
       void notifyRollout(db, rolloutId, status).catch((err: unknown) => logger.warn({ rolloutId, problem: (err as Error).message }, 'rollout notification failed'));
     },
-  });
+  };
+}
+
+export function connectRollouts(db: Db): void {
+  setRolloutDispatcher(rolloutDispatcherFor(inngest, db));
 }
 
 /** Engines forget event ids after a day; a start sent again later would begin a second run of the same rollout. */
@@ -42,12 +48,9 @@ export async function redispatchActiveRollouts(db: Db, olderThanMs = 5_000): Pro
     .select({ id: rollouts.id })
     .from(rollouts)
     .where(and(inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES]), lt(rollouts.createdAt, new Date(now - olderThanMs)), gt(rollouts.createdAt, new Date(now - DEDUPE_WINDOW_MS))));
-  for (const r of rows) await inngest.send(started(r.id));
+  const dispatcher = rolloutDispatcher();
+  if (!dispatcher) return 0;
+  for (const r of rows) await dispatcher.start(r.id);
   return rows.length;
 }
 
-export function sweepActiveRollouts(db: Db, everyMs = 60_000): () => void {
-  const timer = setInterval(() => void redispatchActiveRollouts(db).catch((err: unknown) => logger.warn({ err }, 'active-rollout sweep failed')), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}

@@ -4,14 +4,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { approvalDecisions, approvalRequests, type AnalysisResult, type RolloutStep } from '@/db/schema';
-import { headersOf, upstreamBody } from '@/server/gateway/chat';
-import { loadTargets } from '@/server/gateway/snapshot';
-import { poolFor } from '@/server/gateway/upstream';
+import { probeRelease } from '@/server/gateway/probe';
 import { recordAudit } from '@/server/services/audit/record';
 import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '@/server/services/environments/settings';
 import { analyseArms } from './analysis';
-import { addEvent, asEngine, endRollout, isActive, loadRollout, rolloutRef, setRollout, writeRoutes, type Loaded } from './records';
-import { describeStep, routesFor } from './plan';
+import { addEvent, asEngine, endRollout, isActive, loadRollout, rolloutRef, setRollout, writeRoutes, type Loaded } from '@/server/services/rollouts/records';
+import { describeStep, routesFor } from '@/server/services/rollouts/plan';
+import { rolloutNow } from '@/server/services/rollouts/clock';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
 const APPROVAL_RECHECK_MS = 10 * 60_000;
@@ -23,7 +22,7 @@ const MAX_CHECKS_PER_BAKE = 40;
 export type Gate = { state: 'approved' } | { state: 'pending'; waitMs: number } | { state: 'ended'; status: string };
 
 /** Is the rollout cleared to start? Times the request out when it has expired. */
-export async function approvalGate(db: Db, id: string, now = new Date()): Promise<Gate> {
+export async function approvalGate(db: Db, id: string, now = rolloutNow()): Promise<Gate> {
   return asEngine(db, id, async (ctx, l) => {
     const r = l.rollout;
     if (!isActive(r.status)) return { state: 'ended', status: r.status };
@@ -43,7 +42,7 @@ export async function approvalGate(db: Db, id: string, now = new Date()): Promis
 }
 
 /** Milliseconds left on the environment's wait timer, counted from when the rollout was cleared. */
-export async function waitTimerLeft(db: Db, id: string, now = new Date()): Promise<{ ms: number }> {
+export async function waitTimerLeft(db: Db, id: string, now = rolloutNow()): Promise<{ ms: number }> {
   return asEngine(db, id, async (ctx, l) => {
     const minutes = l.env.protection.waitTimerMinutes;
     if (!minutes || l.rollout.status !== 'waiting') return { ms: 0 };
@@ -61,7 +60,7 @@ export async function startRollout(db: Db, id: string): Promise<Started> {
   return asEngine(db, id, async (ctx, l) => {
     if (!isActive(l.rollout.status)) return { ended: true, status: l.rollout.status };
     if (l.rollout.status === 'waiting') {
-      await setRollout(ctx, id, { status: 'running', startedAt: new Date() });
+      await setRollout(ctx, id, { status: 'running', startedAt: rolloutNow() });
       await addEvent(ctx, id, 'started', `started: ${l.rollout.plan.map((s) => describeStep(s, l.rollout.releaseNumber)).join(', then ')}`);
     }
     return { ended: false, steps: l.rollout.plan.length };
@@ -82,7 +81,7 @@ export async function applyStep(db: Db, id: string, index: number): Promise<Appl
     const routes = routesFor(step, { releaseId: r.releaseId, releaseNumber: r.releaseNumber }, r.baselineRoutes);
     const words = describeStep(step, r.releaseNumber);
     const historyId = await writeRoutes(ctx, l, routes, `rollout ${r.number} step ${index + 1} of ${r.plan.length}: ${words}`);
-    await setRollout(ctx, id, { stepIndex: index, weight: step.weight, stepStartedAt: new Date() });
+    await setRollout(ctx, id, { stepIndex: index, weight: step.weight, stepStartedAt: rolloutNow() });
     await addEvent(ctx, id, 'step', `step ${index + 1} of ${r.plan.length}: ${words}`, { step: index, weight: step.weight, routes, historyId });
     return { action: 'applied', smoke: step.kind === 'warm' };
   });
@@ -93,26 +92,7 @@ const SMOKE_REQUESTS = 3;
 /** Blue-green: calls the warmed release directly a few times; any failure rolls the rollout back. */
 export async function smokeCheck(db: Db, id: string): Promise<{ ok: boolean }> {
   const first = await loadRollout(db, id);
-  const problems: string[] = [];
-  const timings: number[] = [];
-  const targets = await loadTargets(db, first.service, [first.rollout.releaseId]);
-  const target = targets.get(first.rollout.releaseId);
-  if (!target?.url) problems.push(`#${first.rollout.releaseNumber} has no model endpoint to call`);
-  for (let i = 0; target?.url && i < SMOKE_REQUESTS; i++) {
-    const started = performance.now();
-    try {
-      const { payload } = upstreamBody(target, { messages: [{ role: 'user', content: `Smoke check ${i + 1}: reply briefly.` }], max_tokens: 32 });
-      const url = new URL(target.url);
-      // The gateway's pools: connections are judged by the outbound policy; a refusal fails the check, naming the rule.
-      const res = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: JSON.stringify({ ...payload, stream: false }), headersTimeout: 30_000, bodyTimeout: 30_000 });
-      const text = await res.body.text();
-      timings.push(Math.round(performance.now() - started));
-      if (res.statusCode !== 200) problems.push(`request ${i + 1} answered ${res.statusCode}`);
-      else if (!(JSON.parse(text) as { choices?: unknown[] }).choices?.length) problems.push(`request ${i + 1} answered without choices`);
-    } catch (err) {
-      problems.push(`request ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  const { problems, timings } = await probeRelease(db, first.service, { id: first.rollout.releaseId, number: first.rollout.releaseNumber }, SMOKE_REQUESTS);
   return asEngine(db, id, async (ctx, l) => {
     if (!isActive(l.rollout.status)) return { ok: false };
     if (!problems.length) {
@@ -134,7 +114,7 @@ function baselineOf(l: Loaded) {
 }
 
 /** Runs the analysis of the step now reached: keeps baking, moves on, pauses for a human, or rolls back. */
-export async function checkStep(db: Db, id: string, index: number, now = new Date()): Promise<Tick> {
+export async function checkStep(db: Db, id: string, index: number, now = rolloutNow()): Promise<Tick> {
   const pre = await loadRollout(db, id);
   const r = pre.rollout;
   if (!isActive(r.status)) return { action: 'ended', status: r.status };

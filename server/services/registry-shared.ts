@@ -7,12 +7,7 @@ import { actorLabel } from '@/server/auth/actor';
 import { invalid, notFound, precondition } from '@/server/errors';
 import type { ServiceContext } from './context';
 
-export const slugSchema = z
-  .string()
-  .trim()
-  .min(2, 'must be at least 2 characters')
-  .max(63, 'must be at most 63 characters')
-  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single dashes, starting and ending with a letter or digit');
+export { slugSchema } from '@/server/lib/slug';
 
 export const sha256Schema = z.string().regex(/^[a-f0-9]{64}$/, 'must be 64 lowercase hex characters (sha256)');
 export const gitShaSchema = z.string().regex(/^[a-f0-9]{40}$/, 'must be a 40-character hex git commit');

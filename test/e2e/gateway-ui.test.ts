@@ -171,11 +171,19 @@ describe.runIf(enabled)('the gateway in the console', () => {
     await expect.poll(() => page.getByRole('form', { name: 'Settings of production' }).getByLabel('Shadow traffic', { exact: true }).inputValue()).toBe('2');
     expect(await page.getByLabel('Share mirrored (%)', { exact: true }).inputValue()).toBe('100');
 
-    // The gateway mirrors the next request to #2, and the Traffic card shows it as shadow traffic.
-    await new Promise((r) => setTimeout(r, 1000));
-    await new OpenAI({ apiKey: key, baseURL: production(), maxRetries: 0 }).chat.completions.create({ model: 'support-bot', messages: [{ role: 'user', content: 'Mirrored question' }], max_tokens: 8 });
+    // Once the gateway has the new settings it mirrors every request to #2, and the Traffic card shows them as
+    // shadow traffic: ask until it does (each poll one more request), rather than guessing how long that takes.
     const shadowRow = page.getByRole('region', { name: 'Traffic' }).getByRole('row').filter({ hasText: 'shadow' });
-    await expect.poll(() => text(shadowRow), { timeout: 15_000 }).toContain('support-bot#2');
+    const gw = new OpenAI({ apiKey: key, baseURL: production(), maxRetries: 0 });
+    await expect
+      .poll(
+        async () => {
+          await gw.chat.completions.create({ model: 'support-bot', messages: [{ role: 'user', content: 'Mirrored question' }], max_tokens: 8 });
+          return (await shadowRow.count()) ? text(shadowRow) : '';
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toContain('support-bot#2');
     await screenshotRegions('environment', ['Traffic']);
     await page.screenshot({ path: 'test-results/environment-gateway.png', fullPage: true });
     await page.getByRole('heading', { name: 'Settings' }).scrollIntoViewIfNeeded();

@@ -41,13 +41,15 @@ describe('the demo through the gateway', () => {
       .withResponse();
     const completion = data as unknown as OpenAI.Chat.Completions.ChatCompletion;
     expect(response.headers.get('x-slipway-release')).toBe('support-bot#1');
-    expect(completion.choices[0]!.message.content!.length).toBeGreaterThan(10);
+    // The model server answered the rendered question (about the trial, correctly or not), so the prompt's
+    // {{question}} reached it; an unrendered or missing variable gets no trial answer.
+    expect(completion.choices[0]!.message.content).toMatch(/The free trial lasts (14|7|60) days/);
     expect(completion.usage!.prompt_tokens).toBeGreaterThan(10);
 
-    const stream = await client().chat.completions.create({ model: 'support-bot', messages: [{ role: 'user', content: 'How do I reset my password?' }], stream: true });
+    const stream = await client().chat.completions.create({ model: 'support-bot', messages: [{ role: 'user', content: 'How long is a password reset link valid?' }], stream: true });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
-    expect(text.length).toBeGreaterThan(10);
+    expect(text).toMatch(/A password reset link stays valid for/);
   });
 
   it('moves all new requests to another release within a second, under load, failing and losing nothing', async () => {
@@ -83,9 +85,11 @@ describe('the demo through the gateway', () => {
     expect(afterSecond.every((s) => s.release === 'support-bot#2')).toBe(true);
     expect(seen.some((s) => s.release === 'support-bot#1')).toBe(true);
 
-    // Every request answered is a telemetry row (the writer flushes every 200 ms).
-    await new Promise((r) => setTimeout(r, 600));
-    const summary = await api().telemetry.summary.query({ service: 'support-bot', environment: 'production', since });
+    // Every request answered is a telemetry row, written in batches off the request path: wait until they are
+    // all there (never more), then check each release's count.
+    const telemetry = () => api().telemetry.summary.query({ service: 'support-bot', environment: 'production', since });
+    let summary = await telemetry();
+    for (const until = Date.now() + 5000; summary.total < seen.length && Date.now() < until; summary = await telemetry()) await new Promise((r) => setTimeout(r, 100));
     expect(summary.total).toBe(seen.length);
     const byRelease = (n: number) => seen.filter((s) => s.release === `support-bot#${n}`).length;
     expect(summary.releases.map((r) => [r.releaseNumber, r.requests, r.errors])).toEqual([

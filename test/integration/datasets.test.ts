@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, datasetCases, datasets, datasetVersions, requestLogs, services } from '@/db/schema';
-import { sampleText } from '@/server/gateway/redact';
+import { sampleText } from '@/server/lib/redact';
 import { casesOf, resolveDatasetVersion } from '@/server/services/datasets/resolve';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';

@@ -3,7 +3,7 @@
 // full datasets. The reference server answers without delays; answers, errors and usage are as configured.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalRuns } from '@/db/schema';
-import { setEvalDispatcher } from '@/server/evals/runner-dispatch';
+import { setEvalDispatcher } from '@/server/services/evals/dispatch';
 import { orchestrateEvalRun, runnerSettings } from '@/server/evals/runner';
 import { startReferenceModelServer, type ReferenceModelServer } from '@/server/reference-model';
 import { seedDemo } from '@/server/seed';

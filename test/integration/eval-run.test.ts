@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCache, evalResults, gateResults } from '@/db/schema';
 import { durableSteps } from '@/inngest/functions/eval-run';
 import { orchestrateEvalRun, runnerSettings } from '@/server/evals/runner';
-import { setEvalDispatcher, type EvalRunEnd } from '@/server/evals/runner-dispatch';
+import { setEvalDispatcher, type EvalRunEnd } from '@/server/services/evals/dispatch';
 import { appRouter } from '@/server/api/root';
 import { createInnerContext } from '@/server/api/trpc';
 import { runCli } from '@/server/cli/run';

@@ -1,7 +1,8 @@
 // The jobs queries the UI reads: registered functions with their triggers and run counts, runs per function with
 // status, one run's steps from the step history, and recent failures — for every role with services:read.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callerFor, makeUser } from '../helpers/actors';
+import { ROLES } from '@/server/auth/permissions';
+import { anonymous, callerFor, makeUser } from '../helpers/actors';
 import { fnId, startHarness, type Harness } from '../helpers/executor';
 
 let h: Harness;
@@ -24,6 +25,18 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('jobs queries', () => {
+  it('answers every role, and refuses a caller who is not signed in', async () => {
+    for (const role of ROLES) {
+      const as = callerFor(h.database.db, await makeUser(h.database.db, { role, email: `${role}-jobs@example.com` }));
+      expect((await as.executor.functions()).functions.map((f) => f.id), role).toContain(fnId('report'));
+      expect((await as.executor.runs({ functionId: fnId('report'), status: ['failed'] })).items.map((r) => r.error), role).toEqual(['the printer is on fire']);
+    }
+    const outsider = callerFor(h.database.db, anonymous);
+    for (const call of [() => outsider.executor.functions(), () => outsider.executor.runs({ functionId: fnId('report') }), () => outsider.executor.failures({})]) {
+      await expect(call()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+  });
+
   it('lists registered functions with triggers, flow control, the last day’s runs and the next tick', async () => {
     const { engine, functions } = await api.executor.functions();
     expect(engine).toBe('embedded');

@@ -14,8 +14,8 @@ import { serveTrpc } from '@/server/api/http';
 import { createInnerContext } from '@/server/api/trpc';
 import { runCli } from '@/server/cli/run';
 import { orchestrateEvalRun } from '@/server/evals/runner';
-import { setEvalDispatcher } from '@/server/evals/runner-dispatch';
-import { orchestrateRun } from '@/server/pipelines/execute';
+import { setEvalDispatcher } from '@/server/services/evals/dispatch';
+import { runPipelineHere } from '../helpers/inline-rollout';
 import { QUESTIONS, startReferenceModelServer, type ReferenceModelServer } from '@/server/reference-model';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
@@ -185,13 +185,13 @@ describe('the pipeline eval step', () => {
     setEvalDispatcher(undefined); // the run scores its eval runs inline here
     await api.pipelines.saveDefinition({ service: S, yaml: 'stages:\n  - name: gates\n    steps:\n      - name: evals\n        type: eval\n        inputs:\n          environment: staging\n' });
     const good = await api.pipelines.start({ service: S, release: 2 });
-    expect(await orchestrateRun(database.db, good.id, (_id, fn) => fn())).toEqual({ status: 'passed' });
+    expect(await runPipelineHere(database.db, good.id)).toEqual({ status: 'passed' });
     const goodStep = (await api.pipelines.run({ service: S, number: good.number })).steps[1]!;
     expect(goodStep).toMatchObject({ type: 'eval', status: 'passed', outputs: { environment: 'staging' } });
     expect(goodStep.logs.map((l) => l.line).join('\n')).toMatch(/accuracy@1 \(run \d+\) passed: score/);
 
     const bad = await api.pipelines.start({ service: S, release: 3 });
-    expect(await orchestrateRun(database.db, bad.id, (_id, fn) => fn())).toEqual({ status: 'failed' });
+    expect(await runPipelineHere(database.db, bad.id)).toEqual({ status: 'failed' });
     const view = await api.pipelines.run({ service: S, number: bad.number });
     expect(view.steps[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^eval gate failed: accuracy@1 \(run \d+\) failed: /) });
     expect(view.error).toMatch(/^evals: eval gate failed: accuracy@1/);

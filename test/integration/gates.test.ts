@@ -5,7 +5,7 @@ import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasets, datasetVersions, environments, evalRuns, evalSuites, evalSuiteVersions, gateResults, releases, services, type EvalSuiteSpec } from '@/db/schema';
-import { inlineRollout, orchestrateRun } from '@/server/pipelines/execute';
+import { inlineRollout, runPipelineHere } from '../helpers/inline-rollout';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { seedRegistry } from '../helpers/registry';
@@ -81,7 +81,7 @@ const paths = {
     env: 'via-pipeline',
     async enter(release: number, as = admin) {
       const run = await as.pipelines.start({ service: S, release, environment: 'via-pipeline' });
-      const outcome = await orchestrateRun(database.db, run.id, (_id, fn) => fn());
+      const outcome = await runPipelineHere(database.db, run.id);
       if (outcome.status !== 'passed') {
         const view = await admin.pipelines.run({ service: S, number: run.number });
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message: view.steps.at(-1)!.error ?? 'failed' });

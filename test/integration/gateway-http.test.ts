@@ -77,4 +77,51 @@ describe('the gateway edge', () => {
     await api.gatewayKeys.revoke({ service: 'edge-svc', keyId: gatewayKey.id });
     expect(await statusWithin(401)).toBe(401);
   });
+
+  it('retries a request once on the same upstream when its connection failed before reaching the model', async () => {
+    // A model endpoint that drops the connection of the first `drops` requests, then answers.
+    let requests = 0;
+    let drops = 1;
+    const flaky = http.createServer((req, res) => {
+      requests += 1;
+      if (drops > 0) {
+        drops -= 1;
+        req.socket.destroy();
+        return;
+      }
+      req.resume().on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'after a retry' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } }));
+      });
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    try {
+      await api.services.create({ name: 'flaky-svc' });
+      await api.models.register({ model: 'flaky-model', providerKind: 'openai-compatible', baseUrl: `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/v1`, upstreamModel: 'm' });
+      await api.releases.create({ service: 'flaky-svc', model: 'flaky-model@1' });
+      await api.environments.deploy({ service: 'flaky-svc', environment: 'dev', routes: [{ release: 1, weight: 100 }] });
+      const flakyKey = (await api.gatewayKeys.create({ service: 'flaky-svc', name: 'app' })).key;
+      await gateway.refresh(true);
+      const call = () =>
+        fetch(`${base}/gw/flaky-svc/dev/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${flakyKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      const retried = await call();
+      expect(retried.status).toBe(200);
+      expect((await retried.json()).choices[0].message.content).toBe('after a retry');
+      expect(requests).toBe(2);
+      // Twice dropped: one retry only, then a 502 that says the upstream could not be reached.
+      requests = 0;
+      drops = 2;
+      const failed = await call();
+      expect(failed.status).toBe(502);
+      expect((await failed.json()).error.code).toBe('upstream_unreachable');
+      expect(requests).toBe(2);
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise((r) => flaky.close(r));
+    }
+  });
 });

@@ -3,9 +3,9 @@
 import { InngestTestEngine } from '@inngest/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRun } from '@/inngest/functions/pipeline-run';
-import { inlineRollout } from '@/server/pipelines/execute';
-import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
-import { DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
+import { inlineRollout } from '../helpers/inline-rollout';
+import { setRolloutDispatcher } from '@/server/services/rollouts/dispatch';
+import { DEFAULT_PIPELINE_YAML } from '@/server/services/pipelines/parse';
 import { env } from '@/server/env';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { withoutGates } from '../helpers/gates';

@@ -7,15 +7,19 @@ import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pipelineRuns } from '@/db/schema';
-import { branchMatches, branchPolicy, checkDefinition, DEFAULT_PIPELINE_YAML } from '@/server/pipelines/definition';
-import { setRunDispatcher } from '@/server/pipelines/dispatch';
+import { branchMatches, branchPolicy, checkDefinition, DEFAULT_PIPELINE_YAML } from '@/server/services/pipelines/parse';
+import { setRunDispatcher } from '@/server/services/pipelines/dispatch';
 import { orchestrateRun, type Durable } from '@/server/pipelines/execute';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { withoutGates } from '../helpers/gates';
 import { seedRegistry } from '../helpers/registry';
 import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
+import { runPipelineHere } from '../helpers/inline-rollout';
 
+
+/** A run driven here, with rollouts run inline (no workflow engine). */
+const orchestrate = (runId: string, durable: Parameters<typeof orchestrateRun>[2]) => runPipelineHere(database.db, runId, durable);
 let database: TestDatabase;
 let api: Awaited<ReturnType<typeof seedRegistry>>['api'];
 let hook: http.Server;
@@ -150,7 +154,7 @@ describe('pipeline runs', () => {
       [1, 'check', 'config', 'validate-config', 'pending'],
       [2, 'deliver', 'deploy', 'deploy', 'pending'],
     ]);
-    expect(await orchestrateRun(database.db, run.id, direct)).toEqual({ status: 'passed' });
+    expect(await orchestrate(run.id, direct)).toEqual({ status: 'passed' });
     const done = await runOf(1);
     expect(done.status).toBe('passed');
     expect(done.releaseNumber).toBe(1);
@@ -162,7 +166,7 @@ describe('pipeline runs', () => {
   it('deploy to an environment the branch policy names through a rollout, and wait for approval where one is needed', async () => {
     const staging = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
     expect(staging).toMatchObject({ mode: 'deploy', targetEnvironment: 'staging' });
-    expect(await orchestrateRun(database.db, staging.id, direct)).toEqual({ status: 'passed' });
+    expect(await orchestrate(staging.id, direct)).toEqual({ status: 'passed' });
     const env = await api.environments.get({ service: 'support-bot', environment: 'staging' });
     expect(env.current).toMatchObject({ kind: 'deploy', actorLabel: 'system:rollout:support-bot/staging#1' });
     expect(env.current?.reason).toMatch(/^rollout 1 step 1 of 1: switch all traffic to #1/);
@@ -172,7 +176,7 @@ describe('pipeline runs', () => {
 
     // Running the same release again (a retry) moves nothing: the step passes without a rollout.
     const again = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
-    expect(await orchestrateRun(database.db, again.id, direct)).toEqual({ status: 'passed' });
+    expect(await orchestrate(again.id, direct)).toEqual({ status: 'passed' });
     const againDeploy = (await runOf(again.number)).steps[2]!;
     expect(againDeploy).toMatchObject({ status: 'passed', outputs: { environment: 'staging', release: 1, rollout: null } });
     expect(againDeploy.logs.map((l) => l.line)).toEqual(['support-bot/staging already runs support-bot#1 on all traffic: nothing to roll out']);
@@ -190,7 +194,7 @@ describe('pipeline runs', () => {
     // Production needs an approval: the run waits for it; the requester may not decide, an approver's rejection ends it.
     await api.environments.update({ service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, requiredGates: [], allowedBranches: [] } });
     const prod = await api.pipelines.start({ service: 'support-bot', branch: 'main', environment: 'production' });
-    const running = orchestrateRun(database.db, prod.id, direct);
+    const running = orchestrate(prod.id, direct);
     const [request] = await waitFor(async () => (await api.approvals.list({})).filter((a) => a.environment === 'production'));
     expect(request).toMatchObject({ required: 1, release: { number: 1 } });
     expect((await runOf(prod.number)).steps[2]!.status).toBe('running');
@@ -206,7 +210,7 @@ describe('pipeline runs', () => {
     // cannot claim a branch for a release it did not build).
     await api.environments.update({ service: 'support-bot', environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, requiredGates: [], allowedBranches: ['main'] } });
     const refused = await api.pipelines.start({ service: 'support-bot', branch: 'develop' });
-    expect(await orchestrateRun(database.db, refused.id, direct)).toEqual({ status: 'failed' });
+    expect(await orchestrate(refused.id, direct)).toEqual({ status: 'failed' });
     expect((await runOf(refused.number)).error).toMatch(/^config: environment staging: branch \(none\) may not deploy here \(allowed: main\)/);
     await api.environments.update({ service: 'support-bot', environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, requiredGates: [] } });
   });
@@ -234,7 +238,7 @@ describe('pipeline runs', () => {
     hookStatus = 500;
     const run = await api.pipelines.start({ service: 'support-bot' });
     received.length = 0;
-    const first = orchestrateRun(database.db, run.id, async (id, fn) => {
+    const first = orchestrate(run.id, async (id, fn) => {
       const out = await fn();
       if (id.startsWith('step-1')) hookStatus = 200;
       return out;
@@ -269,9 +273,9 @@ describe('pipeline runs', () => {
     };
     hookStatus = 200;
     const run = await api.pipelines.start({ service: 'support-bot' });
-    await expect(orchestrateRun(database.db, run.id, durable)).rejects.toThrow('process died');
+    await expect(orchestrate(run.id, durable)).rejects.toThrow('process died');
     crashAfter = null;
-    expect(await orchestrateRun(database.db, run.id, durable)).toEqual({ status: 'passed' });
+    expect(await orchestrate(run.id, durable)).toEqual({ status: 'passed' });
     expect(calls).toEqual(['begin', 'candidate', 'step-1-first', 'step-2-slow', 'step-3-last', 'finish']);
     expect((await runOf(run.number)).steps.map((s) => s.attempts)).toEqual([1, 1, 1, 1]);
 
@@ -280,7 +284,7 @@ describe('pipeline runs', () => {
     const doomed = await api.pipelines.start({ service: 'support-bot' });
     await api.pipelines.cancel({ service: 'support-bot', number: doomed.number, reason: 'wrong branch' });
     expect(cancelled).toEqual([doomed.id]);
-    expect(await orchestrateRun(database.db, doomed.id, direct)).toEqual({ status: 'cancelled' });
+    expect(await orchestrate(doomed.id, direct)).toEqual({ status: 'cancelled' });
     const view = await runOf(doomed.number);
     expect(view.status).toBe('cancelled');
     expect(view.steps.every((s) => s.status === 'cancelled')).toBe(true);
@@ -297,7 +301,7 @@ describe('pipeline runs', () => {
     });
     const run = await api.pipelines.start({ service: 'support-bot' });
     onHookCancel = () => api.pipelines.cancel({ service: 'support-bot', number: run.number, reason: 'mid-step' });
-    expect(await orchestrateRun(database.db, run.id, direct)).toEqual({ status: 'cancelled' });
+    expect(await orchestrate(run.id, direct)).toEqual({ status: 'cancelled' });
     const view = await runOf(run.number);
     expect(view.status).toBe('cancelled');
     expect(view.steps.map((s) => [s.name, s.status])).toEqual([
@@ -327,7 +331,7 @@ describe('pipeline runs', () => {
     });
     hookStatus = 200;
     const run = await api.pipelines.start({ service: 'support-bot' });
-    expect(await orchestrateRun(database.db, run.id, direct)).toEqual({ status: 'passed' });
+    expect(await orchestrate(run.id, direct)).toEqual({ status: 'passed' });
     const [, bounced, chatty] = (await runOf(run.number)).steps;
     const refusal = 'outbound request to 169.254.169.254 refused: link-local address (set SLIPWAY_OUTBOUND_ALLOW to allow)';
     expect([bounced!.status, bounced!.error, bounced!.outputs]).toEqual(['failed', refusal, {}]);

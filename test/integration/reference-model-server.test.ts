@@ -163,13 +163,14 @@ describe('reference model server', () => {
       }
       const total = performance.now() - t0;
       ttfts.push(first!);
-      // 50 tokens per second: the rest of the answer takes ~20 ms per token after the first (±10% slowness).
+      // 50 tokens per second: the rest of the answer takes ~20 ms per token after the first (±10% slowness). The
+      // lower bound is the behaviour; the upper one only catches a pace off by a multiple (a busy machine is slower).
       expect(total - first!).toBeGreaterThan((tokens - 1) * 20 * 0.85);
-      expect(total - first!).toBeLessThan((tokens - 1) * 20 * 1.2 + 100);
+      expect(total - first!).toBeLessThan((tokens - 1) * 20 * 2 + 200);
     }
     for (const t of ttfts) {
       expect(t).toBeGreaterThan(200 * 0.85);
-      expect(t).toBeLessThan(200 * 1.15 + 80);
+      expect(t).toBeLessThan(200 * 2 + 200);
     }
   });
 
@@ -178,14 +179,15 @@ describe('reference model server', () => {
     await client.chat.completions.create({ model: 'paced', messages: [{ role: 'user', content: 'hi' }] });
     const waited = performance.now() - t0;
     expect(waited).toBeGreaterThan(400 * 0.85);
-    expect(waited).toBeLessThan(440 * 1.1 + 100);
+    expect(waited).toBeLessThan(440 * 2 + 200);
 
     const fast = await start({ noDelay: true });
     const t1 = performance.now();
     const res = await clientFor(fast).chat.completions.create({ model: 'slow', messages: [{ role: 'user', content: 'hi' }], stream: true });
     let text = '';
     for await (const c of res) text += c.choices[0]?.delta.content ?? '';
-    expect(performance.now() - t1).toBeLessThan(500);
+    // A 3-second model whose ~300 tokens would take 15 s at its pace answers in a fraction of that.
+    expect(performance.now() - t1).toBeLessThan(1500);
     expect(text.length).toBeGreaterThan(200);
   });
 
@@ -255,7 +257,8 @@ describe('reference model server', () => {
     while (s.inFlight() === 0) await new Promise((r) => setTimeout(r, 5));
     const t0 = performance.now();
     await s.close();
-    expect(performance.now() - t0).toBeLessThan(500);
+    // The pending answer would take 3 s: closing did not wait for it.
+    expect(performance.now() - t0).toBeLessThan(1500);
     expect(await pending).toBe('dropped');
     expect(s.inFlight()).toBe(0);
     agent.destroy();

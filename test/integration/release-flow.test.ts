@@ -4,15 +4,17 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalRequests, releases, requestLogs, type RolloutPolicy } from '@/db/schema';
-import { stepFlow } from '@/inngest/functions/rollout-run';
+import { createRolloutRun } from '@/inngest/functions/rollout-run';
 import type { Actor } from '@/server/auth/actor';
-import { setRolloutDispatcher } from '@/server/rollouts/dispatch';
-import { orchestrateRollout } from '@/server/rollouts/orchestrate';
+import { setRolloutClock } from '@/server/services/rollouts/clock';
+import { setRolloutDispatcher } from '@/server/services/rollouts/dispatch';
+import { rolloutDispatcherFor } from '@/server/rollouts/connect';
 import { DEFAULT_ANALYSIS, DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { createRelease } from '@/server/services/releases/create';
 import { callerFor, makeUser } from '../helpers/actors';
 import { startHarness, type Harness } from '../helpers/executor';
 import { seedRegistry } from '../helpers/registry';
+import { startTestUpstream, type TestUpstream } from '../helpers/upstream';
 
 let h: Harness;
 let api: ReturnType<typeof callerFor>;
@@ -23,17 +25,11 @@ let engineerActor: Actor;
 const S = 'support-bot';
 
 beforeAll(async () => {
-  h = await startHarness((inngest) => [
-    inngest.createFunction({ id: 'rollout-run', triggers: [{ event: 'slipway/rollout.requested' }], idempotency: 'event.data.rolloutId', retries: 2 }, async ({ event, step }) =>
-      orchestrateRollout(h.database.db, (event.data as { rolloutId: string }).rolloutId, stepFlow(step as never)),
-    ),
-  ]);
-  setRolloutDispatcher({
-    start: async (rolloutId) => void (await h.inngest.send({ name: 'slipway/rollout.requested', data: { rolloutId }, id: `rollout-${rolloutId}` })),
-    signal: async (rolloutId, reason) => void (await h.inngest.send({ name: 'slipway/rollout.signal', data: { rolloutId, reason } })),
-    finished: async () => undefined,
-    notify: () => undefined,
-  });
+  // The app's own rollout function and event wiring (start, signal, finished, notify), on the test executor.
+  h = await startHarness((inngest) => [createRolloutRun(inngest, async () => h.database.db)]);
+  // The release flow reads the executor's clock, which the timeout test moves forward.
+  setRolloutClock(h.clock.now);
+  setRolloutDispatcher(rolloutDispatcherFor(h.inngest, h.database.db));
   const db = h.database.db;
   ({ api } = await seedRegistry(db));
   await api.releases.create({ service: S, model: 'support-bot-model@1', prompts: ['answer@1'], notes: 'second' });
@@ -46,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   setRolloutDispatcher(undefined);
+  setRolloutClock(undefined);
   await h?.close();
 });
 
@@ -113,11 +110,18 @@ describe('approvals', () => {
   it('a request that expires fails the rollout as approval timed out', async () => {
     await api.environments.create({ service: S, name: 'prod-c' });
     await configure('prod-c', { requiredApprovals: 1, approvalTimeoutMinutes: 30 });
+    const before = h.clock.now().getTime();
     const rollout = await engineer.rollouts.promote({ service: S, environment: 'prod-c', release: 2 });
+    const after = h.clock.now().getTime();
+    // The request expires the environment's approvalTimeoutMinutes after it was made.
+    const [stored] = await h.database.db.select().from(approvalRequests).where(eq(approvalRequests.rolloutId, rollout.id));
+    expect(stored!.expiresAt.getTime()).toBeGreaterThanOrEqual(before + 30 * 60_000);
+    expect(stored!.expiresAt.getTime()).toBeLessThanOrEqual(after + 30 * 60_000);
     await h.until(async () => (await h.runs('test-app-rollout-run')).length > 0, 10_000, 'the rollout function to start');
-    // Thirty minutes pass: the request's expiry is behind us and the executor's clock fires the wait.
-    await h.database.db.update(approvalRequests).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(approvalRequests.rolloutId, rollout.id));
-    h.clock.advance(31 * 60_000);
+    // Twenty-nine minutes on, it is still open; two more and it has expired: the executor's clock fires the wait.
+    h.clock.advance(29 * 60_000);
+    expect((await approverA.approvals.list({ status: 'pending' })).find((a) => a.environment === 'prod-c')).toMatchObject({ status: 'pending', canDecide: true });
+    h.clock.advance(2 * 60_000);
     const done = await settled('prod-c', rollout.number);
     expect(done.status).toBe('approval-timed-out');
     expect(done.reason).toMatch(/approval timed out after 30 min with 0 of 1/);
@@ -147,7 +151,7 @@ describe('branch rules', () => {
 /** Writes gateway telemetry for a release, as the gateway would: `errors` of `n` failing, latency around `ms`. */
 async function traffic(environment: string, releaseNumber: number, n: number, errors: number, ms: number) {
   const [release] = await h.database.db.select().from(releases).where(eq(releases.number, releaseNumber));
-  const now = Date.now();
+  const now = h.clock.now().getTime();
   await h.database.db.insert(requestLogs).values(
     Array.from({ length: n }, (_, i) => ({
       at: new Date(now - i),
@@ -285,3 +289,73 @@ describe('abort and rollback', () => {
     expect(JSON.stringify(history)).toContain('"kind":"rollback"');
   });
 });
+
+describe('blue-green', () => {
+  let upstream: TestUpstream;
+  // Releases on a model endpoint that answers, and on one that answers 500 to everything.
+  let healthy: number;
+  let broken: number;
+  beforeAll(async () => {
+    upstream = await startTestUpstream();
+    for (const upstreamModel of ['ok-1', 'fail-1']) {
+      await api.models.register({ model: 'bg-model', providerKind: 'openai-compatible', baseUrl: upstream.url, upstreamModel });
+    }
+    healthy = (await api.releases.create({ service: S, model: 'bg-model@1', prompts: ['answer@1'], notes: 'blue-green healthy' })).number;
+    broken = (await api.releases.create({ service: S, model: 'bg-model@2', prompts: ['answer@1'], notes: 'blue-green broken' })).number;
+  });
+  afterAll(() => upstream?.close());
+
+  const blueGreen = (rollbackWindowMinutes: number): RolloutPolicy => ({
+    strategy: 'blue-green',
+    bakeMinutes: 0.05,
+    rollbackWindowMinutes,
+    autoRollback: true,
+    analysis: { ...DEFAULT_ANALYSIS, minSamples: 20, intervalSeconds: 1 },
+  });
+  const slos = { ...DEFAULT_ENVIRONMENTS.dev.slos, maxErrorRate: 0.05, p95LatencyMs: 2000 };
+
+  it('rolls back before the switch when the warmed release fails its smoke check, having served no one', async () => {
+    await api.environments.create({ service: S, name: 'bg-smoke' });
+    await configure('bg-smoke', {}, blueGreen(1), slos);
+    await api.environments.deploy({ service: S, environment: 'bg-smoke', routes: [{ release: healthy, weight: 100 }] });
+    const seen = new Set<string>();
+    const watch = setInterval(() => void routes('bg-smoke').then((r) => seen.add(JSON.stringify(r))), 100);
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'bg-smoke', release: broken });
+    const done = await settled('bg-smoke', rollout.number).finally(() => clearInterval(watch));
+    expect(done.status).toBe('rolled-back');
+    expect(done.reason).toMatch(new RegExp(`smoke check of #${broken} failed: request 1 answered 500; request 2 answered 500; request 3 answered 500`));
+    expect(upstream.calls.filter((c) => c.model === 'fail-1')).toHaveLength(3);
+    expect(await routes('bg-smoke')).toEqual([[healthy, 100]]);
+    // Warmed at 0%, never switched: no routing table ever gave the broken release a share.
+    expect([...seen].every((r) => !JSON.parse(r).some(([n, w]: [number, number]) => n === broken && w > 0))).toBe(true);
+  });
+
+  it('rolls back inside the rollback window when the new release breaches its objectives, to the old one kept warm', async () => {
+    await api.environments.create({ service: S, name: 'bg-window' });
+    await configure('bg-window', {}, blueGreen(0.5), slos);
+    await api.environments.deploy({ service: S, environment: 'bg-window', routes: [{ release: 1, weight: 100 }] });
+    const rollout = await engineer.rollouts.promote({ service: S, environment: 'bg-window', release: healthy });
+    // The smoke check passed and all traffic switched; the old release is held at 0% for the window.
+    await h.until(async () => JSON.stringify(await routes('bg-window')) === JSON.stringify([[healthy, 100]]), 15_000, 'the switch');
+    const during = await api.rollouts.get({ service: S, environment: 'bg-window', number: rollout.number });
+    expect(during.status).toBe('running');
+    expect(during.events.map((e) => e.kind)).toContain('smoke-check');
+    const env = await api.environments.get({ service: S, environment: 'bg-window' });
+    expect(env.current?.routes.map((r) => [r.releaseNumber, r.weight])).toEqual([
+      [healthy, 100],
+      [1, 0],
+    ]);
+    // Past the bake, inside the window: the rollout still holds the old release, and a breach now rolls back.
+    const bakeEnds = during.stepStartedAt!.getTime() + 3_000;
+    await h.until(async () => h.clock.now().getTime() > bakeEnds + 200, 10_000, 'the end of the bake');
+    expect((await api.rollouts.get({ service: S, environment: 'bg-window', number: rollout.number })).status).toBe('running');
+    await traffic('bg-window', healthy, 40, 12, 300);
+    const done = await settled('bg-window', rollout.number);
+    expect(done.status).toBe('rolled-back');
+    expect(done.reason).toMatch(/analysis at step 2 failed: .*error rate 30\.0% is above the SLO of 5\.0%/);
+    expect(await routes('bg-window')).toEqual([[1, 100]]);
+    const history = await api.environments.history({ service: S, environment: 'bg-window' });
+    expect(history.items[0]).toMatchObject({ kind: 'rollback' });
+  });
+});
+

@@ -7,13 +7,13 @@ import { eq } from 'drizzle-orm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { services } from '@/db/schema';
-import { orchestrateRun } from '@/server/pipelines/execute';
 import { sourceSettings } from '@/server/pipelines/source';
 import { Gateway } from '@/server/gateway/handler';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { seedRegistry } from '../helpers/registry';
 import { startTestUpstream, type TestUpstream } from '../helpers/upstream';
+import { runPipelineHere } from '../helpers/inline-rollout';
 
 const KEY = 'sk-provider-KEY-OF-THE-PLATFORM-TEAM-0123456789';
 const HOOK_SECRET = 'whsec-signing-secret-of-the-platform-0123';
@@ -168,12 +168,12 @@ describe('the pipeline webhook step', () => {
 
     await engineer.pipelines.saveDefinition({ service: 'chat-svc', yaml: definition(`${receiverUrl}/hook`) });
     const first = await engineer.pipelines.start({ service: 'chat-svc' });
-    expect(await orchestrateRun(database.db, first.id, (_id, fn) => fn())).toEqual({ status: 'passed' });
+    expect(await runPipelineHere(database.db, first.id)).toEqual({ status: 'passed' });
     expect(received).toHaveLength(1);
 
     await admin.secrets.update({ name: 'platform-hook', services: ['other-svc'] });
     const second = await engineer.pipelines.start({ service: 'chat-svc' });
-    expect(await orchestrateRun(database.db, second.id, (_id, fn) => fn())).toEqual({ status: 'failed' });
+    expect(await runPipelineHere(database.db, second.id)).toEqual({ status: 'failed' });
     const step = (await engineer.pipelines.run({ service: 'chat-svc', number: second.number })).steps.find((s) => s.name === 'ping');
     expect(step?.error).toBe('not signed or sent: secret "platform-hook" may not be used by service chat-svc (it is scoped to other-svc)');
     expect(received).toHaveLength(1);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await api.models.register({ model: 'hosted', providerKind: 'openai-compatible', baseUrl: 'https://api.example.test/v1', upstreamModel: 'gpt-x', apiKeySecret: 'openai-key' });
   await api.releases.create({ service: 'support-bot', model: 'hosted@1', prompts: ['answer@1'] });
   await api.environments.deploy({ service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }] });
-  const { DEFAULT_PIPELINE_YAML } = await import('@/server/pipelines/definition');
+  const { DEFAULT_PIPELINE_YAML } = await import('@/server/services/pipelines/parse');
   await api.pipelines.saveDefinition({ service: 'support-bot', yaml: DEFAULT_PIPELINE_YAML });
   await api.pipelines.start({ service: 'support-bot' });
   await api.repositories.set({ service: 'support-bot', url: 'https://git.example.test/acme/support-bot.git', tokenSecret: 'openai-key', webhookSecret: 'hook' });

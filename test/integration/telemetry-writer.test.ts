@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestLogs, type RequestLog } from '@/db/schema';
-import { sampleText } from '@/server/gateway/redact';
+import { sampleText } from '@/server/lib/redact';
 import { TelemetryWriter } from '@/server/gateway/telemetry';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
@@ -52,6 +52,28 @@ describe('the telemetry writer', () => {
     writer.record(row('after'));
     await writer.close();
     expect((await database.db.select().from(requestLogs).where(eq(requestLogs.requestId, 'after'))).length).toBe(1);
+  });
+
+  it('keeps every record while its writes fail for the database’s reasons, and writes them all once it can', async () => {
+    const writer = new TelemetryWriter(database.db, { flushIntervalMs: 10_000 });
+    // The table is out of reach (as when the database is down or being migrated): an error that is not the record's.
+    await database.db.execute(sql`alter table request_logs rename to request_logs_away`);
+    try {
+      for (const id of ['down-1', 'down-2', 'down-3']) writer.record(row(id));
+      await writer.flush();
+      expect(writer.stats).toMatchObject({ queued: 3, rejected: 0 });
+      expect(writer.stats.failedWrites).toBeGreaterThan(0);
+      writer.record(row('down-4'));
+      await writer.flush();
+      expect(writer.stats.queued).toBe(4);
+    } finally {
+      await database.db.execute(sql`alter table request_logs_away rename to request_logs`);
+    }
+    await writer.flush();
+    expect(writer.stats).toMatchObject({ queued: 0, rejected: 0 });
+    const ids = (await database.db.select({ id: requestLogs.requestId }).from(requestLogs).where(sql`${requestLogs.requestId} like 'down-%'`)).map((r) => r.id).sort();
+    expect(ids).toEqual(['down-1', 'down-2', 'down-3', 'down-4']);
+    await writer.close();
   });
 
   it('cleans samples: no NUL, never half a character, redacted', async () => {

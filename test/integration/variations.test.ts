@@ -8,8 +8,8 @@ import { startReferenceModelServer, type ReferenceModelServer } from '@/server/r
 import { setVariationsDispatcher } from '@/server/services/evals/variations-dispatch';
 import { orchestrateVariations } from '@/server/services/evals/variations-execute';
 import { eq } from 'drizzle-orm';
-import { setRunDispatcher } from '@/server/pipelines/dispatch';
-import { orchestrateRun } from '@/server/pipelines/execute';
+import { setRunDispatcher } from '@/server/services/pipelines/dispatch';
+import { runPipelineHere } from '../helpers/inline-rollout';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
@@ -141,14 +141,14 @@ describe('prompt variations', () => {
       await expect(api.pipelines.saveDefinition({ service: S, yaml: yaml('good@1', 2) })).rejects.toThrow(/line 11: stages\[0\]\.steps\[0\]\.inputs\.threshold: must be between 0 and 1/);
       await api.pipelines.saveDefinition({ service: S, yaml: yaml('good@1, poor@1', 0.9) });
       const passing = await api.pipelines.start({ service: S, release: 1, evaluateOnly: true });
-      expect(await orchestrateRun(database.db, passing.id, (_id, fn) => fn())).toEqual({ status: 'passed' });
+      expect(await runPipelineHere(database.db, passing.id)).toEqual({ status: 'passed' });
       const step = (await api.pipelines.run({ service: S, number: passing.number })).steps.find((st) => st.type === 'prompt-variations')!;
       expect(step).toMatchObject({ status: 'passed', outputs: { best: expect.stringMatching(/·m1$/), score: 1, threshold: 0.9 } });
       expect(step.logs.map((l) => l.line).filter((l) => /^p\d·s1·m\d/.test(l))).toHaveLength(4);
 
       await api.pipelines.saveDefinition({ service: S, yaml: yaml('poor@1', 0.9) });
       const failing = await api.pipelines.start({ service: S, release: 1, evaluateOnly: true });
-      expect(await orchestrateRun(database.db, failing.id, (_id, fn) => fn())).toEqual({ status: 'failed' });
+      expect(await runPipelineHere(database.db, failing.id)).toEqual({ status: 'failed' });
       const failed = (await api.pipelines.run({ service: S, number: failing.number })).steps.find((st) => st.type === 'prompt-variations')!;
       expect(failed.error).toMatch(/below the threshold 0.9/);
     } finally {

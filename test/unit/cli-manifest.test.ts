@@ -4,21 +4,21 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CliError, EXIT } from '@/server/cli/core/errors';
-import { parseSource } from '@/server/cli/core/files';
-import { loadManifest, loadManifestSource, loadPromptsSource } from '@/server/cli/manifest/load';
+import { EXIT, toCliError, type CliError } from '@/server/cli/core/errors';
+import { parseSource } from '@/server/manifest/files';
+import { loadManifest, loadManifestSource, loadPromptsSource } from '@/server/manifest/load';
 
 const FIXTURE = path.resolve('test/fixtures/manifest/slipway.yaml');
 
 /** Parses manifest text as if it sat in the fixture folder, so `file:` entries resolve there. */
 const manifest = (text: string) => loadManifestSource(parseSource(text, 'slipway.yaml', FIXTURE));
 
+/** What the CLI makes of a failure: a bad file is a usage error (exit 2) with the file's message. */
 function failure(fn: () => unknown): CliError {
   try {
     fn();
   } catch (err) {
-    if (err instanceof CliError) return err;
-    throw err;
+    return toCliError(err, 'http://slipway.test');
   }
   throw new Error('expected a failure');
 }

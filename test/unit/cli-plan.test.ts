@@ -6,7 +6,7 @@ import { resolveConnection } from '@/server/cli/core/client';
 import { CliError, EXIT, oneLine } from '@/server/cli/core/errors';
 import { parseRoutes } from '@/server/cli/commands/envs';
 import { normaliseRef } from '@/server/cli/commands/releases';
-import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type ModelVersionContent } from '@/server/cli/manifest/plan';
+import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type ModelVersionContent } from '@/server/manifest/plan';
 import { DEFAULT_ANALYSIS, DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { registerModelVersionInput } from '@/server/services/models/register';
 

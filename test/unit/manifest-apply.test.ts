@@ -2,10 +2,10 @@
 // content-only runs that leave labels alone, and refusals that the CLI turns into one line and exit 1.
 import { describe, expect, it } from 'vitest';
 import { EXIT, toCliError } from '@/server/cli/core/errors';
-import { parseSource } from '@/server/cli/core/files';
-import { Report, syncManifest, syncModels, syncPrompts } from '@/server/cli/manifest/apply';
-import type { ManifestBackend } from '@/server/cli/manifest/backend';
-import { loadManifestSource } from '@/server/cli/manifest/load';
+import { parseSource } from '@/server/manifest/files';
+import { Report, syncManifest, syncModels, syncPrompts } from '@/server/manifest/apply';
+import type { ManifestBackend } from '@/server/manifest/backend';
+import { loadManifestSource } from '@/server/manifest/load';
 import { DomainError } from '@/server/errors';
 import { promptContentHash } from '@/server/services/prompts/push';
 

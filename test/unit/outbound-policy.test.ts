@@ -5,7 +5,7 @@ import { ConfigError, parseEnv } from '@/server/env';
 import { resolveChecked } from '@/server/outbound/connect';
 import { OutboundPolicy, policyFromEnv, setOutboundPolicy } from '@/server/outbound/policy';
 import { withCheckout } from '@/server/pipelines/git';
-import { parseOutboundRules } from '@/server/outbound/rules';
+import { parseOutboundRules } from '@/server/lib/outbound-rules';
 
 const policy = (vars: Record<string, string> = {}) => policyFromEnv(parseEnv({ NODE_ENV: 'test', PORT: '3000', ...vars }));
 const verdict = (p: OutboundPolicy, address: string, port = 80, host = address) => p.check(host, address, port)?.message ?? 'allowed';

@@ -2,7 +2,7 @@
 // rollback window and retire, and an all-at-once switch that leaves nothing of the old releases behind.
 import { describe, expect, it } from 'vitest';
 import type { RolloutPolicy, RouteEntry } from '@/db/schema';
-import { buildPlan, routesFor } from '@/server/rollouts/plan';
+import { buildPlan, routesFor } from '@/server/services/rollouts/plan';
 import { DEFAULT_ANALYSIS } from '@/server/services/environments/settings';
 
 const candidate = { releaseId: 'r3', releaseNumber: 3 };
@@ -44,6 +44,39 @@ describe('the routing tables of a rollout', () => {
       ],
       [[3, 100]],
     ]);
+  });
+
+  it('linear: equal steps every interval up to all traffic, the baseline sharing the rest at each', () => {
+    const policy: RolloutPolicy = { strategy: 'linear', stepPercent: 30, intervalMinutes: 0.5, autoRollback: true, analysis: DEFAULT_ANALYSIS };
+    expect(buildPlan(policy, true).map((s) => [s.kind, s.weight, s.bakeSeconds])).toEqual([
+      ['shift', 30, 30],
+      ['shift', 60, 30],
+      ['shift', 90, 30],
+      ['shift', 100, 0],
+    ]);
+    expect(tables(policy)).toEqual([
+      [
+        [1, 53],
+        [2, 17],
+        [3, 30],
+      ],
+      [
+        [1, 30],
+        [2, 10],
+        [3, 60],
+      ],
+      // 10% over 75:25 is 7.5 and 2.5: the tie goes to the first.
+      [
+        [1, 8],
+        [2, 2],
+        [3, 90],
+      ],
+      [[3, 100]],
+    ]);
+    // A step that divides 100 does not repeat 100%: 25 → 25, 50, 75, then all.
+    expect(buildPlan({ ...policy, stepPercent: 25 }, true).map((s) => s.weight)).toEqual([25, 50, 75, 100]);
+    // Every table routes exactly 100%.
+    for (const table of tables(policy)) expect(table.reduce((sum, [, w]) => sum + w!, 0)).toBe(100);
   });
 
   it('all-at-once: the switch, with no rollback window and no retire step after it, drops the old releases', () => {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PromptMessage } from '@/db/schema';
 import { DomainError } from '@/server/errors';
-import { checkTemplate, expand, fill, placeholders, type ResolvedVersion } from '@/server/services/prompts/template';
+import { checkTemplate, expand, fill, placeholders, type ResolvedVersion } from '@/server/lib/template';
 
 const v = (prompt: string, version: number, messages: PromptMessage[]): ResolvedVersion => ({ prompt, version, messages, variables: [] });
 

@@ -4,9 +4,9 @@
 import type { Group } from '../core/args';
 import { usageError } from '../core/errors';
 import { pairs, table, time, truncate } from '../core/output';
-import { apiBackend } from '../manifest/api-backend';
-import { Report, syncDatasets } from '../manifest/apply';
-import { loadDatasetFile } from '../manifest/load';
+import { apiBackend } from '../core/manifest-backend';
+import { Report, syncDatasets } from '@/server/manifest/apply';
+import { loadDatasetFile } from '@/server/manifest/load';
 import { withReport } from './sync';
 
 /** `support-bot/faq` or `support-bot/faq@3`. */

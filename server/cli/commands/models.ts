@@ -3,10 +3,10 @@ import { registerModelVersionInput } from '@/server/services/models/register';
 import { slugSchema } from '@/server/services/registry-shared';
 import type { Group } from '../core/args';
 import { orNull, usageError } from '../core/errors';
-import { parseWith, readSourceFile } from '../core/files';
+import { parseWith, readSourceFile } from '@/server/manifest/files';
 import { pairs, table } from '../core/output';
-import { findIdenticalVersion } from '../manifest/plan';
-import { modelFileSchema } from '../manifest/schema';
+import { findIdenticalVersion } from '@/server/manifest/plan';
+import { modelFileSchema } from '@/server/manifest/schema';
 
 export const modelsGroup: Group = {
   name: 'models',

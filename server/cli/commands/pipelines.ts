@@ -4,12 +4,12 @@ import { TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { PipelineRunStatus } from '@/db/schema';
 import type { AppRouter } from '@/server/api/root';
-import { checkDefinition, type DefinitionProblem } from '@/server/pipelines/definition';
+import { checkDefinition, type DefinitionProblem } from '@/server/services/pipelines/parse';
 import { gitShaSchema } from '@/server/services/registry-shared';
 import type { Api } from '../core/client';
 import type { Group, ParsedOptions } from '../core/args';
 import { CliError, EXIT, toCliError, usageError } from '../core/errors';
-import { readTextFile } from '../core/files';
+import { readTextFile } from '@/server/manifest/files';
 import type { Output } from '../core/output';
 import { pairs, table, time, truncate } from '../core/output';
 

@@ -2,9 +2,9 @@
 // nothing) and list a service's prompts.
 import type { Group } from '../core/args';
 import { table } from '../core/output';
-import { apiBackend } from '../manifest/api-backend';
-import { Report, syncPrompts } from '../manifest/apply';
-import { loadPromptsFile } from '../manifest/load';
+import { apiBackend } from '../core/manifest-backend';
+import { Report, syncPrompts } from '@/server/manifest/apply';
+import { loadPromptsFile } from '@/server/manifest/load';
 import { gitShaOption, withReport } from './sync';
 
 export const promptsGroup: Group = {

@@ -2,7 +2,7 @@
 import { jsonObject } from '@/server/services/registry-shared';
 import type { Group } from '../core/args';
 import { usageError } from '../core/errors';
-import { parseWith, readSourceFile } from '../core/files';
+import { parseWith, readSourceFile } from '@/server/manifest/files';
 import { pairs, table, time, truncate } from '../core/output';
 import { gitShaOption } from './sync';
 

@@ -2,7 +2,7 @@
 // end), `slipway rollback` (one click back), and `slipway rollouts …` (list, status, and the controls pause,
 // resume, abort and promote-now). Rendering and the follow loop are shared with `slipway approvals`.
 import type { inferRouterOutputs } from '@trpc/server';
-import type { RolloutStatus } from '@/db/schema';
+import { isActiveRolloutStatus } from '@/db/schema/rollout-status';
 import type { AppRouter } from '@/server/api/root';
 import type { Api } from '../core/client';
 import type { Command, Group, ParsedOptions } from '../core/args';
@@ -23,8 +23,7 @@ const POLL_MS = 1000;
 export const DEFAULT_TIMEOUT_MS = 3600_000;
 /** While following, this many failed polls in a row (server restarting, a network blip) are tolerated. */
 const MAX_POLL_FAILURES = 3;
-const ACTIVE: readonly RolloutStatus[] = ['awaiting-approval', 'waiting', 'running', 'paused'];
-export const isActive = (s: RolloutStatus) => ACTIVE.includes(s);
+export const isActive = isActiveRolloutStatus;
 
 // ---- parsing --------------------------------------------------------------------------------------------------
 

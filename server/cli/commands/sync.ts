@@ -4,9 +4,9 @@ import { gitShaSchema } from '@/server/services/registry-shared';
 import type { Group, ParsedOptions } from '../core/args';
 import { usageError } from '../core/errors';
 import { table, type Output } from '../core/output';
-import { apiBackend } from '../manifest/api-backend';
-import { Report, syncManifest, type ItemStatus } from '../manifest/apply';
-import { loadManifest } from '../manifest/load';
+import { apiBackend } from '../core/manifest-backend';
+import { Report, syncManifest, type ItemStatus } from '@/server/manifest/apply';
+import { loadManifest } from '@/server/manifest/load';
 
 const DRY_WORDS: Record<ItemStatus, string> = { created: 'would create', updated: 'would update', unchanged: 'unchanged' };
 

@@ -2,6 +2,7 @@
 // and README. Server errors arrive as TRPCClientError and are mapped here, nowhere else.
 import { TRPCClientError } from '@trpc/client';
 import { DomainError } from '@/server/errors';
+import { SourceFileError } from '@/server/manifest/files';
 
 export const EXIT = {
   ok: 0,
@@ -64,6 +65,9 @@ export function toCliError(err: unknown, serverUrl: string): CliError {
   const chain = causeChain(err);
   const own = chain.find((e): e is CliError => e instanceof CliError);
   if (own) return own;
+  // A local file that cannot be read or is not valid: nothing was sent.
+  const file = chain.find((e): e is SourceFileError => e instanceof SourceFileError);
+  if (file) return new CliError(file.message, EXIT.usage);
   // Rules the shared manifest code checks locally, before asking the server, speak the server's language.
   if (err instanceof DomainError) return new CliError(oneLine(err.message), err.kind === 'unauthorized' || err.kind === 'forbidden' ? EXIT.auth : EXIT.api);
 

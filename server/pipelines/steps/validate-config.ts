@@ -5,10 +5,10 @@ import { eq } from 'drizzle-orm';
 import { releases, type Json, type PromptVariable } from '@/db/schema';
 import { DomainError } from '@/server/errors';
 import { dbResolver } from '@/server/services/prompts/resolve';
-import { expand, fill } from '@/server/services/prompts/template';
+import { expand, fill } from '@/server/lib/template';
 import { getRelease } from '@/server/services/releases/queries';
 import { environmentByName } from '@/server/services/registry-shared';
-import { branchMatches } from '../definition';
+import { branchMatches } from '@/server/services/pipelines/parse';
 import type { StepContext, StepOutcome } from './types';
 
 const sample = (v: PromptVariable): Json => (v.default !== undefined ? v.default : v.type === 'number' ? 1 : v.type === 'boolean' ? true : v.type === 'json' ? {} : 'example');

@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { approvalDecisions, approvalRequests } from '@/db/schema';
 import { actorUserId } from '@/server/auth/actor';
 import { conflict, forbidden, invalid, notFound } from '@/server/errors';
-import { addEvent, endRollout, loadRollout, rolloutRef, setRollout, signal } from '@/server/rollouts/records';
+import { addEvent, endRollout, loadRollout, rolloutRef, setRollout, signal } from '@/server/services/rollouts/records';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by } from '../registry-shared';
+import { rolloutNow } from '@/server/services/rollouts/clock';
 
 export const decideInput = z.object({
   id: z.uuid('must be an approval request id'),
@@ -27,7 +28,7 @@ export async function decideApproval(ctx: ServiceContext, input: z.input<typeof 
     if (!request) throw notFound('Approval request');
     const l = await loadRollout(tx.db, request.rolloutId, true);
     if (request.status !== 'pending') throw invalid('id', `this request is already ${request.status}`);
-    if (Date.now() >= request.expiresAt.getTime()) throw invalid('id', 'this request has expired; the rollout fails as approval timed out');
+    if (rolloutNow().getTime() >= request.expiresAt.getTime()) throw invalid('id', 'this request has expired; the rollout fails as approval timed out');
     if (request.excludedUserIds.includes(userId)) throw forbidden(`you asked for this rollout or made ${l.service.name}#${l.rollout.releaseNumber}: someone else must approve it`);
     const [earlier] = await tx.db
       .select()
@@ -44,7 +45,7 @@ export async function decideApproval(ctx: ServiceContext, input: z.input<typeof 
       changes: { requestId: request.id, comment: data.comment },
     });
     if (data.decision === 'reject') {
-      await tx.db.update(approvalRequests).set({ status: 'rejected', decidedAt: new Date() }).where(eq(approvalRequests.id, request.id));
+      await tx.db.update(approvalRequests).set({ status: 'rejected', decidedAt: rolloutNow() }).where(eq(approvalRequests.id, request.id));
       await endRollout(tx, l, 'rejected', `rejected by ${by(tx)}${note}`, { restore: false });
       await signal(tx, l.rollout.id, 'rejected');
       return { status: 'rejected' as const, approvals: 0, required: request.requiredApprovals };
@@ -55,7 +56,7 @@ export async function decideApproval(ctx: ServiceContext, input: z.input<typeof 
       .where(and(eq(approvalDecisions.requestId, request.id), eq(approvalDecisions.decision, 'approve')));
     await addEvent(tx, l.rollout.id, 'approved-by', `approved by ${by(tx)} (${n} of ${request.requiredApprovals})${note}`);
     if (n >= request.requiredApprovals) {
-      await tx.db.update(approvalRequests).set({ status: 'approved', decidedAt: new Date() }).where(eq(approvalRequests.id, request.id));
+      await tx.db.update(approvalRequests).set({ status: 'approved', decidedAt: rolloutNow() }).where(eq(approvalRequests.id, request.id));
       await setRollout(tx, l.rollout.id, { status: 'waiting' });
       await addEvent(tx, l.rollout.id, 'approved', `approved (${n} of ${request.requiredApprovals}): the rollout starts`);
       await signal(tx, l.rollout.id, 'approved');

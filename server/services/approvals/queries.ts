@@ -10,7 +10,8 @@ import { requireScope, type ServiceContext } from '../context';
 import { describeRoutes, entryAt } from '../environments/state';
 import { diffReleases } from '../releases/queries';
 import { approvalOf, gatesOf, publicApproval } from '../rollouts/queries';
-import { describeStep } from '@/server/rollouts/plan';
+import { describeStep } from '@/server/services/rollouts/plan';
+import { rolloutNow } from '@/server/services/rollouts/clock';
 
 export const listApprovalsInput = z.object({ status: z.enum(['pending', 'decided', 'all']).default('pending'), limit: z.number().int().min(1).max(200).default(50) });
 
@@ -19,7 +20,7 @@ function whyNot(ctx: ServiceContext, a: { status: string; expiresAt: Date; exclu
   const userId = actorUserId(ctx.actor);
   if (!userId) return 'approvals are made by people';
   if (a.status !== 'pending') return `already ${a.status}`;
-  if (Date.now() >= a.expiresAt.getTime()) return 'expired';
+  if (rolloutNow().getTime() >= a.expiresAt.getTime()) return 'expired';
   if (a.excludedUserIds.includes(userId)) return 'you asked for it or made the release: someone else must approve';
   if (a.decisions.some((d) => d.userId === userId)) return 'you already decided';
   return null;

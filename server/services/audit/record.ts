@@ -1,5 +1,4 @@
 // Writes one audit event inside the caller's transaction.
-import { sql } from 'drizzle-orm';
 import { auditEvents } from '@/db/schema';
 import { actorId, actorLabel } from '@/server/auth/actor';
 import type { ServiceContext } from '../context';
@@ -32,7 +31,3 @@ export function recordNoChange(ctx: ServiceContext): void {
   if (ctx.auditTrail) ctx.auditTrail.count += 1;
 }
 
-/** Tells gateway processes (LISTEN slipway_gateway) that routing, keys or settings changed; delivered on commit. */
-export async function notifyGateway(ctx: ServiceContext): Promise<void> {
-  await ctx.db.execute(sql`select pg_notify('slipway_gateway', '')`);
-}

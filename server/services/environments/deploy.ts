@@ -10,7 +10,8 @@ import { environmentHistory, environments, releases, type Environment, type Rout
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { conflict, forbidden, invalid } from '@/server/errors';
-import { recordAudit, notifyGateway } from '../audit/record';
+import { recordAudit } from '../audit/record';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { hasServed } from '../gates/baseline';

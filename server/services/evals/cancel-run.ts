@@ -2,7 +2,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { evalRuns } from '@/db/schema';
-import { evalDispatcher } from '@/server/evals/runner-dispatch';
+import { evalDispatcher } from './dispatch';
 import { precondition } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';

@@ -6,6 +6,9 @@ import { evalRuns, evalSuites, evalSuiteVersions, releasePrompts, releases, type
 import { buildArms } from '@/server/gateway/choose';
 import { invalid, notFound } from '@/server/errors';
 import { entryAt } from '../environments/state';
+import { resolveModelVersion } from '../models/queries';
+import { parseRef } from '../registry-shared';
+import { prepareTarget, type PreparedTarget } from '@/server/evals/call';
 
 export async function suiteByName(db: Db, service: Service, name: string): Promise<EvalSuite> {
   const [s] = await db
@@ -74,3 +77,10 @@ export async function runByNumber(db: Db, service: Service, number: number): Pro
 
 export const ENDED_RUN_STATUSES = ['passed', 'failed', 'error', 'cancelled'] as const;
 export const isEnded = (status: string) => (ENDED_RUN_STATUSES as readonly string[]).includes(status);
+
+/** A judge named `grader@1`, `grader:prod` or `grader` (its newest version), called with its own default parameters. */
+export async function preparedJudge(db: Db, serviceId: string, ref: string): Promise<PreparedTarget> {
+  const parsed = parseRef(ref, 'judge');
+  const { row } = await resolveModelVersion(db, parsed.name, parsed);
+  return prepareTarget(db, { modelVersionId: row.id, promptVersionIds: [], serviceId });
+}

@@ -4,8 +4,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { evalRuns, evalSuites, services, type Environment, type EvalRun, type Release, type Service } from '@/db/schema';
-import { estimateRun, type RunEstimate } from '@/server/evals/runner-estimate';
-import { evalDispatcher } from '@/server/evals/runner-dispatch';
+import { estimateRun, type RunEstimate } from '@/server/services/evals/estimate';
+import { evalDispatcher } from './dispatch';
 import { invalid, precondition } from '@/server/errors';
 import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';

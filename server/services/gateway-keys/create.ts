@@ -1,8 +1,9 @@
 // Creates a gateway key for a service's applications; the key is returned once and stored hashed.
 import { z } from 'zod';
 import { gatewayKeys, type GatewayKey } from '@/db/schema';
-import { generateGatewayKey, hashGatewayKey } from '@/server/gateway/keys';
-import { recordAudit, notifyGateway } from '../audit/record';
+import { generateGatewayKey, hashGatewayKey } from '@/server/lib/gateway-keys';
+import { recordAudit } from '../audit/record';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, serviceByName, slugSchema } from '../registry-shared';
 

@@ -7,11 +7,12 @@ import { labelMoves, labels, type Label } from '@/db/schema';
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { forbidden, invalid } from '@/server/errors';
-import { recordAudit, recordNoChange, notifyGateway } from '../audit/record';
+import { recordAudit, recordNoChange } from '../audit/record';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { resolveModelVersion } from '../models/queries';
 import { dbResolver, findPromptVersion } from '../prompts/resolve';
-import { expand } from '../prompts/template';
+import { expand } from '@/server/lib/template';
 import { PROTECTED_BY_DEFAULT } from '../registry-rules';
 import { by, modelByName, promptByName, serviceByName, slugSchema } from '../registry-shared';
 

@@ -3,7 +3,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { pipelineDefinitions, type Service } from '@/db/schema';
-import { checkDefinition, DEFAULT_PIPELINE_YAML, describeProblems } from '@/server/pipelines/definition';
+import { checkDefinition, DEFAULT_PIPELINE_YAML, describeProblems } from '@/server/services/pipelines/parse';
 import { DomainError } from '@/server/errors';
 import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit, recordNoChange } from '../audit/record';

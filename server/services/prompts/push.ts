@@ -9,7 +9,7 @@ import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, gitShaSchema, serviceByName, slugSchema } from '../registry-shared';
 import { dbResolver } from './resolve';
 import { promptContentSchema } from './schemas';
-import { checkTemplate, expand } from './template';
+import { checkTemplate, expand } from '@/server/lib/template';
 
 export const pushPromptInput = promptContentSchema.extend({
   service: slugSchema,

@@ -7,7 +7,7 @@ import { diffLines, diffValues } from '@/server/lib/diff';
 import { requireScope, type ServiceContext } from '../context';
 import { jsonObject, promptByName, serviceByName, slugSchema } from '../registry-shared';
 import { dbResolver, findPromptVersion } from './resolve';
-import { expand, fill } from './template';
+import { expand, fill } from '@/server/lib/template';
 
 export const listPromptsInput = z.object({ service: slugSchema });
 

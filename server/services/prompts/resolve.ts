@@ -4,7 +4,7 @@ import type { Db } from '@/db/client';
 import { labels, promptVersions, type PromptMessage, type PromptVariable, type Service } from '@/db/schema';
 import { notFound } from '@/server/errors';
 import { parseRef, promptByName } from '../registry-shared';
-import type { Resolver } from './template';
+import type { Resolver } from '@/server/lib/template';
 
 export async function findPromptVersion(db: Db, service: Service, name: string, ref: { version?: number; label?: string }) {
   const prompt = await promptByName(db, service, name);

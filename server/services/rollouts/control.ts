@@ -7,10 +7,11 @@ import { approvalRequests, rollouts } from '@/db/schema';
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { forbidden, invalid } from '@/server/errors';
-import { addEvent, endRollout, isActive, loadRollout, rolloutRef, setRollout, signal, type Loaded } from '@/server/rollouts/records';
+import { addEvent, endRollout, isActive, loadRollout, rolloutRef, setRollout, signal, type Loaded } from './records';
 import { recordAudit } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { rolloutNow } from './clock';
 
 export const controlInput = z.object({
   service: slugSchema,
@@ -64,7 +65,7 @@ export async function resumeRollout(ctx: ServiceContext, input: z.input<typeof c
   return withRollout(ctx, input, async (tx, l, reason) => {
     if (l.rollout.status !== 'paused') throw invalid('number', `rollout ${l.rollout.number} is ${l.rollout.status}; only a paused rollout can be resumed`);
     // The current step bakes again from now: its analysis sees only traffic after the resume.
-    await setRollout(tx, l.rollout.id, { status: 'running', reason: null, stepStartedAt: l.rollout.stepIndex >= 0 ? new Date() : null });
+    await setRollout(tx, l.rollout.id, { status: 'running', reason: null, stepStartedAt: l.rollout.stepIndex >= 0 ? rolloutNow() : null });
     await addEvent(tx, l.rollout.id, 'resumed', `resumed by ${said(tx, reason)}`);
     await audit(tx, l, 'resume', `Resumed ${rolloutRef(l)}${reason ? ` — ${reason}` : ''}`);
     await signal(tx, l.rollout.id, 'resume');
@@ -97,6 +98,6 @@ export async function abortRollout(ctx: ServiceContext, input: z.input<typeof co
 export async function cancelApproval(ctx: ServiceContext, l: Loaded) {
   await ctx.db
     .update(approvalRequests)
-    .set({ status: 'cancelled', decidedAt: new Date() })
+    .set({ status: 'cancelled', decidedAt: rolloutNow() })
     .where(and(eq(approvalRequests.rolloutId, l.rollout.id), eq(approvalRequests.status, 'pending')));
 }

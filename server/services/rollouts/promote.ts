@@ -7,10 +7,10 @@ import { approvalRequests, releases, rollouts, users, type Environment, type Rel
 import { actorUserId } from '@/server/auth/actor';
 import { conflict, invalid } from '@/server/errors';
 import { logger } from '@/server/logger';
-import { branchMatches } from '@/server/pipelines/definition';
-import { rolloutDispatcher } from '@/server/rollouts/dispatch';
-import { buildPlan, describeStep } from '@/server/rollouts/plan';
-import { activeRollout, addEvent } from '@/server/rollouts/records';
+import { branchMatches } from '@/server/services/pipelines/parse';
+import { rolloutDispatcher } from './dispatch';
+import { buildPlan, describeStep } from './plan';
+import { activeRollout, addEvent } from './records';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { entryAt } from '../environments/state';
@@ -18,6 +18,7 @@ import { analysisOf, DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../environments/se
 import { hasServed } from '../gates/baseline';
 import { assertGatesPass, describeOverrides, type GateView } from '../gates/status';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { rolloutNow } from './clock';
 
 export const promoteInput = z.object({
   service: slugSchema,
@@ -127,7 +128,7 @@ export async function createRollout(ctx: ServiceContext, req: RolloutRequest) {
       excludedUserIds: env.protection.preventSelfApproval ? excluded : [],
       authors,
       requestedBy: by(ctx),
-      expiresAt: new Date(Date.now() + minutes * 60_000),
+      expiresAt: new Date(rolloutNow().getTime() + minutes * 60_000),
     });
     await addEvent(ctx, rollout.id, 'approval-requested', `waiting for ${env.protection.requiredApprovals} approval(s) (expires in ${minutes} min)`);
   }

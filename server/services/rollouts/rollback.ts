@@ -7,13 +7,14 @@ import { z } from 'zod';
 import { environmentHistory, environments, releases, rollouts, type Environment, type RouteEntry, type Service } from '@/db/schema';
 import { actorUserId } from '@/server/auth/actor';
 import { invalid } from '@/server/errors';
-import { sameRoutes } from '@/server/rollouts/plan';
-import { activeRollout, addEvent, endRollout, loadRollout, signal } from '@/server/rollouts/records';
+import { sameRoutes } from './plan';
+import { activeRollout, addEvent, endRollout, loadRollout, signal } from './records';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { analysisOf } from '../environments/settings';
 import { appendHistory } from '../environments/deploy';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { cancelApproval } from './control';
+import { rolloutNow } from './clock';
 
 export const rollbackInput = z.object({
   service: slugSchema,
@@ -32,7 +33,7 @@ async function recordRollback(ctx: ServiceContext, service: Service, env: Enviro
     .from(rollouts)
     .where(eq(rollouts.environmentId, env.id));
   const [release] = await ctx.db.select({ branch: releases.branch }).from(releases).where(eq(releases.id, to.releaseId));
-  const now = new Date();
+  const now = rolloutNow();
   const why = `rolled back by ${by(ctx)} from ${routesText(from)} to #${to.releaseNumber}${reason ? ` (${reason})` : ''}; #${to.releaseNumber} serves all of ${env.name}`;
   const [row] = await ctx.db
     .insert(rollouts)

@@ -12,6 +12,7 @@ import { appendHistory } from '@/server/services/environments/deploy';
 import { entryAt } from '@/server/services/environments/state';
 import { rolloutDispatcher } from './dispatch';
 import { sameRoutes } from './plan';
+import { rolloutNow } from './clock';
 
 export const isActive = (s: RolloutStatus) => (ACTIVE_ROLLOUT_STATUSES as readonly RolloutStatus[]).includes(s);
 
@@ -81,7 +82,7 @@ export async function endRollout(
     const differs = !current || !sameRoutes(current.routes, baseline);
     if (baseline.length && differs) historyId = await writeRoutes(ctx, l, baseline, `rollback of rollout ${l.rollout.number}: ${reason}`, 'rollback');
   }
-  await setRollout(ctx, l.rollout.id, { status, reason, endedAt: new Date(), weight: opts.restore ? 0 : l.rollout.weight });
+  await setRollout(ctx, l.rollout.id, { status, reason, endedAt: rolloutNow(), weight: opts.restore ? 0 : l.rollout.weight });
   await addEvent(ctx, l.rollout.id, status, reason, { ...(opts.data ?? {}), historyId });
   await recordAudit(ctx, {
     action: `rollout.${status}`,

@@ -1,11 +1,11 @@
 // Loads slipway.yaml (or a prompts file) and the prompt files it refers to, validating each against its schema
 // before anything is sent, so that a bad manifest changes nothing.
 import path from 'node:path';
-import { DATASET_LIMITS, parseDatasetFile, type ParsedCase } from '@/server/evals/dataset-files';
 import { stringify as toYaml } from 'yaml';
+import { DATASET_LIMITS, parseDatasetFile, type ParsedCase } from '@/server/evals/dataset-files';
 import { checkSuite } from '@/server/evals/suite-definition';
-import { checkDefinition } from '@/server/pipelines/definition';
-import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from '../core/files';
+import { checkDefinition } from '@/server/services/pipelines/parse';
+import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from './files';
 import { manifestSchema, promptContentSchema, promptsFileSchema, type DatasetEntry, type EvalSuiteEntry, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
 
 export interface ResolvedPrompt {

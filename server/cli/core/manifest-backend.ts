@@ -1,7 +1,7 @@
 // The CLI's side of the manifest port: each operation is one call of the tRPC API.
-import type { Api } from '../core/client';
-import { orNull } from '../core/errors';
-import type { ManifestBackend } from './backend';
+import type { Api } from './client';
+import { orNull } from './errors';
+import type { ManifestBackend } from '@/server/manifest/backend';
 
 export function apiBackend(api: Api): ManifestBackend {
   return {

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { unstorableIssues } from '@/server/lib/storable';
-import { CliError, EXIT } from './errors';
 
 /** A file that cannot be read or does not hold what it should; the message names the file and, when known, the line. */
-export class SourceFileError extends CliError {
+/** A local file that cannot be read or is not valid (a usage error for the CLI, a failed step for a pipeline). */
+export class SourceFileError extends Error {
   constructor(message: string) {
-    super(message, EXIT.usage);
+    super(message);
     this.name = 'SourceFileError';
   }
 }

@@ -7,10 +7,9 @@ import type { Db } from '@/db/client';
 import { evalCache, type AssertionSpec, type Release } from '@/db/schema';
 import { countMessageTokens } from '@/server/gateway/tokenizer';
 import { invalid } from '@/server/errors';
-import { releaseCallTarget } from '@/server/services/evals/shared';
-import { cacheKey, caseRequest, EvalCallError, prepareTarget, typicalOutputTokens, type PreparedTarget } from './call';
-import { preparedJudge } from './runner';
-import type { EvalCase } from './types';
+import { preparedJudge, releaseCallTarget } from './shared';
+import { cacheKey, caseRequest, EvalCallError, prepareTarget, typicalOutputTokens, type PreparedTarget } from '@/server/evals/call';
+import type { EvalCase } from '@/server/evals/types';
 
 /** Output tokens assumed for a model version that has never answered an eval and sets no max_tokens. */
 export const DEFAULT_OUTPUT_TOKENS = 256;

@@ -7,7 +7,7 @@ import { evalRuns } from '@/db/schema';
 import { inngest } from '@/inngest/client';
 import { variationsRequestedEvent } from '@/inngest/events';
 import { logger } from '@/server/logger';
-import { setVariationsDispatcher } from './variations-dispatch';
+import { setVariationsDispatcher } from '@/server/services/evals/variations-dispatch';
 
 const requested = (runId: string) => ({ ...variationsRequestedEvent.create({ runId }), id: `variations-run-${runId}` });
 
@@ -30,8 +30,3 @@ export async function redispatchUnstartedVariations(db: Db, olderThanMs = 30_000
   return stale.length;
 }
 
-export function sweepUnstartedVariations(db: Db, everyMs = 60_000): () => void {
-  const timer = setInterval(() => void redispatchUnstartedVariations(db).catch((err: unknown) => logger.warn({ err }, 'variations sweep failed')), everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-}
