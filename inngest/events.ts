@@ -44,3 +44,18 @@ export const rolloutSignalEvent = eventType('slipway/rollout.signal', {
 export const rolloutFinishedEvent = eventType('slipway/rollout.finished', {
   schema: z.object({ rolloutId: z.uuid(), status: z.string().max(50) }),
 });
+
+/** An eval run was recorded (sent once its rows are committed): the eval-run function scores it. */
+export const evalRunRequestedEvent = eventType('slipway/eval-run.requested', {
+  schema: z.object({ runId: z.uuid() }),
+});
+
+/** An eval run was cancelled: the running function stops before its next chunk. */
+export const evalRunCancelledEvent = eventType('slipway/eval-run.cancelled', {
+  schema: z.object({ runId: z.uuid() }),
+});
+
+/** An eval run ended (passed, failed, error, cancelled): gates and pipeline steps waiting on it go on. */
+export const evalRunFinishedEvent = eventType('slipway/eval-run.finished', {
+  schema: z.object({ runId: z.uuid(), serviceId: z.uuid(), status: z.string().max(50), passed: z.boolean() }),
+});

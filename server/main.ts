@@ -6,6 +6,7 @@ import next from 'next';
 import { CLIENT_IP_HEADER, clientIp } from './auth/client-ip';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
+import { connectEvals, redispatchQueuedEvalRuns, sweepQueuedEvalRuns } from './evals/runner-dispatch';
 import { Gateway } from './gateway/handler';
 import { connectPipelines, redispatchQueuedRuns, sweepQueuedRuns } from './pipelines/engine';
 import { connectRollouts, redispatchActiveRollouts, sweepActiveRollouts } from './rollouts/connect';
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const executorHttp = executor ? executorHandler(executor) : null;
   connectPipelines(rt.database.db);
   connectRollouts(rt.database.db);
+  connectEvals();
 
   let stopping = false;
   /** Responses not yet finished, so a graceful stop can wait for them. */
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
   const stopSweep = sweepQueuedRuns(rt.database.db);
   await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
   const stopRolloutSweep = sweepActiveRollouts(rt.database.db);
+  await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
+  const stopEvalSweep = sweepQueuedEvalRuns(rt.database.db);
 
   /**
    * A graceful stop (SIGTERM, SIGINT) loses nothing: the server stops accepting connections, requests in flight
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     stopSweep();
     stopRolloutSweep();
+    stopEvalSweep();
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));

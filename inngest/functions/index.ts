@@ -1,12 +1,13 @@
 // The functions the app serves. A new function goes into `functions`; the serve endpoint picks it up, and the
 // jobs engine (Inngest or the embedded executor) syncs it at the next start.
 import { env } from '@/server/env';
+import { evalRun } from './eval-run';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 
-export const functions = [ping, pipelineRun, rolloutRun];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -1,5 +1,6 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
+import { evalsRouter } from './routers/evals';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
@@ -29,6 +30,7 @@ export const appRouter = router({
   executor: executorRouter,
   rollouts: rolloutsRouter,
   approvals: approvalsRouter,
+  evals: evalsRouter,
 });
 
 export type AppRouter = typeof appRouter;

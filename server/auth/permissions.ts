@@ -42,6 +42,10 @@ export const SCOPES = {
   'pipelines:read': ['viewer', 'engineer', 'approver', 'admin'],
   'pipelines:write': ['engineer', 'approver', 'admin'],
   'pipelines:run': ['engineer', 'approver', 'admin'],
+  /** Save eval suites (new versions); reading suites and runs takes services:read. */
+  'evals:write': ['engineer', 'approver', 'admin'],
+  /** Start and cancel eval runs: they call models and spend money. */
+  'evals:run': ['engineer', 'approver', 'admin'],
   'gateway-keys:read': ['viewer', 'engineer', 'approver', 'admin'],
   'gateway-keys:write': ['engineer', 'approver', 'admin'],
   'secrets:read': ['engineer', 'approver', 'admin'],

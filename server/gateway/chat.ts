@@ -30,7 +30,7 @@ export interface ChatRequest {
   started: number;
 }
 
-interface AttemptResult {
+export interface AttemptResult {
   status: number;
   errorClass: string | null;
   ttftMs: number | null;
@@ -226,7 +226,6 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, chat
 
 /** Mirrors a request to the shadow release in the background; its answer only feeds telemetry. */
 export async function shadowCall(chat: ChatRequest, target: Target, telemetry: TelemetryWriter): Promise<void> {
-  const sink = new ShadowSink();
   let prepared;
   try {
     prepared = upstreamBody(target, { ...chat.body, stream: false, stream_options: undefined });
@@ -234,8 +233,19 @@ export async function shadowCall(chat: ChatRequest, target: Target, telemetry: T
     return;
   }
   const controller = new AbortController();
-  const result = await attempt(target, prepared.payload, sink as unknown as ServerResponse, controller.signal, chat.route.settings.upstreamTimeoutMs, performance.now(), {}, false);
+  const result = await unansweredCall(target, prepared.payload, controller.signal, chat.route.settings.upstreamTimeoutMs);
   telemetry.defer(telemetryRow(chat, target, result, { promptVersionId: prepared.promptVersionId, messages: prepared.messages, isFallback: false, shadow: true }));
+}
+
+/** What one call answered, for callers that are not relaying it to anyone (shadow calls, evals). */
+export type CallResult = AttemptResult;
+
+/**
+ * One non-streamed call as the gateway makes it (same pool, headers, key, timeouts and outbound policy), answered
+ * to nobody: `payload` comes from upstreamBody with `stream: false`.
+ */
+export async function unansweredCall(target: Target, payload: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallResult> {
+  return attempt(target, payload, new ShadowSink() as unknown as ServerResponse, signal, timeoutMs, performance.now(), {}, false);
 }
 
 /** A response that goes nowhere, for shadow calls. */

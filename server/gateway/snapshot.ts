@@ -17,7 +17,10 @@ import {
   services,
   type GatewaySettings,
   type Json,
+  type ModelVersion,
   type PromptVariable,
+  type PromptVersion,
+  type Secret,
   type Service,
 } from '@/db/schema';
 import { decryptSecret } from '@/server/secrets/crypto';
@@ -97,6 +100,41 @@ function chatUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
 }
 
+type VersionRow = { version: ModelVersion; model: string; secret: Secret | null };
+type PromptRow = { name: string; version: PromptVersion };
+
+/** Prompts ready to render: includes resolved now (labels as they stand); a label move changes the signature and reloads. */
+async function promptTargets(db: Db, service: Service, rows: PromptRow[]): Promise<Map<string, PromptTarget>> {
+  const resolver = dbResolver(db, service);
+  const out = new Map<string, PromptTarget>();
+  for (const p of rows) {
+    const tree = await expand({ prompt: p.name, version: p.version.version, messages: p.version.messages, variables: p.version.variables }, resolver);
+    out.set(p.name, { versionId: p.version.id, version: p.version.version, messages: tree.messages, variables: tree.variables, params: p.version.params });
+  }
+  return out;
+}
+
+/** The key's scope is checked here, when a target is built, not per request. */
+function targetOf(service: Service, r: VersionRow, granted: Map<string, Set<string>>, release: { id: string; number: number; config: Record<string, Json> }, promptMap: Map<string, PromptTarget>): Target {
+  const keyRefusal = r.secret && r.version.baseUrl ? refusalOfUseWith(r.secret, { purpose: 'provider_key', service: service.name, url: r.version.baseUrl }, granted.get(r.secret.id) ?? new Set()) : null;
+  if (keyRefusal) logger.warn({ service: service.name, model: `${r.model}@${r.version.version}` }, `gateway: the upstream API key is not sent: ${keyRefusal}`);
+  return {
+    releaseId: release.id,
+    releaseNumber: release.number,
+    releaseRef: `${service.name}#${release.number}`,
+    modelVersionId: r.version.id,
+    modelRef: `${r.model}@${r.version.version}`,
+    url: r.version.baseUrl ? chatUrl(r.version.baseUrl) : null,
+    upstreamModel: r.version.upstreamModel,
+    apiKey: r.secret && !keyRefusal ? decryptSecret(r.secret.ciphertext) : null,
+    keyRefusal,
+    params: { ...r.version.defaultParams, ...release.config },
+    priceInputPer1M: Number(r.version.priceInputPer1M),
+    priceOutputPer1M: Number(r.version.priceOutputPer1M),
+    prompts: promptMap,
+  };
+}
+
 /** Loads one release's target; used for routed releases and for pinned or shadowed ones. */
 export async function loadTargets(db: Db, service: Service, releaseIds: string[]): Promise<Map<string, Target>> {
   const out = new Map<string, Target>();
@@ -114,35 +152,40 @@ export async function loadTargets(db: Db, service: Service, releaseIds: string[]
     .innerJoin(promptVersions, eq(promptVersions.id, releasePrompts.promptVersionId))
     .innerJoin(prompts, eq(prompts.id, promptVersions.promptId))
     .where(inArray(releasePrompts.releaseId, releaseIds));
-  const resolver = dbResolver(db, service);
-  // The key's scope is checked here, when the snapshot is built, not per request.
   const granted = await grantedOrigins(db, [...new Set(rows.flatMap((r) => (r.secret ? [r.secret.id] : [])))]);
   for (const r of rows) {
-    const keyRefusal = r.secret && r.version.baseUrl ? refusalOfUseWith(r.secret, { purpose: 'provider_key', service: service.name, url: r.version.baseUrl }, granted.get(r.secret.id) ?? new Set()) : null;
-    if (keyRefusal) logger.warn({ service: service.name, model: `${r.model}@${r.version.version}` }, `gateway: the upstream API key is not sent: ${keyRefusal}`);
-    const promptMap = new Map<string, PromptTarget>();
-    for (const p of promptRows.filter((x) => x.releaseId === r.release.id)) {
-      // Includes are resolved now (labels as they stand); a label move changes the signature and reloads.
-      const tree = await expand({ prompt: p.name, version: p.version.version, messages: p.version.messages, variables: p.version.variables }, resolver);
-      promptMap.set(p.name, { versionId: p.version.id, version: p.version.version, messages: tree.messages, variables: tree.variables, params: p.version.params });
-    }
-    out.set(r.release.id, {
-      releaseId: r.release.id,
-      releaseNumber: r.release.number,
-      releaseRef: `${service.name}#${r.release.number}`,
-      modelVersionId: r.version.id,
-      modelRef: `${r.model}@${r.version.version}`,
-      url: r.version.baseUrl ? chatUrl(r.version.baseUrl) : null,
-      upstreamModel: r.version.upstreamModel,
-      apiKey: r.secret && !keyRefusal ? decryptSecret(r.secret.ciphertext) : null,
-      keyRefusal,
-      params: { ...r.version.defaultParams, ...r.release.config },
-      priceInputPer1M: Number(r.version.priceInputPer1M),
-      priceOutputPer1M: Number(r.version.priceOutputPer1M),
-      prompts: promptMap,
-    });
+    const promptMap = await promptTargets(
+      db,
+      service,
+      promptRows.filter((x) => x.releaseId === r.release.id),
+    );
+    out.set(r.release.id, targetOf(service, r, granted, r.release, promptMap));
   }
   return out;
+}
+
+/**
+ * A target from its parts rather than a release: a model version, prompt versions and extra config, built as a
+ * release's would be (evals and prompt variations call candidates that are not releases yet this way).
+ */
+export async function loadTargetOf(db: Db, service: Service, parts: { modelVersionId: string; promptVersionIds: string[]; config?: Record<string, Json>; release?: { id: string; number: number } }): Promise<Target> {
+  const [row] = await db
+    .select({ version: modelVersions, model: models.name, secret: secrets })
+    .from(modelVersions)
+    .innerJoin(models, eq(models.id, modelVersions.modelId))
+    .leftJoin(secrets, eq(secrets.id, modelVersions.apiKeySecretId))
+    .where(eq(modelVersions.id, parts.modelVersionId));
+  if (!row) throw new Error(`model version ${parts.modelVersionId} does not exist`);
+  const promptRows = parts.promptVersionIds.length
+    ? await db
+        .select({ name: prompts.name, version: promptVersions })
+        .from(promptVersions)
+        .innerJoin(prompts, eq(prompts.id, promptVersions.promptId))
+        .where(inArray(promptVersions.id, parts.promptVersionIds))
+    : [];
+  const granted = await grantedOrigins(db, row.secret ? [row.secret.id] : []);
+  const release = { id: parts.release?.id ?? '', number: parts.release?.number ?? 0, config: parts.config ?? {} };
+  return targetOf(service, row, granted, release, await promptTargets(db, service, promptRows));
 }
 
 export async function loadSnapshot(db: Db): Promise<Snapshot> {

@@ -1,0 +1,322 @@
+// An eval run from start to verdict, as durable steps: `begin`, then the cases in chunks (each chunk one step),
+// then `finish`. Each case's result on each arm is written the moment it is scored, so a chunk that runs again
+// after a crash skips what is done and no finished call is made twice. Calls go at most `concurrency` at once per
+// upstream origin; the run stops when what it spent passes its budget, or when it is cancelled.
+import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import { environments, evalResults, evalRuns, evalSuiteVersions, gateResults, releases, type AssertionOutcome, type EvalRun, type EvalSuiteSpec } from '@/db/schema';
+import { logger } from '@/server/logger';
+import { parseRef } from '@/server/services/registry-shared';
+import { resolveModelVersion } from '@/server/services/models/queries';
+import { casesOfVersion } from '@/server/services/evals/datasets';
+import { releaseCallTarget } from '@/server/services/evals/shared';
+import { scoreCase } from './assertions';
+import { callPayload, callPrepared, caseRequest, EvalCallError, prepareTarget, type CallOptions, type PreparedTarget } from './call';
+import { evalDispatcher } from './runner-dispatch';
+import { summariseRun } from './stats';
+import type { ArmCase, AssertionContext, EvalCase, ModelOutput, PairedCase } from './types';
+
+/** A durable step: run once, its result remembered across restarts. */
+export type EvalDurable = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
+
+const log = logger.child({ part: 'eval-run' });
+
+/** Cases per chunk: small enough that a crash repeats little, few enough steps for a large dataset. */
+export function chunkSize(cases: number): number {
+  return Math.max(10, Math.ceil(cases / 200));
+}
+
+/** How the runner calls upstreams; tests shorten the retry backoff. */
+export const runnerSettings: { retry: CallOptions['retry']; statusPollMs: number } = { retry: undefined, statusPollMs: 1000 };
+
+type Arm = 'candidate' | 'baseline';
+
+async function loadRun(db: Db, runId: string) {
+  const [row] = await db.select({ run: evalRuns, suite: evalSuiteVersions }).from(evalRuns).innerJoin(evalSuiteVersions, eq(evalSuiteVersions.id, evalRuns.suiteVersionId)).where(eq(evalRuns.id, runId));
+  if (!row) throw new Error(`eval run ${runId} does not exist`);
+  return row;
+}
+
+export async function beginRun(db: Db, runId: string): Promise<{ go: boolean; status: string; chunks: number; size: number }> {
+  const { run } = await loadRun(db, runId);
+  if (run.status !== 'queued' && run.status !== 'running') return { go: false, status: run.status, chunks: 0, size: 0 };
+  await db
+    .update(evalRuns)
+    .set({ status: 'running', startedAt: run.startedAt ?? new Date() })
+    .where(and(eq(evalRuns.id, runId), inArray(evalRuns.status, ['queued', 'running'])));
+  const arms = run.baselineReleaseId ? 2 : 1;
+  const cases = run.totalCalls / arms;
+  const size = chunkSize(cases);
+  return { go: true, status: 'running', chunks: Math.ceil(cases / size), size };
+}
+
+/** A counting semaphore: calls at once per upstream origin. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async take(): Promise<() => void> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    };
+  }
+}
+
+const originOf = (p: PreparedTarget) => (p.target.url ? new URL(p.target.url).origin : `none:${p.target.modelVersionId}`);
+
+/** Weighted mean score per metric of one case's assertions. */
+export function metricsOf(outcomes: AssertionOutcome[]): Record<string, number> {
+  const acc = new Map<string, { sum: number; weight: number }>();
+  for (const o of outcomes) {
+    const a = acc.get(o.metric) ?? { sum: 0, weight: 0 };
+    a.sum += o.score * o.weight;
+    a.weight += o.weight;
+    acc.set(o.metric, a);
+  }
+  return Object.fromEntries([...acc].map(([m, a]) => [m, a.weight > 0 ? a.sum / a.weight : 0]));
+}
+
+interface Scored {
+  caseIndex: number;
+  arm: Arm;
+  output: ModelOutput | null;
+  cached: boolean;
+  error: string | null;
+  outcomes: AssertionOutcome[];
+  score: number;
+  pass: boolean;
+  /** What this result cost that was not already paid for (uncached calls, the judge's included). */
+  spent: number;
+}
+
+/** Writes one result and counts it on the run in one statement; says what the run has spent and whether the row was new. */
+async function record(db: Db, runId: string, r: Scored) {
+  const o = r.output;
+  const result = await db.execute(sql`
+    with ins as (
+      insert into eval_results (run_id, case_index, arm, cell, output, finish_reason, latency_ms, input_tokens, output_tokens, cost_usd, cached, error, assertions, score, pass)
+      values (${runId}, ${r.caseIndex}, ${r.arm}, '', ${o?.content ?? null}, ${o?.finishReason ?? null}, ${o?.latencyMs ?? null}, ${o?.inputTokens ?? null}, ${o?.outputTokens ?? null}, ${o?.costUsd ?? 0},
+        ${r.cached}, ${r.error}, ${JSON.stringify(r.outcomes)}::jsonb, ${r.score}, ${r.pass})
+      on conflict do nothing returning 1)
+    update eval_runs set
+      done_calls = done_calls + (select count(*)::int from ins),
+      cache_hits = cache_hits + (select count(*)::int from ins) * ${r.cached ? 1 : 0}::int,
+      cost_usd = cost_usd + (select count(*)::int from ins) * ${r.spent}::float8
+    where id = ${runId}
+    returning cost_usd as "costUsd", budget_usd as "budgetUsd", status, done_calls as "doneCalls", total_calls as "totalCalls"`);
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { costUsd: number | string; budgetUsd: string | null; status: string; doneCalls: number; totalCalls: number }[];
+  const row = rows[0]!;
+  return { costUsd: Number(row.costUsd), budgetUsd: row.budgetUsd === null ? null : Number(row.budgetUsd), status: row.status, doneCalls: row.doneCalls, totalCalls: row.totalCalls };
+}
+
+const usd = (n: number) => `$${n < 0.01 ? n.toFixed(6) : n.toFixed(4)}`;
+
+/** Ends a running run with an error (its reason), unless it has ended already. */
+export async function failRun(db: Db, runId: string, reason: string): Promise<boolean> {
+  const ended = await db
+    .update(evalRuns)
+    .set({ status: 'error', error: reason, finishedAt: new Date() })
+    .where(and(eq(evalRuns.id, runId), inArray(evalRuns.status, ['queued', 'running'])))
+    .returning({ id: evalRuns.id, serviceId: evalRuns.serviceId });
+  if (ended[0]) await announce(runId, ended[0].serviceId, 'error', false);
+  return Boolean(ended[0]);
+}
+
+async function announce(runId: string, serviceId: string, status: string, passed: boolean) {
+  await evalDispatcher()
+    ?.finished({ runId, serviceId, status, passed })
+    .catch((err: unknown) => log.warn({ err, runId }, 'could not announce the end of an eval run'));
+}
+
+/** Runs the cases of one chunk on every arm, skipping results already written. */
+export async function runChunk(db: Db, runId: string, index: number, size: number): Promise<{ stopped: boolean; status: string }> {
+  const { run, suite } = await loadRun(db, runId);
+  if (run.status !== 'running') return { stopped: true, status: run.status };
+  const spec = suite.spec;
+  const from = index * size;
+  const cases = await casesOfVersion(db, suite.datasetVersionId, { from, to: from + size });
+  const done = await db
+    .select({ caseIndex: evalResults.caseIndex, arm: evalResults.arm })
+    .from(evalResults)
+    .where(and(eq(evalResults.runId, runId), eq(evalResults.cell, ''), gte(evalResults.caseIndex, from), lt(evalResults.caseIndex, from + size)));
+  const finished = new Set(done.map((d) => `${d.caseIndex}:${d.arm}`));
+  const arms: { arm: Arm; prepared: PreparedTarget }[] = [{ arm: 'candidate', prepared: await preparedRelease(db, run.releaseId) }];
+  if (run.baselineReleaseId) arms.push({ arm: 'baseline', prepared: await preparedRelease(db, run.baselineReleaseId) });
+
+  const controller = new AbortController();
+  let stop: { status: string } | null = null;
+  const halt = (status: string) => {
+    stop ??= { status };
+    controller.abort(new Error(`the run ended (${status})`));
+  };
+  // A cancel, or a budget stop elsewhere, is noticed within a poll.
+  const watcher = setInterval(() => {
+    void db
+      .select({ status: evalRuns.status })
+      .from(evalRuns)
+      .where(eq(evalRuns.id, runId))
+      .then(([r]) => {
+        if (r && r.status !== 'running') halt(r.status);
+      })
+      .catch(() => undefined);
+  }, runnerSettings.statusPollMs);
+
+  const slots = new Map<string, Slots>();
+  const slotsFor = (origin: string) => {
+    let s = slots.get(origin);
+    if (!s) slots.set(origin, (s = new Slots(spec.concurrency)));
+    return s;
+  };
+  const judges = new Map<string, Promise<PreparedTarget>>();
+  const opts: CallOptions = { signal: controller.signal, retry: runnerSettings.retry };
+
+  const one = async (testCase: EvalCase, arm: Arm, prepared: PreparedTarget) => {
+    if (controller.signal.aborted) return;
+    let spent = 0;
+    const judge: AssertionContext['judge'] = async (ref, messages) => {
+      let p = judges.get(ref);
+      if (!p) judges.set(ref, (p = preparedJudge(db, run.serviceId, ref)));
+      const judgeTarget = await p;
+      const { payload, messages: sent } = caseRequest(judgeTarget, { index: testCase.index, input: { messages }, expected: null, tags: [], metadata: {} });
+      const release = await slotsFor(originOf(judgeTarget)).take();
+      try {
+        const answer = await callPayload(db, judgeTarget, payload, sent, opts);
+        if (!answer.cached) spent += answer.output.costUsd;
+        return answer.output.content;
+      } finally {
+        release();
+      }
+    };
+    let scored: Scored;
+    const release = await slotsFor(originOf(prepared)).take();
+    let answer: Awaited<ReturnType<typeof callPrepared>> | null = null;
+    let error: string | null = null;
+    try {
+      if (controller.signal.aborted) return;
+      answer = await callPrepared(db, prepared, testCase, opts);
+    } catch (err) {
+      if (controller.signal.aborted) return;
+      if (!(err instanceof EvalCallError)) throw err;
+      error = err.message;
+    } finally {
+      release();
+    }
+    if (answer) {
+      if (!answer.cached) spent += answer.output.costUsd;
+      const score = await scoreCase(spec.assertions, spec.threshold, testCase, answer.output, { judge, signal: controller.signal });
+      if (controller.signal.aborted) return;
+      scored = { caseIndex: testCase.index, arm, output: answer.output, cached: answer.cached, error: null, outcomes: score.outcomes, score: score.score, pass: score.pass, spent };
+    } else {
+      scored = { caseIndex: testCase.index, arm, output: null, cached: false, error, outcomes: [], score: 0, pass: false, spent };
+    }
+    const after = await record(db, runId, scored);
+    if (after.status !== 'running') return halt(after.status);
+    if (after.budgetUsd !== null && after.costUsd > after.budgetUsd) {
+      const reason = `stopped: spent ${usd(after.costUsd)}, over the budget of ${usd(after.budgetUsd)}, after ${after.doneCalls} of ${after.totalCalls} calls`;
+      await failRun(db, runId, reason);
+      log.info({ runId, costUsd: after.costUsd, budgetUsd: after.budgetUsd }, 'eval run stopped at its budget');
+      halt('error');
+    }
+  };
+
+  try {
+    const tasks = cases.flatMap((c) => arms.filter((a) => !finished.has(`${c.index}:${a.arm}`)).map((a) => one(c, a.arm, a.prepared)));
+    const outcomes = await Promise.allSettled(tasks);
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure && !controller.signal.aborted) throw failure.reason;
+  } finally {
+    clearInterval(watcher);
+  }
+  const ended = stop as { status: string } | null;
+  return ended ? { stopped: true, status: ended.status } : { stopped: false, status: 'running' };
+}
+
+async function preparedRelease(db: Db, releaseId: string): Promise<PreparedTarget> {
+  const [release] = await db.select().from(releases).where(eq(releases.id, releaseId));
+  if (!release) throw new Error(`release ${releaseId} does not exist`);
+  return prepareTarget(db, await releaseCallTarget(db, release), { id: release.id, number: release.number });
+}
+
+/** A judge named `grader@1`, `grader:prod` or `grader` (its newest version), called with its own default parameters. */
+export async function preparedJudge(db: Db, serviceId: string, ref: string): Promise<PreparedTarget> {
+  const parsed = parseRef(ref, 'judge');
+  const { row } = await resolveModelVersion(db, parsed.name, parsed);
+  return prepareTarget(db, { modelVersionId: row.id, promptVersionIds: [], serviceId });
+}
+
+function armCase(r: typeof evalResults.$inferSelect | undefined): ArmCase {
+  if (!r) return { score: 0, pass: false, error: true, costUsd: 0, latencyMs: null, metrics: {} };
+  return { score: r.score, pass: r.pass, error: r.error !== null, costUsd: r.costUsd, latencyMs: r.latencyMs, metrics: metricsOf(r.assertions) };
+}
+
+/** Scores the run from its results, records the verdict (and the gate result when the run decides an environment's gate). */
+export async function finishRun(db: Db, runId: string): Promise<{ status: string; passed: boolean }> {
+  const { run, suite } = await loadRun(db, runId);
+  if (run.status !== 'running') return { status: run.status, passed: false };
+  const rows = await db.select().from(evalResults).where(and(eq(evalResults.runId, runId), eq(evalResults.cell, ''))).orderBy(asc(evalResults.caseIndex));
+  const byCase = new Map<number, { candidate?: typeof evalResults.$inferSelect; baseline?: typeof evalResults.$inferSelect }>();
+  for (const r of rows) byCase.set(r.caseIndex, { ...byCase.get(r.caseIndex), [r.arm]: r });
+  const cases = run.totalCalls / (run.baselineReleaseId ? 2 : 1);
+  const paired: PairedCase[] = [];
+  for (let i = 0; i < cases; i++) {
+    const pair = byCase.get(i) ?? {};
+    paired.push({ caseIndex: i, candidate: armCase(pair.candidate), baseline: run.baselineReleaseId ? armCase(pair.baseline) : null });
+  }
+  const baselineNumber = run.baselineReleaseId ? (await db.select({ number: releases.number }).from(releases).where(eq(releases.id, run.baselineReleaseId)))[0]!.number : null;
+  const env = run.environmentId ? (await db.select().from(environments).where(eq(environments.id, run.environmentId)))[0] : undefined;
+  const rule = { ...suite.spec.gate, minScore: suite.spec.gate.minScore ?? env?.slos.minEvalScore ?? null };
+  const summary = summariseRun(paired, { rule, baselineRelease: baselineNumber });
+  const status = summary.verdict.passed ? 'passed' : 'failed';
+  const ended = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(evalRuns)
+      .set({ status, summary, finishedAt: new Date() })
+      .where(and(eq(evalRuns.id, runId), eq(evalRuns.status, 'running')))
+      .returning();
+    if (!updated) return null;
+    if (run.environmentId) {
+      await tx.insert(gateResults).values({
+        releaseId: run.releaseId,
+        environmentId: run.environmentId,
+        gate: 'eval',
+        baselineReleaseId: run.baselineReleaseId,
+        suiteVersionId: run.suiteVersionId,
+        runId: run.id,
+        passed: summary.verdict.passed,
+        score: summary.candidate.score,
+        baselineScore: summary.baseline?.score ?? null,
+        pValue: regressionP(summary),
+        reasons: summary.verdict.reasons,
+      });
+    }
+    return updated;
+  });
+  if (!ended) return { status: (await loadRun(db, runId)).run.status, passed: false };
+  await announce(runId, run.serviceId, status, summary.verdict.passed);
+  return { status, passed: summary.verdict.passed };
+}
+
+/** The p-value behind the regression verdict: the paired test on the case scores, else McNemar's on pass/fail. */
+function regressionP(summary: NonNullable<EvalRun['summary']>): number | null {
+  return summary.metrics.find((m) => m.metric === 'score')?.wilcoxonP ?? summary.mcnemar?.pValue ?? null;
+}
+
+/** The whole run: begin, every chunk, finish. Returns the run's final status. */
+export async function orchestrateEvalRun(db: Db, runId: string, durable: EvalDurable): Promise<{ status: string; passed?: boolean }> {
+  const begun = await durable('begin', () => beginRun(db, runId));
+  if (!begun.go) return { status: begun.status };
+  for (let i = 0; i < begun.chunks; i++) {
+    const chunk = await durable(`chunk-${i}`, () => runChunk(db, runId, i, begun.size));
+    if (chunk.stopped) return { status: chunk.status };
+  }
+  return durable('finish', () => finishRun(db, runId));
+}
+
+export type { EvalSuiteSpec };
