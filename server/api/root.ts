@@ -1,6 +1,7 @@
 // The API's root router; its type is what clients import.
 import { auditRouter } from './routers/audit';
 import { evalsRouter } from './routers/evals';
+import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
@@ -31,6 +32,7 @@ export const appRouter = router({
   rollouts: rolloutsRouter,
   approvals: approvalsRouter,
   evals: evalsRouter,
+  datasets: datasetsRouter,
 });
 
 export type AppRouter = typeof appRouter;

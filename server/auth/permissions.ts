@@ -34,6 +34,8 @@ export const SCOPES = {
   'models:write': ['engineer', 'approver', 'admin'],
   'prompts:read': ['viewer', 'engineer', 'approver', 'admin'],
   'prompts:write': ['engineer', 'approver', 'admin'],
+  /** Push dataset versions (eval cases), from files or from the gateway's samples; reading takes services:read. */
+  'datasets:write': ['engineer', 'approver', 'admin'],
   'labels:move': ['engineer', 'approver', 'admin'],
   'labels:move-protected': ['approver', 'admin'],
   'labels:protect': ['approver', 'admin'],
