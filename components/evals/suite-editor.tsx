@@ -186,6 +186,8 @@ export function SuitePageBody({ service, name }: { service: string; name: string
   const canRun = useCan('evals:run');
   const suite = useQuery(trpc.evals.getSuite.queryOptions({ service, name }, { retry: false }));
   const notFound = (suite.error as { data?: { code?: string } } | null)?.data?.code === 'NOT_FOUND';
+  // A new suite's template names one of the service's datasets when it has any.
+  const datasets = useQuery(trpc.datasets.list.queryOptions({ service }, { enabled: notFound }));
   const s = suite.data?.current ? { ...suite.data.current, versions: suite.data.versions } : null;
   return (
     <>
@@ -196,9 +198,9 @@ export function SuitePageBody({ service, name }: { service: string; name: string
       />
       {suite.isLoading ? <Loading className="px-0" /> : null}
       {suite.error && !notFound ? <LoadError error={suite.error} className="px-0" /> : null}
-      {s || notFound ? (
+      {s || (notFound && (datasets.data || datasets.error)) ? (
         <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
-          <SuiteEditor service={service} name={name} saved={s ? { version: s.version, yaml: s.yaml, createdAt: s.createdAt, createdBy: s.createdBy } : null} template={suiteTemplate('my-dataset')} />
+          <SuiteEditor service={service} name={name} saved={s ? { version: s.version, yaml: s.yaml, createdAt: s.createdAt, createdBy: s.createdBy } : null} template={suiteTemplate(datasets.data?.[0]?.name ?? 'my-dataset')} />
           {s ? <VersionsCard versions={s.versions} /> : null}
         </div>
       ) : null}
