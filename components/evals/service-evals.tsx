@@ -21,9 +21,8 @@ import { useCan } from '@/components/viewer';
 import { RunEvalDialog } from './run-eval-dialog';
 import { EvalRunsTable } from './runs-list';
 import { EvalStatusBadge, pct, VerdictBadge } from './status';
+import { EVAL_TABS, type EvalTab } from './tabs';
 
-export const EVAL_TABS = ['suites', 'datasets', 'runs'] as const;
-export type EvalTab = (typeof EVAL_TABS)[number];
 
 /** The server's rule for names (slugSchema). */
 const SUITE_NAME = /^(?=.{2,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -5,7 +5,7 @@
 import { createTRPCClient, httpLink } from '@trpc/client';
 import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
 import { startTestUpstream, type TestUpstream } from '@/test/helpers/upstream';
 import { chromiumAvailable, launchBrowser } from './browser';
@@ -61,6 +61,9 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.setDefaultTimeout(10_000);
+});
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await page?.screenshot({ path: `${SHOTS}/evals-failure.png`, fullPage: true });
 });
 afterAll(async () => {
   await browser?.close();

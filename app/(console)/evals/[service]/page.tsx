@@ -1,6 +1,7 @@
 // One service's evals: suites, datasets and runs, one tab each (`?tab=`); `?release=N` opens Run eval on that candidate.
 import type { Metadata } from 'next';
-import { EVAL_TABS, ServiceEvals, type EvalTab } from '@/components/evals/service-evals';
+import { ServiceEvals } from '@/components/evals/service-evals';
+import { evalTab } from '@/components/evals/tabs';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { PageHeader } from '@/components/ui/card';
 
@@ -13,12 +14,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function ServiceEvalsPage({ params, searchParams }: Props) {
   const { service } = await params;
   const { tab, release } = await searchParams;
-  const current: EvalTab = EVAL_TABS.includes(tab as EvalTab) ? (tab as EvalTab) : 'suites';
   return (
     <>
       <Breadcrumbs items={[{ href: '/evals', label: 'Evals' }, { label: service }]} />
       <PageHeader title={`${service} evals`} description="Datasets of cases, suites that score a release on them, and the runs that compared a candidate with its baseline." />
-      <ServiceEvals service={service} tab={current} release={release && /^\d+$/.test(release) ? Number(release) : undefined} />
+      <ServiceEvals service={service} tab={evalTab(tab)} release={release && /^\d+$/.test(release) ? Number(release) : undefined} />
     </>
   );
 }
