@@ -35,7 +35,7 @@ const CASES = [
 ];
 const JSONL = CASES.map((c) => JSON.stringify({ id: c.id, messages: [{ role: 'user', content: c.q }], expected: c.expected })).join('\n');
 const SUITE = `description: Answers name the expected word
-dataset: words
+dataset: word-list
 threshold: 0.5
 concurrency: 2
 gate: { maxRegression: 0.02, alpha: 0.05 }
@@ -56,7 +56,7 @@ beforeAll(async () => {
   const baseline = await client.releases.create.mutate({ service: SERVICE, model: alpha.ref });
   await client.releases.create.mutate({ service: SERVICE, model: beta.ref });
   await client.environments.deploy.mutate({ service: SERVICE, environment: 'dev', routes: [{ release: baseline.number, weight: 100 }], reason: 'baseline' });
-  await client.datasets.push.mutate({ service: SERVICE, name: 'words', file: { name: 'words.jsonl', content: JSONL } });
+  await client.datasets.push.mutate({ service: SERVICE, name: 'word-list', file: { name: 'words.jsonl', content: JSONL } });
   await client.evals.saveSuite.mutate({ service: SERVICE, name: 'words', yaml: SUITE });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -101,7 +101,7 @@ describe.runIf(enabled)('evals in the console', () => {
     await card.getByRole('link', { name: SERVICE }).click();
     await page.waitForURL(/\/evals\/ui-evals$/);
     const suites = page.getByRole('region', { name: 'Suites' });
-    await expect.poll(() => text(suites)).toContain('words@1');
+    await expect.poll(() => text(suites)).toContain('word-list@1');
     await suites.getByRole('link', { name: 'words', exact: true }).click();
     await page.waitForURL(/\/evals\/ui-evals\/suites\/words$/);
     const definition = page.getByRole('region', { name: 'Suite definition' });
@@ -116,10 +116,10 @@ describe.runIf(enabled)('evals in the console', () => {
 
     await page.getByRole('button', { name: 'Run eval' }).click();
     const dialog = page.getByRole('dialog');
-    await expect.poll(() => dialog.getByLabel('Candidate release', { exact: true }).locator('option').allTextContents()).toEqual([`#2 · ${SERVICE}-beta@1`, `#1 · ${SERVICE}-alpha@1`]);
+    await expect.poll(() => dialog.getByLabel('Candidate release', { exact: true }).locator('option').allTextContents()).toEqual([expect.stringMatching(/^#2 · ui-evals-beta/), expect.stringMatching(/^#1 · ui-evals-alpha/)]);
     await dialog.getByLabel('Environment', { exact: true }).selectOption('dev');
     await expect.poll(() => text(dialog.getByRole('radio', { name: /What dev serves now/ }).locator('..'))).toBe('What dev serves now (#1)');
-    await expect.poll(() => text(dialog.getByRole('region', { name: 'Estimate' }))).toMatch(/^Estimate: 20 model calls, 0 from the cache, about \$/);
+    await expect.poll(() => text(dialog.getByRole('region', { name: 'Estimate' })), LIVE).toMatch(/^Estimate: 20 model calls, 0 from the cache, about \$/);
     await dialog.screenshot({ path: `${SHOTS}/evals-dialog.png` });
     await dialog.getByRole('button', { name: 'Start eval' }).click();
     await page.waitForURL(/\/evals\/ui-evals\/runs\/1$/);
