@@ -80,7 +80,8 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
       {query.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={query.error} className="px-0" />
       {run ? (
-        <div className="grid gap-6">
+        // One column that may shrink below its content's width, so wide tables scroll inside their cards on a phone.
+        <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
           <ProgressCard run={run} />
           {run.summary ? (
             <>

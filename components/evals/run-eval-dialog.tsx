@@ -99,7 +99,7 @@ export function RunEvalDialog({ service, suite: fixedSuite, release: fixedReleas
                 {fixedSuite && !suites.data?.some((s) => s.name === fixedSuite) ? <option value={fixedSuite}>{fixedSuite}</option> : null}
                 {suites.data?.map((s) => (
                   <option key={s.name} value={s.name}>
-                    {s.name} (v{s.version}){s.description ? ` · ${s.description}` : ''}
+                    {s.name} (v{s.version})
                   </option>
                 ))}
               </Select>

@@ -31,9 +31,9 @@ export function VerdictCard({ summary }: { summary: RunSummary }) {
           <p role="note" className="flex items-start gap-2 rounded-md bg-warning/10 px-3 py-2 text-sm text-warning">
             <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
             <span>
-              Dataset too small to tell: with {summary.cases} case{summary.cases === 1 ? '' : 's'} the smallest regression this run can detect is{' '}
-              {summary.minDetectableRegression === null ? 'unknown' : points(summary.minDetectableRegression).replace(/^[+−±]/, '')}, more than the gate&apos;s margin. Add cases
-              before trusting a pass.
+              <strong>Dataset too small to tell.</strong> With {summary.cases} case{summary.cases === 1 ? '' : 's'} this run can only detect regressions of{' '}
+              {summary.minDetectableRegression === null ? 'unknown size' : `${points(summary.minDetectableRegression).replace(/^[+−±]/, '')} or more`}, larger than the gate&apos;s margin:
+              a smaller regression would pass unseen. Add cases to the dataset.
             </span>
           </p>
         ) : null}

@@ -117,7 +117,7 @@ export function SuiteEditor({ service, name, saved, template }: { service: strin
         <YamlEditor
           label="Suite YAML"
           value={text}
-          rows={22}
+          rows={Math.max(12, Math.min(28, text.split('\n').length + 2))}
           readOnly={!canWrite}
           textareaRef={textarea}
           problemLines={problemLines}
@@ -201,7 +201,7 @@ export function SuitePageBody({ service, name }: { service: string; name: string
       {s || (notFound && (datasets.data || datasets.error)) ? (
         <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
           <SuiteEditor service={service} name={name} saved={s ? { version: s.version, yaml: s.yaml, createdAt: s.createdAt, createdBy: s.createdBy } : null} template={suiteTemplate(datasets.data?.[0]?.name ?? 'my-dataset')} />
-          {s ? <VersionsCard versions={s.versions} /> : null}
+          {s ? <VersionsCard service={service} name={name} versions={s.versions} /> : null}
         </div>
       ) : null}
       {s ? (
@@ -214,25 +214,38 @@ export function SuitePageBody({ service, name }: { service: string; name: string
   );
 }
 
-function VersionsCard({ versions }: { versions: { version: number; createdAt: Date; createdBy: string; dataset: string; datasetVersion: number }[] }) {
+/** Every version, newest first; opening one shows the YAML it was saved with. */
+function VersionsCard({ service, name, versions }: { service: string; name: string; versions: { version: number; createdAt: Date; createdBy: string; dataset: string; datasetVersion: number }[] }) {
+  const [open, setOpen] = useState<number | null>(null);
   return (
     <Card role="region" aria-label="Versions" className="self-start">
-      <CardHeader title="Versions" />
+      <CardHeader title="Versions" description="Each pins the dataset version it was saved with." />
       <ol className="divide-y divide-border text-sm">
         {versions.map((v) => (
-          <li key={v.version} className="grid gap-0.5 px-5 py-2.5">
-            <span className="flex items-center gap-2">
-              <Badge tone="info">v{v.version}</Badge>
-              <span className="text-muted-fg">
-                {v.dataset}@{v.datasetVersion}
+          <li key={v.version} className="grid gap-1 px-5 py-2.5">
+            <button type="button" aria-expanded={open === v.version} className="grid gap-0.5 text-left hover:text-primary focus-visible:outline-2 focus-visible:outline-ring" onClick={() => setOpen(open === v.version ? null : v.version)}>
+              <span className="flex items-center gap-2">
+                <Badge tone="info">v{v.version}</Badge>
+                <span className="text-muted-fg">
+                  {v.dataset}@{v.datasetVersion}
+                </span>
               </span>
-            </span>
-            <span className="text-xs text-muted-fg">
-              {formatTime(v.createdAt)} · {v.createdBy}
-            </span>
+              <span className="text-xs text-muted-fg">
+                {formatTime(v.createdAt)} · {v.createdBy}
+              </span>
+            </button>
+            {open === v.version ? <VersionYaml service={service} name={name} version={v.version} /> : null}
           </li>
         ))}
       </ol>
     </Card>
   );
+}
+
+function VersionYaml({ service, name, version }: { service: string; name: string; version: number }) {
+  const trpc = useTRPC();
+  const q = useQuery(trpc.evals.getSuite.queryOptions({ service, name, version }));
+  if (q.isLoading) return <Loading className="px-0 py-1" />;
+  if (!q.data?.current) return <LoadError error={q.error} className="px-0 py-1" />;
+  return <pre aria-label={`Version ${version} YAML`} className="max-h-72 overflow-auto rounded bg-muted px-2 py-1.5 font-mono text-xs leading-5">{q.data.current.yaml}</pre>;
 }

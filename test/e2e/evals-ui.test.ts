@@ -79,11 +79,12 @@ async function signIn(p: Page, email: string, password: string) {
   await p.waitForURL(/\/services$/);
 }
 
-/** Full-page screenshots at desktop and phone widths, for a look (not committed). */
+/** Full-page screenshots at desktop and phone widths, for a look (not committed); nothing is wider than a phone. */
 async function screenshots(name: string) {
   for (const width of [1440, 390]) {
     await page.setViewportSize({ width, height: 900 });
     await page.screenshot({ path: `${SHOTS}/evals-${name}-${width}.png`, fullPage: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
   }
   await page.setViewportSize({ width: 1440, height: 900 });
 }
