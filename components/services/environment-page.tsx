@@ -22,6 +22,7 @@ import { EnvironmentHistory, StateAt } from './environment-history';
 import { EnvironmentSettings } from './environment-settings';
 import { describeProtection, describeRollout } from './environment-text';
 import { TrafficCard } from './traffic-card';
+import { SamplesCard } from '@/components/evals/datasets/samples-card';
 
 /** How often the live view looks at a rollout under way, and otherwise for one started elsewhere. */
 const LIVE_MS = 1000;
@@ -144,6 +145,7 @@ export function EnvironmentPage({ service, environment }: { service: string; env
             />
           </div>
           <TrafficCard service={service} environment={environment} slos={e.slos} />
+          <SamplesCard service={service} environment={environment} />
           <RolloutHistory service={service} environment={environment} />
           <StateAt service={service} environment={environment} />
           <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} />

@@ -5,6 +5,7 @@ import { createApi, resolveConnection, type Api } from './core/client';
 import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
+import { datasetsGroup } from './commands/datasets';
 import { envsGroup } from './commands/envs';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
@@ -27,6 +28,7 @@ export const GROUPS: Group[] = [
   approvalsGroup,
   keysGroup,
   pipelinesGroup,
+  datasetsGroup,
   syncGroup,
 ];
 

@@ -4,7 +4,7 @@
 // Pure (no database), so the CLI checks a file before sending it and the server checks it again on push.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { CaseInput, CaseMessage, Json } from '@/db/schema';
-import { canonicalJson } from '@/server/lib/canonical';
+import { canonicalJson, sha256Hex } from '@/server/lib/canonical';
 
 export const DATASET_LIMITS = {
   /** Largest file accepted, in bytes of UTF-8. */
@@ -501,3 +501,8 @@ export function caseContent(c: ParsedCase) {
 export function datasetCanonical(cases: ParsedCase[]): string {
   return canonicalJson(cases.map((c) => ({ id: c.externalId, ...caseContent(c) })));
 }
+
+/** The version's content hash: identical cases in the same order are the same version. */
+export const datasetContentHash = (cases: ParsedCase[]) => sha256Hex(datasetCanonical(cases));
+/** The case's key: the same case keeps it across versions, whatever its id or position. */
+export const caseKeyOf = (c: ParsedCase) => sha256Hex(canonicalJson(caseContent(c)));

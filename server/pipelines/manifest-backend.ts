@@ -2,6 +2,8 @@
 // with the caller's context, so the manifest code the CLI uses over the API runs here under the same rules.
 import type { ManifestBackend } from '@/server/cli/manifest/backend';
 import { DomainError } from '@/server/errors';
+import { getDataset } from '@/server/services/datasets/get';
+import { pushDataset } from '@/server/services/datasets/push';
 import type { ServiceContext } from '@/server/services/context';
 import { getEnvironment } from '@/server/services/environments/queries';
 import { createEnvironment, updateEnvironment } from '@/server/services/environments/update';
@@ -39,5 +41,7 @@ export function verbBackend(ctx: ServiceContext): ManifestBackend {
     updateEnvironment: (input) => updateEnvironment(ctx, input),
     getPipelineDefinition: (service) => getDefinition(ctx, { service }),
     savePipelineDefinition: (input) => saveDefinition(ctx, input),
+    getDataset: (service, name) => orNull(getDataset(ctx, { service, name })),
+    pushDataset: (input) => pushDataset(ctx, input),
   };
 }

@@ -9,6 +9,10 @@ describe('roles and scopes', () => {
     expect(can('approver', 'users:write')).toBe(false);
     expect(can(null, 'audit:read')).toBe(false);
   });
+  it('lets engineers and up push datasets, as they push prompts', () => {
+    expect(can('engineer', 'datasets:write')).toBe(true);
+    expect(can('viewer', 'datasets:write')).toBe(false);
+  });
   it('orders roles for token ceilings', () => {
     expect(roleWithin('engineer', 'approver')).toBe(true);
     expect(roleWithin('admin', 'approver')).toBe(false);

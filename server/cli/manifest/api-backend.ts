@@ -18,5 +18,7 @@ export function apiBackend(api: Api): ManifestBackend {
     updateEnvironment: (input) => api.environments.update.mutate(input),
     getPipelineDefinition: (service) => api.pipelines.definition.query({ service }),
     savePipelineDefinition: (input) => api.pipelines.saveDefinition.mutate(input),
+    getDataset: (service, name) => orNull(api.datasets.get.query({ service, name })),
+    pushDataset: (input) => api.datasets.push.mutate(input),
   };
 }

@@ -5,13 +5,14 @@
 // finishes the job.
 import { precondition } from '@/server/errors';
 import { CUSTOM_ENVIRONMENT_DEFAULTS, DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
+import { datasetContentHash } from '@/server/evals/dataset-files';
 import { promptContentHash } from '@/server/services/prompts/push';
 import type { ManifestBackend, ModelView } from './backend';
-import type { LoadedManifest, ResolvedPrompt } from './load';
+import type { LoadedManifest, ResolvedDataset, ResolvedPrompt } from './load';
 import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type EnvironmentState } from './plan';
 import type { LabelSpec, ModelEntry } from './schema';
 
-export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment' | 'pipeline';
+export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment' | 'pipeline' | 'dataset';
 export type ItemStatus = 'created' | 'updated' | 'unchanged';
 
 export interface ReportItem {
@@ -196,7 +197,29 @@ async function syncPipeline(backend: ManifestBackend, service: string, pipeline:
   report.add('pipeline', service, status, `v${saved.version} from ${pipeline.origin}`);
 }
 
-/** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments, pipeline. */
+/** Pushes datasets whose cases the service does not hold yet; identical content is found by its hash. */
+export async function syncDatasets(backend: ManifestBackend, service: string, datasets: ResolvedDataset[], report: Report, opts: ApplyOptions & { serviceExists: boolean; source?: 'manifest' | 'cli'; commitMessage?: string }): Promise<ResolvedVersion[]> {
+  const resolved: ResolvedVersion[] = [];
+  for (const d of datasets) {
+    const current = opts.serviceExists ? await backend.getDataset(service, d.name) : null;
+    const match = current?.versions.find((v) => v.contentHash === datasetContentHash(d.cases));
+    const count = `${d.cases.length} case${d.cases.length === 1 ? '' : 's'}`;
+    if (match) {
+      report.add('dataset', d.name, 'unchanged', `v${match.version}`);
+      resolved.push({ name: d.name, version: match.version, created: false });
+    } else if (opts.dryRun) {
+      report.add('dataset', d.name, 'created', `v${(current?.versions[0]?.version ?? 0) + 1} (${count} from ${d.file})`);
+      resolved.push({ name: d.name, version: null, created: true });
+    } else {
+      const pushed = await backend.pushDataset({ service, name: d.name, description: d.description, file: { name: d.file, content: d.content }, source: opts.source ?? 'manifest', commitMessage: opts.commitMessage ?? opts.reason });
+      report.add('dataset', d.name, pushed.created ? 'created' : 'unchanged', `v${pushed.version.version}${pushed.created ? ` (${count} from ${d.file})` : ''}`);
+      resolved.push({ name: d.name, version: pushed.version.version, created: pushed.created });
+    }
+  }
+  return resolved;
+}
+
+/** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments, pipeline, datasets. */
 export async function syncManifest(backend: ManifestBackend, manifest: LoadedManifest, report: Report, opts: ApplyOptions): Promise<void> {
   const serviceExists = await syncService(backend, manifest.service, report, opts);
   // After a real run the service exists even if it was just created; only a dry run must assume it is empty.
@@ -205,4 +228,5 @@ export async function syncManifest(backend: ManifestBackend, manifest: LoadedMan
   await syncModels(backend, manifest.models, report, opts);
   await syncEnvironments(backend, manifest.service.name, manifest.environments, report, { ...opts, serviceExists: exists });
   await syncPipeline(backend, manifest.service.name, manifest.pipeline, report, { ...opts, serviceExists: exists });
+  await syncDatasets(backend, manifest.service.name, manifest.datasets, report, { ...opts, serviceExists: exists });
 }

@@ -13,6 +13,7 @@ export type ModelView = Out['models']['get'];
 export type ModelVersionView = Out['models']['register'];
 export type EnvironmentView = Out['environments']['get'];
 export type PipelineDefinitionView = Out['pipelines']['definition'];
+export type DatasetView = Out['datasets']['get'];
 
 /** Reads answer null for "not found"; every other failure throws. Writes return what the verb returns. */
 export interface ManifestBackend {
@@ -29,4 +30,6 @@ export interface ManifestBackend {
   updateEnvironment(input: In['environments']['update']): Promise<unknown>;
   getPipelineDefinition(service: string): Promise<PipelineDefinitionView>;
   savePipelineDefinition(input: In['pipelines']['saveDefinition']): Promise<Out['pipelines']['saveDefinition']>;
+  getDataset(service: string, name: string): Promise<DatasetView | null>;
+  pushDataset(input: In['datasets']['push']): Promise<Out['datasets']['push']>;
 }

@@ -1,9 +1,10 @@
 // Loads slipway.yaml (or a prompts file) and the prompt files it refers to, validating each against its schema
 // before anything is sent, so that a bad manifest changes nothing.
 import path from 'node:path';
+import { DATASET_LIMITS, parseDatasetFile, type ParsedCase } from '@/server/evals/dataset-files';
 import { checkDefinition } from '@/server/pipelines/definition';
 import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from '../core/files';
-import { manifestSchema, promptContentSchema, promptsFileSchema, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
+import { manifestSchema, promptContentSchema, promptsFileSchema, type DatasetEntry, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
 
 export interface ResolvedPrompt {
   name: string;
@@ -13,8 +14,19 @@ export interface ResolvedPrompt {
   origin: string;
 }
 
-export interface LoadedManifest extends Omit<Manifest, 'prompts' | 'pipeline'> {
+/** A dataset file, read and checked: its text is what is pushed, its cases what is hashed. */
+export interface ResolvedDataset {
+  name: string;
+  description?: string;
+  /** The file's path as shown to people (relative to where the command runs, or the repository). */
+  file: string;
+  content: string;
+  cases: ParsedCase[];
+}
+
+export interface LoadedManifest extends Omit<Manifest, 'prompts' | 'pipeline' | 'datasets'> {
   prompts: ResolvedPrompt[];
+  datasets: ResolvedDataset[];
   /** The pipeline definition's text, checked, with the file it came from. */
   pipeline: { yaml: string; origin: string } | null;
   file: string;
@@ -41,11 +53,29 @@ function loadPipeline(source: SourceFile, file: string, limits: ReadLimits): { y
   return { yaml, origin: display };
 }
 
+/** Reads and checks a dataset file; every problem in it is reported with its line, and nothing is sent. */
+export function loadDatasetFile(file: string, display: string, limits: ReadLimits = {}): { content: string; cases: ParsedCase[] } {
+  // A dataset may be larger than other files the manifest names; its own limit applies (and the parser's).
+  const content = readTextFile(file, display, { ...limits, maxBytes: DATASET_LIMITS.maxBytes });
+  const parsed = parseDatasetFile(display, content);
+  if (!parsed.ok) throw new SourceFileError(parsed.errors.join('\n'));
+  return { content, cases: parsed.cases };
+}
+
+function resolveDatasets(source: SourceFile, entries: DatasetEntry[], limits: ReadLimits): ResolvedDataset[] {
+  return entries.map((entry) => {
+    const display = path.join(path.dirname(source.name), entry.file);
+    const { content, cases } = loadDatasetFile(path.resolve(path.dirname(source.absolute), entry.file), display, limits);
+    return { name: entry.name, description: entry.description, file: display, content, cases };
+  });
+}
+
 export function loadManifestSource(source: SourceFile, limits: ReadLimits = {}): LoadedManifest {
   const manifest = parseWith(manifestSchema, source);
   return {
     ...manifest,
     prompts: resolvePrompts(source, manifest.prompts, ['prompts'], limits),
+    datasets: resolveDatasets(source, manifest.datasets, limits),
     pipeline: manifest.pipeline ? loadPipeline(source, manifest.pipeline.file, limits) : null,
     file: source.name,
   };

@@ -95,6 +95,14 @@ const environmentSettingsSchema = z.strictObject({
 });
 export type EnvironmentSettings = z.output<typeof environmentSettingsSchema>;
 
+/** A dataset of eval cases kept in the repository (JSONL, CSV, YAML or JSON); each new content is a new version. */
+const datasetEntrySchema = z.strictObject({
+  name: slugSchema,
+  file: z.string().trim().min(1, 'must name a file').max(500),
+  description: z.string().trim().max(2000).optional(),
+});
+export type DatasetEntry = z.output<typeof datasetEntrySchema>;
+
 export const manifestSchema = z.strictObject({
   service: createServiceInput.strict(),
   prompts: promptListSchema.default([]),
@@ -113,6 +121,7 @@ export const manifestSchema = z.strictObject({
       );
     }),
   environments: z.record(slugSchema, environmentSettingsSchema).default({}),
+  datasets: z.array(datasetEntrySchema).max(100, 'at most 100 datasets').default([]).superRefine(uniqueNames<DatasetEntry>('dataset')),
   /** The service's pipeline definition, kept as its own YAML file next to the manifest. */
   pipeline: z.strictObject({ file: z.string().min(1, 'is required').max(500) }).optional(),
 });

@@ -3,15 +3,13 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { datasetCases, datasets, datasetVersions, type Dataset, type DatasetVersion, type Service } from '@/db/schema';
-import { caseContent, datasetCanonical, type ParsedCase } from '@/server/evals/dataset-files';
-import { canonicalJson, sha256Hex } from '@/server/lib/canonical';
+import { caseKeyOf, datasetContentHash, type ParsedCase } from '@/server/evals/dataset-files';
 import { notFound } from '@/server/errors';
 import { recordAudit, recordNoChange } from '../audit/record';
 import type { ServiceContext } from '../context';
 import { by } from '../registry-shared';
 
-export const datasetContentHash = (cases: ParsedCase[]) => sha256Hex(datasetCanonical(cases));
-export const caseKeyOf = (c: ParsedCase) => sha256Hex(canonicalJson(caseContent(c)));
+export { caseKeyOf, datasetContentHash };
 
 export async function datasetByName(db: Db, service: Service, name: string): Promise<Dataset> {
   const [d] = await db
