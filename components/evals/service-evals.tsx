@@ -6,8 +6,7 @@ import { Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
-// PLACEHOLDER: becomes '@/components/evals/datasets/datasets-panel' once the datasets branch is merged.
-import { DatasetsPanel } from './datasets-panel-placeholder';
+import { DatasetsPanel } from '@/components/evals/datasets/datasets-panel';
 import { formatTime } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
