@@ -57,7 +57,8 @@ export function RunEvalDialog({ service, suite: fixedSuite, release: fixedReleas
 
   const ready = open && Boolean(chosenSuite) && chosenRelease !== null && !(effectiveChoice === 'release' && !baselineRelease);
   const input = { service, suite: chosenSuite, release: chosenRelease ?? 0, baseline, environment: environment || undefined, budgetUsd };
-  const estimate = useQuery(trpc.evals.estimate.queryOptions(input, { enabled: ready, placeholderData: keepPreviousData, retry: false }));
+  // The cache fills with every run, so an estimate is never reused: each opening asks again.
+  const estimate = useQuery(trpc.evals.estimate.queryOptions(input, { enabled: ready, placeholderData: keepPreviousData, retry: false, staleTime: 0, gcTime: 0 }));
   const start = useMutation(
     trpc.evals.startRun.mutationOptions({
       onSuccess: async (run) => {

@@ -125,10 +125,15 @@ describe.runIf(enabled)('evals in the console', () => {
     await dialog.getByRole('button', { name: 'Start eval' }).click();
     await page.waitForURL(/\/evals\/ui-evals\/runs\/1$/);
     await page.getByRole('heading', { name: `${SERVICE} eval run #1` }).waitFor();
+    // A reload would lose this mark: the page must follow the run by itself.
+    await page.evaluate(() => ((window as unknown as { runPageMark?: string }).runPageMark = 'run 1'));
 
     const verdict = page.getByRole('region', { name: 'Verdict' });
     await verdict.waitFor(LIVE);
     expect(await text(verdict)).toContain('Gate failed');
+    expect(await page.evaluate(() => (window as unknown as { runPageMark?: string }).runPageMark)).toBe('run 1');
+    expect(await text(verdict.getByRole('list', { name: 'Reasons' }))).toContain('regression of 60.0 points');
+    expect(await text(verdict.getByRole('note'))).toContain('Dataset too small to tell.');
     const comparison = page.getByRole('region', { name: 'Comparison' });
     expect(await text(comparison.getByRole('region', { name: 'Candidate' }))).toContain('Score40.0%');
     expect(await text(comparison.getByRole('region', { name: 'Baseline' }))).toContain('Score100.0%');
@@ -146,5 +151,37 @@ describe.runIf(enabled)('evals in the console', () => {
     await cases.getByLabel('Search cases').fill('question 3');
     await expect.poll(() => text(cases)).toContain('1–1 of 1');
     await screenshots('cases');
+  });
+
+  it('lists the run with its verdict, shows the dataset, and estimates a rerun entirely from the cache', async () => {
+    const callsBefore = upstream.calls.length;
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: SERVICE }).click();
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.waitForURL(/\/evals\/ui-evals\?tab=runs$/);
+    const row = page.getByRole('table', { name: `Eval runs of ${SERVICE}` }).getByRole('row').nth(1);
+    await expect.poll(() => row.getByRole('cell').allTextContents()).toEqual([
+      '#1',
+      'failed',
+      'words v1',
+      '#2 vs #1gate of dev',
+      '40.0% vs 100.0%',
+      '−60.0 pts',
+      'gate failed',
+      '$0',
+      expect.any(String),
+    ]);
+    await page.getByRole('link', { name: 'Datasets', exact: true }).click();
+    await expect.poll(() => text(page.getByRole('region', { name: 'Datasets' }))).toContain('word-list');
+
+    await page.getByRole('button', { name: 'Run eval' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Environment', { exact: true }).selectOption('dev');
+    await expect.poll(() => text(dialog.getByRole('region', { name: 'Estimate' })), LIVE).toMatch(/^Estimate: 0 model calls, 20 from the cache, about \$0\./);
+    await dialog.getByRole('button', { name: 'Start eval' }).click();
+    await page.waitForURL(/\/evals\/ui-evals\/runs\/2$/);
+    const comparison = page.getByRole('region', { name: 'Comparison' });
+    await comparison.waitFor(LIVE);
+    expect(await text(comparison)).toContain('Cache hits 20 of 20 calls');
+    expect(upstream.calls.length).toBe(callsBefore);
   });
 });
