@@ -7,6 +7,7 @@ import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
 import { datasetsGroup } from './commands/datasets';
 import { envsGroup } from './commands/envs';
+import { evalsGroup } from './commands/evals';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
 import { pipelinesGroup } from './commands/pipelines';
@@ -28,6 +29,7 @@ export const GROUPS: Group[] = [
   approvalsGroup,
   keysGroup,
   pipelinesGroup,
+  evalsGroup,
   datasetsGroup,
   syncGroup,
 ];

@@ -4,16 +4,16 @@
 // upstream origin; the run stops when what it spent passes its budget, or when it is cancelled.
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { environments, evalResults, evalRuns, evalSuiteVersions, gateResults, releases, type AssertionOutcome, type EvalRun, type EvalSuiteSpec } from '@/db/schema';
+import { environments, evalResults, evalRuns, evalSuiteVersions, gateResults, releases, type AssertionOutcome, type EvalSuiteSpec } from '@/db/schema';
 import { logger } from '@/server/logger';
 import { parseRef } from '@/server/services/registry-shared';
 import { resolveModelVersion } from '@/server/services/models/queries';
 import { casesOfVersion } from '@/server/services/evals/datasets';
 import { releaseCallTarget } from '@/server/services/evals/shared';
-import { scoreCase } from './assertions';
+import { metricScores, scoreCase } from './assertions';
 import { callPayload, callPrepared, caseRequest, EvalCallError, prepareTarget, type CallOptions, type PreparedTarget } from './call';
 import { evalDispatcher } from './runner-dispatch';
-import { summariseRun } from './stats';
+import { regressionTest, summariseRun } from './stats';
 import type { ArmCase, AssertionContext, EvalCase, ModelOutput, PairedCase } from './types';
 
 /** A durable step: run once, its result remembered across restarts. */
@@ -70,18 +70,6 @@ class Slots {
 }
 
 const originOf = (p: PreparedTarget) => (p.target.url ? new URL(p.target.url).origin : `none:${p.target.modelVersionId}`);
-
-/** Weighted mean score per metric of one case's assertions. */
-export function metricsOf(outcomes: AssertionOutcome[]): Record<string, number> {
-  const acc = new Map<string, { sum: number; weight: number }>();
-  for (const o of outcomes) {
-    const a = acc.get(o.metric) ?? { sum: 0, weight: 0 };
-    a.sum += o.score * o.weight;
-    a.weight += o.weight;
-    acc.set(o.metric, a);
-  }
-  return Object.fromEntries([...acc].map(([m, a]) => [m, a.weight > 0 ? a.sum / a.weight : 0]));
-}
 
 interface Scored {
   caseIndex: number;
@@ -253,7 +241,7 @@ export async function preparedJudge(db: Db, serviceId: string, ref: string): Pro
 
 function armCase(r: typeof evalResults.$inferSelect | undefined): ArmCase {
   if (!r) return { score: 0, pass: false, error: true, costUsd: 0, latencyMs: null, metrics: {} };
-  return { score: r.score, pass: r.pass, error: r.error !== null, costUsd: r.costUsd, latencyMs: r.latencyMs, metrics: metricsOf(r.assertions) };
+  return { score: r.score, pass: r.pass, error: r.error !== null, costUsd: r.costUsd, latencyMs: r.latencyMs, metrics: metricScores(r.assertions) };
 }
 
 /** Scores the run from its results, records the verdict (and the gate result when the run decides an environment's gate). */
@@ -292,7 +280,7 @@ export async function finishRun(db: Db, runId: string): Promise<{ status: string
         passed: summary.verdict.passed,
         score: summary.candidate.score,
         baselineScore: summary.baseline?.score ?? null,
-        pValue: regressionP(summary),
+        pValue: regressionTest(paired)?.pValue ?? null,
         reasons: summary.verdict.reasons,
       });
     }
@@ -301,11 +289,6 @@ export async function finishRun(db: Db, runId: string): Promise<{ status: string
   if (!ended) return { status: (await loadRun(db, runId)).run.status, passed: false };
   await announce(runId, run.serviceId, status, summary.verdict.passed);
   return { status, passed: summary.verdict.passed };
-}
-
-/** The p-value behind the regression verdict: the paired test on the case scores, else McNemar's on pass/fail. */
-function regressionP(summary: NonNullable<EvalRun['summary']>): number | null {
-  return summary.metrics.find((m) => m.metric === 'score')?.wilcoxonP ?? summary.mcnemar?.pValue ?? null;
 }
 
 /** The whole run: begin, every chunk, finish. Returns the run's final status. */

@@ -242,7 +242,8 @@ async function runTask(task: Task, limits: SandboxLimits): Promise<SandboxResult
  */
 export function compileExpression(code: string): { fn: string } | { error: string } {
   const head = `(function (${EXPRESSION_PARAMS.join(', ')}) { "use strict";`;
-  const asExpression = `${head} return (\n${code}\n); })`;
+  // A lone trailing semicolon still reads as an expression (`output.length > 3;`).
+  const asExpression = `${head} return (\n${code.trim().replace(/;\s*$/, '')}\n); })`;
   const asBody = `${head}\n${code}\n})`;
   try {
     new vm.Script(asExpression);

@@ -408,8 +408,8 @@ export function summariseRun(cases: readonly PairedCase[], opts: SummaryOptions)
       tooSmall = true;
       reasons.push(
         mdr === null
-          ? `With ${paired.length} paired case, no regression can be detected: the dataset is too small to tell a regression from noise.`
-          : `With ${paired.length} paired cases the smallest regression this suite can detect (two-sided alpha ${rule.alpha}, 80% power) is ${points(mdr)}, more than ${margin}: the dataset is too small to tell a regression of that size from noise; add cases.`,
+          ? `With ${paired.length} paired case no regression can be detected: the dataset is too small for this margin; add cases.`
+          : `With ${paired.length} paired cases the smallest regression this suite can detect (two-sided alpha ${rule.alpha}, 80% power) is ${points(mdr)}, more than ${margin}: smaller regressions may go unnoticed, so the dataset is too small for this margin; add cases.`,
       );
     }
   } else if (n > 0 && rule.minScore === null) {

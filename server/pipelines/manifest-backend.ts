@@ -5,6 +5,8 @@ import { DomainError } from '@/server/errors';
 import { getDataset } from '@/server/services/datasets/get';
 import { pushDataset } from '@/server/services/datasets/push';
 import type { ServiceContext } from '@/server/services/context';
+import { getSuite } from '@/server/services/evals/queries';
+import { saveEvalSuite } from '@/server/services/evals/save-suite';
 import { getEnvironment } from '@/server/services/environments/queries';
 import { createEnvironment, updateEnvironment } from '@/server/services/environments/update';
 import { moveLabel } from '@/server/services/labels/move';
@@ -43,5 +45,7 @@ export function verbBackend(ctx: ServiceContext): ManifestBackend {
     savePipelineDefinition: (input) => saveDefinition(ctx, input),
     getDataset: (service, name) => orNull(getDataset(ctx, { service, name })),
     pushDataset: (input) => pushDataset(ctx, input),
+    getEvalSuite: (service, name) => orNull(getSuite(ctx, { service, name })),
+    saveEvalSuite: (input) => saveEvalSuite(ctx, input),
   };
 }

@@ -131,7 +131,8 @@ export function topicOf(text: string): string {
 export type AnswerOutcome =
   | { kind: 'question'; questionId: string; correct: boolean }
   | { kind: 'injection'; complied: boolean }
-  | { kind: 'generic' };
+  | { kind: 'generic' }
+  | { kind: 'grade'; pass: boolean };
 
 export interface AnswerInput {
   /** The latest user (or tool) message: what the model answers. */

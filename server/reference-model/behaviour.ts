@@ -1,8 +1,9 @@
 // Per-model behaviour: turns a validated chat request into a response plan (an injected error, or the answer
 // with its token usage and timings) without any I/O, so tests can draw thousands of plans without sleeping.
 // Determinism: each model owns a seeded random stream and every request takes exactly one draw from it.
-import { composeAnswer, toJson, type AnswerOutcome } from './answers';
+import { composeAnswer, toJson, type Answer, type AnswerOutcome } from './answers';
 import type { ModelBehaviour, ReferenceModelConfig } from './config';
+import { answerJudgePrompt } from './grader';
 import { fitLogNormal, logNormalAt, type LogNormal } from './latency';
 import { HttpError, messageText, type ChatCompletionRequest, type CompletionMeta, type FinishReason, type Usage } from './protocol';
 import { hash32, Rng } from './random';
@@ -100,18 +101,25 @@ export class ReferenceModel {
       .map(messageText)
       .join('\n\n');
     const last = [...request.messages].reverse().find((m) => m.role === 'user' || m.role === 'tool');
-    const answer = composeAnswer(contentRng, {
-      userText: last ? messageText(last) : '',
-      systemPrompt,
-      quality: this.behaviour.quality,
-      injectionSusceptibility: this.behaviour.injectionSusceptibility,
-      verbosity: this.behaviour.verbosity,
-    });
+    const userText = last ? messageText(last) : '';
+    // A grader answers judge prompts with its verdict, already JSON whatever response_format asks for.
+    const verdict = this.behaviour.grader ? answerJudgePrompt(userText) : undefined;
+    const answer: Answer = verdict
+      ? { text: verdict.text, outcome: { kind: 'grade', pass: verdict.grade.pass } }
+      : composeAnswer(contentRng, {
+          userText,
+          systemPrompt,
+          quality: this.behaviour.quality,
+          injectionSusceptibility: this.behaviour.injectionSusceptibility,
+          verbosity: this.behaviour.verbosity,
+        });
 
     let text = answer.text;
     let json: CompletionPlan['json'];
     const format = request.response_format;
-    if (format && format.type !== 'text') {
+    if (verdict && format && format.type !== 'text') {
+      json = { valid: true };
+    } else if (format && format.type !== 'text') {
       const out = toJson(contentRng, format, answer, this.behaviour.jsonCompliance);
       text = out.text;
       json = { valid: out.valid };

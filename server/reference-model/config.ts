@@ -53,6 +53,8 @@ export const modelBehaviourSchema = z.strictObject({
   injectionSusceptibility: probability.default(0),
   /** Answer length multiplier; 1 is about three sentences. */
   verbosity: z.number({ error: 'must be a number' }).positive('must be greater than 0').max(10, 'must be at most 10').default(1),
+  /** Answers judge prompts of model-graded evals with a JSON verdict (see grader.ts); other prompts as usual. */
+  grader: z.boolean({ error: 'must be true or false' }).optional(),
 });
 
 const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;

@@ -221,6 +221,13 @@ describe('summariseRun', () => {
     expect(s.verdict.reasons).toContain('1 of 3 candidate calls failed after their retries and scored 0.');
   });
 
+  it('one paired case can detect nothing', () => {
+    const s = summariseRun(paired([1], [1]), { rule, baselineRelease: 1 });
+    expect(s.minDetectableRegression).toBeNull();
+    expect(s.verdict).toMatchObject({ passed: true, tooSmall: true });
+    expect(s.verdict.reasons).toContain('With 1 paired case no regression can be detected: the dataset is too small for this margin; add cases.');
+  });
+
   it('an empty run fails', () => {
     expect(summariseRun([], { rule, baselineRelease: null }).verdict.passed).toBe(false);
   });

@@ -20,5 +20,7 @@ export function apiBackend(api: Api): ManifestBackend {
     savePipelineDefinition: (input) => api.pipelines.saveDefinition.mutate(input),
     getDataset: (service, name) => orNull(api.datasets.get.query({ service, name })),
     pushDataset: (input) => api.datasets.push.mutate(input),
+    getEvalSuite: (service, name) => orNull(api.evals.getSuite.query({ service, name })),
+    saveEvalSuite: (input) => api.evals.saveSuite.mutate(input),
   };
 }

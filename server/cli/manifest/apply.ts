@@ -8,11 +8,11 @@ import { CUSTOM_ENVIRONMENT_DEFAULTS, DEFAULT_ENVIRONMENTS } from '@/server/serv
 import { datasetContentHash } from '@/server/evals/dataset-files';
 import { promptContentHash } from '@/server/services/prompts/push';
 import type { ManifestBackend, ModelView } from './backend';
-import type { LoadedManifest, ResolvedDataset, ResolvedPrompt } from './load';
+import type { LoadedManifest, ResolvedDataset, ResolvedEvalSuite, ResolvedPrompt } from './load';
 import { changedSections, desiredSettings, findIdenticalVersion, modelDifferences, pushOrder, sameOwners, type EnvironmentState } from './plan';
 import type { LabelSpec, ModelEntry } from './schema';
 
-export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment' | 'pipeline' | 'dataset';
+export type ItemKind = 'service' | 'prompt' | 'model' | 'label' | 'environment' | 'pipeline' | 'dataset' | 'eval-suite';
 export type ItemStatus = 'created' | 'updated' | 'unchanged';
 
 export interface ReportItem {
@@ -219,7 +219,25 @@ export async function syncDatasets(backend: ManifestBackend, service: string, da
   return resolved;
 }
 
-/** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments, pipeline, datasets. */
+/**
+ * Saves eval suites after the datasets they name. Saving is idempotent on the server (the same YAML on the same
+ * dataset version creates nothing), so each suite is sent; a dry run compares the YAML only.
+ */
+export async function syncEvalSuites(backend: ManifestBackend, service: string, suites: ResolvedEvalSuite[], report: Report, opts: ApplyOptions & { serviceExists: boolean; source?: 'manifest' | 'cli' }) {
+  for (const s of suites) {
+    const current = opts.serviceExists ? await backend.getEvalSuite(service, s.name) : null;
+    if (opts.dryRun) {
+      const same = current?.current?.yaml === s.yaml;
+      report.add('eval-suite', s.name, !current ? 'created' : same ? 'unchanged' : 'updated', same ? `v${current!.current!.version}` : `from ${s.origin}`);
+      continue;
+    }
+    const saved = await backend.saveEvalSuite({ service, name: s.name, yaml: s.yaml, source: opts.source ?? 'manifest' });
+    const dataset = `${saved.version.spec.dataset.name}@${saved.version.spec.dataset.version}`;
+    report.add('eval-suite', s.name, !saved.created ? 'unchanged' : current ? 'updated' : 'created', `v${saved.version.version} on ${dataset}${saved.created ? ` from ${s.origin}` : ''}`);
+  }
+}
+
+/** Applies the whole manifest: service, prompts and their labels, model versions and their labels, environments, pipeline, datasets, eval suites. */
 export async function syncManifest(backend: ManifestBackend, manifest: LoadedManifest, report: Report, opts: ApplyOptions): Promise<void> {
   const serviceExists = await syncService(backend, manifest.service, report, opts);
   // After a real run the service exists even if it was just created; only a dry run must assume it is empty.
@@ -229,4 +247,5 @@ export async function syncManifest(backend: ManifestBackend, manifest: LoadedMan
   await syncEnvironments(backend, manifest.service.name, manifest.environments, report, { ...opts, serviceExists: exists });
   await syncPipeline(backend, manifest.service.name, manifest.pipeline, report, { ...opts, serviceExists: exists });
   await syncDatasets(backend, manifest.service.name, manifest.datasets, report, { ...opts, serviceExists: exists });
+  await syncEvalSuites(backend, manifest.service.name, manifest.evalSuites, report, { ...opts, serviceExists: exists });
 }

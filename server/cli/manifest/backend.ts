@@ -14,6 +14,7 @@ export type ModelVersionView = Out['models']['register'];
 export type EnvironmentView = Out['environments']['get'];
 export type PipelineDefinitionView = Out['pipelines']['definition'];
 export type DatasetView = Out['datasets']['get'];
+export type EvalSuiteView = Out['evals']['getSuite'];
 
 /** Reads answer null for "not found"; every other failure throws. Writes return what the verb returns. */
 export interface ManifestBackend {
@@ -32,4 +33,6 @@ export interface ManifestBackend {
   savePipelineDefinition(input: In['pipelines']['saveDefinition']): Promise<Out['pipelines']['saveDefinition']>;
   getDataset(service: string, name: string): Promise<DatasetView | null>;
   pushDataset(input: In['datasets']['push']): Promise<Out['datasets']['push']>;
+  getEvalSuite(service: string, name: string): Promise<EvalSuiteView | null>;
+  saveEvalSuite(input: In['evals']['saveSuite']): Promise<Out['evals']['saveSuite']>;
 }

@@ -2,9 +2,11 @@
 // before anything is sent, so that a bad manifest changes nothing.
 import path from 'node:path';
 import { DATASET_LIMITS, parseDatasetFile, type ParsedCase } from '@/server/evals/dataset-files';
+import { stringify as toYaml } from 'yaml';
+import { checkSuite } from '@/server/evals/suite-definition';
 import { checkDefinition } from '@/server/pipelines/definition';
 import { parseWith, readSourceFile, readTextFile, SourceFileError, type ReadLimits, type SourceFile } from '../core/files';
-import { manifestSchema, promptContentSchema, promptsFileSchema, type DatasetEntry, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
+import { manifestSchema, promptContentSchema, promptsFileSchema, type DatasetEntry, type EvalSuiteEntry, type LabelSpec, type Manifest, type PromptContent, type PromptEntry } from './schema';
 
 export interface ResolvedPrompt {
   name: string;
@@ -24,9 +26,17 @@ export interface ResolvedDataset {
   cases: ParsedCase[];
 }
 
-export interface LoadedManifest extends Omit<Manifest, 'prompts' | 'pipeline' | 'datasets'> {
+/** An eval suite's YAML (read from its file, or written from the inline entry), checked. */
+export interface ResolvedEvalSuite {
+  name: string;
+  yaml: string;
+  origin: string;
+}
+
+export interface LoadedManifest extends Omit<Manifest, 'prompts' | 'pipeline' | 'datasets' | 'evalSuites'> {
   prompts: ResolvedPrompt[];
   datasets: ResolvedDataset[];
+  evalSuites: ResolvedEvalSuite[];
   /** The pipeline definition's text, checked, with the file it came from. */
   pipeline: { yaml: string; origin: string } | null;
   file: string;
@@ -70,12 +80,27 @@ function resolveDatasets(source: SourceFile, entries: DatasetEntry[], limits: Re
   });
 }
 
+function resolveEvalSuites(source: SourceFile, entries: Record<string, EvalSuiteEntry>, limits: ReadLimits): ResolvedEvalSuite[] {
+  return Object.entries(entries).map(([name, entry]) => {
+    const keys = Object.keys(entry);
+    const fromFile = keys.length === 1 && keys[0] === 'file';
+    if (fromFile && (typeof entry.file !== 'string' || !entry.file.trim())) throw new SourceFileError(`${source.name}: evalSuites.${name}.file: must name a file`);
+    const origin = fromFile ? path.join(path.dirname(source.name), entry.file as string) : `${source.name} evalSuites.${name}`;
+    const yaml = fromFile ? readTextFile(path.resolve(path.dirname(source.absolute), entry.file as string), origin, limits) : toYaml(entry);
+    const check = checkSuite(yaml);
+    // Lines are the file's; an inline suite's problems are named by their path in the manifest.
+    if (!check.ok) throw new SourceFileError(check.problems.map((p) => `${origin}${fromFile && p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+    return { name, yaml, origin };
+  });
+}
+
 export function loadManifestSource(source: SourceFile, limits: ReadLimits = {}): LoadedManifest {
   const manifest = parseWith(manifestSchema, source);
   return {
     ...manifest,
     prompts: resolvePrompts(source, manifest.prompts, ['prompts'], limits),
     datasets: resolveDatasets(source, manifest.datasets, limits),
+    evalSuites: resolveEvalSuites(source, manifest.evalSuites, limits),
     pipeline: manifest.pipeline ? loadPipeline(source, manifest.pipeline.file, limits) : null,
     file: source.name,
   };

@@ -103,6 +103,10 @@ const datasetEntrySchema = z.strictObject({
 });
 export type DatasetEntry = z.output<typeof datasetEntrySchema>;
 
+/** An eval suite: `{ file: suites/accuracy.yaml }` next to the manifest, or the suite written inline (checked when loaded). */
+const evalSuiteEntrySchema = z.record(z.string(), z.unknown(), { error: 'must be a suite (dataset, assertions, …) or { file: <suite.yaml> }' });
+export type EvalSuiteEntry = z.output<typeof evalSuiteEntrySchema>;
+
 export const manifestSchema = z.strictObject({
   service: createServiceInput.strict(),
   prompts: promptListSchema.default([]),
@@ -122,6 +126,8 @@ export const manifestSchema = z.strictObject({
     }),
   environments: z.record(slugSchema, environmentSettingsSchema).default({}),
   datasets: z.array(datasetEntrySchema).max(100, 'at most 100 datasets').default([]).superRefine(uniqueNames<DatasetEntry>('dataset')),
+  /** Eval suites by name; saved after the datasets they name. */
+  evalSuites: z.record(slugSchema, evalSuiteEntrySchema).default({}),
   /** The service's pipeline definition, kept as its own YAML file next to the manifest. */
   pipeline: z.strictObject({ file: z.string().min(1, 'is required').max(500) }).optional(),
 });

@@ -1,34 +1,30 @@
-// The dataset side of suites and runs: a suite's dataset reference resolved to a version, and a version's cases as
-// assertions see them.
-import { and, asc, desc, eq, gte, lt } from 'drizzle-orm';
+// The dataset side of suites and runs: a suite's dataset reference resolved to a version (a problem of the suite's
+// `dataset` field when it does not resolve), and a version's cases as assertions see them, whole or a range.
+import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { datasetCases, datasets, datasetVersions, type DatasetVersion } from '@/db/schema';
+import { datasetCases, type DatasetVersion } from '@/db/schema';
 import type { EvalCase } from '@/server/evals/types';
-import { invalid } from '@/server/errors';
+import { DomainError, invalid } from '@/server/errors';
+import { casesOf, resolveDatasetVersion } from '../datasets/resolve';
 
 export async function resolveSuiteDataset(db: Db, serviceId: string, serviceName: string, name: string, version: number | 'latest'): Promise<DatasetVersion> {
-  const [d] = await db
-    .select()
-    .from(datasets)
-    .where(and(eq(datasets.serviceId, serviceId), eq(datasets.name, name)))
-    .limit(1);
-  if (!d) throw invalid('dataset', `${serviceName} has no dataset "${name}"; push it first (slipway datasets push)`);
-  const [v] = await db
-    .select()
-    .from(datasetVersions)
-    .where(and(eq(datasetVersions.datasetId, d.id), version === 'latest' ? undefined : eq(datasetVersions.version, version)))
-    .orderBy(desc(datasetVersions.version))
-    .limit(1);
-  if (!v) throw invalid('dataset', version === 'latest' ? `dataset "${name}" of ${serviceName} has no version yet` : `dataset "${name}" of ${serviceName} has no version ${version}`);
-  return v;
+  try {
+    return await resolveDatasetVersion(db, serviceId, name, version);
+  } catch (err) {
+    if (err instanceof DomainError && err.kind === 'not_found') {
+      throw invalid('dataset', version === 'latest' ? `${serviceName} has no dataset "${name}" with a version; push it first (slipway datasets push)` : `${serviceName} has no version ${version} of dataset "${name}"`);
+    }
+    throw err;
+  }
 }
 
-/** Cases `from` ≤ index < `to` of a dataset version, in order. */
+/** Cases `from` ≤ index < `to` of a dataset version (all of them without a range), in order. */
 export async function casesOfVersion(db: Db, datasetVersionId: string, range?: { from: number; to: number }): Promise<EvalCase[]> {
+  if (!range) return casesOf(db, datasetVersionId);
   const rows = await db
     .select()
     .from(datasetCases)
-    .where(and(eq(datasetCases.datasetVersionId, datasetVersionId), range ? gte(datasetCases.index, range.from) : undefined, range ? lt(datasetCases.index, range.to) : undefined))
+    .where(and(eq(datasetCases.datasetVersionId, datasetVersionId), gte(datasetCases.index, range.from), lt(datasetCases.index, range.to)))
     .orderBy(asc(datasetCases.index));
   return rows.map((r) => ({ index: r.index, input: r.input, expected: r.expected, tags: r.tags, metadata: r.metadata }));
 }
