@@ -184,4 +184,23 @@ describe.runIf(enabled)('evals in the console', () => {
     expect(await text(comparison)).toContain('Cache hits 20 of 20 calls');
     expect(upstream.calls.length).toBe(callsBefore);
   });
+
+  it('creates a suite from the template, which names the service\'s dataset', async () => {
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: SERVICE }).click();
+    await page.waitForURL(/\/evals\/ui-evals\?tab=runs$/);
+    await page.getByRole('link', { name: 'Suites', exact: true }).click();
+    await page.waitForURL(/\/evals\/ui-evals\?tab=suites$/);
+    await page.getByLabel('New suite name').fill('words-strict');
+    await page.getByRole('button', { name: 'New suite' }).click();
+    await page.waitForURL(/\/evals\/ui-evals\/suites\/words-strict$/);
+    const definition = page.getByRole('region', { name: 'Suite definition' });
+    await expect.poll(() => text(definition)).toContain('not saved');
+    expect(await definition.getByLabel('Suite YAML', { exact: true }).inputValue()).toMatch(/^dataset: word-list /m);
+    await expect.poll(() => text(definition), LIVE).toContain('Valid: 1 assertion.');
+    await definition.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => text(definition), LIVE).toContain(`Saved`);
+    expect(await text(definition)).toContain(`by ${server.adminEmail}`);
+    await expect.poll(() => text(page.getByRole('region', { name: 'Versions' }))).toContain('word-list@1');
+    expect((await api().evals.listSuites.query({ service: SERVICE })).map((x) => `${x.name} v${x.version}`)).toEqual(['words v1', 'words-strict v1']);
+  });
 });
