@@ -2,7 +2,7 @@
 // The console's side navigation; the current section is marked for screen readers too. Approvals shows how many
 // requests are pending.
 import { useQuery } from '@tanstack/react-query';
-import { Activity, CheckCircle2, Cpu, FileText, GitBranch, Layers, Rocket, ScrollText, Server, Settings } from 'lucide-react';
+import { Activity, CheckCircle2, Cpu, FileText, FlaskConical, GitBranch, Layers, Rocket, ScrollText, Server, Settings } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useTRPC } from '@/components/trpc';
@@ -18,6 +18,7 @@ export const NAV = [
   { href: '/prompts', label: 'Prompts', icon: FileText },
   { href: '/releases', label: 'Releases', icon: Layers },
   { href: '/pipelines', label: 'Pipelines', icon: GitBranch },
+  { href: '/evals', label: 'Evals', icon: FlaskConical },
   { href: '/approvals', label: 'Approvals', icon: CheckCircle2 },
   { href: '/monitoring', label: 'Monitoring', icon: Activity },
   { href: '/audit', label: 'Audit', icon: ScrollText },
