@@ -36,6 +36,13 @@ beforeAll(async () => {
   await api.rollouts.promote({ service: 'support-bot', environment: 'production', release: 2 });
   const [approval] = await api.approvals.list({});
   approvalId = approval!.id;
+  // Datasets, a suite and runs on the release whose model holds the key (no jobs engine: the runs stay queued).
+  const cases = (fact: string) => [{ id: 'c1', variables: { question: 'How long is the trial?' }, expected: fact }];
+  await api.datasets.push({ service: 'support-bot', name: 'faq', cases: cases('14 days') });
+  await api.datasets.push({ service: 'support-bot', name: 'faq', cases: cases('two weeks') });
+  await api.evals.saveSuite({ service: 'support-bot', name: 'accuracy', yaml: 'dataset: faq\nassertions:\n  - type: icontains\n    value: "{{expected}}"\n' });
+  await api.evals.startRun({ service: 'support-bot', suite: 'accuracy', release: 2, baseline: 'none' });
+  await api.variations.start({ service: 'support-bot', suite: 'accuracy', prompts: ['answer@1'], models: ['hosted@1'], params: [{}] });
   const event = { id: 'evt-1', name: 'slipway/ping', data: {}, ts: Date.now() };
   await database.db.insert(executorRuns).values({ id: 'run-1', functionId: 'slipway-ping', event, events: [event] });
 });
@@ -85,6 +92,19 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'rollouts.current': { service: 'support-bot', environment: 'production' },
   'rollouts.preview': { service: 'support-bot', environment: 'production', release: 2 },
   'approvals.list': { status: 'all' },
+  'datasets.list': { service: 'support-bot' },
+  'datasets.get': { service: 'support-bot', name: 'faq' },
+  'datasets.cases': { service: 'support-bot', name: 'faq' },
+  'datasets.diff': { service: 'support-bot', name: 'faq', from: 1, to: 2 },
+  'datasets.samples': { service: 'support-bot' },
+  'evals.validateSuite': { yaml: 'dataset: faq\nassertions:\n  - type: contains\n    value: x\n' },
+  'evals.listSuites': { service: 'support-bot' },
+  'evals.getSuite': { service: 'support-bot', name: 'accuracy' },
+  'evals.estimate': { service: 'support-bot', suite: 'accuracy', release: 2, baseline: 'none' },
+  'evals.listRuns': { service: 'support-bot' },
+  'evals.getRun': { service: 'support-bot', number: 1 },
+  'evals.runCases': { service: 'support-bot', number: 1 },
+  'variations.get': { service: 'support-bot', number: 2 },
   get 'approvals.get'() {
     return { id: approvalId };
   },
