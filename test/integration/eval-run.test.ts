@@ -16,6 +16,7 @@ import { createInnerContext } from '@/server/api/trpc';
 import { runCli } from '@/server/cli/run';
 import { startHarness, type Harness } from '../helpers/executor';
 import { evalService, questionCases, startCountingUpstream, storeDataset, type CountingUpstream } from '../helpers/eval-run-fixtures';
+import { withoutGates } from '../helpers/gates';
 
 let h: Harness;
 let up: CountingUpstream;
@@ -77,6 +78,8 @@ beforeAll(async () => {
   await api.releases.create({ service: S, model: 'support-llm@2', prompts: ['answer@1'], notes: 'degraded' }); // #2
   await api.releases.create({ service: S, model: 'other-llm@1', prompts: ['answer@1'], notes: 'as good' }); // #3
   await api.releases.create({ service: S, model: 'weak-llm@1', prompts: ['answer@1'], notes: 'weak' }); // #4
+  // Runs are the subject here, not promotion: production takes its first release without a gate.
+  await withoutGates(api, S);
   await api.environments.deploy({ service: S, environment: 'production', routes: [{ release: 1, weight: 100 }], bypass: { reason: 'the stable release for the tests' } });
   await storeDataset(db, svc.serviceId, 'questions', questionCases());
   await api.evals.saveSuite({ service: S, name: 'accuracy', yaml: SUITE });

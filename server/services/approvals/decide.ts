@@ -24,9 +24,13 @@ export async function decideApproval(ctx: ServiceContext, input: z.input<typeof 
   const userId = actorUserId(ctx.actor);
   if (!userId) throw forbidden('approvals are made by people: sign in, or use a token that belongs to a user');
   return withTransaction(ctx, async (tx) => {
+    // Locks in the engine's order, the rollout before its request, so a decision and the rollout function's
+    // look at the request never wait on each other (a deadlock PostgreSQL would break by failing one).
+    const [found] = await tx.db.select({ rolloutId: approvalRequests.rolloutId }).from(approvalRequests).where(eq(approvalRequests.id, data.id));
+    if (!found) throw notFound('Approval request');
+    const l = await loadRollout(tx.db, found.rolloutId, true);
     const [request] = await tx.db.select().from(approvalRequests).where(eq(approvalRequests.id, data.id)).for('update');
     if (!request) throw notFound('Approval request');
-    const l = await loadRollout(tx.db, request.rolloutId, true);
     if (request.status !== 'pending') throw invalid('id', `this request is already ${request.status}`);
     if (rolloutNow().getTime() >= request.expiresAt.getTime()) throw invalid('id', 'this request has expired; the rollout fails as approval timed out');
     if (request.excludedUserIds.includes(userId)) throw forbidden(`you asked for this rollout or made ${l.service.name}#${l.rollout.releaseNumber}: someone else must approve it`);
