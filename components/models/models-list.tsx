@@ -39,7 +39,7 @@ export function ModelsList() {
       toolbarClassName="items-end"
       filters={
         <div className="flex flex-wrap items-center gap-3" role="search" aria-label="Filter models">
-          <Input type="search" aria-label="Search models" placeholder="Name, upstream model or description" className="w-72" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <Input type="search" aria-label="Search models" placeholder="Name, model or description" className="w-60" value={search} onChange={(e) => setSearch(e.target.value)} />
           <Select aria-label="Status" className="w-36" value={status} onChange={(e) => setStatus(e.target.value as ModelStatus | '')}>
             <option value="">Any status</option>
             {MODEL_STATUSES.map((s) => (
@@ -56,7 +56,7 @@ export function ModelsList() {
               </option>
             ))}
           </Select>
-          <Input aria-label="Tag" placeholder="Has tag, e.g. family" className="w-48" value={tag} onChange={(e) => setTag(e.target.value)} />
+          <Input aria-label="Tag" placeholder="Has tag, e.g. family" className="w-44" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
       }
       actions={
