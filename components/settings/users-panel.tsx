@@ -60,11 +60,11 @@ export function UsersPanel() {
             ),
         },
         { key: 'status', header: 'Status', cell: (u) => (u.disabled ? <Badge tone="danger">disabled</Badge> : u.invitePending ? <Badge tone="warning">invited</Badge> : <Badge tone="success">active</Badge>) },
-        { key: 'signin', header: 'Last sign-in', className: 'text-muted-fg', cell: (u) => formatTime(u.lastSignInAt) },
+        { key: 'signin', header: 'Last sign-in', className: 'whitespace-nowrap text-muted-fg', cell: (u) => formatTime(u.lastSignInAt) },
         canWrite && {
           key: 'actions',
           header: 'Actions',
-          className: 'space-x-2 text-right',
+          className: 'space-x-2 whitespace-nowrap text-right',
           headerClassName: 'text-right',
           cell: (u) => (
             <>
