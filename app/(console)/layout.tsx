@@ -14,8 +14,10 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   return (
     <ViewerProvider viewer={{ userId: user.userId, email: user.email, name: user.name, role: user.role }}>
       <div className="flex min-h-screen">
-        <aside className="sticky top-0 hidden h-screen w-56 shrink-0 border-r border-border bg-card md:block">
-          <Nav />
+        <aside className="hidden w-56 shrink-0 border-r border-border bg-card md:block">
+          <div className="sticky top-0 max-h-screen overflow-y-auto">
+            <Nav />
+          </div>
         </aside>
         <div className="flex min-w-0 flex-1 flex-col">
           <header className="flex h-14 items-center justify-end gap-2 border-b border-border bg-card px-6">

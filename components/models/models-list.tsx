@@ -6,13 +6,11 @@ import { Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { formatTime } from '@/components/format';
-import { useTRPC, type RouterInputs } from '@/components/trpc';
-import { Badge } from '@/components/ui/badge';
+import { LabelBadges } from '@/components/registry/label-badges';
+import { useTRPC, type RouterInputs, type RouterOutputs } from '@/components/trpc';
 import { Button } from '@/components/ui/button';
-import { Card } from '@/components/ui/card';
+import { DataTable, type Column } from '@/components/ui/data-table';
 import { Input, Select } from '@/components/ui/form';
-import { Empty, LoadError, Loading } from '@/components/ui/status';
-import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 import type { ModelStatus } from '@/db/schema';
 import { MODEL_STATUSES, StatusBadge } from './status';
@@ -33,10 +31,15 @@ export function ModelsList() {
   );
 
   return (
-    <Card>
-      <div className="flex flex-wrap items-end justify-between gap-3 border-b border-border px-5 py-4">
+    <DataTable
+      label="Models"
+      columns={modelColumns(filtered)}
+      rows={list.data}
+      rowKey={(m) => m.id}
+      toolbarClassName="items-end"
+      filters={
         <div className="flex flex-wrap items-center gap-3" role="search" aria-label="Filter models">
-          <Input type="search" aria-label="Search models" placeholder="Name, upstream model or description" className="w-56" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <Input type="search" aria-label="Search models" placeholder="Name, model or description" className="w-60" value={search} onChange={(e) => setSearch(e.target.value)} />
           <Select aria-label="Status" className="w-36" value={status} onChange={(e) => setStatus(e.target.value as ModelStatus | '')}>
             <option value="">Any status</option>
             {MODEL_STATUSES.map((s) => (
@@ -45,7 +48,7 @@ export function ModelsList() {
               </option>
             ))}
           </Select>
-          <Select aria-label="Provider kind" className="w-52" value={providerKind} onChange={(e) => setProviderKind(e.target.value as ProviderKind | '')}>
+          <Select aria-label="Provider kind" className="w-56" value={providerKind} onChange={(e) => setProviderKind(e.target.value as ProviderKind | '')}>
             <option value="">Any provider kind</option>
             {(Object.keys(PROVIDER_LABELS) as ProviderKind[]).map((k) => (
               <option key={k} value={k}>
@@ -53,71 +56,69 @@ export function ModelsList() {
               </option>
             ))}
           </Select>
-          <Input aria-label="Tag" placeholder="Has tag, e.g. family" className="w-40" value={tag} onChange={(e) => setTag(e.target.value)} />
+          <Input aria-label="Tag" placeholder="Has tag, e.g. family" className="w-44" value={tag} onChange={(e) => setTag(e.target.value)} />
         </div>
-        {canWrite ? (
+      }
+      actions={
+        canWrite ? (
           <Button asChild>
             <Link href="/models/new">
               <Plus className="h-4 w-4" aria-hidden /> Register version
             </Link>
           </Button>
-        ) : null}
-      </div>
-      {list.data?.length ? (
-        <Table aria-label="Models">
-          <THead>
-            <tr>
-              <TH>Model</TH>
-              <TH>Latest{filtered ? ' matching' : ''} version</TH>
-              <TH>Provider</TH>
-              <TH>Labels</TH>
-              <TH>Registered</TH>
-            </tr>
-          </THead>
-          <TBody>
-            {list.data.map((m) => (
-              <TR key={m.id}>
-                <TD className="max-w-xs">
-                  <Link href={`/models/${m.name}`} className="font-medium text-primary hover:underline">
-                    {m.name}
-                  </Link>
-                  {m.description ? <div className="line-clamp-2 text-xs text-muted-fg">{m.description}</div> : null}
-                </TD>
-                <TD>
-                  <Link href={`/models/${m.name}?version=${m.latest.version}`} className="hover:underline">
-                    v{m.latest.version}
-                  </Link>{' '}
-                  <StatusBadge status={m.latest.status} />
-                  {m.matchingVersions > 1 ? (
-                    <div className="text-xs text-muted-fg">
-                      {m.matchingVersions} versions{filtered ? ' match' : ''}
-                    </div>
-                  ) : null}
-                </TD>
-                <TD>
-                  <div className="text-xs text-muted-fg">{PROVIDER_LABELS[m.latest.providerKind]}</div>
-                  <div className="font-mono text-xs">{m.latest.upstreamModel}</div>
-                </TD>
-                <TD>
-                  <div className="flex flex-wrap gap-1">
-                    {m.labels.length
-                      ? m.labels.map((l) => (
-                          <Badge key={l.name} tone={l.protected ? 'warning' : 'neutral'}>
-                            {l.name} → v{l.version}
-                          </Badge>
-                        ))
-                      : <span className="text-muted-fg">—</span>}
-                  </div>
-                </TD>
-                <TD className="whitespace-nowrap text-muted-fg">{formatTime(m.latest.createdAt)}</TD>
-              </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
-      {list.isLoading ? <Loading /> : null}
-      <LoadError error={list.error} />
-      {list.data && !list.data.length ? <Empty>{filtered ? 'No model version matches these filters.' : 'No models registered yet.'}</Empty> : null}
-    </Card>
+        ) : null
+      }
+      loading={list.isLoading}
+      error={list.error}
+      empty={filtered ? 'No model version matches these filters.' : 'No models registered yet.'}
+    />
   );
+}
+
+/** With filters on, the version shown is the newest that matches them. */
+function modelColumns(filtered: boolean): Column<RouterOutputs['models']['list'][number]>[] {
+  return [
+    {
+      key: 'model',
+      header: 'Model',
+      className: 'max-w-xs',
+      cell: (m) => (
+        <>
+          <Link href={`/models/${m.name}`} className="font-medium text-primary hover:underline">
+            {m.name}
+          </Link>
+          {m.description ? <div className="line-clamp-2 text-xs text-muted-fg">{m.description}</div> : null}
+        </>
+      ),
+    },
+    {
+      key: 'version',
+      header: `Latest${filtered ? ' matching' : ''} version`,
+      cell: (m) => (
+        <>
+          <Link href={`/models/${m.name}?version=${m.latest.version}`} className="hover:underline">
+            v{m.latest.version}
+          </Link>{' '}
+          <StatusBadge status={m.latest.status} />
+          {m.matchingVersions > 1 ? (
+            <div className="text-xs text-muted-fg">
+              {m.matchingVersions} versions{filtered ? ' match' : ''}
+            </div>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      key: 'provider',
+      header: 'Provider',
+      cell: (m) => (
+        <>
+          <div className="text-xs text-muted-fg">{PROVIDER_LABELS[m.latest.providerKind]}</div>
+          <div className="font-mono text-xs">{m.latest.upstreamModel}</div>
+        </>
+      ),
+    },
+    { key: 'labels', header: 'Labels', cell: (m) => <LabelBadges labels={m.labels} /> },
+    { key: 'registered', header: 'Registered', className: 'whitespace-nowrap text-muted-fg', cell: (m) => formatTime(m.latest.createdAt) },
+  ];
 }

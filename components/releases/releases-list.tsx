@@ -9,9 +9,8 @@ import { ServicePicker } from '@/components/registry/service-picker';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Card } from '@/components/ui/card';
-import { Empty, LoadError, Loading } from '@/components/ui/status';
-import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
+import { DataTable } from '@/components/ui/data-table';
+import { Empty } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
 
 export function ReleasesList({ service }: { service: string | null }) {
@@ -23,10 +22,47 @@ export function ReleasesList({ service }: { service: string | null }) {
   const [from, to] = [...picked].sort((a, b) => a - b);
 
   return (
-    <Card>
-      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-border px-5 py-4">
-        <ServicePicker value={service} basePath="/releases" />
-        {service ? (
+    <DataTable
+      label={`Releases of ${service}`}
+      columns={[
+        {
+          key: 'compare',
+          header: <span className="sr-only">Compare</span>,
+          headerClassName: 'w-10',
+          cell: (r) => <input type="checkbox" className="h-4 w-4 accent-primary" aria-label={`Compare ${r.ref}`} checked={picked.includes(r.number)} onChange={() => toggle(r.number)} />,
+        },
+        {
+          key: 'release',
+          header: 'Release',
+          cell: (r) => (
+            <>
+              <Link href={`/releases/${service}/${r.number}`} className="font-medium text-primary hover:underline">
+                {r.ref}
+              </Link>
+              {r.notes ? <div className="line-clamp-1 max-w-xs text-xs text-muted-fg">{r.notes}</div> : null}
+            </>
+          ),
+        },
+        { key: 'model', header: 'Model', className: 'font-mono text-xs', cell: (r) => r.model },
+        { key: 'prompts', header: 'Prompts', className: 'font-mono text-xs', cell: (r) => (r.prompts.length ? r.prompts.join(', ') : <span className="font-sans text-muted-fg">none</span>) },
+        { key: 'source', header: 'Source', cell: (r) => <Badge>{r.source}</Badge> },
+        {
+          key: 'created',
+          header: 'Created',
+          className: 'whitespace-nowrap text-muted-fg',
+          cell: (r) => (
+            <>
+              {formatTime(r.createdAt)}
+              <div className="text-xs">{r.createdBy}</div>
+            </>
+          ),
+        },
+      ]}
+      rows={service ? list.data : undefined}
+      rowKey={(r) => r.id}
+      filters={<ServicePicker value={service} basePath="/releases" />}
+      actions={
+        service ? (
           <div className="flex flex-wrap items-center gap-2">
             {picked.length === 2 ? (
               <Button variant="secondary" asChild>
@@ -45,52 +81,12 @@ export function ReleasesList({ service }: { service: string | null }) {
               </Button>
             ) : null}
           </div>
-        ) : null}
-      </div>
-      {!service ? <Empty>Choose a service to see its releases.</Empty> : null}
-      {list.data?.length ? (
-        <Table aria-label={`Releases of ${service}`}>
-          <THead>
-            <tr>
-              <TH className="w-10">
-                <span className="sr-only">Compare</span>
-              </TH>
-              <TH>Release</TH>
-              <TH>Model</TH>
-              <TH>Prompts</TH>
-              <TH>Source</TH>
-              <TH>Created</TH>
-            </tr>
-          </THead>
-          <TBody>
-            {list.data.map((r) => (
-              <TR key={r.id}>
-                <TD>
-                  <input type="checkbox" className="h-4 w-4 accent-primary" aria-label={`Compare ${r.ref}`} checked={picked.includes(r.number)} onChange={() => toggle(r.number)} />
-                </TD>
-                <TD>
-                  <Link href={`/releases/${service}/${r.number}`} className="font-medium text-primary hover:underline">
-                    {r.ref}
-                  </Link>
-                  {r.notes ? <div className="line-clamp-1 max-w-xs text-xs text-muted-fg">{r.notes}</div> : null}
-                </TD>
-                <TD className="font-mono text-xs">{r.model}</TD>
-                <TD className="font-mono text-xs">{r.prompts.length ? r.prompts.join(', ') : <span className="font-sans text-muted-fg">none</span>}</TD>
-                <TD>
-                  <Badge>{r.source}</Badge>
-                </TD>
-                <TD className="whitespace-nowrap text-muted-fg">
-                  {formatTime(r.createdAt)}
-                  <div className="text-xs">{r.createdBy}</div>
-                </TD>
-              </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
-      {service && list.isLoading ? <Loading /> : null}
-      <LoadError error={list.error} />
-      {list.data && !list.data.length ? <Empty>{service} has no releases yet.</Empty> : null}
-    </Card>
+        ) : null
+      }
+      notice={!service ? <Empty>Choose a service to see its releases.</Empty> : null}
+      loading={Boolean(service) && list.isLoading}
+      error={list.error}
+      empty={`${service} has no releases yet.`}
+    />
   );
 }

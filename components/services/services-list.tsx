@@ -8,14 +8,12 @@ import { useState, type FormEvent } from 'react';
 import { ErrorAlert, errorAt, fieldErrors } from '@/components/errors';
 import { splitList } from '@/components/registry/forms';
 import { EnvironmentChip } from '@/components/registry/routes';
-import { useTRPC } from '@/components/trpc';
+import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Card } from '@/components/ui/card';
+import { DataTable, type Column } from '@/components/ui/data-table';
 import { Dialog, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Checkbox, Field, Input, Textarea } from '@/components/ui/form';
-import { Empty, LoadError, Loading } from '@/components/ui/status';
-import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 import { inPipelineOrder } from './environment-text';
 
@@ -27,54 +25,53 @@ export function ServicesList() {
   const list = useQuery(trpc.services.list.queryOptions({ search: search.trim() || undefined, includeArchived }, { placeholderData: keepPreviousData }));
 
   return (
-    <Card>
-      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-border px-5 py-4">
+    <DataTable
+      label="Services"
+      columns={COLUMNS}
+      rows={list.data}
+      rowKey={(s) => s.id}
+      filters={
         <div className="flex flex-wrap items-center gap-4">
           <Input type="search" aria-label="Search services" placeholder="Search by name or description" className="w-72" value={search} onChange={(e) => setSearch(e.target.value)} />
           <Checkbox label="Show archived" checked={includeArchived} onChange={(e) => setIncludeArchived(e.target.checked)} />
         </div>
-        {canWrite ? <NewServiceDialog /> : null}
-      </div>
-      {list.data?.length ? (
-        <Table aria-label="Services">
-          <THead>
-            <tr>
-              <TH>Service</TH>
-              <TH>Owners</TH>
-              <TH>Environments</TH>
-            </tr>
-          </THead>
-          <TBody>
-            {list.data.map((s) => (
-              <TR key={s.id}>
-                <TD className="max-w-sm">
-                  <Link href={`/services/${s.name}`} className="font-medium text-primary hover:underline">
-                    {s.name}
-                  </Link>{' '}
-                  {s.archivedAt ? <Badge tone="warning">archived</Badge> : null}
-                  {s.description ? <div className="line-clamp-2 text-xs text-muted-fg">{s.description}</div> : null}
-                </TD>
-                <TD className="text-xs">{s.owners.length ? s.owners.join(', ') : <span className="text-muted-fg">—</span>}</TD>
-                <TD>
-                  <div className="flex flex-wrap gap-1.5">
-                    {inPipelineOrder(s.environments).map((e) => (
-                      <EnvironmentChip key={e.name} name={e.name} routes={e.routes} />
-                    ))}
-                  </div>
-                </TD>
-              </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
-      {list.isLoading ? <Loading /> : null}
-      <LoadError error={list.error} />
-      {list.data && !list.data.length ? (
-        <Empty>{search.trim() ? `No service matches “${search.trim()}”.` : canWrite ? 'No services yet. Create the first one to register prompts and releases for it.' : 'No services yet.'}</Empty>
-      ) : null}
-    </Card>
+      }
+      actions={canWrite ? <NewServiceDialog /> : null}
+      loading={list.isLoading}
+      error={list.error}
+      empty={search.trim() ? `No service matches “${search.trim()}”.` : canWrite ? 'No services yet. Create the first one to register prompts and releases for it.' : 'No services yet.'}
+    />
   );
 }
+
+const COLUMNS: Column<RouterOutputs['services']['list'][number]>[] = [
+  {
+    key: 'service',
+    header: 'Service',
+    className: 'max-w-sm',
+    cell: (s) => (
+      <>
+        <Link href={`/services/${s.name}`} className="font-medium text-primary hover:underline">
+          {s.name}
+        </Link>{' '}
+        {s.archivedAt ? <Badge tone="warning">archived</Badge> : null}
+        {s.description ? <div className="line-clamp-2 text-xs text-muted-fg">{s.description}</div> : null}
+      </>
+    ),
+  },
+  { key: 'owners', header: 'Owners', className: 'text-xs', cell: (s) => (s.owners.length ? s.owners.join(', ') : <span className="text-muted-fg">—</span>) },
+  {
+    key: 'environments',
+    header: 'Environments',
+    cell: (s) => (
+      <div className="flex flex-wrap gap-1.5">
+        {inPipelineOrder(s.environments).map((e) => (
+          <EnvironmentChip key={e.name} name={e.name} routes={e.routes} />
+        ))}
+      </div>
+    ),
+  },
+];
 
 function NewServiceDialog() {
   const trpc = useTRPC();

@@ -7,14 +7,13 @@ import { KeyRound, RotateCw, SlidersHorizontal } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { formatTime, relativeTime } from '@/components/format';
-import { useTRPC, type RouterInputs } from '@/components/trpc';
+import { useTRPC, type RouterInputs, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { DataTable } from '@/components/ui/data-table';
 import { Dialog, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Checkbox, Field, Input } from '@/components/ui/form';
-import { Empty, LoadError, Loading } from '@/components/ui/status';
-import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan } from '@/components/viewer';
 
 type Purpose = NonNullable<RouterInputs['secrets']['create']['purposes']>[number];
@@ -67,71 +66,76 @@ export function SecretsPanel() {
 
   if (!canRead) return <Card className="p-5 text-sm text-muted-fg">Your role may not see secrets (needs secrets:read: engineers, approvers and admins).</Card>;
   return (
-    <Card>
-      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-border px-5 py-4">
-        <p className="text-sm text-muted-fg">Values are encrypted at rest and never shown again; models refer to a key by its secret’s name.</p>
-        {canWrite ? <CreateSecretDialog onDone={invalidate} /> : null}
+    <DataTable
+      label="Secrets"
+      columns={[
+        {
+          key: 'name',
+          header: 'Name',
+          cell: (s) => (
+            <>
+              <div className="font-medium">{s.name}</div>
+              {s.description ? <div className="text-xs text-muted-fg">{s.description}</div> : null}
+            </>
+          ),
+        },
+        { key: 'scope', header: 'Scope', cell: (s) => <ScopeSummary secret={s} /> },
+        { key: 'value', header: 'Value', className: 'font-mono text-xs', cell: (s) => s.mask },
+        {
+          key: 'created',
+          header: 'Created',
+          className: 'whitespace-nowrap text-muted-fg',
+          cell: (s) => (
+            <>
+              {formatTime(s.createdAt)}
+              <div className="text-xs">{s.createdBy}</div>
+            </>
+          ),
+        },
+        { key: 'rotated', header: 'Rotated', className: 'whitespace-nowrap text-muted-fg', cell: (s) => (s.rotatedAt ? formatTime(s.rotatedAt) : 'never') },
+        { key: 'used', header: 'Last used', className: 'whitespace-nowrap text-muted-fg', cell: (s) => relativeTime(s.lastUsedAt) },
+        canWrite && {
+          key: 'actions',
+          header: 'Actions',
+          className: 'text-right',
+          headerClassName: 'text-right',
+          cell: (s) => (
+            <div className="flex justify-end gap-1">
+              <EditScopeDialog secret={s} onDone={invalidate} />
+              <RotateSecretDialog name={s.name} onDone={invalidate} />
+            </div>
+          ),
+        },
+      ]}
+      rows={list.data}
+      rowKey={(s) => s.id}
+      filters={<p className="text-sm text-muted-fg">Values are encrypted at rest and never shown again; models refer to a key by its secret’s name.</p>}
+      actions={canWrite ? <CreateSecretDialog onDone={invalidate} /> : null}
+      loading={list.isLoading}
+      error={list.error}
+      empty={`No secrets yet.${canWrite ? ' Store a provider API key before registering a model that needs one.' : ''}`}
+    />
+  );
+}
+
+function ScopeSummary({ secret: s }: { secret: RouterOutputs['secrets']['list'][number] }) {
+  return (
+    <>
+      <div className="flex flex-wrap gap-1">
+        {s.purposes.map((p) => (
+          <Badge key={p} tone="info">
+            {PURPOSE_LABELS[p]}
+          </Badge>
+        ))}
       </div>
-      {list.data?.length ? (
-        <Table aria-label="Secrets">
-          <THead>
-            <tr>
-              <TH>Name</TH>
-              <TH>Scope</TH>
-              <TH>Value</TH>
-              <TH>Created</TH>
-              <TH>Rotated</TH>
-              <TH>Last used</TH>
-              {canWrite ? <TH className="text-right">Actions</TH> : null}
-            </tr>
-          </THead>
-          <TBody>
-            {list.data.map((s) => (
-              <TR key={s.id}>
-                <TD>
-                  <div className="font-medium">{s.name}</div>
-                  {s.description ? <div className="text-xs text-muted-fg">{s.description}</div> : null}
-                </TD>
-                <TD>
-                  <div className="flex flex-wrap gap-1">
-                    {s.purposes.map((p) => (
-                      <Badge key={p} tone="info">
-                        {PURPOSE_LABELS[p]}
-                      </Badge>
-                    ))}
-                  </div>
-                  <div className="mt-1 text-xs text-muted-fg">{s.services ? `Services: ${s.services.join(', ') || 'none'}` : 'All services'}</div>
-                  <div className="text-xs text-muted-fg">Origin: {s.origin ?? 'none'}</div>
-                  {s.grants.length ? (
-                    <div className="text-xs text-muted-fg" title={s.grants.map((g) => `${g.origin}: ${g.boundTo}, by ${g.grantedBy}`).join('\n')}>
-                      Also bound to: {s.grants.map((g) => g.origin).join(', ')}
-                    </div>
-                  ) : null}
-                </TD>
-                <TD className="font-mono text-xs">{s.mask}</TD>
-                <TD className="whitespace-nowrap text-muted-fg">
-                  {formatTime(s.createdAt)}
-                  <div className="text-xs">{s.createdBy}</div>
-                </TD>
-                <TD className="whitespace-nowrap text-muted-fg">{s.rotatedAt ? formatTime(s.rotatedAt) : 'never'}</TD>
-                <TD className="whitespace-nowrap text-muted-fg">{relativeTime(s.lastUsedAt)}</TD>
-                {canWrite ? (
-                  <TD className="text-right">
-                    <div className="flex justify-end gap-1">
-                      <EditScopeDialog secret={s} onDone={invalidate} />
-                      <RotateSecretDialog name={s.name} onDone={invalidate} />
-                    </div>
-                  </TD>
-                ) : null}
-              </TR>
-            ))}
-          </TBody>
-        </Table>
+      <div className="mt-1 text-xs text-muted-fg">{s.services ? `Services: ${s.services.join(', ') || 'none'}` : 'All services'}</div>
+      <div className="text-xs text-muted-fg">Origin: {s.origin ?? 'none'}</div>
+      {s.grants.length ? (
+        <div className="text-xs text-muted-fg" title={s.grants.map((g) => `${g.origin}: ${g.boundTo}, by ${g.grantedBy}`).join('\n')}>
+          Also bound to: {s.grants.map((g) => g.origin).join(', ')}
+        </div>
       ) : null}
-      {list.isLoading ? <Loading /> : null}
-      <LoadError error={list.error} />
-      {list.data && !list.data.length ? <Empty>No secrets yet.{canWrite ? ' Store a provider API key before registering a model that needs one.' : ''}</Empty> : null}
-    </Card>
+    </>
   );
 }
 

@@ -8,10 +8,9 @@ import { formatTime } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
-import { Card } from '@/components/ui/card';
+import { DataTable } from '@/components/ui/data-table';
 import { Dialog, DialogContent, DialogTrigger } from '@/components/ui/dialog';
 import { Field, Input, Select } from '@/components/ui/form';
-import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { useCan, useViewer } from '@/components/viewer';
 import { ROLE_LABELS, ROLES, type Role } from '@/server/auth/permissions';
 
@@ -31,61 +30,63 @@ export function UsersPanel() {
   const update = useMutation(trpc.users.update.mutationOptions({ onSettled: invalidate }));
 
   return (
-    <Card>
-      <div className="flex flex-wrap items-center justify-between gap-3 border-b border-border px-5 py-4">
-        <Input aria-label="Search users" placeholder="Search by email or name" className="max-w-xs" value={search} onChange={(e) => setSearch(e.target.value)} />
-        {canWrite ? <AddUserDialog onDone={invalidate} /> : null}
-      </div>
-      <ErrorAlert error={update.error} className="mx-5 mt-4" />
-      <Table>
-        <THead>
-          <tr>
-            <TH>User</TH>
-            <TH>Role</TH>
-            <TH>Status</TH>
-            <TH>Last sign-in</TH>
-            {canWrite ? <TH className="text-right">Actions</TH> : null}
-          </tr>
-        </THead>
-        <TBody>
-          {list.data?.map((u) => (
-            <TR key={u.id}>
-              <TD>
-                <div className="font-medium">{u.email}</div>
-                {u.name ? <div className="text-xs text-muted-fg">{u.name}</div> : null}
-              </TD>
-              <TD>
-                {canWrite ? (
-                  <Select aria-label={`Role of ${u.email}`} className="h-8 w-48" value={u.role} disabled={update.isPending} onChange={(e) => update.mutate({ userId: u.id, role: e.target.value as Role })}>
-                    {ROLES.map((r) => (
-                      <option key={r} value={r}>
-                        {ROLE_LABELS[r]}
-                      </option>
-                    ))}
-                  </Select>
-                ) : (
-                  <Badge tone="info">{u.role}</Badge>
-                )}
-              </TD>
-              <TD>{u.disabled ? <Badge tone="danger">disabled</Badge> : u.invitePending ? <Badge tone="warning">invited</Badge> : <Badge tone="success">active</Badge>}</TD>
-              <TD className="text-muted-fg">{formatTime(u.lastSignInAt)}</TD>
-              {canWrite ? (
-                <TD className="space-x-2 text-right">
-                  <ResetPasswordDialog userId={u.id} email={u.email} />
-                  {u.id !== viewer.userId ? (
-                    <Button size="sm" variant={u.disabled ? 'secondary' : 'ghost'} disabled={update.isPending} onClick={() => update.mutate({ userId: u.id, disabled: !u.disabled })}>
-                      {u.disabled ? 'Enable' : 'Disable'}
-                    </Button>
-                  ) : null}
-                </TD>
+    <DataTable
+      label="Users"
+      columns={[
+        {
+          key: 'user',
+          header: 'User',
+          cell: (u) => (
+            <>
+              <div className="font-medium">{u.email}</div>
+              {u.name ? <div className="text-xs text-muted-fg">{u.name}</div> : null}
+            </>
+          ),
+        },
+        {
+          key: 'role',
+          header: 'Role',
+          cell: (u) =>
+            canWrite ? (
+              <Select aria-label={`Role of ${u.email}`} className="h-8 w-48" value={u.role} disabled={update.isPending} onChange={(e) => update.mutate({ userId: u.id, role: e.target.value as Role })}>
+                {ROLES.map((r) => (
+                  <option key={r} value={r}>
+                    {ROLE_LABELS[r]}
+                  </option>
+                ))}
+              </Select>
+            ) : (
+              <Badge tone="info">{u.role}</Badge>
+            ),
+        },
+        { key: 'status', header: 'Status', cell: (u) => (u.disabled ? <Badge tone="danger">disabled</Badge> : u.invitePending ? <Badge tone="warning">invited</Badge> : <Badge tone="success">active</Badge>) },
+        { key: 'signin', header: 'Last sign-in', className: 'whitespace-nowrap text-muted-fg', cell: (u) => formatTime(u.lastSignInAt) },
+        canWrite && {
+          key: 'actions',
+          header: 'Actions',
+          className: 'space-x-2 whitespace-nowrap text-right',
+          headerClassName: 'text-right',
+          cell: (u) => (
+            <>
+              <ResetPasswordDialog userId={u.id} email={u.email} />
+              {u.id !== viewer.userId ? (
+                <Button size="sm" variant={u.disabled ? 'secondary' : 'ghost'} disabled={update.isPending} onClick={() => update.mutate({ userId: u.id, disabled: !u.disabled })}>
+                  {u.disabled ? 'Enable' : 'Disable'}
+                </Button>
               ) : null}
-            </TR>
-          ))}
-        </TBody>
-      </Table>
-      {list.isLoading ? <p className="px-5 py-4 text-sm text-muted-fg">Loading…</p> : null}
-      {list.error ? <p className="px-5 py-4 text-sm text-danger">{errorMessage(list.error)}</p> : null}
-    </Card>
+            </>
+          ),
+        },
+      ]}
+      rows={list.data}
+      rowKey={(u) => u.id}
+      filters={<Input aria-label="Search users" placeholder="Search by email or name" className="max-w-xs" value={search} onChange={(e) => setSearch(e.target.value)} />}
+      actions={canWrite ? <AddUserDialog onDone={invalidate} /> : null}
+      notice={<ErrorAlert error={update.error} className="mx-5 mt-4" />}
+      loading={list.isLoading}
+      error={list.error}
+      empty={search.trim() ? `No user matches “${search.trim()}”.` : 'No users yet.'}
+    />
   );
 }
 

@@ -236,6 +236,9 @@ describe.runIf(enabled)('pipelines in the console', () => {
     const definition = page.getByRole('region', { name: 'Definition' });
     const editor = definition.getByLabel('Pipeline YAML', { exact: true });
     expect(await editor.inputValue()).toContain('type: validate-config');
+    // The template shows whole: no line runs past the editor's right edge.
+    const [scrollWidth, clientWidth] = await editor.evaluate((el: HTMLTextAreaElement) => [el.scrollWidth, el.clientWidth]);
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth!);
     await expect.poll(() => text(definition)).toContain('Valid: 2 stages, 2 steps.');
     expect(await text(definition)).toContain('not saved');
     const planned = page.getByRole('list', { name: 'Planned step types' }).getByRole('listitem').filter({ hasText: /^safety/ });

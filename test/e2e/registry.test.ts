@@ -58,6 +58,8 @@ describe.runIf(enabled)('the registries in Chromium', () => {
     await signIn(server.adminEmail, server.adminPassword);
     await page.getByRole('button', { name: 'New service' }).click();
     const dialog = page.getByRole('dialog');
+    // Opening the dialog puts the cursor in its first field, not on its close button.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('name');
     await dialog.getByLabel('Name', { exact: true }).fill('Support Bot');
     await dialog.getByRole('button', { name: 'Create service' }).click();
     await expect.poll(() => text(dialog.getByRole('alert'))).toContain('must be lowercase letters');
@@ -204,6 +206,18 @@ describe.runIf(enabled)('the registries in Chromium', () => {
     expect(await text(page.getByRole('table', { name: 'Config changes' }))).toContain('max_tokens');
     expect(await text(page.getByRole('main'))).toContain('Same model version.');
     await page.screenshot({ path: 'test-results/release-diff.png', fullPage: true });
+
+    // In a window shorter than the diff, the navigation column still reaches the bottom of the page.
+    await page.setViewportSize({ width: 1280, height: 500 });
+    try {
+      const pageHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+      expect(pageHeight).toBeGreaterThan(700);
+      const column = await page.locator('aside', { has: page.getByRole('navigation', { name: 'Main' }) }).boundingBox();
+      expect(column!.y).toBe(0);
+      expect(column!.y + column!.height).toBeGreaterThanOrEqual(pageHeight - 1);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
   });
 
   it('deploys a release to dev and answers what ran at a given time', async () => {

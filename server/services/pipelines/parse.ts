@@ -138,7 +138,10 @@ export function branchPolicy(def: PipelineDef, branch: string | null): { mode: '
   return rule ? { mode: rule.mode, environment: rule.environment, rule: rule.pattern } : { mode: 'evaluate', environment: null, rule: null };
 }
 
-export const DEFAULT_PIPELINE_YAML = `# Branches decide what a run does: evaluate only, or deploy to an environment. The first match wins.
+// Lines stay under 75 characters: the definition editor does not wrap, and beside the step catalog a 1280 px
+// window shows about 80 columns of it.
+export const DEFAULT_PIPELINE_YAML = `# Branches decide what a run does: evaluate, or deploy to an environment.
+# The first match wins.
 branches:
   - pattern: "feature/**"
     mode: evaluate
