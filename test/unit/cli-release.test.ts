@@ -5,22 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decisionText, parseApprovalId, renderApprovalList, type ApprovalDetail, type ApprovalItem } from '@/server/cli/commands/approvals';
-import {
-  diffText,
-  durationText,
-  followState,
-  gatesText,
-  parseDuration,
-  parseNumber,
-  progressLines,
-  renderPreview,
-  renderRollback,
-  renderRollout,
-  routesText,
-  statusText,
-  type Preview,
-  type RolloutView,
-} from '@/server/cli/commands/rollouts';
+import { parseDuration, parseNumber } from '@/server/cli/commands/rollouts/parse';
+import { diffText, durationText, gatesText, renderPreview, renderRollback, renderRollout, routesText, statusText, type Preview, type RolloutView } from '@/server/cli/commands/rollouts/render';
+import { followState, progressLines } from '@/server/cli/commands/rollouts/follow';
 import { CliError, EXIT } from '@/server/cli/core/errors';
 import { runCli } from '@/server/cli/run';
 

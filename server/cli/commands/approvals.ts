@@ -6,7 +6,7 @@ import type { AppRouter } from '@/server/api/root';
 import type { Command, Group } from '../core/args';
 import { usageError } from '../core/errors';
 import { pairs, table, time, truncate } from '../core/output';
-import { currentText, diffText, gatesText, planLines } from './rollouts';
+import { currentText, diffText, gatesText, planLines } from './rollouts/render';
 
 type Outputs = inferRouterOutputs<AppRouter>;
 export type ApprovalItem = Outputs['approvals']['list'][number];
