@@ -142,7 +142,7 @@ const changeCount = (d: NonNullable<Preview['diff']>) =>
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
-    <section aria-label={title} className="grid gap-2 border-t border-border pt-3">
+    <section aria-label={title} className="grid content-start gap-2 border-t border-border pt-3">
       <h3 className="text-sm font-semibold">{title}</h3>
       {children}
     </section>

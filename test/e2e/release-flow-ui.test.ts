@@ -156,6 +156,11 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
       'Step 2: 100% to #2',
     ]);
     expect(await text(preview.getByRole('region', { name: 'Approval' }))).toContain('Needs 1 approval from approvers other than whoever asks for it or made the release. The request expires after 30 min; without enough approvals by then the rollout ends as timed out.');
+    // Beside the taller Plan, the Approval text sits right under its heading, with no gap stretched above it.
+    const approval = preview.getByRole('region', { name: 'Approval' });
+    const heading = (await approval.getByRole('heading').boundingBox())!;
+    const words = (await approval.locator('p').first().boundingBox())!;
+    expect(words.y - (heading.y + heading.height)).toBeLessThan(16);
     expect(await dialog.getByRole('alert').count()).toBe(0);
     await dialog.screenshot({ path: 'test-results/release-flow-promote-dialog.png' });
 

@@ -8,7 +8,7 @@ import type { Command, Group } from '../core/args';
 import { CliError, EXIT, toCliError, usageError } from '../core/errors';
 import { pairs, table, time, type Output } from '../core/output';
 import { parseRunNumber } from './pipelines';
-import { parseDuration, parseNumber } from './rollouts';
+import { parseDuration, parseNumber } from './rollouts/parse';
 import { variationsCommand } from './variations';
 
 export type EvalRunView = inferRouterOutputs<AppRouter>['evals']['getRun'];
