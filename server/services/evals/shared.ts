@@ -78,9 +78,9 @@ export async function runByNumber(db: Db, service: Service, number: number): Pro
 export const ENDED_RUN_STATUSES = ['passed', 'failed', 'error', 'cancelled'] as const;
 export const isEnded = (status: string) => (ENDED_RUN_STATUSES as readonly string[]).includes(status);
 
-/** A judge named `grader@1`, `grader:prod` or `grader` (its newest version), called with its own default parameters. */
+/** A judge named `grader@1`, `grader:prod` or `grader` (its newest version), asked at temperature 0 so that the same question gets the same verdict. */
 export async function preparedJudge(db: Db, serviceId: string, ref: string): Promise<PreparedTarget> {
   const parsed = parseRef(ref, 'judge');
   const { row } = await resolveModelVersion(db, parsed.name, parsed);
-  return prepareTarget(db, { modelVersionId: row.id, promptVersionIds: [], serviceId });
+  return prepareTarget(db, { modelVersionId: row.id, promptVersionIds: [], params: { temperature: 0 }, serviceId });
 }

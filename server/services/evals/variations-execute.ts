@@ -9,7 +9,7 @@ import { scoreCase } from '@/server/evals/assertions';
 import { callPrepared, EvalCallError, prepareTarget, type PreparedTarget } from '@/server/evals/call';
 import type { EvalCase } from '@/server/evals/types';
 import { logger } from '@/server/logger';
-import { casesOfDatasetVersion } from './variations-lookups';
+import { casesOf } from '../datasets/resolve';
 import { judgeFor } from './variations-judge';
 import { variationCellStats } from './variations-stats';
 
@@ -50,7 +50,7 @@ export async function runVariationsCell(db: Db, runId: string, key: string, opts
   const done = new Set(
     (await db.select({ caseIndex: evalResults.caseIndex }).from(evalResults).where(and(eq(evalResults.runId, runId), eq(evalResults.cell, key)))).map((r) => r.caseIndex),
   );
-  const todo = (await casesOfDatasetVersion(db, suite!.datasetVersionId)).filter((c) => !done.has(c.index));
+  const todo = (await casesOf(db, suite!.datasetVersionId)).filter((c) => !done.has(c.index));
   if (!todo.length) return { status: 'done', scored: 0 };
   const prepared = await prepareCell(db, run, cell);
   const judge = judgeFor(db, run.serviceId);

@@ -1,25 +1,16 @@
 // The judge model-graded assertions ask (`grader@1`): a model version registered in Slipway, called as an eval
-// call is (the service's key scope, the outbound policy, the response cache), at temperature 0 so that the same
-// question gets the same verdict.
+// call is (the service's key scope, the outbound policy, the response cache), prepared as eval runs prepare it.
 import type { Db } from '@/db/client';
 import type { CaseMessage } from '@/db/schema';
-import { callPrepared, prepareTarget, type PreparedTarget } from '@/server/evals/call';
+import { callPrepared, type PreparedTarget } from '@/server/evals/call';
 import type { AssertionContext } from '@/server/evals/types';
-import { resolveModelVersion } from '../models/queries';
-import { parseRef } from '../registry-shared';
+import { preparedJudge } from './shared';
 
 export function judgeFor(db: Db, serviceId: string): NonNullable<AssertionContext['judge']> {
   const targets = new Map<string, Promise<PreparedTarget>>();
   const targetOf = (ref: string) => {
     let t = targets.get(ref);
-    if (!t) {
-      t = (async () => {
-        const r = parseRef(ref, 'provider');
-        const found = await resolveModelVersion(db, r.name, r);
-        return prepareTarget(db, { modelVersionId: found.row.id, promptVersionIds: [], params: { temperature: 0 }, serviceId });
-      })();
-      targets.set(ref, t);
-    }
+    if (!t) targets.set(ref, (t = preparedJudge(db, serviceId, ref)));
     return t;
   };
   return async (ref: string, messages: CaseMessage[]) => {

@@ -6,7 +6,7 @@ import { evalSuites, evalSuiteVersions, releases } from '@/db/schema';
 import { invalid } from '@/server/errors';
 import { requireScope, type ServiceContext } from '../context';
 import { serviceByName, slugSchema } from '../registry-shared';
-import { evalRunNumbered } from './variations-lookups';
+import { runByNumber } from './shared';
 import { paramsLabel } from './variations-matrix';
 import { variationCellStats } from './variations-stats';
 
@@ -16,7 +16,7 @@ export async function getVariations(ctx: ServiceContext, input: z.input<typeof g
   requireScope(ctx, 'services:read');
   const data = getVariationsInput.parse(input);
   const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
-  const run = await evalRunNumbered(ctx.db, service, data.number);
+  const run = await runByNumber(ctx.db, service, data.number);
   if (run.kind !== 'prompt-variations' || !run.matrix) throw invalid('number', `run ${run.number} of ${service.name} is an eval run, not a prompt-variations run`);
   const [suite] = await ctx.db
     .select({ name: evalSuites.name, version: evalSuiteVersions.version })

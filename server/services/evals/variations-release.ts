@@ -5,7 +5,7 @@ import { invalid } from '@/server/errors';
 import { requireScope, type ServiceContext } from '../context';
 import { createRelease } from '../releases/create';
 import { serviceByName, slugSchema } from '../registry-shared';
-import { evalRunNumbered } from './variations-lookups';
+import { runByNumber } from './shared';
 
 export const releaseFromCellInput = z.object({
   service: slugSchema,
@@ -19,7 +19,7 @@ export async function createReleaseFromCell(ctx: ServiceContext, input: z.input<
   requireScope(ctx, 'releases:write');
   const data = releaseFromCellInput.parse(input);
   const service = await serviceByName(ctx.db, data.service);
-  const run = await evalRunNumbered(ctx.db, service, data.number);
+  const run = await runByNumber(ctx.db, service, data.number);
   if (run.kind !== 'prompt-variations' || !run.matrix) throw invalid('number', `run ${run.number} of ${service.name} is not a prompt-variations run`);
   const cell = run.matrix.cells.find((c) => c.key === data.cell);
   if (!cell) throw invalid('cell', `run ${run.number} has no cell ${data.cell} (it has ${run.matrix.cells.map((c) => c.key).join(', ')})`);

@@ -13,7 +13,9 @@ import { invalid } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, serviceByName, slugSchema } from '../registry-shared';
-import { casesOfDatasetVersion, releaseNumbered, suiteVersionByRef } from './variations-lookups';
+import { casesOf } from '../datasets/resolve';
+import { releaseByNumber } from './shared';
+import { suiteVersionByRef } from './variations-lookups';
 import { variationsDispatcher } from './variations-dispatch';
 import { resolveMatrix, variationsMatrixInput } from './variations-matrix';
 
@@ -75,7 +77,7 @@ export async function estimateVariations(db: Db, service: Service, cells: Variat
 }
 
 async function baseRelease(db: Db, service: Service, number: number | undefined): Promise<Release> {
-  if (number !== undefined) return releaseNumbered(db, service, number);
+  if (number !== undefined) return releaseByNumber(db, service, number);
   const [newest] = await db.select().from(releases).where(eq(releases.serviceId, service.id)).orderBy(sql`${releases.number} desc`).limit(1);
   if (!newest) throw invalid('release', `${service.name} has no release yet; a variations run is recorded against one`);
   return newest;
@@ -89,7 +91,7 @@ export async function startVariations(ctx: ServiceContext, input: z.input<typeof
   const suite = await suiteVersionByRef(ctx.db, service, data.suite);
   const release = await baseRelease(ctx.db, service, data.release);
   const { cells, warnings } = await resolveMatrix(ctx.db, service, data);
-  const cases = await casesOfDatasetVersion(ctx.db, suite.datasetVersionId);
+  const cases = await casesOf(ctx.db, suite.datasetVersionId);
   if (!cases.length) throw invalid('suite', `the dataset of ${data.suite} has no cases`);
   const estimate = await estimateVariations(ctx.db, service, cells, cases);
   const budget = data.budgetUsd ?? suite.spec.budgetUsd;
