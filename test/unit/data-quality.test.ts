@@ -30,7 +30,7 @@ async function run(block: unknown, rows: Row[], d: ExpectationDeps = deps) {
   const details = new Map<number, RowDetail>(
     rows.map((r) => {
       const v = verdicts.get(r.caseIndex)!;
-      return [r.caseIndex, { source: r.source, row: r.label, checked: v.checked, failures: v.failures.map((f) => ({ check: f.check, name: names[f.check]!, rule: settings.expectations[f.check]!.type, reason: f.reason })) }];
+      return [r.caseIndex, { source: r.source, row: r.label, excerpt: '', checked: v.checked, failures: v.failures.map((f) => ({ check: f.check, name: names[f.check]!, rule: settings.expectations[f.check]!.type, reason: f.reason })) }];
     }),
   );
   const summary = dataQualitySummary({ settings, names, cases: rows.map(asCase), details });

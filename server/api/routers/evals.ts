@@ -1,6 +1,7 @@
 // Evals: suites (validate, save, list, get), and runs (estimate, start, list, get, cases side by side, cancel).
 // Runs are addressed by { service, number }.
 import { cancelEvalRun, cancelRunInput } from '@/server/services/evals/cancel-run';
+import { dataQualityRows, dataQualityRowsInput } from '@/server/services/evals/data-quality-rows';
 import { getRun, getRunInput, getSuite, getSuiteInput, listRuns, listRunsInput, listSuites, listSuitesInput, runCases, runCasesInput } from '@/server/services/evals/queries';
 import { saveEvalSuite, saveSuiteInput, validateSuite, validateSuiteInput } from '@/server/services/evals/save-suite';
 import { estimateEvalRun, estimateInput, startEvalRun, startRunInput } from '@/server/services/evals/start-run';
@@ -16,5 +17,6 @@ export const evalsRouter = router({
   listRuns: scopedProcedure('services:read').input(listRunsInput).query(({ ctx, input }) => listRuns(ctx, input)),
   getRun: scopedProcedure('services:read').input(getRunInput).query(({ ctx, input }) => getRun(ctx, input)),
   runCases: scopedProcedure('services:read').input(runCasesInput).query(({ ctx, input }) => runCases(ctx, input)),
+  dataQualityRows: scopedProcedure('services:read').input(dataQualityRowsInput).query(({ ctx, input }) => dataQualityRows(ctx, input)),
   cancelRun: scopedProcedure('evals:run').input(cancelRunInput).mutation(({ ctx, input }) => cancelEvalRun(ctx, input)),
 });

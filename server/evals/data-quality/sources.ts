@@ -1,7 +1,7 @@
 // Where a data-quality run's rows come from: the cases of the suite's dataset version, the samples the gateway kept
 // for an environment over a window (newest first up to a limit, checked oldest first), and a training dataset
 // version named by a no-overlap expectation. Rows travel through the run as its cases, so they are rebuilt here.
-import { and, asc, desc, eq, gte, isNotNull } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, isNotNull, lte } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { datasetCases, datasets, datasetVersions, environments, requestLogs, type Json } from '@/db/schema';
 import { invalid } from '@/server/errors';
@@ -43,20 +43,21 @@ async function samplesEnvironment(db: Db, serviceId: string, settings: DataQuali
 /** The run's cases: the dataset version's, then the kept samples' (a sample's input as a user message, its answer as expected). */
 export async function dataQualityCases(
   db: Db,
-  q: { serviceId: string; settings: DataQualitySettings; datasetVersionId: string | null; environmentId: string | null; now?: Date },
+  q: { serviceId: string; settings: DataQualitySettings; dataset: EvalCase[] | null; environmentId: string | null; asOf?: Date },
 ): Promise<EvalCase[]> {
   const out: EvalCase[] = [];
   if (q.settings.sources.includes('dataset')) {
-    if (!q.datasetVersionId) throw invalid('dataQuality.sources', 'the suite names no dataset to check; add `dataset:` or read only samples (sources: [samples])');
-    for (const c of await versionCases(db, q.datasetVersionId)) out.push({ index: out.length, input: c.input, expected: c.expected, tags: c.tags, metadata: c.metadata });
+    if (!q.dataset) throw invalid('dataQuality.sources', 'the suite names no dataset to check; add `dataset:` or read only samples (sources: [samples])');
+    for (const c of q.dataset) out.push({ ...c, index: out.length });
   }
   if (q.settings.sources.includes('samples')) {
     const environment = await samplesEnvironment(db, q.serviceId, q.settings, q.environmentId);
-    const since = new Date((q.now ?? new Date()).getTime() - windowMs(q.settings.samples.window));
+    const until = q.asOf ?? new Date();
+    const since = new Date(until.getTime() - windowMs(q.settings.samples.window));
     const rows = await db
       .select({ requestId: requestLogs.requestId, at: requestLogs.at, releaseNumber: requestLogs.releaseNumber, sample: requestLogs.sample })
       .from(requestLogs)
-      .where(and(eq(requestLogs.serviceId, q.serviceId), eq(requestLogs.environment, environment), eq(requestLogs.shadow, false), isNotNull(requestLogs.sample), gte(requestLogs.at, since)))
+      .where(and(eq(requestLogs.serviceId, q.serviceId), eq(requestLogs.environment, environment), eq(requestLogs.shadow, false), isNotNull(requestLogs.sample), gte(requestLogs.at, since), lte(requestLogs.at, until)))
       .orderBy(desc(requestLogs.id))
       .limit(q.settings.samples.limit);
     for (const s of rows.reverse()) {
@@ -70,6 +71,16 @@ export async function dataQualityCases(
     }
   }
   return out;
+}
+
+/** The id of a dataset version of the service, by name and number. */
+export async function datasetVersionIdOf(db: Db, serviceId: string, ref: { name: string; version: number }): Promise<string | null> {
+  const [version] = await db
+    .select({ id: datasetVersions.id })
+    .from(datasetVersions)
+    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+    .where(and(eq(datasets.serviceId, serviceId), eq(datasets.name, ref.name), eq(datasetVersions.version, ref.version)));
+  return version?.id ?? null;
 }
 
 /** The run's cases as rows again: the dataset's first (with their ids), then the samples'. */
@@ -91,11 +102,7 @@ export async function rowsOfCases(db: Db, settings: DataQualitySettings, dataset
 
 /** A training dataset version of the same service, as rows. */
 export async function trainingRows(db: Db, serviceId: string, ref: { name: string; version: number }): Promise<Row[]> {
-  const [version] = await db
-    .select({ id: datasetVersions.id })
-    .from(datasetVersions)
-    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
-    .where(and(eq(datasets.serviceId, serviceId), eq(datasets.name, ref.name), eq(datasetVersions.version, ref.version)));
-  if (!version) throw invalid('dataQuality.expectations', `no-overlap names ${ref.name}@${ref.version}, which is not a dataset version of this service; push it first (slipway datasets push)`);
-  return (await versionCases(db, version.id)).map((c) => caseRow(c, c.index));
+  const id = await datasetVersionIdOf(db, serviceId, ref);
+  if (!id) throw invalid('dataQuality.expectations', `no-overlap names ${ref.name}@${ref.version}, which is not a dataset version of this service; push it first (slipway datasets push)`);
+  return (await versionCases(db, id)).map((c) => caseRow(c, c.index));
 }

@@ -9,6 +9,8 @@ export interface RowDetail {
   source: Source;
   /** The case's id or position, or the sample's request id. */
   row: string;
+  /** The start of the row's input, to recognise it by. */
+  excerpt: string;
   /** Expectations (by position in the suite) that applied to the row. */
   checked: number[];
   failures: { check: number; name: string; rule: ExpectationType; reason: string }[];
