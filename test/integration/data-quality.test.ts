@@ -5,7 +5,7 @@
 // are reported at their lines.
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gateResults, requestLogs, type RequestLog } from '@/db/schema';
+import { gateResults, requestLogs, type Json, type RequestLog } from '@/db/schema';
 import { durableSteps } from '@/inngest/functions/eval-run';
 import { closeSandbox } from '@/server/evals/sandbox';
 import { orchestrateEvalRun } from '@/server/evals/runner';
@@ -19,7 +19,7 @@ let api: Awaited<ReturnType<typeof evalService>>['api'];
 let serviceId: string;
 const S = 'support-bot';
 
-const q = (id: string, question: string | null, expected = 'an answer') => ({ externalId: id, variables: question === null ? { topic: 'none' } : { question }, expected });
+const q = (id: string, question: string | null, expected = 'an answer') => ({ externalId: id, variables: (question === null ? { topic: 'none' } : { question }) as Record<string, Json>, expected });
 
 const DATASET = [
   q('q1', 'Where is my order #1234?', 'tracking'),

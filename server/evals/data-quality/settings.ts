@@ -173,6 +173,8 @@ export const dataQualitySettings = z
   .superRefine((s, ctx) => {
     s.expectations.forEach((e, i) => {
       const have = e.type === 'tag-share' ? (['dataset'] as Source[]) : sourcesOfField(e.field);
+      // A field that names nothing is reported by the field itself.
+      if (!have.length) return;
       const wanted = e.type !== 'tag-share' && e.source ? [e.source] : s.sources;
       if (e.type !== 'tag-share' && e.source && !s.sources.includes(e.source)) {
         ctx.addIssue({ code: 'custom', path: ['expectations', i, 'source'], message: `is not among the suite's sources (${s.sources.join(', ')})` });
