@@ -16,12 +16,14 @@ import { Dialog, DialogClose, DialogContent, DialogTrigger } from '@/components/
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
 import { CaseTable } from './case-table';
+import { DataQualityResults } from './data-quality-results';
 import { ComparisonCard, MetricsTable, VerdictCard } from './run-summary';
 import { EvalStatusBadge, isRunActive } from './status';
 
 /** What the run page shows of a run (the router's run view, flattened). */
 export interface RunView {
   number: number;
+  kind: string;
   status: EvalRunStatus;
   suite: string;
   suiteVersion: number;
@@ -83,14 +85,21 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
         // One column that may shrink below its content's width, so wide tables scroll inside their cards on a phone.
         <div className="grid grid-cols-[minmax(0,1fr)] gap-6">
           <ProgressCard run={run} />
-          {run.summary ? (
+          {run.summary ? <VerdictCard summary={run.summary} /> : null}
+          {run.kind === 'data-quality' ? (
+            // Rows of data, not answers: the checks and the rows that broke them, no arms to compare.
+            run.summary?.checks ? <DataQualityResults service={service} number={number} checks={run.summary.checks} /> : null
+          ) : (
             <>
-              <VerdictCard summary={run.summary} />
-              <ComparisonCard service={service} summary={run.summary} candidateRelease={run.release} cacheHits={run.cacheHits} totalCalls={run.totalCalls} />
-              <MetricsTable summary={run.summary} />
+              {run.summary ? (
+                <>
+                  <ComparisonCard service={service} summary={run.summary} candidateRelease={run.release} cacheHits={run.cacheHits} totalCalls={run.totalCalls} />
+                  <MetricsTable summary={run.summary} />
+                </>
+              ) : null}
+              <CaseTable service={service} number={number} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
             </>
-          ) : null}
-          <CaseTable service={service} number={number} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
+          )}
         </div>
       ) : null}
     </>
@@ -127,22 +136,33 @@ function ProgressCard({ run }: { run: RunView }) {
             </div>
           </div>
         ) : null}
-        <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
-          <Item label="Calls">
-            {run.doneCalls} of {total}
-          </Item>
-          <Item label="Cache hits">{run.cacheHits}</Item>
-          <Item label="Cost">
-            {formatUsd(run.costUsd)}
-            {run.budgetUsd !== null ? <span className="text-muted-fg"> of {formatUsd(run.budgetUsd)} budget</span> : null}
-          </Item>
-          <Item label="Estimated">
-            {run.estimate.calls} calls, {formatUsd(run.estimate.costUsd)}
-            {run.estimate.cachedCalls ? <span className="text-muted-fg"> (+{run.estimate.cachedCalls} cached)</span> : null}
-          </Item>
-          <Item label="Started">{run.startedAt ? formatTime(run.startedAt) : `queued ${formatTime(run.createdAt)}`}</Item>
-          <Item label="Duration">{formatDuration(duration)}</Item>
-        </dl>
+        {run.kind === 'data-quality' ? (
+          // A data-quality run calls no model: its progress is rows checked, and it costs nothing.
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
+            <Item label="Rows checked">
+              {run.doneCalls} of {total}
+            </Item>
+            <Item label="Started">{run.startedAt ? formatTime(run.startedAt) : `queued ${formatTime(run.createdAt)}`}</Item>
+            <Item label="Duration">{formatDuration(duration)}</Item>
+          </dl>
+        ) : (
+          <dl className="grid grid-cols-2 gap-x-6 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
+            <Item label="Calls">
+              {run.doneCalls} of {total}
+            </Item>
+            <Item label="Cache hits">{run.cacheHits}</Item>
+            <Item label="Cost">
+              {formatUsd(run.costUsd)}
+              {run.budgetUsd !== null ? <span className="text-muted-fg"> of {formatUsd(run.budgetUsd)} budget</span> : null}
+            </Item>
+            <Item label="Estimated">
+              {run.estimate.calls} calls, {formatUsd(run.estimate.costUsd)}
+              {run.estimate.cachedCalls ? <span className="text-muted-fg"> (+{run.estimate.cachedCalls} cached)</span> : null}
+            </Item>
+            <Item label="Started">{run.startedAt ? formatTime(run.startedAt) : `queued ${formatTime(run.createdAt)}`}</Item>
+            <Item label="Duration">{formatDuration(duration)}</Item>
+          </dl>
+        )}
         {run.error ? (
           <p role="alert" className={run.status === 'cancelled' ? 'text-sm text-warning' : 'text-sm text-danger'}>
             {run.error}
