@@ -142,6 +142,23 @@ dataQuality:
   });
 
   it("reads the environment's kept samples over the window", async () => {
+    const yaml = `type: data-quality
+description: What production users send is free of personal data and not one question over and over
+dataQuality:
+  sources: [samples]
+  samples: { window: 24h, minRows: 3 }
+  expectations:
+    - type: no-personal-data
+      field: input
+    - type: unique
+      field: input
+      normalize: true
+    - type: not-null
+      field: output
+      mostly: 0.5
+`;
+    await api.evals.saveSuite({ service: S, name: 'production-inputs', yaml });
+    await expect(api.evals.startRun({ service: S, suite: 'production-inputs', release: 1, environment: 'production' })).rejects.toThrow(/no samples kept for production in the last 24h/);
     const now = Date.now();
     const log = (id: string, minutesAgo: number, input: string, output: string, extra: Partial<RequestLog> = {}): RequestLog => ({
       at: new Date(now - minutesAgo * 60_000),
@@ -165,24 +182,7 @@ dataQuality:
       log('req-staging', 10, 'staging traffic belongs to staging', 'x', { environment: 'staging' }),
       log('req-unsampled', 5, '', '', { sample: null }),
     ]);
-    const run = await runSuite(
-      'production-inputs',
-      `type: data-quality
-description: What production users send is free of personal data and not one question over and over
-dataQuality:
-  sources: [samples]
-  samples: { window: 24h, minRows: 3 }
-  expectations:
-    - type: no-personal-data
-      field: input
-    - type: unique
-      field: input
-      normalize: true
-    - type: not-null
-      field: output
-      mostly: 0.5
-`,
-    );
+    const run = await runSuite('production-inputs', yaml);
     expect(run.status).toBe('failed');
     const checks = Object.fromEntries(run.summary!.checks!.map((c) => [c.name, c]));
     expect(checks['samples kept']).toMatchObject({ applicable: 4, passed: true });

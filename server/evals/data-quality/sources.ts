@@ -4,7 +4,7 @@
 import { and, asc, desc, eq, gte, isNotNull, lte } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { datasetCases, datasets, datasetVersions, environments, requestLogs, type Json } from '@/db/schema';
-import { invalid } from '@/server/errors';
+import { invalid, precondition } from '@/server/errors';
 import type { EvalCase } from '../types';
 import type { Row } from './rows';
 import { windowMs, type DataQualitySettings } from './settings';
@@ -60,6 +60,10 @@ export async function dataQualityCases(
       .where(and(eq(requestLogs.serviceId, q.serviceId), eq(requestLogs.environment, environment), eq(requestLogs.shadow, false), isNotNull(requestLogs.sample), gte(requestLogs.at, since), lte(requestLogs.at, until)))
       .orderBy(desc(requestLogs.id))
       .limit(q.settings.samples.limit);
+    // With nothing else to check, a run on no samples would only say so: refuse it up front, saying why.
+    if (!rows.length && !out.length && q.settings.samples.minRows > 0) {
+      throw precondition(`no samples kept for ${environment} in the last ${q.settings.samples.window}: set "Samples kept (%)" in its gateway settings, or widen samples.window`);
+    }
     for (const s of rows.reverse()) {
       out.push({
         index: out.length,
