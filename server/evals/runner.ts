@@ -37,7 +37,7 @@ async function loadRun(db: Db, runId: string) {
 type LoadedRun = Awaited<ReturnType<typeof loadRun>>;
 
 const casesOfRun = (db: Db, { run, suite }: LoadedRun, range?: { from: number; to: number }) =>
-  runCases(db, { serviceId: run.serviceId, spec: suite.spec, datasetVersionId: suite.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId }, range);
+  runCases(db, { serviceId: run.serviceId, spec: suite.spec, datasetVersionId: suite.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId, asOf: run.createdAt }, range);
 
 export async function beginRun(db: Db, runId: string): Promise<{ go: boolean; status: string; chunks: number; size: number }> {
   const { run, engine } = await loadRun(db, runId);
@@ -248,7 +248,7 @@ function callCase(db: Db, engine: KindEngine, spec: EvalSuiteSpec, prepared: Pre
 /** A type that calls no model: every case decided at once, each written as the candidate arm's result. */
 async function evaluateRun(db: Db, loaded: LoadedRun): Promise<{ stopped: boolean; status: string }> {
   const { run, suite, engine } = loaded;
-  const query = await casesQuery(db, { serviceId: run.serviceId, spec: suite.spec, datasetVersionId: suite.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId });
+  const query = await casesQuery(db, { serviceId: run.serviceId, spec: suite.spec, datasetVersionId: suite.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId, asOf: run.createdAt });
   const cases = await engine.cases(db, query);
   const verdicts = await engine.evaluate!(db, { ...query, cases });
   for (const v of verdicts) {

@@ -36,7 +36,7 @@ export const dataQualityKind: KindEngine<DataQualitySettings> = {
   datasetRequired: false,
   assertionsRequired: false,
   callsModel: false,
-  cases: (db, q) => dataQualityCases(db, { serviceId: q.serviceId, settings: settingsOf(q.spec), dataset: q.spec.dataset ? q.dataset : null, environmentId: q.environmentId }),
+  cases: (db, q) => dataQualityCases(db, { serviceId: q.serviceId, settings: settingsOf(q.spec), dataset: q.spec.dataset ? q.dataset : null, environmentId: q.environmentId, asOf: q.asOf }),
   score() {
     throw new Error('a data-quality suite calls no model: its rows are evaluated at once');
   },

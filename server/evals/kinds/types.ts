@@ -32,6 +32,8 @@ export interface CasesQuery {
   /** The prompts of the release under test (the candidate). */
   prompts: ReleasePrompt[];
   environmentId: string | null;
+  /** When the run was created (absent while it is planned: now): cases read from live data (kept samples) stop there, so every call gives the same list. */
+  asOf?: Date;
 }
 
 /** One case's result on one arm, as the runner stored it. */

@@ -14,12 +14,13 @@ export interface RunCasesQuery {
   datasetVersionId: string | null;
   releaseId: string;
   environmentId: string | null;
+  asOf?: Date;
 }
 
 /** What a suite type builds its cases from: the dataset's cases, the release's prompts. */
 export async function casesQuery(db: Db, q: RunCasesQuery): Promise<CasesQuery> {
   const dataset = q.datasetVersionId ? await casesOfVersion(db, q.datasetVersionId) : [];
-  return { serviceId: q.serviceId, spec: q.spec, dataset, prompts: await releasePromptsOf(db, q.releaseId), environmentId: q.environmentId };
+  return { serviceId: q.serviceId, spec: q.spec, dataset, prompts: await releasePromptsOf(db, q.releaseId), environmentId: q.environmentId, asOf: q.asOf };
 }
 
 export async function runCases(db: Db, q: RunCasesQuery, range?: { from: number; to: number }): Promise<EvalCase[]> {
