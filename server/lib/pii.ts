@@ -136,4 +136,15 @@ export function maskPersonalData(m: PiiMatch): string {
   return `…${digitsOf(m.text).slice(-4)}`;
 }
 
+/** The text with each piece of personal data replaced by its mask, for showing text that may hold some. */
+export function maskPersonalDataIn(text: string, kinds: readonly PiiKind[] = PII_KINDS): string {
+  let out = '';
+  let at = 0;
+  for (const m of findPersonalData(text, kinds)) {
+    out += text.slice(at, m.start) + maskPersonalData(m);
+    at = m.end;
+  }
+  return out + text.slice(at);
+}
+
 export const PII_LABELS: Record<PiiKind, string> = { email: 'email address', phone: 'phone number', card: 'card number', iban: 'IBAN' };

@@ -113,7 +113,10 @@ describe('data-quality runs', { timeout: 120_000 }, () => {
     expect(rows.map((r) => r.row)).toEqual(['q3', 'q4', 'q5', 'q7']);
     const q4 = rows.find((r) => r.row === 'q4')!;
     expect(q4.failures).toEqual([{ name: 'no-near-duplicates input', rule: 'no-near-duplicates', reason: expect.stringMatching(/^input is (the same text as|a near-duplicate of) row q2/) }]);
-    expect(rows.find((r) => r.row === 'q5')!.failures[0]!.reason).toBe('the row holds card number …1111, email address j***@example.com');
+    const q5 = rows.find((r) => r.row === 'q5')!;
+    expect(q5.failures[0]!.reason).toBe('the row holds card number …1111, email address j***@example.com');
+    // Shown masked where the row is quoted, too.
+    expect(q5.excerpt).toBe('Please refund card …1111, mail me at j***@example.com');
     expect(rows.find((r) => r.row === 'q7')!.failures[0]!.reason).toBe('input is the same text as case t1 of training@1');
     // Filtered by rule.
     expect((await failingRows(run.number, 'not-null input.variables.question')).map((r) => r.row)).toEqual(['q3']);

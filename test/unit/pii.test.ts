@@ -1,7 +1,7 @@
 // The personal-data detectors: what counts as an email, a phone number, a card number (Luhn) and an IBAN (mod-97),
 // and the numbers that look like them but are not (invalid checksums, dates, amounts, addresses, ids).
 import { describe, expect, it } from 'vitest';
-import { findPersonalData, ibanValid, luhnValid, maskPersonalData, type PiiKind } from '@/server/lib/pii';
+import { findPersonalData, ibanValid, luhnValid, maskPersonalData, maskPersonalDataIn, type PiiKind } from '@/server/lib/pii';
 
 const found = (text: string, kinds?: PiiKind[]) => findPersonalData(text, kinds).map((m) => [m.kind, m.text]);
 
@@ -55,5 +55,6 @@ describe('findPersonalData', () => {
   it('masks what it shows', () => {
     const shown = findPersonalData('jane@example.com 4111 1111 1111 1111 GB82WEST12345698765432 +44 20 7946 0958').map(maskPersonalData);
     expect(shown).toEqual(['j***@example.com', '…1111', 'GB** …5432', '…0958']);
+    expect(maskPersonalDataIn('Refund card 4111 1111 1111 1111 to jane@example.com, thanks')).toBe('Refund card …1111 to j***@example.com, thanks');
   });
 });

@@ -2,6 +2,7 @@
 // gateway's kept samples) are checked against its expectations in one step, each row's broken rules kept with its
 // result, and the run passes when every check does.
 import type { Json } from '@/db/schema';
+import { maskPersonalDataIn } from '@/server/lib/pii';
 import type { KindEngine } from '../kinds/types';
 import { runExpression } from '../sandbox';
 import { evaluateRows, type ExpectationDeps } from './expectations';
@@ -61,7 +62,7 @@ export const dataQualityKind: KindEngine<DataQualitySettings> = {
       const detail: RowDetail = {
         source: r.source,
         row: r.label,
-        excerpt: excerpt(textOf(r.value.input), 160),
+        excerpt: excerpt(maskPersonalDataIn(textOf(r.value.input)), 160),
         checked: v.checked,
         failures: v.failures.map((f) => ({ check: f.check, name: names[f.check]!, rule: settings.expectations[f.check]!.type, reason: f.reason })),
       };

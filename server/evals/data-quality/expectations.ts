@@ -2,7 +2,7 @@
 // each applies to and which of those break it, with the reason. Set-level ones (tag-share) are in summary.ts.
 import type { Json } from '@/db/schema';
 import { canonicalJson } from '@/server/lib/canonical';
-import { findPersonalData, maskPersonalData, PII_LABELS, type PiiKind } from '@/server/lib/pii';
+import { findPersonalData, maskPersonalData, maskPersonalDataIn, PII_LABELS, type PiiKind } from '@/server/lib/pii';
 import { nearMatches, normaliseText, textSet, type TextSet } from './near-duplicates';
 import { excerpt, isBlank, textOf, valueAt, type Row } from './rows';
 import { sourcesOf, type DataQualitySettings, type Expectation } from './settings';
@@ -25,7 +25,8 @@ type RowExpectation = Exclude<Expectation, { type: 'tag-share' }>;
 // Placeholders the gateway writes where it redacted personal data from a sample (server/lib/redact.ts).
 const REDACTED: Partial<Record<PiiKind, RegExp>> = { email: /\[email\]/, phone: /\[phone\]/, card: /\[card\]/ };
 
-const quote = (v: Json | undefined) => excerpt(typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v), 60);
+// Values quoted in a reason are shown with any personal data in them masked.
+const quote = (v: Json | undefined) => excerpt(maskPersonalDataIn(typeof v === 'string' ? JSON.stringify(v) : canonicalJson(v)), 60);
 
 function lengthOf(v: Json): { n: number; unit: string } {
   if (typeof v === 'string') return { n: Array.from(v).length, unit: 'characters' };

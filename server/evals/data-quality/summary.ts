@@ -9,7 +9,7 @@ export interface RowDetail {
   source: Source;
   /** The case's id or position, or the sample's request id. */
   row: string;
-  /** The start of the row's input, to recognise it by. */
+  /** The start of the row's input (personal data masked), to recognise it by. */
   excerpt: string;
   /** Expectations (by position in the suite) that applied to the row. */
   checked: number[];
