@@ -2,30 +2,20 @@
 // A run's cases, a page at a time: the candidate's and the baseline's outputs side by side, a "regressions only"
 // filter and a search over inputs, expected answers and outputs (both done by the server, so paging stays right).
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTRPC } from '@/components/trpc';
-import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
+import { Pager, rangeLabel, usePagedSearch } from '@/components/ui/pager';
 import { Checkbox, Input } from '@/components/ui/form';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { CaseRow } from './case-row';
 
 const PAGE_SIZE = 20;
-const SEARCH_DELAY_MS = 300;
 
 export function CaseTable({ service, number, candidateRelease, baselineRelease, live }: { service: string; number: number; candidateRelease: number; baselineRelease: number | null; live: boolean }) {
   const trpc = useTRPC();
   const [regressionsOnly, setRegressionsOnly] = useState(false);
-  const [typed, setTyped] = useState('');
-  const [search, setSearch] = useState('');
-  const [offset, setOffset] = useState(0);
-  useEffect(() => {
-    const t = setTimeout(() => {
-      setSearch(typed.trim());
-      setOffset(0);
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(t);
-  }, [typed]);
+  const { typed, setTyped, search, offset, setOffset } = usePagedSearch();
   const cases = useQuery(
     trpc.evals.runCases.queryOptions(
       { service, number, regressionsOnly, search: search || undefined, offset, limit: PAGE_SIZE },
@@ -34,7 +24,6 @@ export function CaseTable({ service, number, candidateRelease, baselineRelease, 
   );
   const total = cases.data?.total ?? 0;
   const rows = cases.data?.cases ?? [];
-  const last = Math.min(offset + PAGE_SIZE, total);
   return (
     <Card role="region" aria-label="Cases">
       <CardHeader title="Cases" description={baselineRelease !== null ? 'Candidate and baseline outputs side by side, with each assertion’s result and reason.' : 'The candidate’s outputs with each assertion’s result and reason.'} />
@@ -51,7 +40,7 @@ export function CaseTable({ service, number, candidateRelease, baselineRelease, 
           />
         ) : null}
         <span className="text-sm text-muted-fg tabular-nums sm:ml-auto" aria-live="polite">
-          {cases.data ? (total ? `${offset + 1}–${last} of ${total}` : 'none') : ''}
+          {rangeLabel(offset, PAGE_SIZE, cases.data?.total)}
         </span>
       </div>
       {cases.isLoading ? <Loading /> : null}
@@ -64,19 +53,7 @@ export function CaseTable({ service, number, candidateRelease, baselineRelease, 
           ))}
         </ol>
       ) : null}
-      {total > PAGE_SIZE ? (
-        <div className="flex items-center justify-between gap-2 border-t border-border px-5 py-3">
-          <Button variant="secondary" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-            Previous
-          </Button>
-          <span className="text-sm text-muted-fg tabular-nums">
-            Page {Math.floor(offset / PAGE_SIZE) + 1} of {Math.ceil(total / PAGE_SIZE)}
-          </span>
-          <Button variant="secondary" size="sm" disabled={last >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
-            Next
-          </Button>
-        </div>
-      ) : null}
+      <Pager offset={offset} pageSize={PAGE_SIZE} total={total} onOffset={setOffset} />
     </Card>
   );
 }

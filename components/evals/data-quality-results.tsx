@@ -6,15 +6,14 @@ import { useEffect, useState } from 'react';
 import type { CheckResult } from '@/db/schema';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Input, Select } from '@/components/ui/form';
+import { Pager, rangeLabel, usePagedSearch } from '@/components/ui/pager';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { pct } from './status';
 
 const PAGE_SIZE = 25;
-const SEARCH_DELAY_MS = 300;
 
 /** What the check's figures mean depends on its kind: a tag's share, a count of samples, or rows breaking a rule. */
 function figures(c: CheckResult): { measured: string; limit: string } {
@@ -72,20 +71,10 @@ export function DataQualityChecks({ checks, onPick }: { checks: CheckResult[]; o
 export function FailingRows({ service, number, checks, check, onCheck }: { service: string; number: number; checks: CheckResult[]; check: string; onCheck: (name: string) => void }) {
   const trpc = useTRPC();
   const [source, setSource] = useState<'' | 'dataset' | 'samples'>('');
-  const [typed, setTyped] = useState('');
-  const [search, setSearch] = useState('');
-  const [offset, setOffset] = useState(0);
-  useEffect(() => {
-    const t = setTimeout(() => {
-      setSearch(typed.trim());
-      setOffset(0);
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(t);
-  }, [typed]);
-  useEffect(() => setOffset(0), [check, source]);
+  const { typed, setTyped, search, offset, setOffset } = usePagedSearch();
+  useEffect(() => setOffset(0), [check, source, setOffset]);
   const rows = useQuery(trpc.evals.dataQualityRows.queryOptions({ service, number, check: check || undefined, source: source || undefined, search: search || undefined, offset, limit: PAGE_SIZE }, { placeholderData: keepPreviousData }));
   const total = rows.data?.total ?? 0;
-  const last = Math.min(offset + PAGE_SIZE, total);
   const ruleChecks = checks.filter((c) => c.kind !== 'tag-share' && c.kind !== 'samples');
   return (
     <Card role="region" aria-label="Failing rows">
@@ -106,7 +95,7 @@ export function FailingRows({ service, number, checks, check, onCheck }: { servi
         </Select>
         <Input type="search" aria-label="Search rows" placeholder="Search rows and reasons" value={typed} onChange={(e) => setTyped(e.target.value)} className="w-full sm:w-64" />
         <span className="text-sm text-muted-fg tabular-nums sm:ml-auto" aria-live="polite">
-          {rows.data ? (total ? `${offset + 1}–${last} of ${total}` : 'none') : ''}
+          {rangeLabel(offset, PAGE_SIZE, rows.data?.total)}
         </span>
       </div>
       {rows.isLoading ? <Loading /> : null}
@@ -134,19 +123,7 @@ export function FailingRows({ service, number, checks, check, onCheck }: { servi
           ))}
         </ol>
       ) : null}
-      {total > PAGE_SIZE ? (
-        <div className="flex items-center justify-between gap-2 border-t border-border px-5 py-3">
-          <Button variant="secondary" size="sm" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE_SIZE))}>
-            Previous
-          </Button>
-          <span className="text-sm text-muted-fg tabular-nums">
-            Page {Math.floor(offset / PAGE_SIZE) + 1} of {Math.ceil(total / PAGE_SIZE)}
-          </span>
-          <Button variant="secondary" size="sm" disabled={last >= total} onClick={() => setOffset(offset + PAGE_SIZE)}>
-            Next
-          </Button>
-        </div>
-      ) : null}
+      <Pager offset={offset} pageSize={PAGE_SIZE} total={total} onOffset={setOffset} />
     </Card>
   );
 }
