@@ -27,7 +27,7 @@ const DATASET = [
   q('q3', null, 'refund'), // no question
   q('q4', 'How do I reset my password for the mobile app ?', 'reset link'), // near-duplicate of q2
   q('q5', 'Please refund card 4111 1111 1111 1111, mail me at jane@example.com', 'refund'), // personal data
-  q('q6', 'Can I change the delivery address after checkout?', 'address'),
+  q('q6', 'Can I change the delivery address after checkout?', 'Address!'), // not the answer format
   q('q7', 'What are your opening hours on public holidays?', 'hours'), // in the training set
   q('q8', 'Do you ship to Canada and Mexico?', 'shipping'),
   q('q9', 'Is there a student discount on the yearly plan?', 'discount'),
@@ -50,6 +50,9 @@ dataQuality:
     - type: length
       field: input.variables.question
       max: 200
+    - type: regex
+      field: expected
+      pattern: "^[a-z ]+$"
 `;
 
 beforeAll(async () => {
@@ -98,7 +101,7 @@ async function runSuite(suite: string, yaml: string) {
 const failingRows = async (number: number, check?: string) => (await api.evals.dataQualityRows({ service: S, number, check, limit: 200 })).rows;
 
 describe('data-quality runs', { timeout: 120_000 }, () => {
-  it('fails a dataset with a missing question, a near-duplicate, personal data and training overlap, naming the rows', async () => {
+  it('fails a dataset with a missing question, a near-duplicate, personal data, an answer of the wrong form and training overlap, naming the rows', async () => {
     const run = await runSuite('faq-quality', SUITE);
     expect(run.status).toBe('failed');
     expect(run.progress).toMatchObject({ totalCalls: 10, doneCalls: 10, costUsd: 0 });
@@ -108,9 +111,11 @@ describe('data-quality runs', { timeout: 120_000 }, () => {
     expect(checks['no-personal-data *']).toMatchObject({ failed: 1, passed: false });
     expect(checks['no-overlap input with training@1']).toMatchObject({ applicable: 10, failed: 1, candidateRate: 0.1, passed: false });
     expect(checks['length input.variables.question']).toMatchObject({ applicable: 9, failed: 0, passed: true });
+    expect(checks['regex expected']).toMatchObject({ applicable: 10, failed: 1, passed: false });
 
     const rows = await failingRows(run.number);
-    expect(rows.map((r) => r.row)).toEqual(['q3', 'q4', 'q5', 'q7']);
+    expect(rows.map((r) => r.row)).toEqual(['q3', 'q4', 'q5', 'q6', 'q7']);
+    expect(rows.find((r) => r.row === 'q6')!.failures).toEqual([{ name: 'regex expected', rule: 'regex', reason: 'expected "Address!" does not match /^[a-z ]+$/' }]);
     const q4 = rows.find((r) => r.row === 'q4')!;
     expect(q4.failures).toEqual([{ name: 'no-near-duplicates input', rule: 'no-near-duplicates', reason: expect.stringMatching(/^input is (the same text as|a near-duplicate of) row q2/) }]);
     const q5 = rows.find((r) => r.row === 'q5')!;

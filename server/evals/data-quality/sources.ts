@@ -89,7 +89,8 @@ export async function datasetVersionIdOf(db: Db, serviceId: string, ref: { name:
 
 /** The run's cases as rows again: the dataset's first (with their ids), then the samples'. */
 export async function rowsOfCases(db: Db, settings: DataQualitySettings, datasetVersionId: string | null, cases: EvalCase[]): Promise<Row[]> {
-  const fromDataset = settings.sources.includes('dataset') && datasetVersionId ? await versionCases(db, datasetVersionId) : [];
+  if (settings.sources.includes('dataset') && !datasetVersionId) throw invalid('dataset', 'the suite reads its dataset but its dataset version cannot be found');
+  const fromDataset = datasetVersionId && settings.sources.includes('dataset') ? await versionCases(db, datasetVersionId) : [];
   return cases.map((c, i) => {
     const own = fromDataset[i];
     if (own && i < fromDataset.length) return caseRow(own, c.index);
