@@ -110,7 +110,9 @@ export function readLibrary(dir: string = attacksDir()): CategoryInfo[] {
     });
     out.push({ category, version, description, attacks });
   }
-  return out;
+  // The order people read them in: the plainest attacks first (categories not listed keep file order, last).
+  const rank = (c: string) => ((BUILT_IN_CATEGORIES as readonly string[]).includes(c) ? BUILT_IN_CATEGORIES.indexOf(c as (typeof BUILT_IN_CATEGORIES)[number]) : BUILT_IN_CATEGORIES.length);
+  return out.sort((a, b) => rank(a.category) - rank(b.category));
 }
 
 let cached: CategoryInfo[] | null = null;
