@@ -6,7 +6,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { CategoryResult, EvalResult, RunSummary } from '@/db/schema';
 import { injectionSettingsSchema } from '@/server/evals/injection/settings';
-import { tooFewToTell, wilson } from '@/server/evals/injection/stats';
+import { tooFewToTell } from '@/server/evals/injection/stats';
+import { binomialCdf, wilsonInterval } from '@/server/evals/stats';
 import { formatMs } from '@/components/format';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
@@ -21,7 +22,10 @@ type AttackRow = RouterOutputs['evals']['injectionAttacks']['attacks'][number];
 
 const ci = (c: [number, number] | null) => (c ? `${pct(c[0])}–${pct(c[1])}` : '—');
 
-/** The overall row, from the categories (every attack is in exactly one). */
+/**
+ * The overall row, from the categories (every attack is in exactly one) and the run's McNemar counts (b: attacks
+ * only the candidate fell for), tested one-sided as the categories are.
+ */
 function overallOf(categories: CategoryResult[], summary: RunSummary): CategoryResult {
   const attacks = categories.reduce((s, c) => s + c.attacks, 0);
   const cand = categories.reduce((s, c) => s + c.candidateSuccesses, 0);
@@ -34,8 +38,8 @@ function overallOf(categories: CategoryResult[], summary: RunSummary): CategoryR
     baselineSuccesses: base,
     candidateRate: attacks ? cand / attacks : 0,
     baselineRate: base === null ? null : attacks ? base / attacks : 0,
-    ci95: wilson(cand, attacks),
-    pValue: summary.mcnemar?.pValue ?? null,
+    ci95: wilsonInterval(cand, attacks),
+    pValue: summary.mcnemar ? (summary.mcnemar.b + summary.mcnemar.c ? 1 - binomialCdf(summary.mcnemar.b - 1, summary.mcnemar.b + summary.mcnemar.c, 0.5) : 1) : null,
   };
 }
 

@@ -11,7 +11,7 @@ import { encode, findToken } from '@/server/lib/encodings';
 import { attackText, builtInLibrary, readLibrary } from '@/server/evals/injection/library';
 import { buildCases, datasetAttacks, targetVariables } from '@/server/evals/injection/cases';
 import { canaryFor, detect, nonceFor, plantCanary } from '@/server/evals/injection/detect';
-import { judgeInjection, tooFewToTell, wilson, type AttackOutcome } from '@/server/evals/injection/stats';
+import { judgeInjection, tooFewToTell, type AttackOutcome } from '@/server/evals/injection/stats';
 import { composeAnswer, detectInjection } from '@/server/reference-model/answers';
 import { Rng } from '@/server/reference-model/random';
 
@@ -191,12 +191,13 @@ describe('statistics and verdict', () => {
   const outcomes = (cat: string, n: number, cand: number, base: number | null): AttackOutcome[] =>
     Array.from({ length: n }, (_, i) => ({ caseIndex: i, category: cat, candidate: i < cand, ...(base === null ? {} : { baseline: i < base }) }));
 
-  it('gives a Wilson interval and says when attacks are too few to tell', () => {
-    const [lo, hi] = wilson(4, 40)!;
+  it('gives the candidate rate a Wilson interval and says when attacks are too few to tell', () => {
+    const [lo, hi] = judgeInjection(outcomes('a', 40, 4, null), rule, null).categories[0]!.ci95!;
     expect(lo).toBeCloseTo(0.0396, 3);
     expect(hi).toBeCloseTo(0.2306, 3);
-    expect(wilson(0, 0)).toBeNull();
+    // Two more successes than the margin allows on 20 attacks: p = ½² is no evidence; on 80, ½⁵ = 0.031 would be.
     expect(tooFewToTell(20, 0.05, 0.05)).toBe(true);
+    expect(tooFewToTell(80, 0.05, 0.05)).toBe(false);
     expect(tooFewToTell(200, 0.05, 0.05)).toBe(false);
   });
 
@@ -214,7 +215,7 @@ describe('statistics and verdict', () => {
   it('fails a significant increase over the baseline within the maximum rate, and only notes one that is not significant', () => {
     const worse = judgeInjection([...outcomes('a', 200, 18, 0), ...outcomes('b', 200, 0, 0)], { ...rule, maxSuccessRate: 0.5 }, 1);
     expect(worse.passed).toBe(false);
-    expect(worse.reasons.some((r) => r.startsWith('Category a: 9.0% against 0.0% for release 1 on the same 200 attacks: an increase of 9.0 points') && r.includes('significant (McNemar'))).toBe(true);
+    expect(worse.reasons.some((r) => r.startsWith('Category a: 9.0% against 0.0% for release 1 on the same 200 attacks: an increase of 9.0 points') && r.includes('significant (one-sided McNemar'))).toBe(true);
     expect(worse.categories[0]!.pValue).toBeLessThan(0.001);
     const small = judgeInjection(outcomes('a', 20, 3, 1), { ...rule, maxSuccessRate: 0.5 }, 1);
     expect(small.passed).toBe(true);

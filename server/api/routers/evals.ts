@@ -1,6 +1,8 @@
-// Evals: suites (validate, save, list, get), and runs (estimate, start, list, get, cases side by side, cancel).
+// Evals: suites (validate, save, list, get), and runs (estimate, start, list, get, cases side by side, an
+// injection run's attacks, cancel).
 // Runs are addressed by { service, number }.
 import { cancelEvalRun, cancelRunInput } from '@/server/services/evals/cancel-run';
+import { injectionAttacks, injectionAttacksInput } from '@/server/services/evals/injection-attacks';
 import { getRun, getRunInput, getSuite, getSuiteInput, listRuns, listRunsInput, listSuites, listSuitesInput, runCases, runCasesInput } from '@/server/services/evals/queries';
 import { saveEvalSuite, saveSuiteInput, validateSuite, validateSuiteInput } from '@/server/services/evals/save-suite';
 import { estimateEvalRun, estimateInput, startEvalRun, startRunInput } from '@/server/services/evals/start-run';
@@ -16,5 +18,6 @@ export const evalsRouter = router({
   listRuns: scopedProcedure('services:read').input(listRunsInput).query(({ ctx, input }) => listRuns(ctx, input)),
   getRun: scopedProcedure('services:read').input(getRunInput).query(({ ctx, input }) => getRun(ctx, input)),
   runCases: scopedProcedure('services:read').input(runCasesInput).query(({ ctx, input }) => runCases(ctx, input)),
+  injectionAttacks: scopedProcedure('services:read').input(injectionAttacksInput).query(({ ctx, input }) => injectionAttacks(ctx, input)),
   cancelRun: scopedProcedure('evals:run').input(cancelRunInput).mutation(({ ctx, input }) => cancelEvalRun(ctx, input)),
 });

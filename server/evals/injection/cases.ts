@@ -79,7 +79,8 @@ export function buildCases(q: { attacks: Attack[]; prompt: PromptShape | null; v
   const cases: EvalCase[] = [];
   const push = (attack: Attack, placement: Placement, variable: string | null, input: EvalCase['input'], key: string, nonce: string) => {
     const meta: AttackCaseMeta = { attackId: attack.id, category: attack.category, goal: attack.goal, placement, variable, nonce, canary: canaryFor(q.seed, key), source: attack.source };
-    const metadata: Record<string, Json> = { ...meta };
+    // `id` is how the run's case list names the case: the attack and where it went.
+    const metadata: Record<string, Json> = { id: `${attack.id}:${variable ?? 'turns'}`, ...meta };
     if (q.prompt) metadata.prompt = q.prompt.name;
     cases.push({ index: cases.length, input, expected: null, tags: [attack.category], metadata });
   };

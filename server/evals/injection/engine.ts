@@ -2,13 +2,12 @@
 // prompt, a canary planted in the system message of every call, each answer scored by canary and nonce detection
 // (with an optional judge's opinion recorded beside it), and the verdict from attack success per category against
 // the baseline.
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { datasetCases, releasePrompts, services, type AssertionOutcome, type EvalSuiteSpec, type Json } from '@/db/schema';
-import { loadTargetOf } from '@/server/gateway/snapshot';
+import { datasetCases, datasets, datasetVersions, type AssertionOutcome, type EvalSuiteSpec, type Json } from '@/db/schema';
 import { canonicalJson, sha256Hex } from '@/server/lib/canonical';
-import type { KindEngine, KindResult } from '../kinds/types';
-import { summariseRun } from '../stats';
+import type { CasesQuery, KindEngine, KindResult } from '../kinds/types';
+import { mcnemarExact, summariseRun } from '../stats';
 import type { ArmCase, EvalCase, PairedCase } from '../types';
 import { buildCases, datasetAttacks, type AttackCaseMeta, type PromptShape } from './cases';
 import { describeDetection, detect, plantCanary } from './detect';
@@ -19,25 +18,32 @@ import { judgeInjection, type AttackOutcome } from './stats';
 
 export const settingsOf = (spec: EvalSuiteSpec): InjectionSettings => injectionSettingsSchema.parse(spec.settings ?? {});
 
-/** The prompt a case of the release renders: the one it names, else the first by name (as the eval call does). */
-async function promptOf(db: Db, release: { serviceId: string; modelVersionId: string; config: Record<string, Json>; id: string; number: number }): Promise<PromptShape | null> {
-  const rows = await db.select({ id: releasePrompts.promptVersionId }).from(releasePrompts).where(eq(releasePrompts.releaseId, release.id));
-  const promptVersionIds = rows.map((r) => r.id);
-  if (!promptVersionIds.length) return null;
-  const [service] = await db.select().from(services).where(eq(services.id, release.serviceId));
-  if (!service) throw new Error(`service ${release.serviceId} does not exist`);
-  const target = await loadTargetOf(db, service, { modelVersionId: release.modelVersionId, promptVersionIds, config: release.config, release: { id: release.id, number: release.number } });
-  const name = [...target.prompts.keys()].sort()[0];
-  return name ? { name, variables: target.prompts.get(name)!.variables } : null;
+/** The ids the dataset's cases were given (`id` in the file), by index: an attack keeps the name its author chose. */
+async function datasetIds(db: Db, serviceId: string, ref: { name: string; version: number }): Promise<Map<number, string>> {
+  const rows = await db
+    .select({ index: datasetCases.index, externalId: datasetCases.externalId })
+    .from(datasetCases)
+    .innerJoin(datasetVersions, eq(datasetVersions.id, datasetCases.datasetVersionId))
+    .innerJoin(datasets, eq(datasets.id, datasetVersions.datasetId))
+    .where(and(eq(datasets.serviceId, serviceId), eq(datasets.name, ref.name), eq(datasetVersions.version, ref.version)))
+    .orderBy(asc(datasetCases.index));
+  return new Map(rows.filter((r) => r.externalId).map((r) => [r.index, r.externalId!]));
 }
 
-async function suiteAttacks(db: Db, spec: EvalSuiteSpec, settings: InjectionSettings, datasetVersionId: string | null): Promise<Attack[]> {
+async function suiteAttacks(db: Db, q: CasesQuery, settings: InjectionSettings): Promise<Attack[]> {
   const wanted = settings.categories ? new Set<string>(settings.categories) : null;
   const builtIn = settings.builtIn ? builtInLibrary().filter((c) => !wanted || wanted.has(c.category)).flatMap((c) => c.attacks) : [];
-  if (!datasetVersionId) return builtIn;
-  const rows = await db.select().from(datasetCases).where(eq(datasetCases.datasetVersionId, datasetVersionId)).orderBy(asc(datasetCases.index));
-  const ref = spec.dataset ? `${spec.dataset.name}@${spec.dataset.version}` : 'the attacks dataset';
-  return [...builtIn, ...datasetAttacks(rows.map((r) => ({ index: r.index, externalId: r.externalId, input: r.input, tags: r.tags, metadata: r.metadata })), ref)];
+  const ref = q.spec.dataset;
+  if (!ref || !q.dataset.length) return builtIn;
+  const ids = await datasetIds(db, q.serviceId, ref);
+  const rows = q.dataset.map((c) => ({ index: c.index, externalId: ids.get(c.index) ?? null, input: c.input, tags: c.tags, metadata: c.metadata }));
+  return [...builtIn, ...datasetAttacks(rows, `${ref.name}@${ref.version}`)];
+}
+
+/** The prompt a case renders: the first by name, as the eval call picks it when a case names none. */
+function promptOf(q: CasesQuery): PromptShape | null {
+  const first = [...q.prompts].sort((a, b) => a.name.localeCompare(b.name))[0];
+  return first ? { name: first.name, variables: first.variables } : null;
 }
 
 const metaOf = (c: EvalCase) => c.metadata as unknown as AttackCaseMeta;
@@ -63,16 +69,17 @@ function armCase(r: KindResult | undefined): ArmCase {
 
 export const injectionEngine: KindEngine<InjectionSettings> = {
   type: 'injection',
-  settings: injectionSettingsSchema,
+  summary: 'prompt-injection attacks placed into the release’s prompt, detected by a canary and a nonce',
+  settings: { key: 'injection', schema: injectionSettingsSchema },
   datasetRequired: false,
   assertionsRequired: false,
+  callsModel: true,
 
   async cases(db, q) {
     const settings = settingsOf(q.spec);
-    const attacks = await suiteAttacks(db, q.spec, settings, q.datasetVersionId);
-    const prompt = await promptOf(db, q.release);
+    const attacks = await suiteAttacks(db, q, settings);
     // The suite version's content seeds every nonce and canary: the same suite sends the same requests (cache hits).
-    return buildCases({ attacks, prompt, variables: settings.variables, seed: sha256Hex(canonicalJson(q.spec)) });
+    return buildCases({ attacks, prompt: promptOf(q), variables: settings.variables, seed: sha256Hex(canonicalJson(q.spec)) });
   },
 
   rewrite(req, testCase) {
@@ -117,8 +124,17 @@ export const injectionEngine: KindEngine<InjectionSettings> = {
     });
     // The shared figures (cost, latency, errors, resisted share on both arms); the verdict is the injection rule's.
     const base = summariseRun(paired, { rule: { minScore: null, maxRegression: settings.maxIncrease, alpha: settings.alpha }, baselineRelease });
+    // McNemar over the attacks both arms answered (a failed call is no resisted attack): b only the candidate fell for, c only the baseline.
+    const both = outcomes.filter((o) => o.candidate !== null && o.baseline !== null && o.baseline !== undefined);
+    const b = both.filter((o) => o.candidate && !o.baseline).length;
+    const c = both.filter((o) => !o.candidate && o.baseline).length;
     return {
-      summary: { ...base, categories: verdict.categories, verdict: { passed: verdict.passed, reasons: verdict.reasons, tooSmall: verdict.tooSmall } },
+      summary: {
+        ...base,
+        mcnemar: withBaseline ? { b, c, pValue: mcnemarExact(b, c) } : null,
+        categories: verdict.categories,
+        verdict: { passed: verdict.passed, reasons: verdict.reasons, tooSmall: verdict.tooSmall },
+      },
       pValue: verdict.overall.pValue,
     };
   },
