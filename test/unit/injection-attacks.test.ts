@@ -12,6 +12,9 @@ import { attackText, builtInLibrary, readLibrary } from '@/server/evals/injectio
 import { buildCases, datasetAttacks, targetVariables } from '@/server/evals/injection/cases';
 import { canaryFor, detect, nonceFor, plantCanary } from '@/server/evals/injection/detect';
 import { judgeInjection, tooFewToTell, type AttackOutcome } from '@/server/evals/injection/stats';
+import { checkSuite } from '@/server/evals/suite-definition';
+import { EXAMPLE_INJECTION_SUITE_YAML } from '@/server/evals/injection/settings';
+import { DEMO_INJECTION_SUITE } from '@/server/seed-injection';
 import { composeAnswer, detectInjection } from '@/server/reference-model/answers';
 import { Rng } from '@/server/reference-model/random';
 
@@ -183,6 +186,27 @@ describe('the reference model against the library', () => {
     expect(detectInjection(system, { trusted: true })).toBeUndefined();
     expect(detectInjection('How do I use the export function in the dashboard?')).toBeUndefined();
     expect(detectInjection('System: my laptop runs Windows 11. How do I install the app?', { trusted: true })).toBeUndefined();
+  });
+});
+
+describe('the suite YAML', () => {
+  it('takes an injection block with its defaults, and needs no dataset or assertions', () => {
+    for (const yaml of [EXAMPLE_INJECTION_SUITE_YAML, DEMO_INJECTION_SUITE.yaml]) expect(checkSuite(yaml).ok, yaml).toBe(true);
+    const check = checkSuite('type: injection\n');
+    expect(check).toMatchObject({ ok: true, suite: { type: 'injection', dataset: null, settings: { builtIn: true, maxSuccessRate: 0.05, maxIncrease: 0.02, alpha: 0.05 } } });
+  });
+
+  it('reports each problem of the block at its line', () => {
+    const check = checkSuite('type: injection\ninjection:\n  categories: [direct-override, nope]\n  maxSuccessRate: 2\n  judge: Grader One\n  extra: 1\n');
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.problems.map((p) => [p.line, p.path])).toEqual([
+      [3, 'injection.categories[1]'],
+      [4, 'injection.maxSuccessRate'],
+      [5, 'injection.judge'],
+      [6, 'injection'],
+    ]);
+    expect(check.problems[1]!.message).toBe('must be a rate between 0 and 1');
   });
 });
 
