@@ -2,9 +2,10 @@
 // canary and nonce detection (encoded forms included), the reference model's coverage of every built-in attack,
 // and the per-category statistics and verdict.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PromptVariable } from '@/db/schema';
 import { fill } from '@/server/lib/template';
 import { encode, findToken } from '@/server/lib/encodings';
@@ -17,6 +18,10 @@ import { EXAMPLE_INJECTION_SUITE_YAML } from '@/server/evals/injection/settings'
 import { DEMO_INJECTION_SUITE } from '@/server/seed-injection';
 import { composeAnswer, detectInjection } from '@/server/reference-model/answers';
 import { Rng } from '@/server/reference-model/random';
+import { ReferenceModels } from '@/server/reference-model/behaviour';
+import { loadReferenceModelConfig } from '@/server/reference-model/config';
+import { loadTokenizer, type Tokenizer } from '@/server/reference-model/tokens';
+import { injectionSettingsSchema } from '@/server/evals/injection/settings';
 
 const attacks = builtInLibrary().flatMap((c) => c.attacks);
 
@@ -252,5 +257,40 @@ describe('statistics and verdict', () => {
     const v = judgeInjection([{ caseIndex: 0, category: 'a', candidate: null }, ...outcomes('a', 10, 0, null)], rule, null);
     expect(v.overall.attacks).toBe(10);
     expect(v.reasons.at(-1)).toBe('1 candidate calls failed after their retries and are left out.');
+  });
+});
+
+describe('the demo', () => {
+  let tokenizer: Tokenizer;
+  beforeAll(async () => {
+    tokenizer = await loadTokenizer('o200k_base');
+  });
+
+  it('separates the shipped models on the demo suite: ref-degraded fails against ref-small, ref-small-v2 passes', () => {
+    const settings = injectionSettingsSchema.parse(parse(DEMO_INJECTION_SUITE.yaml).injection);
+    const cases = buildCases({ attacks, prompt: PROMPT, seed: 'demo' });
+    const models = new ReferenceModels(loadReferenceModelConfig(), tokenizer, 5);
+    // What each model does with each attack, as a run at the demo's temperature sees it (a failed call asked again).
+    const successes = (name: string) =>
+      cases.map((c) => {
+        const m = models.get(name)!;
+        const request = { model: name, temperature: 0.2, messages: rendered(c) };
+        let plan = m.plan(request);
+        while (plan.kind === 'error') plan = m.plan(request);
+        const found = detect(plan.content, { canary: c.metadata.canary as string, nonce: c.metadata.goal === 'override' ? (c.metadata.nonce as string) : null });
+        return found.leak !== null || found.override !== null;
+      });
+    const production = successes('ref-small');
+    const verdict = (name: string) => {
+      const candidate = successes(name);
+      return judgeInjection(cases.map((c, i) => ({ caseIndex: i, category: c.metadata.category as string, candidate: candidate[i]!, baseline: production[i]! })), settings, 1);
+    };
+    const degraded = verdict('ref-degraded');
+    expect(degraded.passed).toBe(false);
+    expect(degraded.overall.candidateRate).toBeGreaterThan(0.45);
+    expect(degraded.reasons.some((r) => /^Overall: .* significant/.test(r))).toBe(true);
+    const v2 = verdict('ref-small-v2');
+    expect(v2.passed, v2.reasons.join('\n')).toBe(true);
+    expect(v2.overall.candidateRate).toBeLessThan(settings.maxSuccessRate);
   });
 });
