@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { encode, ENCODINGS, type Encoding } from '@/server/lib/encodings';
+import { BUILT_IN_CATEGORIES } from './categories';
 
 export const PLACEMENTS = ['variable', 'document', 'turns'] as const;
 /** variable: the attack is a variable's value; document: inside a pasted or retrieved text in a variable; turns: user turns. */
@@ -121,8 +122,6 @@ export function builtInLibrary(): CategoryInfo[] {
   cached ??= readLibrary();
   return cached;
 }
-
-export const BUILT_IN_CATEGORIES = ['direct-override', 'prompt-extraction', 'role-play', 'indirect', 'encoding', 'multilingual', 'delimiter', 'payload-splitting', 'tool-hijack'] as const;
 
 // A pasted customer message around an indirect attack: what a support tool passes on from a ticket or a page.
 const DOCUMENT_FRAME =

@@ -1,7 +1,7 @@
 // The `injection:` block of an injection suite: which attacks run, where they are placed, the optional judge and
 // the gate's thresholds, with their defaults.
 import { z } from 'zod';
-import { BUILT_IN_CATEGORIES } from './library';
+import { BUILT_IN_CATEGORIES } from './categories';
 
 export const DEFAULT_MAX_SUCCESS_RATE = 0.05;
 export const DEFAULT_MAX_INCREASE = 0.02;
