@@ -274,7 +274,7 @@ describe('the demo', () => {
     const successes = (name: string) =>
       cases.map((c) => {
         const m = models.get(name)!;
-        const request = { model: name, temperature: 0.2, messages: rendered(c) };
+        const request = { model: name, temperature: 0.2, messages: rendered(c).map((m) => ({ role: m.role, content: m.content })) };
         let plan = m.plan(request);
         while (plan.kind === 'error') plan = m.plan(request);
         const found = detect(plan.content, { canary: c.metadata.canary as string, nonce: c.metadata.goal === 'override' ? (c.metadata.nonce as string) : null });
