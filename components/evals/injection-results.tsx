@@ -53,7 +53,8 @@ function RateBar({ rate, tone }: { rate: number; tone: 'candidate' | 'baseline' 
 
 function CategoryRow({ c, limits, bold }: { c: CategoryResult; limits: { maxIncrease: number; alpha: number } | null; bold?: boolean }) {
   const change = c.baselineRate === null ? null : c.candidateRate - c.baselineRate;
-  const tooFew = limits && c.baselineRate !== null ? tooFewToTell(c.attacks, limits.maxIncrease, limits.alpha) : false;
+  // An increase already significant needs no more attacks to tell.
+  const tooFew = limits && c.baselineRate !== null && (c.pValue ?? 1) >= limits.alpha ? tooFewToTell(c.attacks, limits.maxIncrease, limits.alpha) : false;
   return (
     <TR>
       <TD className={cn('font-mono text-xs', bold && 'font-sans text-sm font-semibold')}>{c.category}</TD>
