@@ -84,21 +84,24 @@ export interface CategoryInfo {
   attacks: Attack[];
 }
 
-/** The attacks folder: next to this module from source, else under the working directory (a bundled server). */
+/**
+ * The attacks folder: next to this module from source, else under the working directory (a bundled server). The
+ * bundler is told not to trace these reads: they are data files of the repository, read at run time.
+ */
 function attacksDir(): string {
-  const candidates = [path.join(path.dirname(fileURLToPath(import.meta.url)), 'attacks'), path.join(process.cwd(), 'server', 'evals', 'injection', 'attacks')];
-  return candidates.find((c) => existsSync(c)) ?? candidates[1]!;
+  const candidates = [path.join(/*turbopackIgnore: true*/ path.dirname(fileURLToPath(import.meta.url)), 'attacks'), path.join(/*turbopackIgnore: true*/ process.cwd(), 'server', 'evals', 'injection', 'attacks')];
+  return candidates.find((c) => existsSync(/*turbopackIgnore: true*/ c)) ?? candidates[1]!;
 }
 
 /** Reads and checks every attack file; a problem names the file and the attack, and stops the load. */
 export function readLibrary(dir: string = attacksDir()): CategoryInfo[] {
-  const files = readdirSync(dir)
+  const files = readdirSync(/*turbopackIgnore: true*/ dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort();
   const seen = new Map<string, string>();
   const out: CategoryInfo[] = [];
   for (const file of files) {
-    const parsed = fileSchema.safeParse(parseYaml(readFileSync(path.join(dir, file), 'utf8')));
+    const parsed = fileSchema.safeParse(parseYaml(readFileSync(path.join(/*turbopackIgnore: true*/ dir, file), 'utf8')));
     if (!parsed.success) throw new Error(`attack library ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
     const { category, version, description } = parsed.data;
     const attacks = parsed.data.attacks.map((raw, i) => {
