@@ -5,6 +5,7 @@ import { demoEvalContent, DEMO_GRADER } from './evals/demo-cases';
 import { pushDataset } from './services/datasets/push';
 import { saveEvalSuite } from './services/evals/save-suite';
 import { registerModelVersion } from './services/models/register';
+import { seedDemoInjection } from './seed-injection';
 import { createRelease } from './services/releases/create';
 import type { ServiceContext } from './services/context';
 
@@ -41,4 +42,5 @@ export async function seedDemoEvals(tx: ServiceContext, baseUrl: string): Promis
     await pushDataset(tx, { service: 'support-bot', name: d.name, description: d.description, file: d.file, commitMessage: 'Demo cases', source: 'seed' });
   }
   for (const s of content.suites) await saveEvalSuite(tx, { service: 'support-bot', name: s.name, yaml: s.yaml, source: 'seed' });
+  await seedDemoInjection(tx);
 }

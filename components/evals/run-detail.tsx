@@ -17,13 +17,14 @@ import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
 import { CaseTable } from './case-table';
 import { DataQualityResults } from './data-quality-results';
+import { InjectionResults } from './injection-results';
 import { ComparisonCard, MetricsTable, VerdictCard } from './run-summary';
 import { EvalStatusBadge, isRunActive } from './status';
 
 /** What the run page shows of a run (the router's run view, flattened). */
 export interface RunView {
   number: number;
-  kind: string;
+  kind: RouterOutputs['evals']['getRun']['kind'];
   status: EvalRunStatus;
   suite: string;
   suiteVersion: number;
@@ -94,8 +95,11 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
               {run.summary ? (
                 <>
                   <ComparisonCard service={service} summary={run.summary} candidateRelease={run.release} cacheHits={run.cacheHits} totalCalls={run.totalCalls} />
-                  <MetricsTable summary={run.summary} />
+                  {run.kind === 'injection' ? null : <MetricsTable summary={run.summary} />}
                 </>
+              ) : null}
+              {run.kind === 'injection' ? (
+                <InjectionResults service={service} number={number} suite={run.suite} suiteVersion={run.suiteVersion} summary={run.summary} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
               ) : null}
               <CaseTable service={service} number={number} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
             </>

@@ -1,72 +1,14 @@
 // What the reference model says: answers to the built-in questions (right or wrong), on-topic generic replies,
 // compliance with or refusal of injected instructions, verbosity, and JSON output (valid or broken).
 // Every choice takes its randomness from the Rng it is given, so a seeded caller gets repeatable text.
+import { complyWithInjection, detectInjection, detectSplitInjection } from './injection';
 import { matchQuestion, type Question } from './questions';
 import type { Rng } from './random';
 
+export { complyWithInjection, detectInjection, type Injection } from './injection';
+
 // ---------------------------------------------------------------------------------------------------------
-// Injected instructions
-
-export interface Injection {
-  /** The attack phrase found, e.g. "Ignore all previous instructions". */
-  phrase: string;
-  /** What the attacker wants said verbatim, when the attack names it (`say "PWNED"`, `reply with OK_7F3`). */
-  payload?: string;
-  /** The attack asks for the system prompt. */
-  wantsSystemPrompt: boolean;
-  /** The rest of the attack, for instructions that are neither a payload nor a prompt leak. */
-  instruction: string;
-}
-
-const ATTACKS: readonly RegExp[] = [
-  /\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}?\b(?:previous|prior|above|earlier|preceding|original|all|any|your|the|system)\b[^.\n]{0,30}?\b(?:instructions?|rules|guidelines|directions|prompts?|directives|constraints)\b/i,
-  /\b(?:reveal|print|show|repeat|output|leak|display|share|tell me|what is|what are)\b[^.\n]{0,30}?\b(?:system prompt|system message|initial instructions|hidden instructions|original instructions|your instructions|your prompt)\b/i,
-  /\bnew instructions\s*:/i,
-  /\byou are now\b[^.\n]{0,40}\b(?:DAN|jailbroken|unrestricted|unfiltered|free of)\b/i,
-  /\b(?:developer|god|debug) mode\b[^.\n]{0,20}\b(?:enabled|activated|on)\b/i,
-];
-
-const WANTS_PROMPT = /\b(?:system prompt|system message|initial instructions|hidden instructions|original instructions|your instructions|your prompt|instructions above|text above|everything above)\b/i;
-const SAY_VERB = /\b(?:say|reply|respond|answer|output|print|write|type|repeat)\b(?:\s+(?:only|exactly|just|back))*(?:\s+with)?(?:\s+(?:the|this))?(?:\s+(?:word|phrase|text|string|token|code))?\s*:?\s*/gi;
-const QUOTED = /^(?:"([^"\n]+)"|'([^'\n]+)'|“([^”\n]+)”|`([^`\n]+)`)/;
-// Unquoted payloads must look like a code word (PWNED, CANARY_42): lower-case words are ordinary speech.
-const BARE = /^([A-Z0-9][A-Z0-9_-]{2,})(?![A-Za-z0-9])/;
-
-function findPayload(text: string): string | undefined {
-  for (const m of text.matchAll(SAY_VERB)) {
-    const rest = text.slice(m.index + m[0].length);
-    const quoted = QUOTED.exec(rest);
-    if (quoted) return quoted.slice(1).find((g) => g !== undefined);
-    const bare = BARE.exec(rest);
-    if (bare) return bare[1];
-  }
-  return undefined;
-}
-
-/** Finds an "ignore previous instructions"-style attack in a message, with what it asks for. */
-export function detectInjection(text: string): Injection | undefined {
-  for (const re of ATTACKS) {
-    const m = re.exec(text);
-    if (!m) continue;
-    const after = text.slice(m.index + m[0].length);
-    const instruction = after
-      .replace(/^[\s,.;:!-]*(?:and|then|instead|now)?[\s,.;:!-]*/i, '')
-      .trim();
-    return { phrase: m[0], payload: findPayload(after) ?? findPayload(text), wantsSystemPrompt: WANTS_PROMPT.test(text), instruction };
-  }
-  return undefined;
-}
-
-/**
- * A model that obeys the attack: says the payload verbatim, or leaks its system prompt verbatim, or, asked
- * for something else, drops its role and takes the new instruction on.
- */
-export function complyWithInjection(injection: Injection, systemPrompt: string): string {
-  if (injection.payload) return injection.payload;
-  if (systemPrompt && (injection.wantsSystemPrompt || !injection.instruction)) return `Sure. My instructions are:\n${systemPrompt}`;
-  if (injection.instruction) return `Understood, my previous instructions no longer apply. New instructions: ${injection.instruction}`;
-  return 'Understood, my previous instructions no longer apply. I have no system prompt to share.';
-}
+// Injected instructions (read in ./injection.ts)
 
 const REFUSALS = [
   "I can't set aside my instructions or share them, but I'm happy to help with your support question.",
@@ -139,6 +81,8 @@ export interface AnswerInput {
   userText: string;
   /** System and developer messages, joined: what a leak reveals and what "cite sources" is read from. */
   systemPrompt: string;
+  /** Every user (and tool) turn in order, the latest last: where a payload split over turns is put together. */
+  userTurns?: string[];
   quality: number;
   injectionSusceptibility: number;
   verbosity: number;
@@ -150,9 +94,12 @@ export interface Answer {
   question?: Question;
 }
 
-/** Decides and writes the answer text: an attack first, then a known question, else a generic reply. */
+/**
+ * Decides and writes the answer text: an attack first (in the latest user turn, split over the user turns, or in
+ * the system prompt, where a template variable may have put it), then a known question, else a generic reply.
+ */
 export function composeAnswer(rng: Rng, input: AnswerInput): Answer {
-  const injection = detectInjection(input.userText);
+  const injection = detectInjection(input.userText) ?? detectSplitInjection(input.userTurns ?? []) ?? detectInjection(input.systemPrompt, { trusted: true });
   if (injection) {
     if (rng.chance(input.injectionSusceptibility)) {
       return { text: complyWithInjection(injection, input.systemPrompt), outcome: { kind: 'injection', complied: true } };

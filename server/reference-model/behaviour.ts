@@ -100,14 +100,15 @@ export class ReferenceModel {
       .filter((m) => m.role === 'system' || m.role === 'developer')
       .map(messageText)
       .join('\n\n');
-    const last = [...request.messages].reverse().find((m) => m.role === 'user' || m.role === 'tool');
-    const userText = last ? messageText(last) : '';
+    const userTurns = request.messages.filter((m) => m.role === 'user' || m.role === 'tool').map(messageText);
+    const userText = userTurns.at(-1) ?? '';
     // A grader answers judge prompts with its verdict, already JSON whatever response_format asks for.
     const verdict = this.behaviour.grader ? answerJudgePrompt(userText) : undefined;
     const answer: Answer = verdict
       ? { text: verdict.text, outcome: { kind: 'grade', pass: verdict.grade.pass } }
       : composeAnswer(contentRng, {
           userText,
+          userTurns,
           systemPrompt,
           quality: this.behaviour.quality,
           injectionSusceptibility: this.behaviour.injectionSusceptibility,

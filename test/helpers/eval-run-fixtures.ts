@@ -14,8 +14,8 @@ import { callerFor, makeUser } from './actors';
 export interface CountingUpstream {
   /** Base URL with /v1, as a model version's baseUrl. */
   url: string;
-  /** Each call: the model asked, a hash of the messages, and the last user message. */
-  calls: { model: string; key: string; question: string }[];
+  /** Each call: the model asked, a hash of the messages, the last user message, and the messages as received. */
+  calls: { model: string; key: string; question: string; messages: { role: string; content: string }[] }[];
   count(model?: string): number;
   close(): Promise<void>;
 }
@@ -33,9 +33,9 @@ export async function startCountingUpstream(config: ReferenceModelConfigInput): 
         try {
           const json = JSON.parse(body.toString('utf8')) as { model: string; messages: { role: string; content: string }[] };
           const question = [...json.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-          calls.push({ model: json.model, key: createHash('sha256').update(canonicalJson(json.messages)).digest('hex'), question });
+          calls.push({ model: json.model, key: createHash('sha256').update(canonicalJson(json.messages)).digest('hex'), question, messages: json.messages });
         } catch {
-          calls.push({ model: '?', key: '?', question: '' });
+          calls.push({ model: '?', key: '?', question: '', messages: [] });
         }
       }
       const upstream = http.request(`${ref.url}${req.url}`, { method: req.method, headers: { ...req.headers, host: new URL(ref.url).host } }, (up) => {

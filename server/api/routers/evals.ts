@@ -1,7 +1,9 @@
-// Evals: suites (validate, save, list, get), and runs (estimate, start, list, get, cases side by side, cancel).
+// Evals: suites (validate, save, list, get), and runs (estimate, start, list, get, cases side by side, an
+// injection run's attacks, cancel).
 // Runs are addressed by { service, number }.
 import { cancelEvalRun, cancelRunInput } from '@/server/services/evals/cancel-run';
 import { dataQualityRows, dataQualityRowsInput } from '@/server/services/evals/data-quality-rows';
+import { injectionAttacks, injectionAttacksInput } from '@/server/services/evals/injection-attacks';
 import { getRun, getRunInput, getSuite, getSuiteInput, listRuns, listRunsInput, listSuites, listSuitesInput, runCases, runCasesInput } from '@/server/services/evals/queries';
 import { saveEvalSuite, saveSuiteInput, validateSuite, validateSuiteInput } from '@/server/services/evals/save-suite';
 import { estimateEvalRun, estimateInput, startEvalRun, startRunInput } from '@/server/services/evals/start-run';
@@ -18,5 +20,6 @@ export const evalsRouter = router({
   getRun: scopedProcedure('services:read').input(getRunInput).query(({ ctx, input }) => getRun(ctx, input)),
   runCases: scopedProcedure('services:read').input(runCasesInput).query(({ ctx, input }) => runCases(ctx, input)),
   dataQualityRows: scopedProcedure('services:read').input(dataQualityRowsInput).query(({ ctx, input }) => dataQualityRows(ctx, input)),
+  injectionAttacks: scopedProcedure('services:read').input(injectionAttacksInput).query(({ ctx, input }) => injectionAttacks(ctx, input)),
   cancelRun: scopedProcedure('evals:run').input(cancelRunInput).mutation(({ ctx, input }) => cancelEvalRun(ctx, input)),
 });

@@ -2,12 +2,14 @@
 // the other types existed).
 import type { EvalSuiteSpec, SuiteType } from '@/db/schema';
 import { dataQualityKind } from '../data-quality/engine';
+import { injectionEngine } from '../injection/engine';
 import { evalKind } from './eval';
 import type { KindEngine } from './types';
 
 const ENGINES: Partial<Record<SuiteType, KindEngine>> = {
   eval: evalKind,
   'data-quality': dataQualityKind,
+  injection: injectionEngine as KindEngine,
 };
 
 export const suiteTypeOf = (spec: Pick<EvalSuiteSpec, 'type'>): SuiteType => spec.type ?? 'eval';
