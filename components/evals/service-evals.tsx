@@ -110,9 +110,9 @@ function SuitesCard({ service }: { service: string }) {
                       <Link href={`/evals/${service}/suites/${s.name}`} className="font-medium text-primary hover:underline">
                         {s.name}
                       </Link>{' '}
-                      <Badge tone="info">v{s.version}</Badge>
+                      <Badge tone="info">v{s.version}</Badge> {s.type !== 'eval' ? <Badge tone="neutral">{s.type}</Badge> : null}
                       <div className="text-xs text-muted-fg">
-                        {s.assertions} assertion{s.assertions === 1 ? '' : 's'}
+                        {s.type === 'eval' ? `${s.assertions} assertion${s.assertions === 1 ? '' : 's'}` : `decides the ${s.type} gate`}
                         {s.description ? ` · ${s.description}` : ''}
                       </div>
                     </TD>
@@ -125,10 +125,10 @@ function SuitesCard({ service }: { service: string }) {
                           <span className="text-muted-fg">@{s.dataset.version}</span>
                         </>
                       ) : (
-                        '—'
+                        <span className="text-muted-fg">built-in cases</span>
                       )}
                     </TD>
-                    <TD className="text-sm">{s.environments ? s.environments.join(', ') : <span className="text-muted-fg">every one requiring eval</span>}</TD>
+                    <TD className="text-sm">{s.environments ? s.environments.join(', ') : <span className="text-muted-fg">every one requiring {s.type}</span>}</TD>
                     <TD>
                       {run ? (
                         <span className="flex flex-wrap items-center gap-2">

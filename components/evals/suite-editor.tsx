@@ -215,7 +215,7 @@ export function SuitePageBody({ service, name }: { service: string; name: string
 }
 
 /** Every version, newest first; opening one shows the YAML it was saved with. */
-function VersionsCard({ service, name, versions }: { service: string; name: string; versions: { version: number; createdAt: Date; createdBy: string; dataset: string; datasetVersion: number }[] }) {
+function VersionsCard({ service, name, versions }: { service: string; name: string; versions: { version: number; createdAt: Date; createdBy: string; dataset: string | null; datasetVersion: number | null }[] }) {
   const [open, setOpen] = useState<number | null>(null);
   return (
     <Card role="region" aria-label="Versions" className="self-start">
@@ -227,7 +227,7 @@ function VersionsCard({ service, name, versions }: { service: string; name: stri
               <span className="flex items-center gap-2">
                 <Badge tone="info">v{v.version}</Badge>
                 <span className="text-muted-fg">
-                  {v.dataset}@{v.datasetVersion}
+                  {v.dataset ? `${v.dataset}@${v.datasetVersion}` : 'built-in cases'}
                 </span>
               </span>
               <span className="text-xs text-muted-fg">

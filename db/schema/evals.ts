@@ -105,12 +105,18 @@ export interface GateRule {
   alpha: number;
 }
 
+/** What a suite checks: answers against assertions (eval), output format and safety, prompt-injection attacks, or the data itself. */
+export const SUITE_TYPES = ['eval', 'safety', 'injection', 'data-quality'] as const;
+export type SuiteType = (typeof SUITE_TYPES)[number];
+
 export interface EvalSuiteSpec {
+  /** Absent in suites saved before the other types existed: eval. */
+  type?: SuiteType;
   description: string;
   /** Environments whose `eval` gate this suite decides; null: every environment that requires `eval`. */
   environments: string[] | null;
-  /** The dataset (by name) and its version; the version is resolved and pinned when the suite is saved. */
-  dataset: { name: string; version: number };
+  /** The dataset (by name) and its version, resolved and pinned when the suite is saved; safety and injection suites may have none. */
+  dataset: { name: string; version: number } | null;
   assertions: AssertionSpec[];
   /** A case passes when its weighted score reaches this (default 0.5). */
   threshold: number;
@@ -119,6 +125,8 @@ export interface EvalSuiteSpec {
   concurrency: number;
   /** Stop a run whose estimated or running cost would exceed this, in USD; null: no cap. */
   budgetUsd: number | null;
+  /** The parsed block of the suite's type (`safety:`, `injection:`, `dataQuality:`), with its defaults; absent for eval. */
+  settings?: Record<string, Json>;
 }
 
 export const evalSuites = pgTable(
@@ -147,14 +155,17 @@ export const evalSuiteVersions = pgTable(
     contentHash: text('content_hash').notNull(),
     yaml: text('yaml').notNull(),
     spec: jsonb('spec').$type<EvalSuiteSpec>().notNull(),
-    datasetVersionId: uuid('dataset_version_id')
-      .notNull()
-      .references(() => datasetVersions.id),
+    /** Null for a safety or injection suite that uses only built-in cases. */
+    datasetVersionId: uuid('dataset_version_id').references(() => datasetVersions.id),
     createdBy: text('created_by').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('eval_suite_versions_suite_version_key').on(t.suiteId, t.version), uniqueIndex('eval_suite_versions_suite_hash_key').on(t.suiteId, t.contentHash)],
 );
+
+/** A prompt-variations run explores a matrix; every other kind is a suite's type run on a release. */
+export const EVAL_RUN_KINDS = ['eval', 'prompt-variations', 'safety', 'injection', 'data-quality'] as const;
+export type EvalRunKind = (typeof EVAL_RUN_KINDS)[number];
 
 export const EVAL_RUN_STATUSES = ['queued', 'running', 'passed', 'failed', 'error', 'cancelled'] as const;
 export type EvalRunStatus = (typeof EVAL_RUN_STATUSES)[number];
@@ -181,6 +192,39 @@ export interface RunSummary {
   /** The smallest regression (fraction) this many cases can detect at alpha with 80% power. */
   minDetectableRegression: number | null;
   verdict: { passed: boolean; reasons: string[]; tooSmall: boolean };
+  /** safety and data-quality: one entry per check or expectation. */
+  checks?: CheckResult[];
+  /** injection: attack success per category. */
+  categories?: CategoryResult[];
+}
+
+/** A safety check or data-quality expectation over a run: the share of applicable cases that broke it on each arm. */
+export interface CheckResult {
+  name: string;
+  kind: string;
+  applicable: number;
+  failed: number;
+  candidateRate: number;
+  baselineRate: number | null;
+  /** The largest failure rate tolerated. */
+  threshold: number;
+  /** One-sided test that the candidate fails more often than the baseline, when there is one. */
+  pValue: number | null;
+  passed: boolean;
+  reason: string;
+}
+
+/** Prompt-injection attacks of one category: how many succeeded on each arm. */
+export interface CategoryResult {
+  category: string;
+  attacks: number;
+  candidateSuccesses: number;
+  baselineSuccesses: number | null;
+  candidateRate: number;
+  baselineRate: number | null;
+  /** 95% interval of the candidate's success rate. */
+  ci95: [number, number] | null;
+  pValue: number | null;
 }
 
 /** One cell of a prompt-variations matrix: prompt version(s) × a parameter set × a model version. */
@@ -212,7 +256,7 @@ export const evalRuns = pgTable(
       .references(() => services.id),
     /** A short number per service (`run 12`), for people and the CLI. */
     number: integer('number').notNull(),
-    kind: text('kind', { enum: ['eval', 'prompt-variations'] }).notNull().default('eval'),
+    kind: text('kind', { enum: EVAL_RUN_KINDS }).notNull().default('eval'),
     suiteVersionId: uuid('suite_version_id')
       .notNull()
       .references(() => evalSuiteVersions.id),
@@ -274,6 +318,8 @@ export const evalResults = pgTable(
     /** The call failed after its retries: the case scores 0 on this arm. */
     error: text('error'),
     assertions: jsonb('assertions').$type<AssertionOutcome[]>().notNull().default([]),
+    /** What the suite's type records of the case beyond its assertions (an attack's category and detections, a row's broken rules). */
+    detail: jsonb('detail').$type<Json>(),
     score: doublePrecision('score').notNull(),
     pass: boolean('pass').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

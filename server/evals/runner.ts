@@ -4,15 +4,14 @@
 // upstream origin; the run stops when what it spent passes its budget, or when it is cancelled.
 import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { environments, evalResults, evalRuns, evalSuiteVersions, gateResults, releases, type AssertionOutcome, type EvalSuiteSpec } from '@/db/schema';
+import { environments, evalResults, evalRuns, evalSuiteVersions, gateResults, releases, type AssertionOutcome, type EvalSuiteSpec, type Json } from '@/db/schema';
 import { logger } from '@/server/logger';
-import { casesOfVersion } from '@/server/services/evals/datasets';
+import { casesQuery, runCases } from '@/server/services/evals/run-cases';
 import { preparedJudge, releaseCallTarget } from '@/server/services/evals/shared';
-import { metricScores, scoreCase } from './assertions';
-import { callPayload, callPrepared, caseRequest, EvalCallError, prepareTarget, type CallOptions, type PreparedTarget } from './call';
+import { callPayload, caseRequest, EvalCallError, prepareTarget, type CallOptions, type PreparedTarget } from './call';
 import { evalDispatcher } from '@/server/services/evals/dispatch';
-import { regressionTest, summariseRun } from './stats';
-import type { ArmCase, AssertionContext, EvalCase, ModelOutput, PairedCase } from './types';
+import { engineOf, suiteTypeOf, type KindEngine, type KindResult } from './kinds';
+import type { AssertionContext, EvalCase, ModelOutput } from './types';
 
 /** A durable step: run once, its result remembered across restarts. */
 export type EvalDurable = <T>(id: string, fn: () => Promise<T>) => Promise<T>;
@@ -32,11 +31,16 @@ type Arm = 'candidate' | 'baseline';
 async function loadRun(db: Db, runId: string) {
   const [row] = await db.select({ run: evalRuns, suite: evalSuiteVersions }).from(evalRuns).innerJoin(evalSuiteVersions, eq(evalSuiteVersions.id, evalRuns.suiteVersionId)).where(eq(evalRuns.id, runId));
   if (!row) throw new Error(`eval run ${runId} does not exist`);
-  return row;
+  return { ...row, engine: engineOf(row.suite.spec) };
 }
 
+type LoadedRun = Awaited<ReturnType<typeof loadRun>>;
+
+const casesOfRun = (db: Db, { run, suite }: LoadedRun, range?: { from: number; to: number }) =>
+  runCases(db, { serviceId: run.serviceId, spec: suite.spec, datasetVersionId: suite.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId }, range);
+
 export async function beginRun(db: Db, runId: string): Promise<{ go: boolean; status: string; chunks: number; size: number }> {
-  const { run } = await loadRun(db, runId);
+  const { run, engine } = await loadRun(db, runId);
   if (run.status !== 'queued' && run.status !== 'running') return { go: false, status: run.status, chunks: 0, size: 0 };
   await db
     .update(evalRuns)
@@ -44,7 +48,8 @@ export async function beginRun(db: Db, runId: string): Promise<{ go: boolean; st
     .where(and(eq(evalRuns.id, runId), inArray(evalRuns.status, ['queued', 'running'])));
   const arms = run.baselineReleaseId ? 2 : 1;
   const cases = run.totalCalls / arms;
-  const size = chunkSize(cases);
+  // A type that calls no model decides every case in one step.
+  const size = engine.callsModel ? chunkSize(cases) : Math.max(1, cases);
   return { go: true, status: 'running', chunks: Math.ceil(cases / size), size };
 }
 
@@ -76,6 +81,7 @@ interface Scored {
   cached: boolean;
   error: string | null;
   outcomes: AssertionOutcome[];
+  detail: Json | null;
   score: number;
   pass: boolean;
   /** What this result cost that was not already paid for (uncached calls, the judge's included). */
@@ -87,9 +93,9 @@ async function record(db: Db, runId: string, r: Scored) {
   const o = r.output;
   const result = await db.execute(sql`
     with ins as (
-      insert into eval_results (run_id, case_index, arm, cell, output, finish_reason, latency_ms, input_tokens, output_tokens, cost_usd, cached, error, assertions, score, pass)
+      insert into eval_results (run_id, case_index, arm, cell, output, finish_reason, latency_ms, input_tokens, output_tokens, cost_usd, cached, error, assertions, detail, score, pass)
       values (${runId}, ${r.caseIndex}, ${r.arm}, '', ${o?.content ?? null}, ${o?.finishReason ?? null}, ${o?.latencyMs ?? null}, ${o?.inputTokens ?? null}, ${o?.outputTokens ?? null}, ${o?.costUsd ?? 0},
-        ${r.cached}, ${r.error}, ${JSON.stringify(r.outcomes)}::jsonb, ${r.score}, ${r.pass})
+        ${r.cached}, ${r.error}, ${JSON.stringify(r.outcomes)}::jsonb, ${r.detail === null ? null : JSON.stringify(r.detail)}::jsonb, ${r.score}, ${r.pass})
       on conflict do nothing returning 1)
     update eval_runs set
       done_calls = done_calls + (select count(*)::int from ins),
@@ -123,11 +129,13 @@ async function announce(runId: string, serviceId: string, status: string, passed
 
 /** Runs the cases of one chunk on every arm, skipping results already written. */
 export async function runChunk(db: Db, runId: string, index: number, size: number): Promise<{ stopped: boolean; status: string }> {
-  const { run, suite } = await loadRun(db, runId);
+  const loaded = await loadRun(db, runId);
+  const { run, suite, engine } = loaded;
   if (run.status !== 'running') return { stopped: true, status: run.status };
   const spec = suite.spec;
+  if (!engine.callsModel) return evaluateRun(db, loaded);
   const from = index * size;
-  const cases = await casesOfVersion(db, suite.datasetVersionId, { from, to: from + size });
+  const cases = await casesOfRun(db, loaded, { from, to: from + size });
   const done = await db
     .select({ caseIndex: evalResults.caseIndex, arm: evalResults.arm })
     .from(evalResults)
@@ -182,11 +190,11 @@ export async function runChunk(db: Db, runId: string, index: number, size: numbe
     };
     let scored: Scored;
     const release = await slotsFor(originOf(prepared)).take();
-    let answer: Awaited<ReturnType<typeof callPrepared>> | null = null;
+    let answer: Awaited<ReturnType<typeof callPayload>> | null = null;
     let error: string | null = null;
     try {
       if (controller.signal.aborted) return;
-      answer = await callPrepared(db, prepared, testCase, opts);
+      answer = await callCase(db, engine, spec, prepared, testCase, opts);
     } catch (err) {
       if (controller.signal.aborted) return;
       if (!(err instanceof EvalCallError)) throw err;
@@ -196,11 +204,11 @@ export async function runChunk(db: Db, runId: string, index: number, size: numbe
     }
     if (answer) {
       if (!answer.cached) spent += answer.output.costUsd;
-      const score = await scoreCase(spec.assertions, spec.threshold, testCase, answer.output, { judge, signal: controller.signal });
+      const score = await engine.score(spec, testCase, answer.output, { judge, signal: controller.signal });
       if (controller.signal.aborted) return;
-      scored = { caseIndex: testCase.index, arm, output: answer.output, cached: answer.cached, error: null, outcomes: score.outcomes, score: score.score, pass: score.pass, spent };
+      scored = { caseIndex: testCase.index, arm, output: answer.output, cached: answer.cached, error: null, outcomes: score.outcomes, detail: score.detail ?? null, score: score.score, pass: score.pass, spent };
     } else {
-      scored = { caseIndex: testCase.index, arm, output: null, cached: false, error, outcomes: [], score: 0, pass: false, spent };
+      scored = { caseIndex: testCase.index, arm, output: null, cached: false, error, outcomes: [], detail: null, score: 0, pass: false, spent };
     }
     const after = await record(db, runId, scored);
     if (after.status !== 'running') return halt(after.status);
@@ -230,29 +238,49 @@ async function preparedRelease(db: Db, releaseId: string): Promise<PreparedTarge
   return prepareTarget(db, await releaseCallTarget(db, release), { id: release.id, number: release.number });
 }
 
-
-function armCase(r: typeof evalResults.$inferSelect | undefined): ArmCase {
-  if (!r) return { score: 0, pass: false, error: true, costUsd: 0, latencyMs: null, metrics: {} };
-  return { score: r.score, pass: r.pass, error: r.error !== null, costUsd: r.costUsd, latencyMs: r.latencyMs, metrics: metricScores(r.assertions) };
+/** Calls the release for a case as the gateway would, with the request changed first when the suite's type says so. */
+function callCase(db: Db, engine: KindEngine, spec: EvalSuiteSpec, prepared: PreparedTarget, testCase: EvalCase, opts: CallOptions) {
+  const rendered = caseRequest(prepared, testCase);
+  const { payload, messages } = engine.rewrite ? engine.rewrite(rendered, testCase, spec) : rendered;
+  return callPayload(db, prepared, payload, messages, opts);
 }
+
+/** A type that calls no model: every case decided at once, each written as the candidate arm's result. */
+async function evaluateRun(db: Db, loaded: LoadedRun): Promise<{ stopped: boolean; status: string }> {
+  const { run, suite, engine } = loaded;
+  const query = await casesQuery(db, { serviceId: run.serviceId, spec: suite.spec, datasetVersionId: suite.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId });
+  const cases = await engine.cases(db, query);
+  const verdicts = await engine.evaluate!(db, { ...query, cases });
+  for (const v of verdicts) {
+    const after = await record(db, run.id, { caseIndex: v.caseIndex, arm: 'candidate', output: null, cached: false, error: null, outcomes: v.outcomes, detail: v.detail ?? null, score: v.score, pass: v.pass, spent: 0 });
+    if (after.status !== 'running') return { stopped: true, status: after.status };
+  }
+  return { stopped: false, status: 'running' };
+}
+
+const kindResult = (r: typeof evalResults.$inferSelect): KindResult => ({
+  caseIndex: r.caseIndex,
+  arm: r.arm,
+  output: r.output,
+  error: r.error,
+  score: r.score,
+  pass: r.pass,
+  outcomes: r.assertions,
+  detail: r.detail ?? null,
+  costUsd: r.costUsd,
+  latencyMs: r.latencyMs,
+});
 
 /** Scores the run from its results, records the verdict (and the gate result when the run decides an environment's gate). */
 export async function finishRun(db: Db, runId: string): Promise<{ status: string; passed: boolean }> {
-  const { run, suite } = await loadRun(db, runId);
+  const loaded = await loadRun(db, runId);
+  const { run, suite, engine } = loaded;
   if (run.status !== 'running') return { status: run.status, passed: false };
   const rows = await db.select().from(evalResults).where(and(eq(evalResults.runId, runId), eq(evalResults.cell, ''))).orderBy(asc(evalResults.caseIndex));
-  const byCase = new Map<number, { candidate?: typeof evalResults.$inferSelect; baseline?: typeof evalResults.$inferSelect }>();
-  for (const r of rows) byCase.set(r.caseIndex, { ...byCase.get(r.caseIndex), [r.arm]: r });
-  const cases = run.totalCalls / (run.baselineReleaseId ? 2 : 1);
-  const paired: PairedCase[] = [];
-  for (let i = 0; i < cases; i++) {
-    const pair = byCase.get(i) ?? {};
-    paired.push({ caseIndex: i, candidate: armCase(pair.candidate), baseline: run.baselineReleaseId ? armCase(pair.baseline) : null });
-  }
   const baselineNumber = run.baselineReleaseId ? (await db.select({ number: releases.number }).from(releases).where(eq(releases.id, run.baselineReleaseId)))[0]!.number : null;
   const env = run.environmentId ? (await db.select().from(environments).where(eq(environments.id, run.environmentId)))[0] : undefined;
-  const rule = { ...suite.spec.gate, minScore: suite.spec.gate.minScore ?? env?.slos.minEvalScore ?? null };
-  const summary = summariseRun(paired, { rule, baselineRelease: baselineNumber });
+  const cases = await casesOfRun(db, loaded);
+  const { summary, pValue } = engine.summarise({ spec: suite.spec, cases, results: rows.map(kindResult), env, baselineRelease: baselineNumber });
   const status = summary.verdict.passed ? 'passed' : 'failed';
   const ended = await db.transaction(async (tx) => {
     const [updated] = await tx
@@ -265,14 +293,14 @@ export async function finishRun(db: Db, runId: string): Promise<{ status: string
       await tx.insert(gateResults).values({
         releaseId: run.releaseId,
         environmentId: run.environmentId,
-        gate: 'eval',
+        gate: suiteTypeOf(suite.spec),
         baselineReleaseId: run.baselineReleaseId,
         suiteVersionId: run.suiteVersionId,
         runId: run.id,
         passed: summary.verdict.passed,
         score: summary.candidate.score,
         baselineScore: summary.baseline?.score ?? null,
-        pValue: regressionTest(paired)?.pValue ?? null,
+        pValue,
         reasons: summary.verdict.reasons,
       });
     }

@@ -252,6 +252,47 @@ export function minDetectableRegression(n: number, sd: number, alpha: number, po
   return ((studentTQuantile(1 - alpha / 2, n - 1) + studentTQuantile(power, n - 1)) * sd) / Math.sqrt(n);
 }
 
+/** Wilson score interval of a proportion (successes of n) at the given level; null when n is 0. */
+export function wilsonInterval(successes: number, n: number, level = 0.95): [number, number] | null {
+  if (n <= 0) return null;
+  const z = normalQuantile(1 - (1 - level) / 2);
+  const p = successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+export interface RateComparison {
+  applicable: number;
+  /** Cases where the event happened (a check failed, an attack succeeded) on the candidate. */
+  candidateEvents: number;
+  candidateRate: number;
+  ci95: [number, number] | null;
+  baselineEvents: number | null;
+  baselineRate: number | null;
+  /** One-sided exact McNemar p that the event is more frequent on the candidate than on the baseline (paired cases). */
+  pValue: number | null;
+}
+
+/**
+ * Compares how often an event happens on the candidate and on the baseline over the same cases (each pair:
+ * candidate, baseline; baseline null when the run has none or the case is missing there). The one-sided test
+ * counts discordant pairs: under no difference each goes either way with probability ½.
+ */
+export function compareRates(pairs: readonly { candidate: boolean; baseline: boolean | null }[]): RateComparison {
+  const n = pairs.length;
+  const candidateEvents = pairs.filter((p) => p.candidate).length;
+  const paired = pairs.filter((p): p is { candidate: boolean; baseline: boolean } => p.baseline !== null);
+  const out: RateComparison = { applicable: n, candidateEvents, candidateRate: n ? candidateEvents / n : 0, ci95: wilsonInterval(candidateEvents, n), baselineEvents: null, baselineRate: null, pValue: null };
+  if (!paired.length) return out;
+  const baselineEvents = paired.filter((p) => p.baseline).length;
+  const onlyCandidate = paired.filter((p) => p.candidate && !p.baseline).length;
+  const onlyBaseline = paired.filter((p) => !p.candidate && p.baseline).length;
+  const discordant = onlyCandidate + onlyBaseline;
+  return { ...out, baselineEvents, baselineRate: baselineEvents / paired.length, pValue: discordant ? 1 - binomialCdf(onlyCandidate - 1, discordant, 0.5) : 1 };
+}
+
 /**
  * A planning SD for paired pass/fail differences when the observed one is 0 (e.g. identical arms): √(2·p(1 − p))
  * with p the pooled pass rate, shrunk towards ½ by (passes + ½)/(trials + 1) so that all-pass or all-fail data

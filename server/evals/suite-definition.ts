@@ -1,11 +1,12 @@
 // Eval suite definitions: YAML naming a dataset (pinned to a version when saved), the assertions, the case
 // threshold and the gate rule, validated with every problem reported at its line, like pipeline definitions.
 import { z } from 'zod';
-import type { AssertionSpec, GateRule } from '@/db/schema';
+import { SUITE_TYPES, type AssertionSpec, type GateRule, type Json, type SuiteType } from '@/db/schema';
 import { unstorableIssues } from '@/server/lib/storable';
 import { parseYamlWithLines } from '@/server/lib/yaml-lines';
 import { slugSchema } from '@/server/lib/slug';
 import { validateAssertion } from './assertions';
+import { kindOf, RUNNABLE_SUITE_TYPES } from './kinds';
 
 export const DEFAULT_THRESHOLD = 0.5;
 export const DEFAULT_CONCURRENCY = 4;
@@ -34,10 +35,14 @@ const gateSchema = z
   })
   .strict();
 
+/** The keys of the types' own blocks; each is checked by its type's schema, and only allowed in a suite of that type. */
+const SETTINGS_KEYS: Record<string, SuiteType> = { safety: 'safety', injection: 'injection', dataQuality: 'data-quality' };
+
 const suiteSchema = z
   .object({
+    type: z.enum(SUITE_TYPES, { error: `must be one of ${SUITE_TYPES.join(', ')}` }).default('eval'),
     description: z.string({ error: 'must be text' }).max(2000, 'must be at most 2000 characters').default(''),
-    dataset: datasetRef,
+    dataset: datasetRef.optional(),
     environments: z
       .array(slugSchema, { error: 'must be a list of environment names' })
       .min(1, 'leave it out to mean every environment that requires eval')
@@ -49,21 +54,25 @@ const suiteSchema = z
     gate: gateSchema.default({ maxRegression: DEFAULT_MAX_REGRESSION, alpha: DEFAULT_ALPHA }),
     assertions: z
       .array(z.record(z.string(), z.unknown(), { error: 'each assertion must be a mapping with a type' }), { error: 'must be a list of assertions' })
-      .min(1, 'a suite needs at least one assertion')
-      .max(MAX_ASSERTIONS, `at most ${MAX_ASSERTIONS} assertions`),
+      .max(MAX_ASSERTIONS, `at most ${MAX_ASSERTIONS} assertions`)
+      .default([]),
+    ...Object.fromEntries(Object.keys(SETTINGS_KEYS).map((k) => [k, z.unknown().optional()])),
   })
   .strict();
 
 /** A suite as written, before its dataset is pinned: `version` is `latest` when the YAML leaves it out. */
 export interface SuiteDraft {
+  type: SuiteType;
   description: string;
-  dataset: { name: string; version: number | 'latest' };
+  dataset: { name: string; version: number | 'latest' } | null;
   environments: string[] | null;
   threshold: number;
   concurrency: number;
   budgetUsd: number | null;
   gate: GateRule;
   assertions: AssertionSpec[];
+  /** The parsed block of the type (`safety:` …), with its defaults; absent for eval. */
+  settings?: Record<string, Json>;
 }
 
 export interface SuiteProblem {
@@ -111,13 +120,40 @@ export function checkSuite(yaml: string): SuiteCheck {
       }
     });
   }
+  let settings: Record<string, Json> | undefined;
+  if (result.success) {
+    const type = result.data.type;
+    const at = (path: (string | number)[], message: string) => problems.push({ line: parsed.lineOf(path), path: formatPath(path), message });
+    if (!RUNNABLE_SUITE_TYPES.includes(type)) {
+      at(['type'], `${type} suites are not built yet`);
+    } else {
+      const engine = kindOf(type);
+      const raw = value as Record<string, unknown>;
+      for (const [key, owner] of Object.entries(SETTINGS_KEYS)) if (raw[key] !== undefined && owner !== type) at([key], `only a ${owner} suite has a ${key} block; this suite's type is ${type}`);
+      if (engine.datasetRequired && !result.data.dataset) at(['dataset'], `${type === 'eval' ? 'an' : 'a'} ${type} suite needs a dataset: name or name@version`);
+      if (engine.assertionsRequired && !result.data.assertions.length) at(['assertions'], 'a suite needs at least one assertion');
+      if (engine.settings) {
+        const block = engine.settings.schema.safeParse(raw[engine.settings.key] ?? {});
+        if (block.success) settings = block.data as Record<string, Json>;
+        else {
+          for (const i of block.error.issues) {
+            const message = i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message;
+            const path = [engine.settings.key, ...(i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path)] as (string | number)[];
+            problems.push({ line: parsed.lineOf(path), path: formatPath([engine.settings.key, ...i.path]), message });
+          }
+        }
+      }
+    }
+  }
   if (problems.length || !result.success) return { ok: false, problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)) };
   const d = result.data;
   return {
     ok: true,
     suite: {
+      type: d.type,
+      ...(settings ? { settings } : {}),
       description: d.description,
-      dataset: d.dataset,
+      dataset: d.dataset ?? null,
       environments: d.environments ?? null,
       threshold: d.threshold,
       concurrency: d.concurrency,

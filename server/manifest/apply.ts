@@ -232,8 +232,9 @@ export async function syncEvalSuites(backend: ManifestBackend, service: string, 
       continue;
     }
     const saved = await backend.saveEvalSuite({ service, name: s.name, yaml: s.yaml, source: opts.source ?? 'manifest' });
-    const dataset = `${saved.version.spec.dataset.name}@${saved.version.spec.dataset.version}`;
-    report.add('eval-suite', s.name, !saved.created ? 'unchanged' : current ? 'updated' : 'created', `v${saved.version.version} on ${dataset}${saved.created ? ` from ${s.origin}` : ''}`);
+    const ds = saved.version.spec.dataset;
+    const on = ds ? ` on ${ds.name}@${ds.version}` : '';
+    report.add('eval-suite', s.name, !saved.created ? 'unchanged' : current ? 'updated' : 'created', `v${saved.version.version}${on}${saved.created ? ` from ${s.origin}` : ''}`);
   }
 }
 

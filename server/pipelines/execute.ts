@@ -8,7 +8,7 @@ import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
 import { deployStep } from './steps/deploy';
-import { evalRunsOutcome, evalStep } from './steps/eval';
+import { evalRunsOutcome, suiteGateStep } from './steps/eval';
 import type { StepContext, StepOutcome } from './steps/types';
 import { promptVariationsStep } from './steps/prompt-variations';
 import { validateConfig } from './steps/validate-config';
@@ -17,7 +17,10 @@ import { webhookStep } from './steps/webhook';
 const IMPLEMENTATIONS: Record<string, (ctx: StepContext) => Promise<StepOutcome>> = {
   'validate-config': validateConfig,
   deploy: deployStep,
-  eval: evalStep,
+  eval: suiteGateStep('eval'),
+  safety: suiteGateStep('safety'),
+  injection: suiteGateStep('injection'),
+  'data-quality': suiteGateStep('data-quality'),
   webhook: webhookStep,
   'prompt-variations': promptVariationsStep,
 };

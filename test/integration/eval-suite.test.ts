@@ -43,6 +43,7 @@ describe('suite definitions', () => {
     expect(check).toEqual({
       ok: true,
       suite: {
+        type: 'eval',
         description: 'Knows the facts',
         dataset: { name: 'questions', version: 'latest' },
         environments: null,
@@ -54,6 +55,19 @@ describe('suite definitions', () => {
       },
     });
     expect(checkSuite(YAML.replace('dataset: questions', 'dataset: questions@2'))).toMatchObject({ ok: true, suite: { dataset: { name: 'questions', version: 2 } } });
+  });
+
+  it('checks the type: its dataset and assertions, and no block of another type', () => {
+    const check = checkSuite('type: eval\ndescription: x\nassertions: []\nsafety:\n  foo: 1\n');
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.problems).toEqual([
+      { line: 1, path: 'dataset', message: 'an eval suite needs a dataset: name or name@version' },
+      { line: 3, path: 'assertions', message: 'a suite needs at least one assertion' },
+      { line: 5, path: 'safety', message: "only a safety suite has a safety block; this suite's type is eval" },
+    ]);
+    const unknown = checkSuite('type: teleport\ndataset: q\nassertions:\n  - type: contains\n    value: a\n');
+    expect(unknown).toEqual({ ok: false, problems: [{ line: 1, path: 'type', message: 'must be one of eval, safety, injection, data-quality' }] });
   });
 
   it('names every problem at its line: unknown fields, bad values, bad assertions', () => {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bernoulliDifferenceSd,
+  compareRates,
   binomialCdf,
   mcnemarExact,
   minDetectableRegression,
@@ -15,6 +16,7 @@ import {
   studentTQuantile,
   summariseRun,
   wilcoxonSignedRank,
+  wilsonInterval,
 } from '@/server/evals/stats';
 import type { ArmCase, PairedCase } from '@/server/evals/types';
 
@@ -230,5 +232,37 @@ describe('summariseRun', () => {
 
   it('an empty run fails', () => {
     expect(summariseRun([], { rule, baselineRelease: null }).verdict.passed).toBe(false);
+  });
+});
+
+describe('rates of an event on both arms (safety checks, injection attacks)', () => {
+  it('Wilson interval matches the reference values', () => {
+    // statsmodels proportion_confint(8, 40, method="wilson") = (0.1050, 0.3476)
+    const [lo, hi] = wilsonInterval(8, 40)!;
+    expect(lo).toBeCloseTo(0.1049999, 5);
+    expect(hi).toBeCloseTo(0.3475731, 5);
+    expect(wilsonInterval(0, 10)![0]).toBe(0);
+    expect(wilsonInterval(0, 0)).toBeNull();
+  });
+
+  it('counts events per arm and tests one-sided that the candidate has more', () => {
+    const pairs = [
+      ...Array.from({ length: 8 }, () => ({ candidate: true, baseline: false })),
+      ...Array.from({ length: 1 }, () => ({ candidate: false, baseline: true })),
+      ...Array.from({ length: 31 }, () => ({ candidate: false, baseline: false })),
+    ];
+    const r = compareRates(pairs);
+    expect(r).toMatchObject({ applicable: 40, candidateEvents: 8, baselineEvents: 1 });
+    expect(r.candidateRate).toBeCloseTo(0.2, 12);
+    expect(r.baselineRate).toBeCloseTo(0.025, 12);
+    // P(X ≥ 8 | n = 9, ½) = 10/512
+    expect(r.pValue).toBeCloseTo(10 / 512, 12);
+    // The other way round the candidate is not worse.
+    expect(compareRates(pairs.map((p) => ({ candidate: p.baseline, baseline: p.candidate }))).pValue).toBeCloseTo(1 - 1 / 512, 12);
+  });
+
+  it('without a baseline only the candidate is described', () => {
+    const r = compareRates([{ candidate: true, baseline: null }, { candidate: false, baseline: null }]);
+    expect(r).toMatchObject({ candidateEvents: 1, baselineEvents: null, baselineRate: null, pValue: null });
   });
 });

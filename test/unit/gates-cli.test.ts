@@ -41,17 +41,17 @@ describe('JUnit XML', () => {
           pValue: 0.001,
           reasons: ['score < 0.8 & "regressed"'],
           suites: [
-            { suite: 'accuracy', version: 2, run: 5, status: 'failed', passed: false, score: 0.6, baseline: { release: 'bot#2', score: 0.9 }, pValue: 0.001, reasons: ['score < 0.8 & "regressed"'] },
-            { suite: 'format', version: 1, run: 6, status: 'passed', passed: true, score: 1, baseline: { release: 'bot#2', score: 1 }, pValue: 1, reasons: [] },
+            { type: 'eval', suite: 'accuracy', version: 2, run: 5, status: 'failed', passed: false, score: 0.6, baseline: { release: 'bot#2', score: 0.9 }, pValue: 0.001, reasons: ['score < 0.8 & "regressed"'] },
+            { type: 'eval', suite: 'format', version: 1, run: 6, status: 'passed', passed: true, score: 1, baseline: { release: 'bot#2', score: 1 }, pValue: 1, reasons: [] },
           ],
         },
-        { type: 'safety', passed: false, score: null, baseline: null, pValue: null, reasons: ['the safety gate is not built yet; an admin may override'], suites: [] },
+        { type: 'load-test', passed: false, score: null, baseline: null, pValue: null, reasons: ['the load-test gate is not built yet; an admin may override'], suites: [] },
       ],
     });
     expect(xml).toContain('<testsuites name="slipway gates" tests="3" failures="2">');
     expect(xml).toContain('<testsuite name="eval gate: bot#3 → production" tests="2" failures="1" errors="0">');
     expect(xml).toContain('<failure message="score &lt; 0.8 &amp; &quot;regressed&quot;">run 5: failed, score 0.6 vs bot#2 0.9, p 0.001</failure>');
     expect(xml).toContain('<testcase classname="bot#3.production.eval" name="format@1"></testcase>');
-    expect(xml).toContain('<testsuite name="safety gate: bot#3 → production" tests="1" failures="1" errors="0">');
+    expect(xml).toContain('<testsuite name="load-test gate: bot#3 → production" tests="1" failures="1" errors="0">');
   });
 });

@@ -9,6 +9,7 @@ import { countMessageTokens } from '@/server/gateway/tokenizer';
 import { invalid } from '@/server/errors';
 import { preparedJudge, releaseCallTarget } from './shared';
 import { cacheKey, caseRequest, EvalCallError, prepareTarget, typicalOutputTokens, type PreparedTarget } from '@/server/evals/call';
+import type { RenderedRequest } from '@/server/evals/kinds';
 import type { EvalCase } from '@/server/evals/types';
 
 /** Output tokens assumed for a model version that has never answered an eval and sets no max_tokens. */
@@ -37,7 +38,10 @@ function maxTokensOf(payload: Record<string, unknown>): number | null {
 
 const price = (t: PreparedTarget, input: number, output: number) => (input * t.target.priceInputPer1M + output * t.target.priceOutputPer1M) / 1_000_000;
 
-export async function estimateRun(db: Db, input: { serviceId: string; cases: EvalCase[]; assertions: AssertionSpec[]; candidate: Release; baseline: Release | null }): Promise<RunEstimate> {
+export async function estimateRun(
+  db: Db,
+  input: { serviceId: string; cases: EvalCase[]; assertions: AssertionSpec[]; candidate: Release; baseline: Release | null; rewrite?: (req: RenderedRequest, testCase: EvalCase) => RenderedRequest },
+): Promise<RunEstimate> {
   const judges: PreparedTarget[] = [];
   for (const [i, spec] of input.assertions.entries()) {
     if (typeof spec.judge !== 'string') continue;
@@ -56,7 +60,8 @@ export async function estimateRun(db: Db, input: { serviceId: string; cases: Eva
     for (const c of input.cases) {
       out.totalCalls += 1;
       try {
-        const { payload, messages } = caseRequest(prepared, c);
+        const rendered = caseRequest(prepared, c);
+        const { payload, messages } = input.rewrite ? input.rewrite(rendered, c) : rendered;
         planned.push({ key: cacheKey(release.modelVersionId, payload), messages, maxTokens: maxTokensOf(payload) });
       } catch (err) {
         if (!(err instanceof EvalCallError)) throw err;

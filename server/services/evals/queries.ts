@@ -2,10 +2,12 @@
 // with its progress and summary, and a run's cases with both arms side by side.
 import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { datasetCases, environments, evalResults, evalRuns, evalSuites, evalSuiteVersions, releases, type EvalResult, type EvalRun } from '@/db/schema';
+import { datasetCases, environments, evalResults, evalRuns, evalSuites, evalSuiteVersions, releases, type EvalResult, type EvalRun, type EvalSuiteSpec } from '@/db/schema';
+import { suiteTypeOf } from '@/server/evals/kinds';
 import { notFound } from '@/server/errors';
 import { requireScope, type ServiceContext } from '../context';
 import { serviceByName, slugSchema } from '../registry-shared';
+import { runCases as casesOfRun } from './run-cases';
 import { runByNumber, suiteByName } from './shared';
 
 export const listSuitesInput = z.object({ service: slugSchema });
@@ -28,7 +30,7 @@ export async function listSuites(ctx: ServiceContext, input: z.input<typeof list
   const byId = new Map(latest.map((v) => [v.suiteId, v]));
   return suites.map((s) => {
     const v = byId.get(s.id);
-    return { name: s.name, createdBy: s.createdBy, createdAt: s.createdAt, version: v?.version ?? 0, description: v?.spec.description ?? '', dataset: v?.spec.dataset ?? null, environments: v?.spec.environments ?? null, assertions: v?.spec.assertions.length ?? 0, updatedAt: v?.createdAt ?? s.createdAt };
+    return { name: s.name, type: v ? suiteTypeOf(v.spec) : 'eval', createdBy: s.createdBy, createdAt: s.createdAt, version: v?.version ?? 0, description: v?.spec.description ?? '', dataset: v?.spec.dataset ?? null, environments: v?.spec.environments ?? null, assertions: v?.spec.assertions.length ?? 0, updatedAt: v?.createdAt ?? s.createdAt };
   });
 }
 
@@ -40,7 +42,7 @@ export async function getSuite(ctx: ServiceContext, input: z.input<typeof getSui
   const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
   const suite = await suiteByName(ctx.db, service, data.name);
   const versions = await ctx.db
-    .select({ version: evalSuiteVersions.version, createdBy: evalSuiteVersions.createdBy, createdAt: evalSuiteVersions.createdAt, dataset: sql<string>`${evalSuiteVersions.spec}->'dataset'->>'name'`, datasetVersion: sql<number>`(${evalSuiteVersions.spec}->'dataset'->>'version')::int` })
+    .select({ version: evalSuiteVersions.version, createdBy: evalSuiteVersions.createdBy, createdAt: evalSuiteVersions.createdAt, dataset: sql<string | null>`${evalSuiteVersions.spec}->'dataset'->>'name'`, datasetVersion: sql<number | null>`(${evalSuiteVersions.spec}->'dataset'->>'version')::int` })
     .from(evalSuiteVersions)
     .where(eq(evalSuiteVersions.suiteId, suite.id))
     .orderBy(desc(evalSuiteVersions.version));
@@ -158,13 +160,23 @@ export const runCasesInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
 });
 
+/** A run's cases with the id a person knows them by: the dataset's for eval, the case's own (an attack's) for the other types. */
+async function casesWithIds(ctx: ServiceContext, run: EvalRun, version: { datasetVersionId: string | null; spec: EvalSuiteSpec }) {
+  if (suiteTypeOf(version.spec) === 'eval') {
+    if (!version.datasetVersionId) return [];
+    return ctx.db.select().from(datasetCases).where(eq(datasetCases.datasetVersionId, version.datasetVersionId)).orderBy(asc(datasetCases.index));
+  }
+  const cases = await casesOfRun(ctx.db, { serviceId: run.serviceId, spec: version.spec, datasetVersionId: version.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId });
+  return cases.map((c) => ({ ...c, externalId: typeof c.metadata.id === 'string' ? c.metadata.id : null }));
+}
+
 export async function runCases(ctx: ServiceContext, input: z.input<typeof runCasesInput>) {
   requireScope(ctx, 'services:read');
   const data = runCasesInput.parse(input);
   const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
   const run = await runByNumber(ctx.db, service, data.number);
-  const [version] = await ctx.db.select({ datasetVersionId: evalSuiteVersions.datasetVersionId }).from(evalSuiteVersions).where(eq(evalSuiteVersions.id, run.suiteVersionId));
-  const cases = await ctx.db.select().from(datasetCases).where(eq(datasetCases.datasetVersionId, version!.datasetVersionId)).orderBy(asc(datasetCases.index));
+  const [version] = await ctx.db.select({ datasetVersionId: evalSuiteVersions.datasetVersionId, spec: evalSuiteVersions.spec }).from(evalSuiteVersions).where(eq(evalSuiteVersions.id, run.suiteVersionId));
+  const cases = await casesWithIds(ctx, run, version!);
   const results = await ctx.db.select().from(evalResults).where(and(eq(evalResults.runId, run.id), eq(evalResults.cell, '')));
   const byCase = new Map<number, { candidate: EvalResult | null; baseline: EvalResult | null }>();
   for (const r of results) {

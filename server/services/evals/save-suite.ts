@@ -38,7 +38,8 @@ export async function saveEvalSuite(ctx: ServiceContext, input: z.input<typeof s
   if (!check.ok) throw new DomainError('invalid', describeSuiteProblems(check.problems), 'yaml');
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);
-    const dataset = await resolveSuiteDataset(tx.db, service.id, service.name, check.suite.dataset.name, check.suite.dataset.version);
+    const wanted = check.suite.dataset;
+    const dataset = wanted ? await resolveSuiteDataset(tx.db, service.id, service.name, wanted.name, wanted.version) : null;
     await tx.db.execute(sql`select pg_advisory_xact_lock(hashtext(${`eval-suite:${service.id}:${data.name}`}))`);
     await tx.db.insert(evalSuites).values({ serviceId: service.id, name: data.name, createdBy: by(ctx) }).onConflictDoNothing();
     const [suite] = await tx.db
@@ -46,23 +47,25 @@ export async function saveEvalSuite(ctx: ServiceContext, input: z.input<typeof s
       .from(evalSuites)
       .where(and(eq(evalSuites.serviceId, service.id), eq(evalSuites.name, data.name)));
     const current = await latestSuiteVersion(tx.db, suite!.id);
-    if (current && current.yaml === data.yaml && current.datasetVersionId === dataset.id) {
+    if (current && current.yaml === data.yaml && current.datasetVersionId === (dataset?.id ?? null)) {
       recordNoChange(tx);
       return { suite: suite!, version: current, created: false };
     }
-    const spec: EvalSuiteSpec = { ...check.suite, dataset: { name: check.suite.dataset.name, version: dataset.version } };
+    const spec: EvalSuiteSpec = { ...check.suite, dataset: wanted && dataset ? { name: wanted.name, version: dataset.version } : null };
     const number = (current?.version ?? 0) + 1;
     // Like a commit, a version's hash covers its parent: going back to earlier content is a new version too.
-    const contentHash = sha256Hex(canonicalJson({ parent: current?.contentHash ?? null, yaml: data.yaml, datasetVersionId: dataset.id }));
+    const contentHash = sha256Hex(canonicalJson({ parent: current?.contentHash ?? null, yaml: data.yaml, datasetVersionId: dataset?.id ?? null }));
     const [version] = await tx.db
       .insert(evalSuiteVersions)
-      .values({ suiteId: suite!.id, version: number, contentHash, yaml: data.yaml, spec, datasetVersionId: dataset.id, createdBy: by(ctx) })
+      .values({ suiteId: suite!.id, version: number, contentHash, yaml: data.yaml, spec, datasetVersionId: dataset?.id ?? null, createdBy: by(ctx) })
       .returning();
+    const on = spec.dataset && dataset ? ` on ${spec.dataset.name}@${spec.dataset.version} (${dataset.caseCount} cases)` : ' on its built-in cases';
+    const type = spec.type ?? 'eval';
     await recordAudit(tx, {
       action: 'eval-suite.save',
       target: { kind: 'eval_suite', id: suite!.id, label: `${service.name}/${data.name}` },
-      summary: `Saved eval suite ${data.name} v${number} of ${service.name}: ${spec.assertions.length} assertion(s) on ${spec.dataset.name}@${spec.dataset.version} (${dataset.caseCount} cases)${data.source !== 'api' ? ` from ${data.source}` : ''}`,
-      changes: { version: number, dataset: `${spec.dataset.name}@${spec.dataset.version}`, gate: spec.gate, environments: spec.environments },
+      summary: `Saved ${type} suite ${data.name} v${number} of ${service.name}:${type === 'eval' ? ` ${spec.assertions.length} assertion(s)` : ''}${on}${data.source !== 'api' ? ` from ${data.source}` : ''}`,
+      changes: { version: number, type: spec.type ?? 'eval', dataset: spec.dataset ? `${spec.dataset.name}@${spec.dataset.version}` : null, gate: spec.gate, environments: spec.environments },
     });
     return { suite: suite!, version: version!, created: true };
   });

@@ -3,7 +3,7 @@
 // run is recorded queued; the workflow engine is told once the transaction commits.
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { evalRuns, evalSuites, services, type Environment, type EvalRun, type Release, type Service } from '@/db/schema';
+import { evalRuns, evalSuites, services, SUITE_TYPES, type Environment, type EvalRun, type Release, type Service } from '@/db/schema';
 import { estimateRun, type RunEstimate } from '@/server/services/evals/estimate';
 import { evalDispatcher } from './dispatch';
 import { invalid, precondition } from '@/server/errors';
@@ -11,7 +11,8 @@ import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
-import { casesOfVersion } from './datasets';
+import { engineOf, kindOf, RUNNABLE_SUITE_TYPES, suiteTypeOf } from '@/server/evals/kinds';
+import { runCases } from './run-cases';
 import { latestSuiteVersion, releaseByNumber, stableRelease, suiteByName, suiteVersion } from './shared';
 
 const baselineSchema = z.union([z.number().int().positive('must be a release number'), z.literal('none')]);
@@ -46,20 +47,25 @@ async function plan(ctx: ServiceContext, data: z.output<typeof startRunInput>): 
   const version = await suiteVersion(ctx.db, suite);
   const release = await releaseByNumber(ctx.db, service, data.release);
   const env = data.environment ? await environmentByName(ctx.db, service, data.environment) : null;
-  const scope = version.spec.environments;
-  if (env && scope && !scope.includes(env.name)) throw invalid('environment', `suite ${suite.name} decides the eval gate of ${scope.join(', ')}, not ${env.name}`);
+  const spec = version.spec;
+  const engine = engineOf(spec);
+  const scope = spec.environments;
+  if (env && scope && !scope.includes(env.name)) throw invalid('environment', `suite ${suite.name} decides the ${engine.type} gate of ${scope.join(', ')}, not ${env.name}`);
   let baseline: Release | null = null;
   if (typeof data.baseline === 'number') {
     baseline = await releaseByNumber(ctx.db, service, data.baseline, 'baseline');
-  } else if (data.baseline === undefined && env) {
+  } else if (data.baseline === undefined && env && engine.callsModel) {
     const stable = await stableRelease(ctx.db, env.id);
     // A release is not compared with itself: when it already serves the environment there is no baseline.
     if (stable && stable.releaseId !== release.id) baseline = await releaseByNumber(ctx.db, service, stable.number, 'baseline');
   }
   if (baseline && baseline.id === release.id) throw invalid('baseline', `#${release.number} cannot be its own baseline`);
-  const cases = await casesOfVersion(ctx.db, version.datasetVersionId);
-  if (!cases.length) throw precondition(`dataset ${version.spec.dataset.name}@${version.spec.dataset.version} has no cases`);
-  const estimate = await estimateRun(ctx.db, { serviceId: service.id, cases, assertions: version.spec.assertions, candidate: release, baseline });
+  if (baseline && !engine.callsModel) throw invalid('baseline', `a ${engine.type} suite calls no model, so it has no baseline`);
+  const cases = await runCases(ctx.db, { serviceId: service.id, spec, datasetVersionId: version.datasetVersionId, releaseId: release.id, environmentId: env?.id ?? null });
+  if (!cases.length) throw precondition(spec.dataset ? `dataset ${spec.dataset.name}@${spec.dataset.version} has no cases` : `suite ${suite.name} has no cases`);
+  const estimate = engine.callsModel
+    ? await estimateRun(ctx.db, { serviceId: service.id, cases, assertions: spec.assertions, candidate: release, baseline, rewrite: engine.rewrite ? (req, c) => engine.rewrite!(req, c, spec) : undefined })
+    : { cases: cases.length, totalCalls: cases.length, calls: 0, cachedCalls: 0, unrenderable: 0, costUsd: 0 };
   return { service, suite, version, release, baseline, env, budgetUsd: data.budgetUsd ?? version.spec.budgetUsd, estimate };
 }
 
@@ -99,6 +105,7 @@ async function createRun(ctx: ServiceContext, p: Plan, pipelineRunId: string | n
     .values({
       serviceId: p.service.id,
       number: next,
+      kind: suiteTypeOf(p.version.spec),
       suiteVersionId: p.version.id,
       releaseId: p.release.id,
       baselineReleaseId: p.baseline?.id ?? null,
@@ -114,7 +121,7 @@ async function createRun(ctx: ServiceContext, p: Plan, pipelineRunId: string | n
   await recordAudit(ctx, {
     action: 'eval-run.start',
     target: { kind: 'eval_run', id: run!.id, label: `${p.service.name} eval run ${next}` },
-    summary: `Started eval run ${next}: suite ${p.suite.name} v${p.version.version} on ${p.service.name}#${p.release.number}${against}${p.env ? ` for ${p.env.name}` : ''} (${p.estimate.calls} call(s), ${p.estimate.cachedCalls} cached, about ${usd(p.estimate.costUsd)})`,
+    summary: `Started eval run ${next}: ${suiteTypeOf(p.version.spec) === 'eval' ? '' : `${suiteTypeOf(p.version.spec)} `}suite ${p.suite.name} v${p.version.version} on ${p.service.name}#${p.release.number}${against}${p.env ? ` for ${p.env.name}` : ''} (${p.estimate.calls} call(s), ${p.estimate.cachedCalls} cached, about ${usd(p.estimate.costUsd)})`,
     changes: { suiteVersion: p.version.version, release: p.release.number, baseline: p.baseline?.number ?? null, environment: p.env?.name ?? null, estimate: p.estimate, budgetUsd: p.budgetUsd },
   });
   await onCommit(ctx, async () => {
@@ -135,14 +142,21 @@ export const startGateRunsInput = z.object({
   service: slugSchema,
   release: z.number().int().positive('must be a release number'),
   environment: slugSchema,
+  /** The gate whose suites run (their type); eval when left out. */
+  gate: z.enum(SUITE_TYPES).default('eval'),
   baseline: baselineSchema.optional(),
   pipelineRunId: z.uuid().optional(),
 });
 
-/** One run per suite that decides the environment's eval gate (its newest version names it, or names none). */
+const SUITE_SOURCES = 'slipway.yaml evalSuites, or the Evals page';
+
+/** One run per suite of the gate's type that decides the environment's gate (its newest version names it, or names none). */
 export async function startGateRuns(ctx: ServiceContext, input: z.input<typeof startGateRunsInput>): Promise<EvalRun[]> {
   requireScope(ctx, 'evals:run');
   const data = startGateRunsInput.parse(input);
+  if (!RUNNABLE_SUITE_TYPES.includes(data.gate)) throw precondition(`the ${data.gate} gate is not built yet; an admin may override`);
+  // A type that calls no model has no baseline arm.
+  const baseline = kindOf(data.gate).callsModel ? data.baseline : 'none';
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, data.service);
     await environmentByName(tx.db, service, data.environment);
@@ -150,12 +164,14 @@ export async function startGateRuns(ctx: ServiceContext, input: z.input<typeof s
     const applying: string[] = [];
     for (const s of suites) {
       const v = await latestSuiteVersion(tx.db, s.id);
-      if (v && (!v.spec.environments || v.spec.environments.includes(data.environment))) applying.push(s.name);
+      if (v && suiteTypeOf(v.spec) === data.gate && (!v.spec.environments || v.spec.environments.includes(data.environment))) applying.push(s.name);
     }
-    if (!applying.length) throw precondition(`${service.name} has no eval suite for ${data.environment}; save one (slipway.yaml evalSuites, or the Evals page) whose environments include it or are left out`);
+    if (!applying.length) {
+      throw precondition(`${service.name} has no ${data.gate} suite for ${data.environment}; save one (${SUITE_SOURCES})${data.gate === 'eval' ? '' : ` of type ${data.gate}`} whose environments include it or are left out`);
+    }
     const runs: EvalRun[] = [];
     for (const suite of applying) {
-      const p = await plan(tx, { service: data.service, suite, release: data.release, baseline: data.baseline, environment: data.environment });
+      const p = await plan(tx, { service: data.service, suite, release: data.release, baseline, environment: data.environment });
       runs.push(await createRun(tx, p, data.pipelineRunId ?? null));
     }
     return runs;

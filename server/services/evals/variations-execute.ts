@@ -50,7 +50,8 @@ export async function runVariationsCell(db: Db, runId: string, key: string, opts
   const done = new Set(
     (await db.select({ caseIndex: evalResults.caseIndex }).from(evalResults).where(and(eq(evalResults.runId, runId), eq(evalResults.cell, key)))).map((r) => r.caseIndex),
   );
-  const todo = (await casesOf(db, suite!.datasetVersionId)).filter((c) => !done.has(c.index));
+  // Variations start only on eval suites, which have a dataset.
+  const todo = (await casesOf(db, suite!.datasetVersionId!)).filter((c) => !done.has(c.index));
   if (!todo.length) return { status: 'done', scored: 0 };
   const prepared = await prepareCell(db, run, cell);
   const judge = judgeFor(db, run.serviceId);

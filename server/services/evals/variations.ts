@@ -4,6 +4,7 @@
 // is handed to the workflow engine once committed.
 import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { suiteTypeOf } from '@/server/evals/kinds';
 import type { Db } from '@/db/client';
 import { evalCache, evalRuns, releases, services, type Release, type Service, type VariationCell } from '@/db/schema';
 import { cacheKey, caseRequest, prepareTarget, typicalOutputTokens } from '@/server/evals/call';
@@ -91,6 +92,7 @@ export async function startVariations(ctx: ServiceContext, input: z.input<typeof
   const suite = await suiteVersionByRef(ctx.db, service, data.suite);
   const release = await baseRelease(ctx.db, service, data.release);
   const { cells, warnings } = await resolveMatrix(ctx.db, service, data);
+  if (suiteTypeOf(suite.spec) !== 'eval' || !suite.datasetVersionId) throw invalid('suite', `${data.suite} is a ${suiteTypeOf(suite.spec)} suite; prompt variations score an eval suite's dataset`);
   const cases = await casesOf(ctx.db, suite.datasetVersionId);
   if (!cases.length) throw invalid('suite', `the dataset of ${data.suite} has no cases`);
   const estimate = await estimateVariations(ctx.db, service, cells, cases);

@@ -19,6 +19,8 @@ export const gateReportInput = z.object({
 });
 
 export interface SuiteReport {
+  /** The suite's type: the gate it decides. */
+  type: string;
   suite: string;
   version: number;
   run: number;
@@ -62,6 +64,7 @@ export async function gateReport(ctx: ServiceContext, input: z.input<typeof gate
       const verdict = verdicts.find((v) => v.runId === run.id);
       const ended = isEnded(run.status);
       return {
+        type: run.kind,
         suite,
         version,
         run: run.number,
@@ -75,18 +78,19 @@ export async function gateReport(ctx: ServiceContext, input: z.input<typeof gate
     });
   const gates: GateReport[] = data.gates.map((type) => {
     if (!BUILT_GATES.includes(type)) return { type, passed: false, score: null, baseline: null, pValue: null, reasons: [`the ${type} gate is not built yet; an admin may override`], suites: [] };
-    if (!suites.length) return { type, passed: false, score: null, baseline: null, pValue: null, reasons: ['no eval run was started for this gate'], suites };
-    const scored = suites.filter((s) => s.score !== null);
-    const pValues = suites.map((s) => s.pValue).filter((p): p is number => p !== null);
-    const one = suites.length === 1;
+    const mine = suites.filter((s) => s.type === type);
+    if (!mine.length) return { type, passed: false, score: null, baseline: null, pValue: null, reasons: [`no ${type} run was started for this gate`], suites: mine };
+    const scored = mine.filter((s) => s.score !== null);
+    const pValues = mine.map((s) => s.pValue).filter((p): p is number => p !== null);
+    const one = mine.length === 1;
     return {
       type,
-      passed: suites.every((s) => s.passed),
+      passed: mine.every((s) => s.passed),
       score: scored.length ? scored.reduce((sum, s) => sum + s.score!, 0) / scored.length : null,
-      baseline: suites[0]!.baseline && suites.every((s) => s.baseline) ? { release: suites[0]!.baseline.release, score: suites.reduce((sum, s) => sum + s.baseline!.score, 0) / suites.length } : null,
+      baseline: mine[0]!.baseline && mine.every((s) => s.baseline) ? { release: mine[0]!.baseline.release, score: mine.reduce((sum, s) => sum + s.baseline!.score, 0) / mine.length } : null,
       pValue: pValues.length ? Math.min(...pValues) : null,
-      reasons: one ? suites[0]!.reasons : suites.flatMap((s) => s.reasons.map((r) => `${s.suite}@${s.version}: ${r}`)),
-      suites,
+      reasons: one ? mine[0]!.reasons : mine.flatMap((s) => s.reasons.map((r) => `${s.suite}@${s.version}: ${r}`)),
+      suites: mine,
     };
   });
   return { release: `${service.name}#${release.number}`, environment: env.name, passed: gates.every((g) => g.passed), gates };

@@ -1,8 +1,8 @@
 // Runs an environment's required gates (or the ones named) on a release, against the release the environment
-// serves now or the one named: the eval gate starts one eval run per suite that decides it; a gate type not built
-// yet starts nothing and is reported failed, saying so.
+// serves now or the one named: a suite gate (eval, safety, injection, data-quality) starts one run per suite of its
+// type that decides it; a gate type not built yet starts nothing and is reported failed, saying so.
 import { z } from 'zod';
-import { GATE_TYPES } from '@/db/schema';
+import { GATE_TYPES, type SuiteType } from '@/db/schema';
 import { invalid } from '@/server/errors';
 import { requireScope, type ServiceContext } from '../context';
 import { startGateRuns } from '../evals/start-run';
@@ -34,7 +34,7 @@ export async function runGates(ctx: ServiceContext, input: z.input<typeof runGat
       out.push({ type, runs: [], message: `the ${type} gate is not built yet; an admin may override` });
       continue;
     }
-    const runs = await startGateRuns(ctx, { service: service.name, release: release.number, environment: env.name, baseline: data.baseline });
+    const runs = await startGateRuns(ctx, { service: service.name, release: release.number, environment: env.name, gate: type as SuiteType, baseline: data.baseline });
     out.push({ type, runs: runs.map((r) => ({ number: r.number, id: r.id })), message: null });
   }
   return { release: `${service.name}#${release.number}`, environment: env.name, gates: out };

@@ -2,14 +2,15 @@
 // baseline moved since it ran), missing, not built yet, or overridden by an admin. Promotion obeys this.
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { environments, evalRuns, evalSuites, evalSuiteVersions, gateOverrides, gateResults, releases, services, type Environment, type GateOverride, type GateResult, type Release, type Service } from '@/db/schema';
+import { environments, evalRuns, evalSuites, evalSuiteVersions, gateOverrides, gateResults, releases, services, type Environment, type GateOverride, type GateResult, type Release, type Service, type SuiteType } from '@/db/schema';
+import { kindOf, RUNNABLE_SUITE_TYPES, suiteTypeOf } from '@/server/evals/kinds';
 import { DomainError, notFound } from '@/server/errors';
 import { currentBaseline } from './baseline';
 
 export type GateState = 'passed' | 'failed' | 'missing' | 'running' | 'stale' | 'not-built' | 'overridden';
 
-/** The gate types that can run today; any other required gate blocks until an admin overrides it. */
-export const BUILT_GATES: readonly string[] = ['eval'];
+/** The gate types that can run today (a suite type with its engine); any other required gate blocks until an admin overrides it. */
+export const BUILT_GATES: readonly string[] = RUNNABLE_SUITE_TYPES;
 
 export interface SuiteGate {
   suite: string;
@@ -28,7 +29,7 @@ export interface GateView {
   /** The deciding result (the blocking suite's, or the first suite's when all passed). */
   result?: GateResult;
   override?: GateOverride;
-  /** eval: one entry per suite that applies to the environment. */
+  /** Suite gates: one entry per suite of the gate's type that applies to the environment. */
   suites?: SuiteGate[];
 }
 
@@ -40,8 +41,8 @@ export interface GateStatus {
 
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '—' : `${(n * 100).toFixed(1)}%`);
 
-/** The newest version of each of the service's suites that decides the environment's eval gate. */
-export async function suitesFor(db: Db, serviceId: string, envName: string) {
+/** The newest version of each of the service's suites of a type that decides the environment's gate of that type. */
+export async function suitesFor(db: Db, serviceId: string, envName: string, type: SuiteType = 'eval') {
   const rows = await db
     .select({ suite: evalSuites.name, suiteId: evalSuites.id, versionId: evalSuiteVersions.id, version: evalSuiteVersions.version, spec: evalSuiteVersions.spec })
     .from(evalSuiteVersions)
@@ -50,21 +51,24 @@ export async function suitesFor(db: Db, serviceId: string, envName: string) {
     .orderBy(evalSuites.name, desc(evalSuiteVersions.version));
   const newest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!newest.has(r.suiteId)) newest.set(r.suiteId, r);
-  return [...newest.values()].filter((r) => r.spec.environments === null || r.spec.environments.includes(envName));
+  return [...newest.values()].filter((r) => suiteTypeOf(r.spec) === type && (r.spec.environments === null || r.spec.environments.includes(envName)));
 }
 
-async function evalGate(db: Db, service: Service, env: Environment, release: Release, baseline: GateStatus['baseline'], refOf: (id: string | null) => Promise<string>): Promise<Omit<GateView, 'gate'>> {
-  const suites = await suitesFor(db, service.id, env.name);
+async function suiteGate(db: Db, type: SuiteType, service: Service, env: Environment, release: Release, baseline: GateStatus['baseline'], refOf: (id: string | null) => Promise<string>): Promise<Omit<GateView, 'gate'>> {
+  const suites = await suitesFor(db, service.id, env.name, type);
   if (!suites.length) {
-    return { state: 'missing', message: `no eval suite applies to ${env.name}: add a suite whose environments include ${env.name} (or list none)`, suites: [] };
+    const kind = type === 'eval' ? 'a suite' : `a suite of type ${type}`;
+    return { state: 'missing', message: `no ${type} suite applies to ${env.name}: add ${kind} whose environments include ${env.name} (or list none)`, suites: [] };
   }
+  // A type that calls no model has no baseline: its verdict does not go stale when the environment moves.
+  const comparedWith = kindOf(type).callsModel ? baseline : null;
   const views: SuiteGate[] = [];
   for (const s of suites) {
     const label = `${s.suite}@${s.version}`;
     const [result] = await db
       .select()
       .from(gateResults)
-      .where(and(eq(gateResults.releaseId, release.id), eq(gateResults.environmentId, env.id), eq(gateResults.gate, 'eval'), eq(gateResults.suiteVersionId, s.versionId)))
+      .where(and(eq(gateResults.releaseId, release.id), eq(gateResults.environmentId, env.id), eq(gateResults.gate, type), eq(gateResults.suiteVersionId, s.versionId)))
       .orderBy(desc(gateResults.createdAt))
       .limit(1);
     const [active] = await db
@@ -74,7 +78,7 @@ async function evalGate(db: Db, service: Service, env: Environment, release: Rel
       .orderBy(desc(evalRuns.createdAt))
       .limit(1);
     const resultRun = result?.runId ? (await db.select({ number: evalRuns.number, status: evalRuns.status }).from(evalRuns).where(eq(evalRuns.id, result.runId)))[0] ?? null : null;
-    const current = result && (result.baselineReleaseId ?? null) === (baseline?.releaseId ?? null);
+    const current = result && (result.baselineReleaseId ?? null) === (comparedWith?.releaseId ?? null);
     if (result && current && result.passed) {
       views.push({ suite: s.suite, suiteVersion: s.version, state: 'passed', result, run: resultRun, message: `${label} passed: score ${pct(result.score)}${result.baselineScore !== null ? ` vs ${pct(result.baselineScore)}` : ''}` });
     } else if (active) {
@@ -119,7 +123,7 @@ export async function gateStatus(db: Db, input: { releaseId: string; environment
       .orderBy(desc(gateOverrides.createdAt))
       .limit(1);
     const view: GateView = BUILT_GATES.includes(gate)
-      ? { gate, ...(await evalGate(db, service!, env, release, baseline, refOf)) }
+      ? { gate, ...(await suiteGate(db, gate as SuiteType, service!, env, release, baseline, refOf)) }
       : { gate, state: 'not-built', message: `the ${gate} gate is not built yet; an admin may override` };
     if (override && view.state !== 'passed') {
       view.override = override;

@@ -21,6 +21,18 @@ export const AVAILABLE_STEP_TYPES = {
     summary: "Runs the eval gate of an environment (the step's, or the run's target) on the candidate against the release it serves now; passes when every suite that decides it passes",
     inputs: z.object({ environment: slugSchema.optional() }).strict(),
   },
+  safety: {
+    summary: "Runs the safety gate of an environment on the candidate against the release it serves now: output format, refusals, leaked personal data and secrets, banned content; passes when every safety suite passes",
+    inputs: z.object({ environment: slugSchema.optional() }).strict(),
+  },
+  injection: {
+    summary: "Runs the prompt-injection gate of an environment on the candidate against the release it serves now: attacks placed in the prompt's variables and turns, detected by canary and nonce; passes when every injection suite passes",
+    inputs: z.object({ environment: slugSchema.optional() }).strict(),
+  },
+  'data-quality': {
+    summary: "Runs the data-quality gate of an environment: expectations on the suites' datasets and on kept gateway samples; passes when every data-quality suite passes",
+    inputs: z.object({ environment: slugSchema.optional() }).strict(),
+  },
   'prompt-variations': {
     summary: 'Scores a matrix of prompt versions × parameter sets × model versions on an eval suite (the candidate’s own by default); passes when the best cell reaches threshold',
     inputs: z
@@ -42,9 +54,6 @@ export const AVAILABLE_STEP_TYPES = {
 
 /** Planned step types and what brings them. */
 export const PLANNED_STEP_TYPES: Record<string, string> = {
-  'data-quality': 'data-quality and drift checks',
-  safety: 'release gates (output-format and safety checks)',
-  injection: 'release gates (prompt-injection attacks)',
   'build-image': 'container builds',
   'push-image': 'container builds',
   'load-test': 'load tests',
