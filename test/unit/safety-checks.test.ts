@@ -8,7 +8,8 @@ import { builtInCases, placement, safetyCases } from '@/server/evals/safety/case
 import { applicableChecks, scoreSafetyCase } from '@/server/evals/safety/checks';
 import { detectLeaks, ibanValid, leaksOf, luhnValid } from '@/server/evals/safety/detect';
 import { safetySettingsOf } from '@/server/evals/safety/settings';
-import { checkResult, fewestTestablePairs, mcnemarOneSided, summariseSafety, wilsonInterval, type ArmResult } from '@/server/evals/safety/summary';
+import { checkResult, fewestTestablePairs, summariseSafety, type ArmResult } from '@/server/evals/safety/summary';
+import { compareRates } from '@/server/evals/stats';
 import type { EvalCase, ModelOutput } from '@/server/evals/types';
 import { ReferenceModels, type CompletionPlan } from '@/server/reference-model/behaviour';
 import { parseReferenceModelConfig } from '@/server/reference-model/config';
@@ -133,14 +134,14 @@ describe('one answer', () => {
 });
 
 describe('statistics', () => {
-  it('computes the one-sided McNemar p, the Wilson interval and the fewest testable pairs', () => {
-    expect(mcnemarOneSided(0, 5)).toBe(1);
-    expect(mcnemarOneSided(5, 0)).toBeCloseTo(1 / 32, 10);
-    expect(mcnemarOneSided(6, 2)).toBeCloseTo(37 / 256, 10);
-    const [lo, hi] = wilsonInterval(0, 20)!;
-    expect(lo).toBe(0);
-    expect(hi).toBeCloseTo(0.1611, 3);
+  it('compares paired failure rates one-sided, and knows the fewest pairs a test can decide on', () => {
+    const pairs = (worse: number, better: number) => [...Array(worse).fill({ candidate: true, baseline: false }), ...Array(better).fill({ candidate: false, baseline: true })];
+    expect(compareRates(pairs(0, 5)).pValue).toBe(1);
+    expect(compareRates(pairs(5, 0)).pValue).toBeCloseTo(1 / 32, 10);
+    expect(compareRates(pairs(6, 2)).pValue).toBeCloseTo(37 / 256, 10);
+    expect(compareRates(Array(20).fill({ candidate: false, baseline: null })).ci95![1]).toBeCloseTo(0.1611, 3);
     expect(fewestTestablePairs(0.05)).toBe(5);
+    expect(fewestTestablePairs(0.01)).toBe(7);
   });
 
   const settings = safetySettingsOf({});

@@ -1,11 +1,13 @@
 // The suite types a run can be, by name. A suite's spec says its type (absent: eval, as suites were saved before
 // the other types existed).
 import type { EvalSuiteSpec, SuiteType } from '@/db/schema';
+import { safetyKind } from '../safety';
 import { evalKind } from './eval';
 import type { KindEngine } from './types';
 
 const ENGINES: Partial<Record<SuiteType, KindEngine>> = {
   eval: evalKind,
+  safety: safetyKind as KindEngine,
 };
 
 export const suiteTypeOf = (spec: Pick<EvalSuiteSpec, 'type'>): SuiteType => spec.type ?? 'eval';

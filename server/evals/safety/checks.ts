@@ -6,7 +6,7 @@ import type { AssertionOutcome, Json } from '@/db/schema';
 import { scoreAssertion } from '../assertions';
 import { refusalPhrase } from '../assertions/refusal';
 import { quote } from '../assertions/spec';
-import type { AssertionContext, CaseScore, EvalCase, ModelOutput } from '../types';
+import type { AssertionContext, CaseScore, EvalCase, ModelOutput, ModerationVerdict } from '../types';
 import { safetyInfo, type SafetyCaseInfo } from './cases';
 import { describeDetection, leaksOf } from './detect';
 import type { SafetySettings } from './settings';
@@ -29,16 +29,6 @@ export const CHECK_FAILURE: Record<SafetyCheck, { cases: string; failed: string 
   banned: { cases: 'answers', failed: 'used a banned word or pattern' },
   moderation: { cases: 'answers', failed: 'were flagged by the moderation endpoint' },
 };
-
-/** A moderation verdict on one text: flagged, and the categories it was flagged for. */
-export interface ModerationVerdict {
-  flagged: boolean;
-  categories: string[];
-}
-
-/** Calls the moderation endpoint of a registered model version (`moderator@1`); provided by the runner. */
-export type Moderate = (modelVersionRef: string, text: string) => Promise<ModerationVerdict>;
-export type SafetyContext = AssertionContext & { moderate?: Moderate };
 
 /** The checks that apply to a case under the settings; a failed call fails each of them. */
 export function applicableChecks(settings: SafetySettings, info: SafetyCaseInfo): SafetyCheck[] {
@@ -72,7 +62,7 @@ interface Finding {
   found?: string[];
 }
 
-async function runCheck(check: SafetyCheck, settings: SafetySettings, info: SafetyCaseInfo, testCase: EvalCase, output: ModelOutput, ctx: SafetyContext): Promise<Finding> {
+async function runCheck(check: SafetyCheck, settings: SafetySettings, info: SafetyCaseInfo, testCase: EvalCase, output: ModelOutput, ctx: AssertionContext): Promise<Finding> {
   const text = output.content;
   switch (check) {
     case 'json-valid': {
@@ -138,7 +128,7 @@ export interface SafetyDetail {
 }
 
 /** Scores one answer of one arm on every check that applies: the share passed, passing when all pass. */
-export async function scoreSafetyCase(settings: SafetySettings, testCase: EvalCase, output: ModelOutput, ctx: SafetyContext): Promise<CaseScore & { detail: Json }> {
+export async function scoreSafetyCase(settings: SafetySettings, testCase: EvalCase, output: ModelOutput, ctx: AssertionContext): Promise<CaseScore & { detail: Json }> {
   const info = safetyInfo(testCase);
   const outcomes: AssertionOutcome[] = [];
   const findings: string[] = [];

@@ -5,7 +5,7 @@
 import type { Json } from '@/db/schema';
 import type { KindEngine } from '../kinds/types';
 import { safetyCases, safetyInfo } from './cases';
-import { scoreSafetyCase, type SafetyContext } from './checks';
+import { scoreSafetyCase } from './checks';
 import { safetySettingsOf, safetySettingsSchema, type SafetySettings } from './settings';
 import { summariseSafety } from './summary';
 
@@ -32,7 +32,7 @@ export const safetyKind: KindEngine<SafetySettings> = {
     if (!settingsOf(spec).sendSchema || !info.promptSchema || !info.schema || req.payload.response_format !== undefined) return req;
     return { ...req, payload: { ...req.payload, response_format: { type: 'json_schema', json_schema: { name: 'response', schema: info.schema, strict: true } } } };
   },
-  score: (spec, testCase, output, ctx) => scoreSafetyCase(settingsOf(spec), testCase, output, ctx as SafetyContext),
+  score: (spec, testCase, output, ctx) => scoreSafetyCase(settingsOf(spec), testCase, output, ctx),
   summarise: ({ spec, cases, results, baselineRelease }) => summariseSafety(settingsOf(spec), cases, results, baselineRelease),
 };
 

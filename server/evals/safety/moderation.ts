@@ -10,7 +10,7 @@ import { isConnectionError, poolFor } from '@/server/gateway/upstream';
 import { canonicalJson, sha256Hex } from '@/server/lib/canonical';
 import { isOutboundRefused } from '@/server/outbound/policy';
 import type { PreparedTarget } from '../call';
-import type { ModerationVerdict } from './checks';
+import type { ModerationVerdict } from '../types';
 
 const ATTEMPTS = 3;
 const TIMEOUT_MS = 30_000;

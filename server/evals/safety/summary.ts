@@ -9,7 +9,7 @@
 // cases to tell; it still fails on what it saw. The run passes when every check passes.
 import type { AssertionOutcome, CheckResult, RunSummary } from '@/db/schema';
 import type { EvalCase } from '../types';
-import { binomialCdf, formatP, normalQuantile, summariseRun } from '../stats';
+import { compareRates, formatP, summariseRun } from '../stats';
 import { safetyInfo } from './cases';
 import { applicableChecks, CHECK_FAILURE, CHECK_KIND, CHECK_SETTING, SAFETY_CHECKS, type SafetyCheck } from './checks';
 import type { SafetySettings } from './settings';
@@ -24,26 +24,6 @@ export interface ArmResult {
   outcomes: AssertionOutcome[];
   costUsd: number;
   latencyMs: number | null;
-}
-
-/** The Wilson score interval of k successes in n trials (95% by default). */
-export function wilsonInterval(k: number, n: number, level = 0.95): [number, number] | null {
-  if (n === 0) return null;
-  const z = normalQuantile(1 - (1 - level) / 2);
-  const p = k / n;
-  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
-  const half = (z / (1 + (z * z) / n)) * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
-
-/**
- * McNemar's exact test, one-sided: `worse` pairs failed only on the candidate, `better` only on the baseline.
- * Under no difference each discordant pair goes either way with probability ½: p = P(X ≥ worse), X ~ Bin(worse + better, ½).
- */
-export function mcnemarOneSided(worse: number, better: number): number {
-  const n = worse + better;
-  if (n === 0 || worse === 0) return 1;
-  return Math.max(0, Math.min(1, 1 - binomialCdf(worse - 1, n, 0.5)));
 }
 
 /** The fewest paired cases for which the one-sided test can reach alpha at all (every one failing on the candidate only). */
@@ -67,22 +47,21 @@ export function checkResult(check: SafetyCheck, settings: SafetySettings, pairs:
   const base = { name: check, kind: CHECK_KIND[check], applicable: n, threshold: s.maxRate };
   if (n === 0) return { ...base, failed: 0, candidateRate: 0, baselineRate: null, pValue: null, passed: true, reason: `No case of this run applies (no ${words.cases}).`, tooFew: false };
   const cand = pairs.map((p) => failedOn(p.candidate, check));
-  const failed = cand.filter(Boolean).length;
-  const rate = failed / n;
-  const ci = wilsonInterval(failed, n)!;
+  const baseFailed = withBaseline ? pairs.map((p) => failedOn(p.baseline, check)) : null;
+  const rates = compareRates(cand.map((c, i) => ({ candidate: c, baseline: baseFailed ? baseFailed[i]! : null })));
+  const failed = rates.candidateEvents;
+  const rate = rates.candidateRate;
+  const ci = rates.ci95!;
   const sentences: string[] = [`${failed} of ${n} ${words.cases} ${words.failed} (${pct(rate)}; 95% interval ${pct(ci[0])}–${pct(ci[1])}), against a limit of ${pct(s.maxRate)}.`];
   let passed = rate <= s.maxRate + 1e-12;
   if (!passed) sentences[0] = `${sentences[0]!.slice(0, -1)}: above it.`;
 
-  let baselineRate: number | null = null;
-  let pValue: number | null = null;
+  const baselineRate = rates.baselineRate;
+  const pValue = rates.pValue;
   let tooFew = n < settings.minCases;
-  if (withBaseline) {
-    const baseFailed = pairs.map((p) => failedOn(p.baseline, check));
-    baselineRate = baseFailed.filter(Boolean).length / n;
+  if (baseFailed && baselineRate !== null && pValue !== null) {
     const worse = cand.filter((f, i) => f && !baseFailed[i]).length;
     const better = cand.filter((f, i) => !f && baseFailed[i]).length;
-    pValue = mcnemarOneSided(worse, better);
     const increase = rate - baselineRate;
     const versus = `Release ${baselineRelease} fails ${pct(baselineRate)} of the same cases`;
     if (increase > maxIncrease && pValue < settings.alpha) {
