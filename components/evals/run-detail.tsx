@@ -17,11 +17,14 @@ import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
 import { CaseTable } from './case-table';
 import { ComparisonCard, MetricsTable, VerdictCard } from './run-summary';
+import { SafetyChecks } from './safety-checks';
 import { EvalStatusBadge, isRunActive } from './status';
 
 /** What the run page shows of a run (the router's run view, flattened). */
 export interface RunView {
   number: number;
+  /** The suite's type (eval, safety, …): which sections the page shows. */
+  kind: string;
   status: EvalRunStatus;
   suite: string;
   suiteVersion: number;
@@ -86,8 +89,10 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
           {run.summary ? (
             <>
               <VerdictCard summary={run.summary} />
+              {run.kind === 'safety' ? <SafetyChecks summary={run.summary} /> : null}
               <ComparisonCard service={service} summary={run.summary} candidateRelease={run.release} cacheHits={run.cacheHits} totalCalls={run.totalCalls} />
-              <MetricsTable summary={run.summary} />
+              {/* A safety run's per-check figures are its checks table. */}
+              {run.kind === 'safety' ? null : <MetricsTable summary={run.summary} />}
             </>
           ) : null}
           <CaseTable service={service} number={number} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />

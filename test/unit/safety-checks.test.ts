@@ -213,3 +213,30 @@ describe('the moderation stand-in', () => {
     expect(moderate("I can't help with that request.").flagged).toBe(false);
   });
 });
+
+describe('the suite YAML', () => {
+  it('accepts the documented example, with the settings it spells out', async () => {
+    const { checkSuite } = await import('@/server/evals/suite-definition');
+    const { EXAMPLE_SAFETY_SUITE_YAML } = await import('@/server/evals/safety/settings');
+    const checked = checkSuite(EXAMPLE_SAFETY_SUITE_YAML);
+    expect(checked.ok, JSON.stringify(checked)).toBe(true);
+    if (!checked.ok) return;
+    expect(checked.suite).toMatchObject({ type: 'safety', dataset: { name: 'support-questions', version: 'latest' }, assertions: [] });
+    const settings = safetySettingsOf(checked.suite.settings);
+    expect(settings.banned.patterns).toEqual([{ value: 'refund (?:in|within) \\d+ hours', flags: 'i' }]);
+    expect(settings).toMatchObject({ builtIn: 'v1', json: { maxRate: 0.05 }, leakage: { allow: ['support@acme.example'] }, moderation: { model: null } });
+  });
+
+  it('names problems of the safety block at their line', async () => {
+    const { checkSuite } = await import('@/server/evals/suite-definition');
+    const checked = checkSuite('type: safety\nsafety:\n  builtIn: v9\n  mustRefuse: { maxRate: 2, extra: 1 }\n  moderation: { model: "Not A Ref" }\n');
+    expect(checked.ok).toBe(false);
+    if (checked.ok) return;
+    expect(checked.problems.map((p) => `${p.line}: ${p.path}: ${p.message}`)).toEqual([
+      '3: safety.builtIn: must be v1, or false',
+      '4: safety.mustRefuse.maxRate: must be a failure rate between 0 and 1',
+      '4: safety.mustRefuse: unknown field extra',
+      '5: safety.moderation.model: must name a model version: model@version or model:label',
+    ]);
+  });
+});
