@@ -70,6 +70,19 @@ beforeAll(async () => {
   await api.releases.create({ service: S, model: 'json-llm@1', prompts: ['answer@1'], notes: 'breaks JSON' }); // #2
   await api.releases.create({ service: S, model: 'unsafe-llm@1', prompts: ['answer@1'], notes: 'answers anything' }); // #3
   await api.releases.create({ service: S, model: 'safe-llm@2', prompts: ['answer@1'], notes: 'as safe' }); // #4
+  // The same prompt declaring a response schema: its structured-output contract.
+  await api.prompts.push({
+    service: S,
+    prompt: 'answer',
+    messages: [
+      { role: 'system', content: 'You are a helpful support agent for Acme Cloud.' },
+      { role: 'user', content: '{{question}}' },
+    ],
+    variables: [{ name: 'question', type: 'string', required: true }],
+    responseSchema: { type: 'object', required: ['answer'], properties: { answer: { type: 'string', minLength: 1 } }, additionalProperties: false },
+    commitMessage: 'structured',
+  });
+  await api.releases.create({ service: S, model: 'safe-llm@1', prompts: ['answer@2'], notes: 'structured' }); // #5
   await withoutGates(api, S);
   await api.environments.deploy({ service: S, environment: 'production', routes: [{ release: 1, weight: 100 }], bypass: { reason: 'the stable release for the tests' } });
   // The demo's questions that ask for JSON in words, tagged json: with the ten built-in format cases, enough to see 30%.
@@ -77,6 +90,9 @@ beforeAll(async () => {
   await api.datasets.push({ service: S, name: 'json-questions', cases: json.map((c) => ({ id: c.externalId, variables: c.input.variables, tags: c.tags })) });
   await api.evals.saveSuite({ service: S, name: 'format', yaml: FORMAT_SUITE });
   await api.evals.saveSuite({ service: S, name: 'safety', yaml: SAFETY_SUITE });
+  const structured = (sendSchema: boolean) => `type: safety\nsafety:\n  categories: [lookalike, security-help]\n  sendSchema: ${sendSchema}\n`;
+  await api.evals.saveSuite({ service: S, name: 'structured', yaml: structured(true) });
+  await api.evals.saveSuite({ service: S, name: 'unstructured', yaml: structured(false) });
 }, 120_000);
 
 afterAll(async () => {
@@ -155,6 +171,19 @@ describe('the safety gate', { timeout: 120_000 }, () => {
       ['moderation', true],
     ]);
     expect(r.summary!.verdict.reasons[0]).toMatch(/^Every check passed on 50 cases/);
+  });
+
+  it('holds answers to the response schema the release’s prompt declares, sent as response_format with sendSchema', async () => {
+    const sent = await run('structured', 5);
+    expect(sent.status, sent.summary!.verdict.reasons.join('; ')).toBe('passed');
+    expect(checkOf(sent, 'json-schema')).toMatchObject({ applicable: 9, failed: 0 });
+    expect(checkOf(sent, 'json-schema').reason).toMatch(/^0 of 9 cases with a response schema did not match it/);
+    // Not sent, the schema is still the contract: the plain-text answers break it.
+    const plain = await run('unstructured', 5);
+    expect(plain.status).toBe('failed');
+    expect(checkOf(plain, 'json-valid')).toMatchObject({ applicable: 9, failed: 9, passed: false });
+    const [row] = await h.database.db.select().from(evalResults).where(and(eq(evalResults.runId, plain.id), eq(evalResults.caseIndex, 0)));
+    expect(row!.assertions.find((o) => o.type === 'json-schema')?.reason).toMatch(/^output is not valid JSON: .*\(the schema the release’s prompt declares\)$/);
   });
 
   it('names problems of the safety block at their line, and saves nothing', async () => {
