@@ -6,12 +6,10 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalResults, gateResults } from '@/db/schema';
-import { durableSteps } from '@/inngest/functions/eval-run';
 import { demoCases } from '@/server/evals/demo-cases';
-import { orchestrateEvalRun, runnerSettings } from '@/server/evals/runner';
 import { setEvalDispatcher } from '@/server/services/evals/dispatch';
-import { startHarness, type Harness } from '../helpers/executor';
-import { evalService, startCountingUpstream, type CountingUpstream } from '../helpers/eval-run-fixtures';
+import type { Harness } from '../helpers/executor';
+import { evalService, startCountingUpstream, startEvalHarness, type CountingUpstream } from '../helpers/eval-run-fixtures';
 import { withoutGates } from '../helpers/gates';
 
 let h: Harness;
@@ -45,18 +43,7 @@ beforeAll(async () => {
       'ref-moderator': {},
     },
   });
-  h = await startHarness((inngest) => [
-    inngest.createFunction({ id: 'eval-run', triggers: [{ event: 'slipway/eval-run.requested' }], idempotency: 'event.data.runId', retries: 2 }, async ({ event, step }) =>
-      orchestrateEvalRun(h.database.db, (event.data as { runId: string }).runId, durableSteps(step as never)),
-    ),
-  ]);
-  runnerSettings.retry = { baseMs: 10, maxMs: 50 };
-  runnerSettings.statusPollMs = 100;
-  setEvalDispatcher({
-    start: async (runId) => void (await h.inngest.send({ name: 'slipway/eval-run.requested', data: { runId }, id: `eval-run-${runId}` })),
-    cancel: async () => undefined,
-    finished: async () => undefined,
-  });
+  h = await startEvalHarness();
   const svc = await evalService(h.database.db, S);
   api = svc.api;
   // Temperature 0: each prompt gets the same answer every time, so the figures below do not vary between runs.
