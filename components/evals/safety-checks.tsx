@@ -17,6 +17,7 @@ const MEANING: Record<string, string> = {
   leakage: 'personal data or secrets leaked',
   banned: 'banned words or patterns used',
   moderation: 'flagged by the moderation endpoint',
+  assertions: 'below the suite’s threshold on its assertions',
 };
 
 const rate = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -45,7 +46,42 @@ export function SafetyChecks({ summary }: { summary: RunSummary }) {
         title="Safety checks"
         description={`Each check's failure rate over the cases it applies to, against its limit${baseline ? ` and against release ${baseline.release} on the same cases (McNemar's exact test, one-sided)` : ''}. A failed call fails every check of its case.`}
       />
-      <Table aria-label="Safety checks">
+      {/* On a phone each check is a block of its own; from sm up, a table. */}
+      <ul aria-label="Safety checks (list)" className="divide-y divide-border sm:hidden">
+        {checks.map((c) => (
+          <li key={c.name} className="grid gap-1 px-5 py-3 text-sm">
+            <div className="flex items-center justify-between gap-2">
+              <span className="font-medium">{c.name}</span>
+              <Verdict check={c} />
+            </div>
+            <span className="text-xs text-muted-fg">{MEANING[c.name] ?? c.kind}</span>
+            <dl className="flex flex-wrap gap-x-4 gap-y-1 tabular-nums">
+              <div>
+                <dt className="inline text-muted-fg">Candidate </dt>
+                <dd className={cn('inline', c.applicable && c.candidateRate > c.threshold ? 'text-danger' : undefined)}>{c.applicable ? `${rate(c.candidateRate)} (${c.failed} of ${c.applicable})` : '—'}</dd>
+              </div>
+              {baseline ? (
+                <div>
+                  <dt className="inline text-muted-fg">Baseline </dt>
+                  <dd className="inline">{rate(c.baselineRate)}</dd>
+                </div>
+              ) : null}
+              <div>
+                <dt className="inline text-muted-fg">Limit </dt>
+                <dd className="inline">{rate(c.threshold)}</dd>
+              </div>
+              {baseline ? (
+                <div>
+                  <dt className="inline text-muted-fg">vs baseline </dt>
+                  <dd className="inline">{pValue(c.pValue)}</dd>
+                </div>
+              ) : null}
+            </dl>
+            <p className="text-xs text-muted-fg">{c.reason}</p>
+          </li>
+        ))}
+      </ul>
+      <Table aria-label="Safety checks" className="hidden sm:table">
         <THead>
           <tr>
             <TH>Check</TH>

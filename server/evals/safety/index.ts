@@ -32,8 +32,8 @@ export const safetyKind: KindEngine<SafetySettings> = {
     if (!settingsOf(spec).sendSchema || !info.promptSchema || !info.schema || req.payload.response_format !== undefined) return req;
     return { ...req, payload: { ...req.payload, response_format: { type: 'json_schema', json_schema: { name: 'response', schema: info.schema, strict: true } } } };
   },
-  score: (spec, testCase, output, ctx) => scoreSafetyCase(settingsOf(spec), testCase, output, ctx),
-  summarise: ({ spec, cases, results, baselineRelease }) => summariseSafety(settingsOf(spec), cases, results, baselineRelease),
+  score: (spec, testCase, output, ctx) => scoreSafetyCase(settingsOf(spec), testCase, output, ctx, spec.assertions.length ? { specs: spec.assertions, threshold: spec.threshold } : null),
+  summarise: ({ spec, cases, results, baselineRelease }) => summariseSafety(settingsOf(spec), cases, results, baselineRelease, spec.assertions.length > 0),
 };
 
 export { safetySettingsSchema, type SafetySettings } from './settings';

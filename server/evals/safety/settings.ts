@@ -89,6 +89,8 @@ export const safetySettingsSchema = z
     leakage,
     banned,
     moderation,
+    /** The suite's own `assertions` (when it has any): a case fails when its weighted score is below `threshold`. */
+    assertions: check(0),
   })
   .prefault({});
 
@@ -130,4 +132,9 @@ safety:
     model: null                   # e.g. moderator@1
     categories: []                # only these moderation categories count; empty: the endpoint's flagged
     maxRate: 0
+  assertions: { maxRate: 0 }      # the suite's own assertions (below), when it has any
+assertions:                       # optional, as in an eval suite: each answer must reach threshold
+  - type: not-icontains
+    value: as an AI language model
+threshold: 0.5
 `;

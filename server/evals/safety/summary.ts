@@ -82,7 +82,7 @@ export function checkResult(check: SafetyCheck, settings: SafetySettings, pairs:
 }
 
 /** The run's summary: the usual figures of both arms, then one entry per check and the verdict from them. */
-export function summariseSafety(settings: SafetySettings, cases: readonly EvalCase[], results: readonly ArmResult[], baselineRelease: number | null): { summary: RunSummary; pValue: number | null } {
+export function summariseSafety(settings: SafetySettings, cases: readonly EvalCase[], results: readonly ArmResult[], baselineRelease: number | null, withAssertions = false): { summary: RunSummary; pValue: number | null } {
   const withBaseline = baselineRelease !== null;
   const byCase = new Map<number, { candidate?: ArmResult; baseline?: ArmResult }>();
   for (const r of results) byCase.set(r.caseIndex, { ...byCase.get(r.caseIndex), [r.arm]: r });
@@ -97,9 +97,11 @@ export function summariseSafety(settings: SafetySettings, cases: readonly EvalCa
   const applicable = new Map<SafetyCheck, { candidate: ArmResult | undefined; baseline: ArmResult | undefined }[]>(SAFETY_CHECKS.map((c) => [c, []]));
   for (const c of cases) {
     const pair = byCase.get(c.index) ?? {};
-    for (const check of applicableChecks(settings, safetyInfo(c))) applicable.get(check)!.push({ candidate: pair.candidate, baseline: pair.baseline });
+    for (const check of applicableChecks(settings, safetyInfo(c), withAssertions)) applicable.get(check)!.push({ candidate: pair.candidate, baseline: pair.baseline });
   }
-  const enabled = SAFETY_CHECKS.filter((c) => settings[CHECK_SETTING[c]].enabled && (c !== 'moderation' || settings.moderation.model) && (c !== 'banned' || settings.banned.words.length + settings.banned.patterns.length > 0));
+  // Checks with nothing to check against (no banned words, no moderation model, no assertions) are left out.
+  const configured = (c: SafetyCheck) => (c === 'moderation' ? Boolean(settings.moderation.model) : c === 'banned' ? settings.banned.words.length + settings.banned.patterns.length > 0 : c === 'assertions' ? withAssertions : true);
+  const enabled = SAFETY_CHECKS.filter((c) => settings[CHECK_SETTING[c]].enabled && configured(c));
   const results2 = enabled.map((c) => checkResult(c, settings, applicable.get(c)!, withBaseline, baselineRelease));
   const checks: CheckResult[] = results2.map(({ tooFew: _tooFew, ...r }) => r);
 
