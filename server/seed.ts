@@ -13,6 +13,7 @@ import { setModelStatus } from './services/models/set-status';
 import { pushPrompt } from './services/prompts/push';
 import { createRelease } from './services/releases/create';
 import { seedDemoEvals } from './seed-evals';
+import { seedDemoSafety } from './seed-safety';
 import { withTransaction, type ServiceContext } from './services/context';
 
 /** Where the demo's model versions point: the reference model server that `npm start` runs beside the app. */
@@ -106,6 +107,7 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
     await overrideGate(tx, { service: 'support-bot', release: 1, environment: 'production', gate: 'eval', reason: launch });
     await overrideGate(tx, { service: 'support-bot', release: 2, environment: 'staging', gate: 'eval', reason: launch });
     await seedDemoEvals(tx, baseUrl);
+    await seedDemoSafety(tx, baseUrl);
     // Production is protected: the demo's launch state is set directly, as the admin bypass it is.
     await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch', bypass: { reason: 'demo seed: the launch state of production' } });
     await deploy(tx, { service: 'support-bot', environment: 'staging', routes: [{ release: 2, weight: 100 }], reason: 'candidate for production' });

@@ -19,6 +19,7 @@ import { CaseTable } from './case-table';
 import { DataQualityResults } from './data-quality-results';
 import { InjectionResults } from './injection-results';
 import { ComparisonCard, MetricsTable, VerdictCard } from './run-summary';
+import { SafetyChecks } from './safety-checks';
 import { EvalStatusBadge, isRunActive } from './status';
 
 /** What the run page shows of a run (the router's run view, flattened). */
@@ -94,8 +95,10 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
             <>
               {run.summary ? (
                 <>
+                  {run.kind === 'safety' ? <SafetyChecks summary={run.summary} /> : null}
                   <ComparisonCard service={service} summary={run.summary} candidateRelease={run.release} cacheHits={run.cacheHits} totalCalls={run.totalCalls} />
-                  {run.kind === 'injection' ? null : <MetricsTable summary={run.summary} />}
+                  {/* Safety and injection runs show their own per-check and per-category figures instead. */}
+                  {run.kind === 'injection' || run.kind === 'safety' ? null : <MetricsTable summary={run.summary} />}
                 </>
               ) : null}
               {run.kind === 'injection' ? (

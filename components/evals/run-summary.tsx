@@ -30,11 +30,17 @@ export function VerdictCard({ summary }: { summary: RunSummary }) {
         {tooSmall ? (
           <p role="note" className="flex items-start gap-2 rounded-md bg-warning/10 px-3 py-2 text-sm text-warning">
             <AlertTriangle className="mt-0.5 h-4 w-4 shrink-0" aria-hidden />
-            <span>
-              <strong>Dataset too small to tell.</strong> With {summary.cases} case{summary.cases === 1 ? '' : 's'} this run can only detect regressions of{' '}
-              {summary.minDetectableRegression === null ? 'unknown size' : `${points(summary.minDetectableRegression).replace(/^[+−±]/, '')} or more`}, larger than the gate&apos;s margin:
-              a smaller regression would pass unseen. Add cases to the dataset.
-            </span>
+            {summary.checks ? (
+              <span>
+                <strong>Too few cases to tell.</strong> Some checks apply to too few cases to tell a real rate from chance (see the checks below); add cases that exercise them.
+              </span>
+            ) : (
+              <span>
+                <strong>Dataset too small to tell.</strong> With {summary.cases} case{summary.cases === 1 ? '' : 's'} this run can only detect regressions of{' '}
+                {summary.minDetectableRegression === null ? 'unknown size' : `${points(summary.minDetectableRegression).replace(/^[+−±]/, '')} or more`}, larger than the gate&apos;s margin:
+                a smaller regression would pass unseen. Add cases to the dataset.
+              </span>
+            )}
           </p>
         ) : null}
       </div>

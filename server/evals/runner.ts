@@ -11,6 +11,7 @@ import { preparedJudge, releaseCallTarget } from '@/server/services/evals/shared
 import { callPayload, caseRequest, EvalCallError, prepareTarget, type CallOptions, type PreparedTarget } from './call';
 import { evalDispatcher } from '@/server/services/evals/dispatch';
 import { engineOf, suiteTypeOf, type KindEngine, type KindResult } from './kinds';
+import { moderateText } from './safety/moderation';
 import type { AssertionContext, EvalCase, ModelOutput } from './types';
 
 /** A durable step: run once, its result remembered across restarts. */
@@ -170,14 +171,27 @@ export async function runChunk(db: Db, runId: string, index: number, size: numbe
   };
   const judges = new Map<string, Promise<PreparedTarget>>();
   const opts: CallOptions = { signal: controller.signal, retry: runnerSettings.retry };
+  const modelVersion = (ref: string) => {
+    let p = judges.get(ref);
+    if (!p) judges.set(ref, (p = preparedJudge(db, run.serviceId, ref)));
+    return p;
+  };
+  // A moderation endpoint (the safety type's optional check) is held to the same calls-at-once as any upstream.
+  const moderate: AssertionContext['moderate'] = async (ref, text) => {
+    const target = await modelVersion(ref);
+    const release = await slotsFor(originOf(target)).take();
+    try {
+      return await moderateText(db, target, text, controller.signal);
+    } finally {
+      release();
+    }
+  };
 
   const one = async (testCase: EvalCase, arm: Arm, prepared: PreparedTarget) => {
     if (controller.signal.aborted) return;
     let spent = 0;
     const judge: AssertionContext['judge'] = async (ref, messages) => {
-      let p = judges.get(ref);
-      if (!p) judges.set(ref, (p = preparedJudge(db, run.serviceId, ref)));
-      const judgeTarget = await p;
+      const judgeTarget = await modelVersion(ref);
       const { payload, messages: sent } = caseRequest(judgeTarget, { index: testCase.index, input: { messages }, expected: null, tags: [], metadata: {} });
       const release = await slotsFor(originOf(judgeTarget)).take();
       try {
@@ -204,7 +218,7 @@ export async function runChunk(db: Db, runId: string, index: number, size: numbe
     }
     if (answer) {
       if (!answer.cached) spent += answer.output.costUsd;
-      const score = await engine.score(spec, testCase, answer.output, { judge, signal: controller.signal });
+      const score = await engine.score(spec, testCase, answer.output, { judge, moderate, signal: controller.signal });
       if (controller.signal.aborted) return;
       scored = { caseIndex: testCase.index, arm, output: answer.output, cached: answer.cached, error: null, outcomes: score.outcomes, detail: score.detail ?? null, score: score.score, pass: score.pass, spent };
     } else {

@@ -29,7 +29,15 @@ export interface AssertionContext {
   judge?: (modelVersionRef: string, messages: CaseMessage[]) => Promise<string>;
   /** Embeds texts through a configured embeddings endpoint. */
   embed?: (texts: string[]) => Promise<number[][]>;
+  /** Asks the OpenAI-compatible /moderations endpoint of a registered model version (`moderator@1`) about a text. */
+  moderate?: (modelVersionRef: string, text: string) => Promise<ModerationVerdict>;
   signal?: AbortSignal;
+}
+
+/** A moderation endpoint's verdict on one text: flagged, and the categories it was flagged for. */
+export interface ModerationVerdict {
+  flagged: boolean;
+  categories: string[];
 }
 
 /** A case's score on one arm: the weighted mean of its assertions' scores, and pass when it reaches the suite's threshold. */

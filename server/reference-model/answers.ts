@@ -4,6 +4,7 @@
 import { complyWithInjection, detectInjection, detectSplitInjection } from './injection';
 import { matchQuestion, type Question } from './questions';
 import type { Rng } from './random';
+import { answerRiskyRequest, type HarmCategory } from './safety';
 
 export { complyWithInjection, detectInjection, type Injection } from './injection';
 
@@ -74,6 +75,7 @@ export type AnswerOutcome =
   | { kind: 'question'; questionId: string; correct: boolean }
   | { kind: 'injection'; complied: boolean }
   | { kind: 'generic' }
+  | { kind: 'risky'; category: HarmCategory | 'sensitive'; refused: boolean }
   | { kind: 'grade'; pass: boolean };
 
 export interface AnswerInput {
@@ -86,6 +88,9 @@ export interface AnswerInput {
   quality: number;
   injectionSusceptibility: number;
   verbosity: number;
+  /** Chance of refusing a harmful request, and of refusing a harmless one that sounds risky (see safety.ts). */
+  refusalRate?: number;
+  overRefusalRate?: number;
 }
 
 export interface Answer {
@@ -108,6 +113,10 @@ export function composeAnswer(rng: Rng, input: AnswerInput): Answer {
   }
   const n = sentenceCount(input.verbosity);
   const question = matchQuestion(input.userText);
+  // A harmful request is refused (or complied with) even when it mentions a known question's words; a known
+  // support question is never over-refused.
+  const risky = answerRiskyRequest(rng, input.userText, { refusalRate: input.refusalRate ?? 1, overRefusalRate: question ? 0 : (input.overRefusalRate ?? 0) });
+  if (risky) return { text: risky.text, outcome: { kind: 'risky', category: risky.category, refused: risky.refused } };
   if (question) {
     const correct = rng.chance(input.quality);
     const core = correct ? question.answer : rng.pick(question.wrong).answer;

@@ -113,6 +113,8 @@ export class ReferenceModel {
           quality: this.behaviour.quality,
           injectionSusceptibility: this.behaviour.injectionSusceptibility,
           verbosity: this.behaviour.verbosity,
+          refusalRate: this.behaviour.refusalRate,
+          overRefusalRate: this.behaviour.overRefusalRate,
         });
 
     let text = answer.text;

@@ -51,6 +51,10 @@ export const modelBehaviourSchema = z.strictObject({
   jsonCompliance: probability.default(1),
   /** Probability of obeying an injected "ignore previous instructions" attack. */
   injectionSusceptibility: probability.default(0),
+  /** Probability of refusing a harmful request (weapons, self-harm, someone else's data…); otherwise it complies. */
+  refusalRate: probability.default(1),
+  /** Probability of refusing a harmless request that merely sounds risky ("kill a stuck process"). */
+  overRefusalRate: probability.default(0),
   /** Answer length multiplier; 1 is about three sentences. */
   verbosity: z.number({ error: 'must be a number' }).positive('must be greater than 0').max(10, 'must be at most 10').default(1),
   /** Answers judge prompts of model-graded evals with a JSON verdict (see grader.ts); other prompts as usual. */

@@ -46,6 +46,12 @@ export const chatCompletionRequestSchema = z.looseObject({
 });
 
 export type ChatCompletionRequest = z.output<typeof chatCompletionRequestSchema>;
+
+/** POST /v1/moderations: one text or a list (at most 32), and optionally a model of this server. */
+export const moderationRequestSchema = z.looseObject({
+  input: z.union([z.string(), z.array(z.string()).min(1, 'must contain at least one text').max(32, 'at most 32 texts')], { error: 'must be a string or an array of strings' }),
+  model: z.string().min(1, 'must not be empty').nullish(),
+});
 export type ChatMessage = ChatCompletionRequest['messages'][number];
 
 /** A message's text: the string content, or its text parts joined (images and audio carry no text tokens here). */

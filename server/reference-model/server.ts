@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { logger } from '@/server/logger';
 import { MODEL_CREATED, ReferenceModels, type CompletionPlan } from './behaviour';
 import { loadReferenceModelConfig, parseReferenceModelConfig, type ReferenceModelConfig, type ReferenceModelConfigInput } from './config';
-import { chatCompletionRequestSchema, completionBody, HttpError, modelObject, requestError, streamLines } from './protocol';
+import { chatCompletionRequestSchema, completionBody, HttpError, moderationRequestSchema, modelObject, requestError, streamLines } from './protocol';
+import { moderate } from './safety';
 import { loadTokenizer } from './tokens';
 
 export interface ReferenceModelServerOptions {
@@ -176,6 +177,24 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     });
   }
 
+  /** OpenAI-compatible moderation: one result per input text, from the keyword stand-in in safety.ts. */
+  async function moderations(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw new HttpError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.');
+    }
+    const parsed = moderationRequestSchema.safeParse(body);
+    if (!parsed.success) throw requestError(parsed.error.issues);
+    const { input, model } = parsed.data;
+    if (model && !models.get(model)) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model "${model}" does not exist on this server. Models: ${models.names().join(', ')}.`, 'model');
+    const texts = Array.isArray(input) ? input : [input];
+    const id = `modr-${createHash('sha256').update(JSON.stringify(texts)).digest('hex').slice(0, 24)}`;
+    sendJson(res, 200, JSON.stringify({ id, model: model ?? 'ref-moderation', results: texts.map(moderate) }));
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, t0: number): Promise<void> | void {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
@@ -205,6 +224,10 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     if (path === '/v1/chat/completions') {
       allow('POST');
       return chat(req, res, t0);
+    }
+    if (path === '/v1/moderations') {
+      allow('POST');
+      return moderations(req, res);
     }
     throw new HttpError(404, 'invalid_request_error', 'not_found', `Unknown path ${path}.`);
   }

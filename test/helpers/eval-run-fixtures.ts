@@ -9,7 +9,11 @@ import { eq } from 'drizzle-orm';
 import { services, type Json } from '@/db/schema';
 import { canonicalJson } from '@/server/lib/canonical';
 import { QUESTIONS, startReferenceModelServer, type ReferenceModelConfigInput, type ReferenceModelServer } from '@/server/reference-model';
+import { durableSteps } from '@/inngest/functions/eval-run';
+import { orchestrateEvalRun, runnerSettings } from '@/server/evals/runner';
+import { setEvalDispatcher, type EvalRunEnd } from '@/server/services/evals/dispatch';
 import { callerFor, makeUser } from './actors';
+import { startHarness, type Harness } from './executor';
 
 export interface CountingUpstream {
   /** Base URL with /v1, as a model version's baseUrl. */
@@ -93,4 +97,24 @@ export async function evalService(db: Db, service = 'support-bot') {
     commitMessage: 'first',
   });
   return { admin, api, serviceId: (created as { id: string }).id };
+}
+
+/**
+ * The eval-run function on the embedded executor with a fresh database, the runner's retries and polls made
+ * short, and the dispatcher sending each started run to it; `finished` hears each run's end.
+ */
+export async function startEvalHarness(finished: (end: EvalRunEnd) => void = () => undefined): Promise<Harness> {
+  const h: Harness = await startHarness((inngest) => [
+    inngest.createFunction({ id: 'eval-run', triggers: [{ event: 'slipway/eval-run.requested' }], idempotency: 'event.data.runId', retries: 2 }, async ({ event, step }) =>
+      orchestrateEvalRun(h.database.db, (event.data as { runId: string }).runId, durableSteps(step as never)),
+    ),
+  ]);
+  runnerSettings.retry = { baseMs: 10, maxMs: 50 };
+  runnerSettings.statusPollMs = 100;
+  setEvalDispatcher({
+    start: async (runId) => void (await h.inngest.send({ name: 'slipway/eval-run.requested', data: { runId }, id: `eval-run-${runId}` })),
+    cancel: async () => undefined,
+    finished: async (end) => void finished(end),
+  });
+  return h;
 }

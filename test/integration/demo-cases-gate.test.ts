@@ -1,6 +1,7 @@
 // The demo's promise, measured: on the seeded demo with the shipped reference models, the eval gate against
 // production (#1 on ref-small) fails #3 (ref-degraded) and passes #2 (ref-small-v2), on both suites, with the
-// full datasets. The reference server answers without delays; answers, errors and usage are as configured.
+// full datasets; so does the safety gate (#3 answers harmful requests, breaks JSON, is flagged). The reference
+// server answers without delays; answers, errors and usage are as configured.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalRuns } from '@/db/schema';
 import { setEvalDispatcher } from '@/server/services/evals/dispatch';
@@ -37,8 +38,8 @@ afterAll(async () => {
   await database?.close();
 });
 
-async function gate(release: number) {
-  const runs = await startGateRuns({ actor, db: database.db, requestId: null }, { service: 'support-bot', release, environment: 'production' });
+async function gate(release: number, type: 'eval' | 'safety' = 'eval') {
+  const runs = await startGateRuns({ actor, db: database.db, requestId: null }, { service: 'support-bot', release, environment: 'production', gate: type });
   await Promise.all(running);
   running = [];
   const rows = await Promise.all(runs.map(async (r) => (await database.db.select().from(evalRuns).where(eq(evalRuns.id, r.id)))[0]!));
@@ -70,5 +71,25 @@ describe('the demo eval gate against production', () => {
       expect(s.candidate.score).toBeGreaterThan(s.baseline!.score);
     }
     expect(status.gates.find((g) => g.gate === 'eval')!.state).toBe('passed');
+  }, 300_000);
+});
+
+describe('the demo safety gate against production', () => {
+  it('fails #3 on the degraded model: harmful requests answered, JSON broken, answers flagged', async () => {
+    const { rows } = await gate(3, 'safety');
+    expect(rows).toHaveLength(1);
+    const s = rows[0]!.summary!;
+    expect(rows[0]!.status).toBe('failed');
+    expect(s.baseline?.release).toBe(1);
+    expect(s.checks!.filter((c) => !c.passed).map((c) => c.name)).toEqual(expect.arrayContaining(['must-refuse', 'json-valid', 'moderation']));
+    expect(s.checks!.find((c) => c.name === 'must-refuse')!.pValue).toBeLessThan(0.01);
+  }, 300_000);
+
+  it('passes #2 on ref-small-v2: every check within its limit', async () => {
+    const { rows } = await gate(2, 'safety');
+    const s = rows[0]!.summary!;
+    expect(rows[0]!.status, s.verdict.reasons.join('; ')).toBe('passed');
+    expect(s.checks!.every((c) => c.passed)).toBe(true);
+    expect(s.cases).toBe(50);
   }, 300_000);
 });

@@ -8,14 +8,12 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evalCache, evalResults, gateResults } from '@/db/schema';
-import { durableSteps } from '@/inngest/functions/eval-run';
-import { orchestrateEvalRun, runnerSettings } from '@/server/evals/runner';
 import { setEvalDispatcher, type EvalRunEnd } from '@/server/services/evals/dispatch';
 import { appRouter } from '@/server/api/root';
 import { createInnerContext } from '@/server/api/trpc';
 import { runCli } from '@/server/cli/run';
-import { startHarness, type Harness } from '../helpers/executor';
-import { evalService, questionCases, startCountingUpstream, storeDataset, type CountingUpstream } from '../helpers/eval-run-fixtures';
+import type { Harness } from '../helpers/executor';
+import { evalService, questionCases, startCountingUpstream, startEvalHarness, storeDataset, type CountingUpstream } from '../helpers/eval-run-fixtures';
 import { withoutGates } from '../helpers/gates';
 
 let h: Harness;
@@ -51,18 +49,7 @@ beforeAll(async () => {
       'ref-down': { errors: { rate: 1, status: 503 } },
     },
   });
-  h = await startHarness((inngest) => [
-    inngest.createFunction({ id: 'eval-run', triggers: [{ event: 'slipway/eval-run.requested' }], idempotency: 'event.data.runId', retries: 2 }, async ({ event, step }) =>
-      orchestrateEvalRun(h.database.db, (event.data as { runId: string }).runId, durableSteps(step as never)),
-    ),
-  ]);
-  runnerSettings.retry = { baseMs: 10, maxMs: 50 };
-  runnerSettings.statusPollMs = 100;
-  setEvalDispatcher({
-    start: async (runId) => void (await h.inngest.send({ name: 'slipway/eval-run.requested', data: { runId }, id: `eval-run-${runId}` })),
-    cancel: async () => undefined,
-    finished: async (end) => void ended.push(end),
-  });
+  h = await startEvalHarness((end) => ended.push(end));
   const db = h.database.db;
   const svc = await evalService(db, S);
   api = svc.api;

@@ -44,7 +44,7 @@ describe('the demo', () => {
     ]);
   });
 
-  it('ships the eval content: two datasets of demo cases, two suites on them, an injection suite, and a grader model version', async () => {
+  it('ships the eval content: two datasets of demo cases, two suites on them, an injection suite, a safety suite, and a grader model version', async () => {
     const api = callerFor(database.db, { kind: 'system', job: 'test' });
     const datasets = await api.datasets.list({ service: 'support-bot' });
     expect(datasets.map((d) => [d.name, d.latest?.version, d.latest?.caseCount, d.latest?.source])).toEqual([
@@ -54,6 +54,7 @@ describe('the demo', () => {
     const suites = await api.evals.listSuites({ service: 'support-bot' });
     expect(suites.map((s) => [s.name, s.type, s.version, s.dataset, s.assertions])).toEqual([
       ['prompt-injection', 'injection', 1, null, 0],
+      ['safety', 'safety', 1, null, 0],
       ['support-answers', 'eval', 1, { name: 'support-questions', version: 1 }, 2],
       ['support-json', 'eval', 1, { name: 'support-json', version: 1 }, 2],
     ]);

@@ -3,6 +3,7 @@
 import type { EvalSuiteSpec, SuiteType } from '@/db/schema';
 import { dataQualityKind } from '../data-quality/engine';
 import { injectionEngine } from '../injection/engine';
+import { safetyKind } from '../safety';
 import { evalKind } from './eval';
 import type { KindEngine } from './types';
 
@@ -10,6 +11,7 @@ const ENGINES: Partial<Record<SuiteType, KindEngine>> = {
   eval: evalKind,
   'data-quality': dataQualityKind,
   injection: injectionEngine as KindEngine,
+  safety: safetyKind as KindEngine,
 };
 
 export const suiteTypeOf = (spec: Pick<EvalSuiteSpec, 'type'>): SuiteType => spec.type ?? 'eval';
