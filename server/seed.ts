@@ -6,6 +6,8 @@ import type { Db } from '@/db/client';
 import { services } from '@/db/schema';
 import { createService } from './services/services/create';
 import { deploy } from './services/environments/deploy';
+import { DEFAULT_ENVIRONMENTS } from './services/environments/settings';
+import { updateEnvironment } from './services/environments/update';
 import { overrideGate } from './services/gates/override';
 import { moveLabel } from './services/labels/move';
 import { registerModelVersion } from './services/models/register';
@@ -29,6 +31,8 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
   const ctx: ServiceContext = { actor: { kind: 'system', job: 'demo-seed' }, db, requestId: null };
   await withTransaction(ctx, async (tx) => {
     await createService(tx, { name: 'support-bot', description: 'Answers customer support questions from the help centre.' });
+    // Production answers customers: besides the eval gate, a release must pass the safety and injection gates.
+    await updateEnvironment(tx, { service: 'support-bot', environment: 'production', protection: { ...DEFAULT_ENVIRONMENTS.production.protection, requiredGates: ['eval', 'safety', 'injection'] } });
     await registerModelVersion(tx, {
       model: 'support-llm',
       modelDescription: 'The model behind support-bot, served by the reference model server.',
@@ -102,9 +106,9 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
     await moveLabel(tx, { target: { kind: 'model', model: 'support-llm' }, label: 'production', version: 1, reason: 'launch' });
     await createRelease(tx, { service: 'support-bot', model: 'support-llm@1', prompts: ['answer@1'], notes: 'Launch release', branch: 'main', source: 'seed' });
     await createRelease(tx, { service: 'support-bot', model: 'support-llm@2', prompts: ['answer@2', 'tone@1'], config: { max_tokens: 400 }, notes: 'Cheaper model, citations, house style', branch: 'main', source: 'seed' });
-    // The launch state predates any eval suite: its eval gates are overridden, on the record, as an admin would.
-    const launch = 'demo seed: the launch state, set before any eval suite existed';
-    await overrideGate(tx, { service: 'support-bot', release: 1, environment: 'production', gate: 'eval', reason: launch });
+    // The launch state predates any suite: its gates are overridden, on the record, as an admin would.
+    const launch = 'demo seed: the launch state, set before any suite existed';
+    for (const gate of ['eval', 'safety', 'injection'] as const) await overrideGate(tx, { service: 'support-bot', release: 1, environment: 'production', gate, reason: launch });
     await overrideGate(tx, { service: 'support-bot', release: 2, environment: 'staging', gate: 'eval', reason: launch });
     await seedDemoEvals(tx, baseUrl);
     await seedDemoSafety(tx, baseUrl);

@@ -57,13 +57,15 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
   const query = useQuery(trpc.evals.getRun.queryOptions({ service, number }, { refetchInterval: (q) => (q.state.data && isRunActive(q.state.data.status) ? 1000 : false) }));
   const run = query.data ? toRunView(query.data) : null;
   const active = run ? isRunActive(run.status) : false;
+  // Runs of every suite type share the numbering; the heading says which type this one is.
+  const kind = run && run.kind !== 'eval' ? run.kind : 'eval';
   return (
     <>
-      <Breadcrumbs items={[{ href: '/evals', label: 'Evals' }, { href: `/evals/${service}?tab=runs`, label: service }, { label: `Eval run #${number}` }]} />
+      <Breadcrumbs items={[{ href: '/evals', label: 'Evals' }, { href: `/evals/${service}?tab=runs`, label: service }, { label: `${kind[0]!.toUpperCase()}${kind.slice(1)} run #${number}` }]} />
       <div className="mb-6 flex flex-wrap items-end justify-between gap-4">
         <div className="min-w-0">
           <h1 className="text-2xl font-semibold tracking-tight">
-            {service} eval run #{number}
+            {service} {kind} run #{number}
           </h1>
           {run ? (
             <p className="mt-1 flex flex-wrap items-center gap-x-2 gap-y-1 text-sm text-muted-fg">

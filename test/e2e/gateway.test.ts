@@ -69,8 +69,9 @@ describe('the demo through the gateway', () => {
         }
       }
     };
-    // #2 never ran in production: its eval gate is overridden first, as an admin switching at once would.
-    await api().gates.override.mutate({ service: 'support-bot', release: 2, environment: 'production', gate: 'eval', reason: 'switch at once to time the gateway' });
+    // #2 never ran in production: its required gates are overridden first, as an admin switching at once would.
+    const { protection } = await api().environments.get.query({ service: 'support-bot', environment: 'production' });
+    for (const gate of protection.requiredGates) await api().gates.override.mutate({ service: 'support-bot', release: 2, environment: 'production', gate, reason: 'switch at once to time the gateway' });
     const workers = Array.from({ length: 12 }, (_, i) => worker(i));
     await new Promise((r) => setTimeout(r, 1500));
     const changedAt = Date.now();

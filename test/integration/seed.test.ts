@@ -35,6 +35,18 @@ describe('the demo', () => {
       ['staging', [2]],
       ['production', [1]],
     ]);
+    // Production requires every gate that judges answers; staging the eval gate.
+    expect(service.environments.map((e) => [e.name, e.protection.requiredGates])).toEqual([
+      ['dev', []],
+      ['staging', ['eval']],
+      ['production', ['eval', 'safety', 'injection']],
+    ]);
+    const gates = await api.gates.status({ service: 'support-bot', release: 3, environment: 'production' });
+    expect(gates.gates.map((g) => [g.gate, g.state])).toEqual([
+      ['eval', 'missing'],
+      ['safety', 'missing'],
+      ['injection', 'missing'],
+    ]);
     const rendered = await api.prompts.render({ service: 'support-bot', prompt: 'answer', label: 'staging', variables: { question: 'How do I reset my password?' } });
     expect(rendered.messages.map((m) => m.role)).toEqual(['system', 'system', 'user']);
     expect(rendered.messages[1]!.content).toContain('Acme Cloud');
