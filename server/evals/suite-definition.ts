@@ -132,6 +132,7 @@ export function checkSuite(yaml: string): SuiteCheck {
       for (const [key, owner] of Object.entries(SETTINGS_KEYS)) if (raw[key] !== undefined && owner !== type) at([key], `only a ${owner} suite has a ${key} block; this suite's type is ${type}`);
       if (engine.datasetRequired && !result.data.dataset) at(['dataset'], `${type === 'eval' ? 'an' : 'a'} ${type} suite needs a dataset: name or name@version`);
       if (engine.assertionsRequired && !result.data.assertions.length) at(['assertions'], 'a suite needs at least one assertion');
+      if (!engine.usesAssertions && result.data.assertions.length) at(['assertions'], `a ${type} suite uses no assertions; its checks are set in its ${engine.settings?.key ?? type} block`);
       if (engine.settings) {
         const block = engine.settings.schema.safeParse(raw[engine.settings.key] ?? {});
         if (block.success) settings = block.data as Record<string, Json>;

@@ -66,6 +66,8 @@ describe('suite definitions', () => {
       { line: 3, path: 'assertions', message: 'a suite needs at least one assertion' },
       { line: 5, path: 'safety', message: "only a safety suite has a safety block; this suite's type is eval" },
     ]);
+    const dq = checkSuite('type: data-quality\ndataset: q\ndataQuality:\n  expectations:\n    - { type: not-null, field: expected }\nassertions:\n  - type: contains\n    value: a\n');
+    expect(dq).toEqual({ ok: false, problems: [{ line: 7, path: 'assertions', message: 'a data-quality suite uses no assertions; its checks are set in its dataQuality block' }] });
     const unknown = checkSuite('type: teleport\ndataset: q\nassertions:\n  - type: contains\n    value: a\n');
     expect(unknown).toEqual({ ok: false, problems: [{ line: 1, path: 'type', message: 'must be one of eval, safety, injection, data-quality' }] });
   });

@@ -36,6 +36,7 @@ export const dataQualityKind: KindEngine<DataQualitySettings> = {
   settings: { key: 'dataQuality', schema: dataQualitySettings },
   datasetRequired: false,
   assertionsRequired: false,
+  usesAssertions: false,
   callsModel: false,
   cases: (db, q) => dataQualityCases(db, { serviceId: q.serviceId, settings: settingsOf(q.spec), dataset: q.spec.dataset ? q.dataset : null, environmentId: q.environmentId, asOf: q.asOf }),
   score() {

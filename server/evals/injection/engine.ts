@@ -73,6 +73,7 @@ export const injectionEngine: KindEngine<InjectionSettings> = {
   settings: { key: 'injection', schema: injectionSettingsSchema },
   datasetRequired: false,
   assertionsRequired: false,
+  usesAssertions: false,
   callsModel: true,
 
   async cases(db, q) {

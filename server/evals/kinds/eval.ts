@@ -28,6 +28,7 @@ export const evalKind: KindEngine = {
   settings: null,
   datasetRequired: true,
   assertionsRequired: true,
+  usesAssertions: true,
   callsModel: true,
   cases: async (_db, q) => q.dataset,
   score: (spec, testCase, output, ctx) => scoreCase(spec.assertions, spec.threshold, testCase, output, ctx),

@@ -79,6 +79,8 @@ export interface KindEngine<S = unknown> {
   settings: { key: string; schema: z.ZodType<S> } | null;
   datasetRequired: boolean;
   assertionsRequired: boolean;
+  /** Whether the type scores answers with the suite's `assertions` at all (false: a suite listing some is refused). */
+  usesAssertions: boolean;
   /** Whether the run calls the release (and a baseline arm); false: `evaluate` decides every case at once. */
   callsModel: boolean;
   /**

@@ -24,6 +24,7 @@ export const safetyKind: KindEngine<SafetySettings> = {
   settings: { key: 'safety', schema: safetySettingsSchema },
   datasetRequired: false,
   assertionsRequired: false,
+  usesAssertions: true,
   callsModel: true,
   cases: async (_db, q) => safetyCases(settingsOf(q.spec), { dataset: q.dataset, prompts: q.prompts }),
   rewrite(req, testCase, spec) {
