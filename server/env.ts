@@ -18,6 +18,7 @@ const SECRET_KEYS = new Set([
   'INNGEST_EVENT_KEY',
   'INNGEST_SIGNING_KEY',
   'INNGEST_SIGNING_KEY_FALLBACK',
+  'SLIPWAY_METRICS_TOKEN',
 ]);
 
 const optionalString = z
@@ -107,6 +108,7 @@ const schema = z
       .min(0, 'must be between 0 and 10 (the number of reverse proxies in front of Slipway)')
       .max(10, 'must be between 0 and 10 (the number of reverse proxies in front of Slipway)')
       .default(0),
+    SLIPWAY_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {
