@@ -32,7 +32,7 @@ const received: { text: string }[] = [];
 type Minute = { minute: number; requests: number; errors: number };
 const minutes: Minute[] = [];
 
-function rollupRow(bucket: Date, requests: number, errors: number) {
+function rollupRow(bucket: Date, requests: number, errors: number): typeof rollupsMinute.$inferInsert {
   return {
     bucket,
     serviceId,
@@ -41,7 +41,7 @@ function rollupRow(bucket: Date, requests: number, errors: number) {
     shadow: false,
     requests,
     errors,
-    errorsByClass: errors ? { upstream_5xx: errors } : {},
+    errorsByClass: errors ? { upstream_5xx: errors } : ({} as Record<string, number>),
     latencyBuckets: [bucketOf(200)],
     latencyCounts: [requests],
     ttftBuckets: [],

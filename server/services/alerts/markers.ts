@@ -4,7 +4,7 @@ import { and, asc, eq, gte, isNull, lt, or } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { alerts } from '@/db/schema';
 import type { Marker } from '../monitoring/types';
-import { formatMeasure, OBJECTIVE_WORDS } from './burn';
+import { formatMeasure, OBJECTIVE_WORDS } from './words';
 
 export async function alertMarkers(db: Db, q: { serviceId: string; environment: string; from: Date; to: Date }): Promise<Marker[]> {
   const rows = await db

@@ -2,7 +2,7 @@
 // release flow's notifications use (plain text for clients that read only `text`, Block Kit for Slack).
 import type { Alert } from '@/db/schema';
 import type { SlackMessage } from '../notifications/webhook';
-import { formatMeasure, OBJECTIVE_WORDS } from './burn';
+import { formatMeasure, OBJECTIVE_WORDS } from './words';
 
 const burnWords = (b: number | null) => (b === null ? 'no data' : `${b >= 100 ? Math.round(b) : b.toFixed(1)}×`);
 
