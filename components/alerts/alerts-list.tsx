@@ -85,27 +85,26 @@ function AlertsTable({ scope, status }: { scope: Scope; status: 'firing' | 'all'
       <LoadError error={list.error} />
       {list.isSuccess && !rows.length ? <Empty>{status === 'firing' ? 'Nothing is firing: every objective is within its budget.' : 'No alert has fired yet.'}</Empty> : null}
       {rows.length ? (
-        <div className="overflow-x-auto">
-          <Table aria-label={status === 'firing' ? 'Alerts firing now' : 'Alert history'}>
-            <THead>
-              <tr>
-                <TH>Alert</TH>
-                <TH>When</TH>
-                <TH>Peak</TH>
-                <TH>Windows when it fired</TH>
-                <TH>Notifications</TH>
-                <TH>
-                  <span className="sr-only">Actions</span>
-                </TH>
-              </tr>
-            </THead>
-            <TBody>
-              {rows.map((a) => (
-                <AlertRow key={a.id} alert={a} />
-              ))}
-            </TBody>
-          </Table>
-        </div>
+        <Table aria-label={status === 'firing' ? 'Alerts firing now' : 'Alert history'}>
+          <THead>
+            <tr>
+              <TH>Alert</TH>
+              <TH>When</TH>
+              <TH>Peak</TH>
+              <TH>Windows when it fired</TH>
+              <TH>Notifications</TH>
+              {/* Positioned, so the hidden label stays inside the scrolling table instead of widening the page. */}
+              <TH className="relative">
+                <span className="sr-only">Actions</span>
+              </TH>
+            </tr>
+          </THead>
+          <TBody>
+            {rows.map((a) => (
+              <AlertRow key={a.id} alert={a} />
+            ))}
+          </TBody>
+        </Table>
       ) : null}
     </Card>
   );
@@ -117,8 +116,8 @@ function AlertRow({ alert: a }: { alert: Alert }) {
   const start = a.figures.start;
   return (
     <TR>
-      <TD>
-        <div className="flex flex-wrap items-center gap-2">
+      <TD className="min-w-56">
+        <div className="flex flex-wrap items-center gap-2 whitespace-nowrap">
           <Badge tone={a.status === 'firing' ? (a.severity === 'page' ? 'danger' : 'warning') : 'neutral'}>{a.status === 'firing' ? `${a.severity} · firing` : `${a.severity} · resolved`}</Badge>
           <span className="font-medium">{OBJECTIVE_WORDS[a.objective]}</span>
         </div>
@@ -137,19 +136,19 @@ function AlertRow({ alert: a }: { alert: Alert }) {
         {burn(a.peakBurnRate)}
         <div className="text-xs text-muted-fg">{formatMeasure(a.objective, a.peakValue)}</div>
       </TD>
-      <TD className="text-sm tabular-nums">
+      <TD className="text-sm whitespace-nowrap tabular-nums">
         <div>
-          {a.rule.longWindowMinutes} min: {burn(start.long.burnRate)} ({formatMeasure(a.objective, start.long.value)} over {start.long.events.toLocaleString('en')})
+          {a.rule.longWindowMinutes} min: {burn(start.long.burnRate)} ({formatMeasure(a.objective, start.long.value)} of {start.long.events.toLocaleString('en')})
         </div>
         <div>
-          {a.rule.shortWindowMinutes} min: {burn(start.short.burnRate)} ({formatMeasure(a.objective, start.short.value)} over {start.short.events.toLocaleString('en')})
+          {a.rule.shortWindowMinutes} min: {burn(start.short.burnRate)} ({formatMeasure(a.objective, start.short.value)} of {start.short.events.toLocaleString('en')})
         </div>
         <div className="text-xs text-muted-fg">fires above {a.rule.burnRate}×</div>
       </TD>
-      <TD className="text-sm">
+      <TD className="text-sm whitespace-nowrap">
         fired: {NOTICE_WORDS[a.notices.fire] ?? a.notices.fire}
         {a.notices.resolve ? <div>resolved: {NOTICE_WORDS[a.notices.resolve] ?? a.notices.resolve}</div> : null}
-        {a.notices.error && (a.notices.fire === 'failed' || a.notices.resolve === 'failed') ? <div className="max-w-48 text-xs text-danger">{a.notices.error}</div> : null}
+        {a.notices.error && (a.notices.fire === 'failed' || a.notices.resolve === 'failed') ? <div className="max-w-48 text-xs whitespace-normal text-danger">{a.notices.error}</div> : null}
       </TD>
       <TD className="text-right">
         <Acknowledge alert={a} />

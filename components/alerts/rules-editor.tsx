@@ -86,7 +86,7 @@ function RulesForm({ view, service, environment }: { view: RulesView; service: s
           const label = `${OBJECTIVE_WORDS[r.objective]} ${r.severity}`;
           return (
             <fieldset key={i} className="grid gap-2 rounded-md border border-border p-3 sm:grid-cols-[1fr_auto]" aria-label={label}>
-              <div className="grid gap-2 sm:grid-cols-2 lg:grid-cols-6">
+              <div className="grid grid-cols-2 gap-2 lg:grid-cols-[1.6fr_1fr_1fr_1fr_1fr_1fr]">
                 <Cell label="Objective" error={at(i, 'objective')}>
                   <Select aria-label={`Objective of rule ${i + 1}`} value={r.objective} onChange={(e) => set(i, { objective: e.target.value as AlertObjective })}>
                     {OBJECTIVES.map((o) => (
@@ -114,7 +114,7 @@ function RulesForm({ view, service, environment }: { view: RulesView; service: s
                 <Cell label="Min requests" error={at(i, 'minEvents')}>
                   <Input aria-label={`Minimum requests of rule ${i + 1}`} inputMode="numeric" value={r.minEvents} onChange={(e) => set(i, { minEvents: e.target.value })} />
                 </Cell>
-                <p className="text-xs text-muted-fg sm:col-span-2 lg:col-span-6">{objective ? `Objective ${objective} (from the SLOs).` : 'No SLO is set for this objective: the rule never fires until one is.'}</p>
+                <p className="col-span-2 text-xs text-muted-fg lg:col-span-6">{objective ? `Objective ${objective} (from the SLOs).` : 'No SLO is set for this objective: the rule never fires until one is.'}</p>
               </div>
               <div className="flex items-center gap-3 sm:flex-col sm:items-end">
                 <Checkbox label="On" checked={r.enabled} onChange={(e) => set(i, { enabled: e.target.checked })} aria-label={`Rule ${i + 1} on`} />
