@@ -11,6 +11,7 @@ import { numberOr } from '@/components/registry/forms';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
+import { cn } from '@/components/ui/cn';
 import { Checkbox, Input, Select } from '@/components/ui/form';
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
@@ -87,7 +88,7 @@ function RulesForm({ view, service, environment }: { view: RulesView; service: s
           return (
             <fieldset key={i} className="grid gap-2 rounded-md border border-border p-3 sm:grid-cols-[1fr_auto]" aria-label={label}>
               <div className="grid grid-cols-2 gap-2 lg:grid-cols-[1.6fr_1fr_1fr_1fr_1fr_1fr]">
-                <Cell label="Objective" error={at(i, 'objective')}>
+                <Cell label="Objective" error={at(i, 'objective')} className="col-span-2 lg:col-span-1">
                   <Select aria-label={`Objective of rule ${i + 1}`} value={r.objective} onChange={(e) => set(i, { objective: e.target.value as AlertObjective })}>
                     {OBJECTIVES.map((o) => (
                       <option key={o} value={o}>
@@ -153,9 +154,9 @@ function RulesForm({ view, service, environment }: { view: RulesView; service: s
   );
 }
 
-function Cell({ label, error, children }: { label: string; error?: string; children: ReactNode }) {
+function Cell({ label, error, className, children }: { label: string; error?: string; className?: string; children: ReactNode }) {
   return (
-    <div className="grid content-start gap-1">
+    <div className={cn('grid content-start gap-1', className)}>
       <span className="text-xs font-medium text-muted-fg" aria-hidden>
         {label}
       </span>

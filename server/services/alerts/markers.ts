@@ -19,7 +19,7 @@ export async function alertMarkers(db: Db, q: { serviceId: string; environment: 
     kind: 'alert',
     label: `${OBJECTIVE_WORDS[a.objective]} ${a.severity}${a.status === 'firing' ? ' (firing)' : ''}: peak ${a.peakBurnRate.toFixed(1)}× the budget, ${formatMeasure(a.objective, a.peakValue)} against ${formatMeasure(a.objective, a.objectiveValue)}`,
     actor: null,
-    reason: `The ${a.rule.longWindowMinutes}-min and ${a.rule.shortWindowMinutes}-min windows both burned more than ${a.rule.burnRate}× the error budget`,
+    reason: `The ${a.rule.longWindowMinutes}-min and ${a.rule.shortWindowMinutes}-min windows both burned more than ${a.rule.burnRate}× the objective’s budget`,
     release: null,
   }));
 }
