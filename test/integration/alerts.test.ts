@@ -1,20 +1,21 @@
 // SLO alerts on synthetic rollups with a chosen clock: a burn of the error budget fires one page (through the
 // cron function), which stays one alert while the burn goes on and resolves when it stops; the environment's
 // webhook gets one message when it fires and one when it resolves; the alert is a marker on the charts; rules
-// are validated and audited, and a firing alert can be acknowledged.
+// are validated and audited; a firing alert can be acknowledged; and gateway telemetry, once rolled up, fires alerts too.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InngestTestEngine } from '@inngest/test';
 import { Inngest } from 'inngest';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rollupsHour, rollupsMinute } from '@/db/schema';
+import { requestLogs, rollupsHour, rollupsMinute } from '@/db/schema';
 import { createEvaluateAlerts } from '@/inngest/functions/evaluate-alerts';
 import { bucketOf } from '@/server/lib/histogram';
 import { evaluateAlerts } from '@/server/services/alerts/evaluate';
 import { alertMarkers } from '@/server/services/alerts/markers';
 import { deliverAlertNotices } from '@/server/services/alerts/notices';
 import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
+import { runRollups } from '@/server/services/monitoring/rollup';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { seedRegistry } from '../helpers/registry';
@@ -167,5 +168,28 @@ describe('SLO alerts', () => {
     const back = await api.alerts.updateRules({ service: S, environment: 'production', rules: null });
     expect(back.custom).toBe(false);
     expect(back.rules).toHaveLength(6);
+  });
+
+  it('fire from gateway telemetry once the rollup job has summed it', async () => {
+    // Staging's p95 objective is 5 s: twenty minutes of requests taking 8 s spend its 5% budget twenty times over.
+    const now = new Date(T0 + 2 * 86_400_000);
+    const rows = Array.from({ length: 200 }, (_, i) => ({
+      at: new Date(now.getTime() - 20 * 60_000 + i * 6_000),
+      requestId: `slow-${i}`,
+      serviceId,
+      environment: 'staging',
+      releaseNumber: 1,
+      status: 200,
+      latencyMs: 8000,
+      features: { inputChars: 10, outputChars: 10, messages: 1, finishReason: 'stop' },
+    }));
+    await database.db.insert(requestLogs).values(rows);
+    await runRollups(database.db, { now });
+    const result = await evaluateAlerts(database.db, { now });
+    expect(result.fired).toBe(2);
+    const fired = await api.alerts.list({ service: S, environment: 'staging', status: 'firing' });
+    expect(fired.map((a) => `${a.objective}/${a.severity}`).sort()).toEqual(['p95-latency/page', 'p95-latency/ticket']);
+    expect(fired[0]!.figures.start.long).toMatchObject({ events: 200 });
+    expect(fired[0]!.figures.start.long.value).toBeGreaterThan(7000);
   });
 });
