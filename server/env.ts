@@ -18,6 +18,7 @@ const SECRET_KEYS = new Set([
   'INNGEST_EVENT_KEY',
   'INNGEST_SIGNING_KEY',
   'INNGEST_SIGNING_KEY_FALLBACK',
+  'SLIPWAY_METRICS_TOKEN',
 ]);
 
 const optionalString = z
@@ -119,6 +120,7 @@ const schema = z
     SLIPWAY_REQUEST_LOG_RETENTION_DAYS: days('raw request logs are kept', 30),
     SLIPWAY_MINUTE_ROLLUP_RETENTION_DAYS: days('minute rollups are kept', 14),
     SLIPWAY_HOUR_ROLLUP_RETENTION_DAYS: days('hour rollups are kept', 400),
+    SLIPWAY_METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {

@@ -1,6 +1,6 @@
 // The Slipway process: validates settings, opens the database, then serves Next.js (UI, tRPC, auth, health, the
-// Inngest endpoint), the gateway and, in embedded mode, the executor's endpoints from one Node HTTP server.
-// `/gw/*` and `/api/executor/*` never enter Next.js.
+// Inngest endpoint), the gateway, Prometheus metrics and, in embedded mode, the executor's endpoints from one Node
+// HTTP server. `/gw/*`, `/api/metrics` and `/api/executor/*` never enter Next.js.
 import http from 'node:http';
 import next from 'next';
 import { CLIENT_IP_HEADER, clientIp } from './auth/client-ip';
@@ -12,6 +12,9 @@ import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
 import { connectVariations, redispatchUnstartedVariations } from './evals/runner-variations';
 import { connectRollouts, redispatchActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
+import { metrics } from './lib/metrics';
+import { isMetricsRequest, serveMetrics } from './lib/metrics-endpoint';
+import { rolloutStateCounts } from './services/rollouts/states';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
 import { appVersion } from './version';
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
   const modelServer = await startModelServer(e, rt.database.kind, log);
   const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;
   const executorHttp = executor ? executorHandler(executor) : null;
+  metrics().watchRollouts(() => rolloutStateCounts(rt.database.db));
   connectPipelines(rt.database.db);
   connectRollouts(rt.database.db);
   connectEvals();
@@ -57,6 +61,13 @@ async function main(): Promise<void> {
     if (stopping) res.setHeader('connection', 'close');
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
     if (executorHttp && isExecutorRequest(req.url)) return executorHttp(req, res);
+    if (isMetricsRequest(req.url)) {
+      serveMetrics(req, res, e.SLIPWAY_METRICS_TOKEN).catch((err: unknown) => {
+        log.error({ err }, 'could not build the metrics');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
     // The client's address as Slipway believes it (whatever a client sent in this header is replaced).
     req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], e.SLIPWAY_TRUST_PROXY);
     handle(req, res).catch((err: unknown) => {

@@ -2,7 +2,7 @@
 // The console's side navigation; the current section is marked for screen readers too. Approvals shows how many
 // requests are pending.
 import { useQuery } from '@tanstack/react-query';
-import { Activity, CheckCircle2, Cpu, FileText, FlaskConical, GitBranch, Layers, Rocket, ScrollText, Server, Settings } from 'lucide-react';
+import { Activity, BellRing, CheckCircle2, Cpu, FileText, FlaskConical, GitBranch, Layers, Rocket, ScrollText, Server, Settings } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useTRPC } from '@/components/trpc';
@@ -21,6 +21,7 @@ export const NAV = [
   { href: '/evals', label: 'Evals', icon: FlaskConical },
   { href: '/approvals', label: 'Approvals', icon: CheckCircle2 },
   { href: '/monitoring', label: 'Monitoring', icon: Activity },
+  { href: '/alerts', label: 'Alerts', icon: BellRing },
   { href: '/audit', label: 'Audit', icon: ScrollText },
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;

@@ -8,3 +8,4 @@ export * from './pipelines';
 export * from './rollouts';
 export * from './evals';
 export * from './monitoring';
+export * from './alerts';

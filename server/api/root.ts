@@ -1,4 +1,5 @@
 // The API's root router; its type is what clients import.
+import { alertsRouter } from './routers/alerts';
 import { auditRouter } from './routers/audit';
 import { evalsRouter } from './routers/evals';
 import { datasetsRouter } from './routers/datasets';
@@ -38,6 +39,7 @@ export const appRouter = router({
   gates: gatesRouter,
   evals: evalsRouter,
   datasets: datasetsRouter,
+  alerts: alertsRouter,
   monitoring: monitoringRouter,
 });
 

@@ -5,6 +5,7 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { executorRuns } from '@/db/schema';
+import { metrics } from '@/server/lib/metrics';
 import { logger as rootLogger, type Logger } from '@/server/logger';
 import { applyResults, failClaimedRun, type CallResult } from './apply';
 import { callFunction, type CallBody } from './call';
@@ -99,6 +100,7 @@ export class Executor {
       }
     }
     if (!this.stopping) this.loopDone = this.loop();
+    metrics().watchExecutor(() => this.inFlight.size);
   }
 
   /**
@@ -193,6 +195,7 @@ export class Executor {
     const url = fn ? stepUrl(configOf(fn)) : null;
     if (!fn || !url) {
       await failClaimedRun(this.db, run.id, claimedLease, { name: 'Error', message: `function ${run.functionId} is no longer served by any synced app` }, now);
+      metrics().observeRunEnd(run.functionId, 'failed');
       return;
     }
     let lease = claimedLease;
@@ -239,7 +242,9 @@ export class Executor {
       await renewing;
     }
     if (signal.aborted) return;
-    await applyResults(this.db, { run, fn, lease, results, now: this.now(), retryDelayMs: this.opts.retryDelayMs ?? defaultRetryDelay, log: this.log });
+    const status = await applyResults(this.db, { run, fn, lease, results, now: this.now(), retryDelayMs: this.opts.retryDelayMs ?? defaultRetryDelay, log: this.log });
+    // Counted once committed, so a transaction that rolled back counts nothing.
+    if (status === 'completed' || status === 'failed' || status === 'cancelled') metrics().observeRunEnd(run.functionId, status);
   }
 
   /**

@@ -17,6 +17,7 @@ import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, 
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
 import { closePools } from './upstream';
 import { GATEWAY_CHANNEL } from '@/server/lib/gateway-channel';
+import { metrics } from '@/server/lib/metrics';
 
 /** Request ids are the gateway's own UUIDs. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -47,6 +48,13 @@ export class Gateway {
 
   constructor(private readonly opts: GatewayOptions) {
     this.telemetry = new TelemetryWriter(opts.db, opts.telemetry);
+    metrics().serviceName = (id) => this.serviceNameOf(id);
+  }
+
+  /** For metric labels: the name of a service this gateway routes (looked up once per label set, not per request). */
+  private serviceNameOf(serviceId: string): string | undefined {
+    for (const route of this.snapshot?.routes.values() ?? []) if (route.serviceId === serviceId) return route.service;
+    return undefined;
   }
 
   async start(): Promise<void> {
@@ -101,10 +109,12 @@ export class Gateway {
     this.track(
       this.dispatch(req, res, started).catch((err: unknown) => {
         if (err instanceof GatewayError) {
+          metrics().observeRefused(err.code);
           sendOpenAIError(res, err);
           return;
         }
         this.log.error({ err, url: req.url }, 'gateway request failed');
+        metrics().observeRefused('internal_error');
         sendOpenAIError(res, new GatewayError(500, 'internal_error', 'The gateway failed to handle this request'));
       }),
     );

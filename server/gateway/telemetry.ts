@@ -4,6 +4,7 @@
 import { getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { gatewayKeys, requestLogs, type RequestLog } from '@/db/schema';
+import { metrics } from '@/server/lib/metrics';
 import { logger } from '@/server/logger';
 
 export interface TelemetryStats {
@@ -59,6 +60,7 @@ export class TelemetryWriter {
   private readonly batchSize: number;
   private readonly interval: number;
   private readonly log = logger.child({ part: 'telemetry' });
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly db: Db,
@@ -72,9 +74,12 @@ export class TelemetryWriter {
   start(): void {
     this.timer ??= setInterval(() => void this.flush(), this.interval);
     this.timer.unref();
+    this.unwatch ??= metrics().watchTelemetry(this);
   }
 
   record(row: RequestLog): void {
+    // Counted for Prometheus whether or not the queue has room: the request was answered either way.
+    metrics().observeRequest(row);
     if (this.queue.length >= this.capacity) {
       this.stats.dropped += 1;
       return;
@@ -168,6 +173,8 @@ export class TelemetryWriter {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.unwatch?.();
+    this.unwatch = undefined;
     if (this.building.size) await Promise.all([...this.building]);
     for (let attempt = 0; attempt < 5 && this.queue.length; attempt++) {
       await this.flush();

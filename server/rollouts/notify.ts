@@ -3,18 +3,9 @@
 // rollout ended. A failed notification is logged and never blocks or fails the rollout; the URL is never logged.
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { approvalRequests, environments, rollouts, secrets, services } from '@/db/schema';
+import { approvalRequests, environments, rollouts, services } from '@/db/schema';
 import { publicUrl } from '@/server/env';
-import { outboundFetch } from '@/server/outbound/connect';
-import { isOutboundRefused } from '@/server/outbound/policy';
-import { logger } from '@/server/logger';
-import { readSecretValue } from '@/server/services/secrets/queries';
-import { refusalOfUse } from '@/server/services/secrets/scope';
-
-export interface SlackMessage {
-  text: string;
-  blocks: Record<string, unknown>[];
-}
+import { sendNotice, type SlackMessage } from '@/server/services/notifications/webhook';
 
 const STATUS_WORDS: Record<string, string> = {
   'awaiting-approval': 'needs approval',
@@ -66,18 +57,7 @@ export async function notifyRollout(db: Db, rolloutId: string, status: string): 
     .innerJoin(services, eq(services.id, rollouts.serviceId))
     .innerJoin(environments, eq(environments.id, rollouts.environmentId))
     .where(eq(rollouts.id, rolloutId));
-  const secretName = row?.env.protection.notifySecret;
-  if (!row || !secretName) return;
-  const [secret] = await db.select().from(secrets).where(eq(secrets.name, secretName));
-  if (!secret) {
-    logger.warn({ environment: `${row.service}/${row.env.name}`, secret: secretName }, 'the notification secret of this environment does not exist');
-    return;
-  }
-  const refusal = await refusalOfUse(db, secret, { purpose: 'notifications', service: row.service, url: null });
-  if (refusal) {
-    logger.warn({ environment: `${row.service}/${row.env.name}`, secret: secretName }, `no notification sent: ${refusal}`);
-    return;
-  }
+  if (!row?.env.protection.notifySecret) return;
   const [approval] = status === 'awaiting-approval' ? await db.select().from(approvalRequests).where(eq(approvalRequests.rolloutId, rolloutId)) : [];
   const message = rolloutMessage({
     service: row.service,
@@ -90,14 +70,5 @@ export async function notifyRollout(db: Db, rolloutId: string, status: string): 
     approval: approval ? { id: approval.id, required: approval.requiredApprovals } : null,
     baseUrl: publicUrl(),
   });
-  const url = await readSecretValue(db, secret.id);
-  // Under the outbound policy; redirects are not followed (an incoming webhook answers where it is).
-  const res = await outboundFetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': 'slipway-notify' }, body: JSON.stringify(message), redirect: 'manual', signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
-    const cause = (err as { cause?: unknown }).cause;
-    // The refusal names the rule and the address, never the URL (it may carry a token in its path).
-    if (isOutboundRefused(cause)) throw new Error(`the notification webhook is refused: ${cause.message}`);
-    throw new Error(`the notification webhook could not be reached (${(err as Error).name})`);
-  });
-  await res.body?.cancel().catch(() => undefined);
-  if (!res.ok) throw new Error(`the notification webhook answered ${res.status}`);
+  await sendNotice(db, { service: row.service, environment: row.env.name, secretName: row.env.protection.notifySecret }, message);
 }

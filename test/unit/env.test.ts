@@ -33,13 +33,14 @@ describe('configuration', () => {
   });
 
   it('never echoes a secret value', () => {
-    const out = problems({ SLIPWAY_ADMIN_PASSWORD: 'short-pw', DATABASE_URL: 'mysql://u:hunter2@db/x', SLIPWAY_BOOTSTRAP_TOKEN: 'tok_secret' });
+    const out = problems({ SLIPWAY_ADMIN_PASSWORD: 'short-pw', DATABASE_URL: 'mysql://u:hunter2@db/x', SLIPWAY_BOOTSTRAP_TOKEN: 'tok_secret', SLIPWAY_METRICS_TOKEN: 'scrape-me' });
     expect(out).toEqual([
       'DATABASE_URL: must be a postgres:// or postgresql:// connection URL',
       'SLIPWAY_ADMIN_PASSWORD: must be at least 12 characters',
       'SLIPWAY_BOOTSTRAP_TOKEN: must start with slw_ followed by at least 32 letters, digits, _ or -',
+      'SLIPWAY_METRICS_TOKEN: must be at least 16 characters',
     ]);
-    expect(out.join('\n')).not.toMatch(/short-pw|hunter2|tok_secret/);
+    expect(out.join('\n')).not.toMatch(/short-pw|hunter2|tok_secret|scrape-me/);
   });
 
   it('requires OAuth settings in complete sets', () => {
