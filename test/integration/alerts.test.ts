@@ -136,6 +136,9 @@ describe('SLO alerts', () => {
     expect(markers).toEqual([expect.objectContaining({ kind: 'alert', t: at(20).toISOString(), endT: at(27).toISOString(), release: null })]);
     expect(markers[0]!.label).toMatch(/^Error rate page: peak 18\.3× the budget, 36\.7% against 2\.00%$/);
     expect(await alertMarkers(database.db, { serviceId, environment: 'production', from: at(30), to: at(60) })).toEqual([]);
+    // The environment's charts carry it as a span beside the changes.
+    const series = await api.monitoring.environment({ service: S, environment: 'production', from: at(-60).toISOString(), to: at(60).toISOString() });
+    expect(series.markers.filter((m) => m.kind === 'alert')).toEqual([expect.objectContaining({ t: at(20).toISOString(), endT: at(27).toISOString() })]);
   });
 
   it('can be acknowledged while firing, by someone who operates the environment', async () => {

@@ -5,6 +5,7 @@ import type { Db } from '@/db/client';
 import type { Environment, Service } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { alertMarkers } from '../alerts/markers';
 import { environmentMarkers } from './markers';
 import { chartRange } from './range';
 import { addRow, emptyAccumulator, readRollups, stepStart, toPoint, toTotals, type Accumulator } from './read';
@@ -41,7 +42,8 @@ export async function environmentSeriesOf(db: Db, service: Service, env: Environ
     releases,
     points: points(live),
     shadow: points(shadow),
-    markers: await environmentMarkers(db, env, range.from, range.to),
+    // Alerts are spans beside the changes: a chart shows what burned and what changed around it.
+    markers: [...(await environmentMarkers(db, env, range.from, range.to)), ...(await alertMarkers(db, { serviceId: service.id, environment: env.name, from: range.from, to: range.to }))].sort((a, b) => a.t.localeCompare(b.t)),
     totals: releases.map((r) => toTotals(r, totals.get(r)!)),
   };
 }
