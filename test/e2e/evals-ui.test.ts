@@ -76,7 +76,7 @@ async function signIn(p: Page, email: string, password: string) {
   await p.getByLabel('Email', { exact: true }).fill(email);
   await p.getByLabel('Password', { exact: true }).fill(password);
   await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(/\/services$/);
+  await p.waitForURL((url) => url.pathname === '/');
 }
 
 /** Full-page screenshots at desktop and phone widths, for a look (not committed); nothing is wider than a phone. */
