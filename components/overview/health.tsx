@@ -55,8 +55,8 @@ export function SloStatus() {
                   const m = METRICS[o.metric];
                   return (
                     <li key={o.metric} className={cn('tabular-nums', o.met === false ? 'font-medium text-danger' : o.met ? 'text-fg' : 'text-muted-fg')}>
-                      {m.label} {o.value === null ? 'no data' : m.show(o.value)} {o.met === false ? '>' : '≤'} {m.show(o.limit)}
-                      {o.met === false ? <span className="sr-only"> (breached)</span> : null}
+                      {m.label} {o.value === null ? '—' : m.show(o.value)} <span className="text-muted-fg">(SLO ≤ {m.show(o.limit)})</span>
+                      {o.met === false ? <span className="sr-only"> breached</span> : null}
                     </li>
                   );
                 })}

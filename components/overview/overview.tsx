@@ -69,12 +69,14 @@ function RolloutItem({ r }: { r: Rollout }) {
         <span>{stepText(r)}</span>
         {r.verdict ? <span className={r.verdict === 'fail' ? 'text-danger' : r.verdict === 'pass' ? 'text-success' : 'text-muted-fg'}>last analysis: {r.verdict}</span> : null}
       </div>
-      <div className="flex items-center gap-3">
-        <div className="h-1.5 flex-1 overflow-hidden rounded-full bg-muted" role="meter" aria-label={`Traffic on ${r.release.ref}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={r.weight}>
-          <div className="h-full rounded-full bg-primary" style={{ width: `${r.weight}%` }} />
+      {r.status === 'awaiting-approval' ? null : (
+        <div className="flex items-center gap-3">
+          <div className="h-1.5 flex-1 overflow-hidden rounded-full bg-muted" role="meter" aria-label={`Traffic on ${r.release.ref}`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={r.weight}>
+            <div className="h-full rounded-full bg-primary" style={{ width: `${r.weight}%` }} />
+          </div>
+          <span className="w-10 text-right text-xs tabular-nums">{r.weight}%</span>
         </div>
-        <span className="w-10 text-right text-xs tabular-nums">{r.weight}%</span>
-      </div>
+      )}
       <p className="text-xs text-muted-fg">
         asked by {r.requestedBy} {relativeTime(r.createdAt)}
         {r.status === 'paused' && r.reason ? ` · paused: ${r.reason}` : ''}
