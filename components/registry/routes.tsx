@@ -41,7 +41,7 @@ export function EnvironmentChip({ service, name, routes, rollout }: { service: s
   return (
     <Link
       href={environmentHref(service, name)}
-      className={cn('inline-flex max-w-full flex-wrap items-center gap-x-1.5 rounded-full border px-2 py-0.5 text-xs hover:bg-muted', rollout ? 'border-primary/50' : 'border-border')}
+      className={cn('inline-flex items-center gap-1.5 rounded-full border px-2 py-0.5 text-xs whitespace-nowrap hover:bg-muted', rollout ? 'border-primary/50' : 'border-border')}
     >
       <span className="font-medium text-primary">{name}</span>
       <span className={cn('tabular-nums', routes.length ? 'text-fg' : 'text-muted-fg')}>{routes.length ? routes.map((r) => `#${r.releaseNumber} ${r.weight}%`).join(' · ') : '—'}</span>
