@@ -51,6 +51,8 @@ beforeAll(async () => {
   server = await startServer();
   const client = api();
   await client.services.create.mutate({ name: SERVICE, description: 'Evals in the browser' });
+  // A second service, with or without the demo's: the Evals section then lists services (with one it opens on it).
+  await client.services.create.mutate({ name: 'neighbour-bot', description: 'Another service' });
   const alpha = await client.models.register.mutate({ model: `${SERVICE}-alpha`, providerKind: 'openai-compatible', baseUrl: `${upstream.url}/v1`, upstreamModel: 'alpha-model' });
   const beta = await client.models.register.mutate({ model: `${SERVICE}-beta`, providerKind: 'openai-compatible', baseUrl: `${upstream.url}/v1`, upstreamModel: 'beta-model' });
   const baseline = await client.releases.create.mutate({ service: SERVICE, model: alpha.ref });

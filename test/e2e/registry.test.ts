@@ -56,6 +56,7 @@ function localMinute(d: Date): string {
 describe.runIf(enabled)('the registries in Chromium', () => {
   it('creates a service with its three environments', async () => {
     await signIn(server.adminEmail, server.adminPassword);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click();
     await page.getByRole('button', { name: 'New service' }).click();
     const dialog = page.getByRole('dialog');
     // Opening the dialog puts the cursor in its first field, not on its close button.
