@@ -7,6 +7,7 @@ import { relativeTime } from '@/components/format';
 import { environmentHref } from '@/components/registry/routes';
 import { RolloutStatusBadge, STRATEGY_WORDS } from '@/components/rollouts/status';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
+import { useCan } from '@/components/viewer';
 import { RecentFailures } from './failures';
 import { SloStatus, SpendToday } from './health';
 import { LIVE_REFRESH_MS, Panel } from './panel';
@@ -87,6 +88,7 @@ function RolloutItem({ r }: { r: Rollout }) {
 
 function MyApprovals() {
   const trpc = useTRPC();
+  const canDecide = useCan('approvals:decide');
   const q = useQuery(trpc.overview.myApprovals.queryOptions(undefined, { refetchInterval: LIVE_REFRESH_MS }));
   return (
     <Panel
@@ -98,7 +100,7 @@ function MyApprovals() {
         </Link>
       }
       query={q}
-      empty={q.data && !q.data.length ? 'No approval is waiting for you.' : null}
+      empty={q.data && !q.data.length ? (canDecide ? 'No approval is waiting for you.' : 'Approvers and admins decide approval requests; your role follows them on the Approvals page.') : null}
     >
       <ul className="divide-y divide-border">
         {q.data?.map((a) => (
