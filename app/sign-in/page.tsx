@@ -3,7 +3,7 @@ import type { Metadata } from 'next';
 import { redirect } from 'next/navigation';
 import { SignInForm } from '@/components/sign-in-form';
 import { Card } from '@/components/ui/card';
-import { callbackPath } from '@/server/auth/callback-url';
+import { callbackPath, DEFAULT_CALLBACK_PATH } from '@/server/auth/callback-url';
 import { oauthProviders } from '@/server/auth/next-auth';
 import { currentUser } from '@/server/auth/request';
 import { publicUrl } from '@/server/env';
@@ -19,7 +19,7 @@ const ERRORS: Record<string, string> = {
 };
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<{ error?: string; callbackUrl?: string }> }) {
-  if (await currentUser()) redirect('/services');
+  if (await currentUser()) redirect(DEFAULT_CALLBACK_PATH);
   const { error, callbackUrl } = await searchParams;
   const rt = await getRuntime();
   const providers = oauthProviders(rt);

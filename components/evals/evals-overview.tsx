@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { formatTime } from '@/components/format';
+import { useGoToOnlyService } from '@/components/registry/service-picker';
 import { useTRPC } from '@/components/trpc';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Empty, LoadError, Loading } from '@/components/ui/status';
@@ -13,6 +14,8 @@ const LATEST_RUNS = 3;
 export function EvalsOverview() {
   const trpc = useTRPC();
   const services = useQuery(trpc.services.list.queryOptions({}));
+  // With one service there is nothing to choose between: its own Evals page is the front page.
+  useGoToOnlyService(null, (service) => `/evals/${service}`);
   if (services.isLoading) return <Loading className="px-0" />;
   if (services.error) return <LoadError error={services.error} className="px-0" />;
   if (!services.data?.length) return <Empty className="px-0">No services yet.</Empty>;

@@ -1,6 +1,6 @@
 'use client';
-// One model: its versions, the chosen version in full (lineage, artifacts, tokenizer, image, params,
-// prices, description), its status moves, and its labels with their history.
+// One model: its versions with the releases that pin them, the chosen version in full (lineage, artifacts,
+// tokenizer, image, params, prices, description, releases and where they run), its status moves, and its labels.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Plus } from 'lucide-react';
 import Link from 'next/link';
@@ -9,6 +9,7 @@ import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { formatBytes, formatPrice, formatTime } from '@/components/format';
 import { JsonBlock, PlainText } from '@/components/registry/json-block';
 import { LabelsCard } from '@/components/registry/labels-card';
+import { RunsIn } from '@/components/registry/routes';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
@@ -71,6 +72,7 @@ export function ModelDetail({ name, version }: { name: string; version: number |
                   <TH>Upstream model</TH>
                   <TH>Prices (in / out per 1M)</TH>
                   <TH>Labels</TH>
+                  <TH>Releases</TH>
                   <TH>Registered</TH>
                 </tr>
               </THead>
@@ -101,6 +103,9 @@ export function ModelDetail({ name, version }: { name: string; version: number |
                           ))}
                       </div>
                     </TD>
+                    <TD>
+                      <ReleaseRefs releases={v.releases} />
+                    </TD>
                     <TD className="whitespace-nowrap text-muted-fg">{formatTime(v.createdAt)}</TD>
                   </TR>
                 ))}
@@ -112,6 +117,61 @@ export function ModelDetail({ name, version }: { name: string; version: number |
         </div>
       ) : null}
     </>
+  );
+}
+
+/** In the versions table: the releases pinning a version, those running now marked; the version's card lists them all. */
+const SHOWN_RELEASES = 3;
+function ReleaseRefs({ releases }: { releases: Version['releases'] }) {
+  if (!releases.length) return <span className="text-xs text-muted-fg">none</span>;
+  const running = releases.filter((r) => r.runningIn.length);
+  const shown = [...running, ...releases.filter((r) => !r.runningIn.length)].slice(0, SHOWN_RELEASES);
+  return (
+    <span className="flex flex-wrap gap-x-2 gap-y-0.5 text-xs">
+      {shown.map((r) => (
+        <Link key={r.ref} href={`/releases/${r.service}/${r.number}`} className="whitespace-nowrap text-primary hover:underline" title={r.runningIn.length ? `runs in ${r.runningIn.map((p) => p.environment).join(', ')}` : 'not running'}>
+          {r.ref}
+          {r.runningIn.length ? <span className="text-success"> ●<span className="sr-only"> running</span></span> : null}
+        </Link>
+      ))}
+      {releases.length > shown.length ? <span className="text-muted-fg">+{releases.length - shown.length} more</span> : null}
+    </span>
+  );
+}
+
+function VersionReleases({ v }: { v: Version }) {
+  return (
+    <section aria-label="Releases using this version" className="border-t border-border">
+      <h3 className="px-5 pt-4 text-sm font-semibold">Releases using this version</h3>
+      {v.releases.length ? (
+        <Table aria-label="Releases using this version">
+          <THead>
+            <tr>
+              <TH>Release</TH>
+              <TH>Runs in</TH>
+              <TH>Created</TH>
+            </tr>
+          </THead>
+          <TBody>
+            {v.releases.map((r) => (
+              <TR key={r.ref}>
+                <TD>
+                  <Link href={`/releases/${r.service}/${r.number}`} className="font-medium text-primary hover:underline">
+                    {r.ref}
+                  </Link>
+                </TD>
+                <TD>
+                  <RunsIn service={r.service} placements={r.runningIn} />
+                </TD>
+                <TD className="whitespace-nowrap text-muted-fg">{formatTime(r.createdAt)}</TD>
+              </TR>
+            ))}
+          </TBody>
+        </Table>
+      ) : (
+        <p className="px-5 py-4 text-sm text-muted-fg">No release pins {v.ref} yet.</p>
+      )}
+    </section>
   );
 }
 
@@ -179,6 +239,7 @@ function VersionDetail({ v, onChanged }: { v: Version; onChanged: () => void }) 
           )}
         </section>
       </div>
+      <VersionReleases v={v} />
       <section aria-label="Artifacts" className="border-t border-border">
         <h3 className="px-5 pt-4 text-sm font-semibold">Artifacts</h3>
         {v.artifacts.length ? (

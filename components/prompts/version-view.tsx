@@ -12,7 +12,7 @@ export type PromptVersionView = RouterOutputs['prompts']['get']['versions'][numb
 
 export function VersionView({ service, v, labels }: { service: string; v: PromptVersionView; labels: string[] }) {
   return (
-    <div className="grid gap-6" role="region" aria-label={`Version ${v.version}`}>
+    <div className="grid min-w-0 gap-6 *:min-w-0" role="region" aria-label={`Version ${v.version}`}>
       <div>
         <div className="flex flex-wrap items-center gap-2">
           <h2 className="text-lg font-semibold">v{v.version}</h2>
@@ -74,7 +74,7 @@ export function VersionView({ service, v, labels }: { service: string; v: Prompt
           <p className="text-sm text-muted-fg">No variables.</p>
         )}
       </section>
-      <div className="grid gap-6 lg:grid-cols-2">
+      <div className="grid gap-6 *:min-w-0 lg:grid-cols-2">
         <section>
           <h3 className="mb-2 text-sm font-semibold">Model parameters</h3>
           <JsonBlock value={v.params} label="Model parameters" />

@@ -1,11 +1,12 @@
 'use client';
-// One release: the model version and prompt versions it pins (with links), its config, notes and origin; and
-// Promote, to roll it out to an environment.
+// One release: where it runs now, the model version and prompt versions it pins (with links), its config, notes and
+// origin; and Promote, to roll it out to an environment.
 import { useQuery } from '@tanstack/react-query';
 import { GitCompare } from 'lucide-react';
 import Link from 'next/link';
 import { formatPrice, formatTime } from '@/components/format';
 import { JsonBlock, PlainText } from '@/components/registry/json-block';
+import { RunsIn } from '@/components/registry/routes';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
@@ -28,7 +29,17 @@ export function ReleaseDetail({ service, number }: { service: string; number: nu
       <Breadcrumbs items={[{ href: `/releases?service=${service}`, label: 'Releases' }, { href: `/services/${service}`, label: service }, { label: `#${number}` }]} />
       <PageHeader
         title={`${service}#${number}`}
-        description={r ? `Created ${formatTime(r.createdAt)} by ${r.createdBy}` : undefined}
+        description={
+          r ? (
+            <>
+              Created {formatTime(r.createdAt)} by {r.createdBy}
+              <span className="mt-1 flex flex-wrap items-baseline gap-x-2">
+                <span>Runs in</span>
+                <RunsIn service={service} placements={r.runningIn} />
+              </span>
+            </>
+          ) : undefined
+        }
         actions={
           <div className="flex flex-wrap gap-2">
             {number > 1 ? (

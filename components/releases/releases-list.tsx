@@ -1,10 +1,11 @@
 'use client';
-// The releases of one service, newest first. Ticking two releases compares them.
+// The releases of one service, newest first, each with where it runs now. Ticking two releases compares them.
 import { useQuery } from '@tanstack/react-query';
 import { GitCompare, Plus } from 'lucide-react';
 import Link from 'next/link';
 import { useState } from 'react';
 import { formatTime } from '@/components/format';
+import { RunsIn } from '@/components/registry/routes';
 import { ServicePicker } from '@/components/registry/service-picker';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
@@ -43,6 +44,7 @@ export function ReleasesList({ service }: { service: string | null }) {
             </>
           ),
         },
+        { key: 'runs', header: 'Runs in', cell: (r) => <RunsIn service={service!} placements={r.runningIn} className="text-xs" /> },
         { key: 'model', header: 'Model', className: 'font-mono text-xs', cell: (r) => r.model },
         { key: 'prompts', header: 'Prompts', className: 'font-mono text-xs', cell: (r) => (r.prompts.length ? r.prompts.join(', ') : <span className="font-sans text-muted-fg">none</span>) },
         { key: 'source', header: 'Source', cell: (r) => <Badge>{r.source}</Badge> },

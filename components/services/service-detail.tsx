@@ -1,6 +1,6 @@
 'use client';
 // One service: what it is and who owns it (editable), archive, a card per environment with what it runs,
-// its last change and a way in, and its gateway keys with how to call the gateway.
+// its last change, the rollout in progress there and a way in, and its gateway keys with how to call the gateway.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ArrowRight, FileText, GitBranch, Layers, Pencil, Plus } from 'lucide-react';
 import Link from 'next/link';
@@ -9,7 +9,8 @@ import { ErrorAlert, errorAt, fieldErrors } from '@/components/errors';
 import { formatTime } from '@/components/format';
 import { splitList } from '@/components/registry/forms';
 import { PlainText } from '@/components/registry/json-block';
-import { RouteList } from '@/components/registry/routes';
+import { environmentHref, RouteList } from '@/components/registry/routes';
+import { RolloutStatusBadge } from '@/components/rollouts/status';
 import { useTRPC } from '@/components/trpc';
 import { ActionDialog } from '@/components/ui/action-dialog';
 import { Badge } from '@/components/ui/badge';
@@ -113,6 +114,18 @@ export function ServiceDetail({ name }: { name: string }) {
                       <div className="mb-1 text-xs font-medium tracking-wide text-muted-fg uppercase">Running</div>
                       <RouteList service={name} routes={e.current?.routes ?? []} showModel className="flex-col" />
                     </div>
+                    {e.activeRollout ? (
+                      <div>
+                        <div className="mb-1 text-xs font-medium tracking-wide text-muted-fg uppercase">Rolling out</div>
+                        <p className="flex flex-wrap items-center gap-x-2 gap-y-1">
+                          <Link href={environmentHref(name, e.name)} className="font-medium text-primary hover:underline">
+                            Rollout {e.activeRollout.number}: #{e.activeRollout.releaseNumber}
+                          </Link>
+                          <RolloutStatusBadge status={e.activeRollout.status} />
+                          <span className="tabular-nums text-muted-fg">at {e.activeRollout.weight}%</span>
+                        </p>
+                      </div>
+                    ) : null}
                     <div>
                       <div className="mb-1 text-xs font-medium tracking-wide text-muted-fg uppercase">Last change</div>
                       {e.current ? (
@@ -127,7 +140,7 @@ export function ServiceDetail({ name }: { name: string }) {
                     <p className="text-xs text-muted-fg">{describeRollout(e.rollout)}</p>
                   </div>
                   <div className="border-t border-border px-5 py-3">
-                    <Link href={`/services/${name}/environments/${e.name}`} className="inline-flex items-center gap-1 text-sm font-medium text-primary hover:underline">
+                    <Link href={environmentHref(name, e.name)} className="inline-flex items-center gap-1 text-sm font-medium text-primary hover:underline">
                       Open {e.name} <ArrowRight className="h-3.5 w-3.5" aria-hidden />
                     </Link>
                   </div>

@@ -1,5 +1,6 @@
 'use client';
-// The services list: search, what each environment runs right now, and the dialog that creates a service.
+// The services list: search, what each environment runs right now and any rollout in progress there (each a link
+// to the environment), and the dialog that creates a service.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Plus } from 'lucide-react';
 import Link from 'next/link';
@@ -66,7 +67,7 @@ const COLUMNS: Column<RouterOutputs['services']['list'][number]>[] = [
     cell: (s) => (
       <div className="flex flex-wrap gap-1.5">
         {inPipelineOrder(s.environments).map((e) => (
-          <EnvironmentChip key={e.name} name={e.name} routes={e.routes} />
+          <EnvironmentChip key={e.name} service={s.name} name={e.name} routes={e.routes} rollout={e.activeRollout} />
         ))}
       </div>
     ),

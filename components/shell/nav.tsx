@@ -1,8 +1,8 @@
 'use client';
-// The console's side navigation; the current section is marked for screen readers too. Approvals shows how many
-// requests are pending.
+// The console's navigation (the side bar on wide screens, the menu drawer on phones); the current section is marked
+// for screen readers too. Approvals shows how many requests are pending.
 import { useQuery } from '@tanstack/react-query';
-import { Activity, BellRing, CheckCircle2, Cpu, FileText, FlaskConical, GitBranch, Layers, Rocket, ScrollText, Server, Settings } from 'lucide-react';
+import { Activity, BellRing, CheckCircle2, Cpu, FileText, FlaskConical, GitBranch, Layers, LayoutDashboard, Rocket, ScrollText, Server, Settings } from 'lucide-react';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useTRPC } from '@/components/trpc';
@@ -13,6 +13,7 @@ export const PENDING_APPROVALS = { status: 'pending', limit: 100 } as const;
 const PENDING_REFRESH_MS = 30_000;
 
 export const NAV = [
+  { href: '/', label: 'Overview', icon: LayoutDashboard },
   { href: '/services', label: 'Services', icon: Server },
   { href: '/models', label: 'Models', icon: Cpu },
   { href: '/prompts', label: 'Prompts', icon: FileText },
@@ -26,24 +27,28 @@ export const NAV = [
   { href: '/settings', label: 'Settings', icon: Settings },
 ] as const;
 
-export function Nav() {
+const isCurrent = (pathname: string, href: string) => pathname === href || (href !== '/' && pathname.startsWith(`${href}/`));
+
+/** `onNavigate`: called when a link is followed (the drawer closes, even on a link to the page already shown). */
+export function Nav({ onNavigate }: { onNavigate?: () => void } = {}) {
   const pathname = usePathname();
   const trpc = useTRPC();
   const pending = useQuery(trpc.approvals.list.queryOptions(PENDING_APPROVALS, { refetchInterval: PENDING_REFRESH_MS }));
   const pendingCount = pending.data?.length ?? 0;
   return (
     <nav aria-label="Main" className="flex flex-col gap-0.5 p-3">
-      <Link href="/services" className="mb-4 flex items-center gap-2 px-2 py-1 text-lg font-semibold tracking-tight">
+      <Link href="/" onClick={onNavigate} className="mb-4 flex items-center gap-2 px-2 py-1 text-lg font-semibold tracking-tight">
         <Rocket className="h-5 w-5 text-primary" aria-hidden />
         Slipway
       </Link>
       {NAV.map(({ href, label, icon: Icon }) => {
-        const active = pathname === href || pathname.startsWith(`${href}/`);
+        const active = isCurrent(pathname, href);
         return (
           <Link
             key={href}
             href={href}
             aria-current={active ? 'page' : undefined}
+            onClick={onNavigate}
             className={cn('flex items-center gap-2.5 rounded-md px-2 py-1.5 text-sm text-muted-fg hover:bg-muted hover:text-fg', active && 'bg-muted font-medium text-fg')}
           >
             <Icon className="h-4 w-4" aria-hidden />

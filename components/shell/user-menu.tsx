@@ -17,7 +17,7 @@ export function UserMenu() {
       <DropdownMenuTrigger asChild>
         <Button variant="ghost" aria-label="User menu">
           <UserRound className="h-4 w-4" aria-hidden />
-          <span className="max-w-48 truncate">{viewer.email}</span>
+          <span className="hidden max-w-48 truncate sm:inline">{viewer.email}</span>
           <ChevronDown className="h-3.5 w-3.5" aria-hidden />
         </Button>
       </DropdownMenuTrigger>

@@ -2,14 +2,16 @@
 import type { HTMLAttributes, ReactNode } from 'react';
 import { cn } from './cn';
 
+/** `min-w-0`: in a grid or flex layout a card may be narrower than a wide table inside it, which then scrolls
+ * sideways in its own container instead of widening the page (phones). */
 export function Card({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
-  return <div className={cn('rounded-lg border border-border bg-card shadow-sm', className)} {...props} />;
+  return <div className={cn('min-w-0 rounded-lg border border-border bg-card shadow-sm', className)} {...props} />;
 }
 
 export function CardHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
   return (
-    <div className="flex items-start justify-between gap-4 border-b border-border px-5 py-4">
-      <div>
+    <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-2 border-b border-border px-5 py-4">
+      <div className="min-w-0 flex-1">
         <h2 className="text-base font-semibold">{title}</h2>
         {description ? <p className="mt-0.5 text-sm text-muted-fg">{description}</p> : null}
       </div>

@@ -2,9 +2,11 @@
 import type { HTMLAttributes, TdHTMLAttributes, ThHTMLAttributes } from 'react';
 import { cn } from './cn';
 
+/** Wide tables scroll sideways in their own box; `relative` keeps absolutely placed text (screen-reader-only
+ * labels) inside that box too, or it would widen the page on a phone. */
 export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>) {
   return (
-    <div className="overflow-x-auto">
+    <div className="relative overflow-x-auto">
       <table className={cn('w-full text-left text-sm', className)} {...props} />
     </div>
   );

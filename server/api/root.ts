@@ -10,6 +10,7 @@ import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { monitoringRouter } from './routers/monitoring';
 import { repositoriesRouter } from './routers/repositories';
+import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
@@ -41,6 +42,7 @@ export const appRouter = router({
   datasets: datasetsRouter,
   alerts: alertsRouter,
   monitoring: monitoringRouter,
+  overview: overviewRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,7 +2,8 @@
 // a browser does (resolved against the app's origin) instead of looking at its first characters, so `/\host`,
 // `//host`, `/.//host`, `javascript:` and the like are refused. Used by the sign-in page, its form and next-auth.
 
-export const DEFAULT_CALLBACK_PATH = '/services';
+/** The overview: what a release manager looks at first. */
+export const DEFAULT_CALLBACK_PATH = '/';
 
 /**
  * The same-origin path (pathname, query and fragment) that `raw` leads to, or null when it leads elsewhere or
@@ -28,7 +29,7 @@ export function sameOriginPath(raw: unknown, origin: string): string | null {
   return `${url.pathname}${url.search}${url.hash}`;
 }
 
-/** The path to follow after sign-in: `raw` when it stays on this origin, otherwise the services page. */
+/** The path to follow after sign-in: `raw` when it stays on this origin, otherwise the overview. */
 export function callbackPath(raw: unknown, origin: string): string {
   return sameOriginPath(raw, origin) ?? DEFAULT_CALLBACK_PATH;
 }

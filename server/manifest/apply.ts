@@ -128,7 +128,7 @@ export async function syncModels(backend: ManifestBackend, entries: ModelEntry[]
       } else {
         const registered = await backend.registerModel(input);
         version = registered.version;
-        state.versions.unshift(registered);
+        state.versions.unshift({ ...registered, releases: [] });
         report.add('model', input.model, 'created', `v${version}${differs}`);
       }
       state.next += 1;

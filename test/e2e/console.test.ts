@@ -27,7 +27,7 @@ async function signIn(email: string, password: string) {
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/services$/);
+  await page.waitForURL((url) => url.pathname === '/');
 }
 
 const trpcMe = (token: string) => fetch(`${server.url}/api/trpc/users.me`, { headers: { authorization: `Bearer ${token}` } });

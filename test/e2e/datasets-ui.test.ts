@@ -51,7 +51,7 @@ describe.runIf(enabled)('datasets in the console', () => {
     await page.getByLabel('Email', { exact: true }).fill(server.adminEmail);
     await page.getByLabel('Password', { exact: true }).fill(server.adminPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/services$/);
+    await page.waitForURL((url) => url.pathname === '/');
     await page.goto(`${server.url}/services/support-bot/environments/production`);
 
     const samples = page.getByRole('region', { name: 'Samples' });

@@ -51,6 +51,8 @@ beforeAll(async () => {
   server = await startServer();
   const client = api();
   await client.services.create.mutate({ name: SERVICE, description: 'Evals in the browser' });
+  // A second service, with or without the demo's: the Evals section then lists services (with one it opens on it).
+  await client.services.create.mutate({ name: 'neighbour-bot', description: 'Another service' });
   const alpha = await client.models.register.mutate({ model: `${SERVICE}-alpha`, providerKind: 'openai-compatible', baseUrl: `${upstream.url}/v1`, upstreamModel: 'alpha-model' });
   const beta = await client.models.register.mutate({ model: `${SERVICE}-beta`, providerKind: 'openai-compatible', baseUrl: `${upstream.url}/v1`, upstreamModel: 'beta-model' });
   const baseline = await client.releases.create.mutate({ service: SERVICE, model: alpha.ref });
@@ -76,7 +78,7 @@ async function signIn(p: Page, email: string, password: string) {
   await p.getByLabel('Email', { exact: true }).fill(email);
   await p.getByLabel('Password', { exact: true }).fill(password);
   await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(/\/services$/);
+  await p.waitForURL((url) => url.pathname === '/');
 }
 
 /** Full-page screenshots at desktop and phone widths, for a look (not committed); nothing is wider than a phone. */

@@ -103,7 +103,7 @@ describe('embedded executor in the running app', () => {
       await page.getByLabel('Email', { exact: true }).fill(adminEmail);
       await page.getByLabel('Password', { exact: true }).fill(adminPassword);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL(/\/services$/);
+      await page.waitForURL((url) => url.pathname === '/');
       await page.goto(`${server.url}/settings`);
       await page.getByRole('link', { name: /Jobs/ }).click();
       await page.waitForURL(/\/settings\/jobs$/);

@@ -64,7 +64,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
     await page.getByLabel('Email', { exact: true }).fill(server.adminEmail);
     await page.getByLabel('Password', { exact: true }).fill(server.adminPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/services$/);
+    await page.waitForURL((url) => url.pathname === '/');
     await page.goto(`${server.url}/services/support-bot`);
 
     const card = page.getByRole('region', { name: 'Gateway keys' });

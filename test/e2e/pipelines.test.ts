@@ -119,7 +119,7 @@ async function signIn(p: Page, email: string, password: string) {
   await p.getByLabel('Email', { exact: true }).fill(email);
   await p.getByLabel('Password', { exact: true }).fill(password);
   await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.waitForURL(/\/services$/);
+  await p.waitForURL((url) => url.pathname === '/');
 }
 
 async function setTheme(theme: 'Light' | 'Dark') {

@@ -58,7 +58,7 @@ beforeAll(async () => {
   await page.getByLabel('Email', { exact: true }).fill(ADA.email);
   await page.getByLabel('Password', { exact: true }).fill(ADA.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/services$/);
+  await page.waitForURL((url) => url.pathname === '/');
 });
 afterAll(async () => {
   await browser?.close();

@@ -42,7 +42,7 @@ async function signIn(email: string, password: string) {
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/services$/);
+  await page.waitForURL((url) => url.pathname === '/');
 }
 
 const text = async (locator: { textContent: () => Promise<string | null> }) => (await locator.textContent()) ?? '';
@@ -56,6 +56,7 @@ function localMinute(d: Date): string {
 describe.runIf(enabled)('the registries in Chromium', () => {
   it('creates a service with its three environments', async () => {
     await signIn(server.adminEmail, server.adminPassword);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Services' }).click();
     await page.getByRole('button', { name: 'New service' }).click();
     const dialog = page.getByRole('dialog');
     // Opening the dialog puts the cursor in its first field, not on its close button.

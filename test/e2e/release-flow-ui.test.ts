@@ -46,7 +46,7 @@ async function signedIn(who: { email: string; password: string }): Promise<Page>
   await page.getByLabel('Email', { exact: true }).fill(who.email);
   await page.getByLabel('Password', { exact: true }).fill(who.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/services$/);
+  await page.waitForURL((url) => url.pathname === '/');
   return page;
 }
 

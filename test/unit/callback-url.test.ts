@@ -30,7 +30,7 @@ describe('callback URL after sign-in', () => {
       42,
     ]) {
       expect(sameOriginPath(raw, ORIGIN), JSON.stringify(raw)).toBeNull();
-      expect(callbackPath(raw, ORIGIN)).toBe('/services');
+      expect(callbackPath(raw, ORIGIN)).toBe('/');
     }
   });
 

@@ -1,10 +1,12 @@
-// Reading the model registry: search and filter, one model with its versions and labels, one version.
+// Reading the model registry: search and filter, one model with its versions (each with the releases that pin it
+// and where they run), labels, one version.
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { labels, models, modelVersions, secrets, type Model } from '@/db/schema';
+import { labels, models, modelVersions, releases, secrets, services, type Model } from '@/db/schema';
 import { notFound } from '@/server/errors';
 import { requireScope, type ServiceContext } from '../context';
+import { placementsOf } from '../environments/state';
 import { modelByName, slugSchema } from '../registry-shared';
 import { toModelVersionView } from './view';
 
@@ -60,7 +62,25 @@ export async function getModel(ctx: ServiceContext, input: z.input<typeof getMod
     .where(eq(modelVersions.modelId, model.id))
     .orderBy(desc(modelVersions.version));
   const labelRows = await ctx.db.select().from(labels).where(eq(labels.modelId, model.id)).orderBy(asc(labels.name));
-  return { ...model, versions: versions.map((v) => toModelVersionView(v.version, model.name, v.secret)), labels: labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected, updatedAt: l.updatedAt })) };
+  const usedBy = await releasesUsing(ctx.db, versions.map((v) => v.version.id));
+  return {
+    ...model,
+    versions: versions.map((v) => ({ ...toModelVersionView(v.version, model.name, v.secret), releases: usedBy.filter((r) => r.modelVersionId === v.version.id).map(({ modelVersionId: _v, ...r }) => r) })),
+    labels: labelRows.map((l) => ({ name: l.name, version: l.version, protected: l.protected, updatedAt: l.updatedAt })),
+  };
+}
+
+/** The releases pinning these model versions, newest first per service, each with where it runs now. */
+async function releasesUsing(db: Db, versionIds: string[]) {
+  if (!versionIds.length) return [];
+  const rows = await db
+    .select({ id: releases.id, modelVersionId: releases.modelVersionId, number: releases.number, serviceId: releases.serviceId, service: services.name, createdAt: releases.createdAt })
+    .from(releases)
+    .innerJoin(services, eq(services.id, releases.serviceId))
+    .where(inArray(releases.modelVersionId, versionIds))
+    .orderBy(asc(services.name), desc(releases.number));
+  const placements = await placementsOf(db, [...new Set(rows.map((r) => r.serviceId))]);
+  return rows.map((r) => ({ modelVersionId: r.modelVersionId, service: r.service, number: r.number, ref: `${r.service}#${r.number}`, createdAt: r.createdAt, runningIn: placements.get(r.id) ?? [] }));
 }
 
 /** Resolves `version` or `label` (or the newest version) of a model. */

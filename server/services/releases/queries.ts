@@ -1,4 +1,5 @@
-// Reading releases: the list of a service, one release with its model and prompt versions, and the diff of two.
+// Reading releases: the list of a service, one release with its model and prompt versions, and the diff of two;
+// each with where it runs now (environments and weights).
 import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
@@ -6,6 +7,7 @@ import { models, modelVersions, prompts, promptVersions, releasePrompts, release
 import { notFound } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { requireScope, type ServiceContext } from '../context';
+import { placementsOf } from '../environments/state';
 import { toModelVersionView } from '../models/view';
 import { diffPromptContent } from '../prompts/queries';
 import { serviceByName, slugSchema } from '../registry-shared';
@@ -42,7 +44,9 @@ export const getReleaseInput = z.object({ service: slugSchema, number: z.number(
 export async function getRelease(ctx: ServiceContext, input: z.input<typeof getReleaseInput>) {
   requireScope(ctx, 'releases:read');
   const data = getReleaseInput.parse(input);
-  return loadRelease(ctx.db, await serviceByName(ctx.db, data.service, { allowArchived: true }), data.number);
+  const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
+  const release = await loadRelease(ctx.db, service, data.number);
+  return { ...release, runningIn: (await placementsOf(ctx.db, [service.id])).get(release.id) ?? [] };
 }
 
 export const listReleasesInput = z.object({ service: slugSchema, limit: z.number().int().min(1).max(500).default(100) });
@@ -68,9 +72,11 @@ export async function listReleases(ctx: ServiceContext, input: z.input<typeof li
         .innerJoin(prompts, eq(prompts.id, promptVersions.promptId))
         .where(inArray(releasePrompts.releaseId, ids))
     : [];
+  const placements = await placementsOf(ctx.db, [service.id]);
   return rows.map((r) => ({
     ...r.release,
     ref: `${service.name}#${r.release.number}`,
+    runningIn: placements.get(r.release.id) ?? [],
     model: `${r.model}@${r.modelVersion}`,
     prompts: promptRows.filter((p) => p.releaseId === r.release.id).map((p) => `${p.name}@${p.version}`).sort(),
   }));

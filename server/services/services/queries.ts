@@ -1,7 +1,9 @@
-// Reading services: the list, and one service with an environment card per environment.
-import { and, asc, count, eq, ilike, isNull, or } from 'drizzle-orm';
+// Reading services: the list, and one service with an environment card per environment; each environment with
+// what it runs and the rollout in progress there, if any.
+import { and, asc, count, eq, ilike, inArray, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
-import { environments, prompts, releases, services } from '@/db/schema';
+import type { Db } from '@/db/client';
+import { ACTIVE_ROLLOUT_STATUSES, environments, prompts, releases, rollouts, services } from '@/db/schema';
 import { requireScope, type ServiceContext } from '../context';
 import { describeRoutes, entryAt, sortEnvironments } from '../environments/state';
 import { serviceByName, slugSchema } from '../registry-shared';
@@ -20,7 +22,8 @@ export async function listServices(ctx: ServiceContext, input: z.input<typeof li
   return Promise.all(
     rows.map(async (s) => {
       const envs = sortEnvironments(await ctx.db.select().from(environments).where(eq(environments.serviceId, s.id)));
-      const current = await Promise.all(envs.map(async (e) => ({ name: e.name, routes: (await entryAt(ctx.db, e.id))?.routes ?? [] })));
+      const active = await activeRollouts(ctx.db, envs.map((e) => e.id));
+      const current = await Promise.all(envs.map(async (e) => ({ name: e.name, routes: (await entryAt(ctx.db, e.id))?.routes ?? [], activeRollout: active.get(e.id) ?? null })));
       return { ...s, environments: current };
     }),
   );
@@ -37,6 +40,18 @@ export async function getService(ctx: ServiceContext, input: z.input<typeof getS
     ctx.db.select({ n: count() }).from(prompts).where(eq(prompts.serviceId, service.id)),
     ctx.db.select({ n: count() }).from(releases).where(eq(releases.serviceId, service.id)),
   ]);
-  const cards = await Promise.all(envs.map(async (e) => ({ ...e, current: await describeRoutes(ctx.db, await entryAt(ctx.db, e.id)) })));
+  const active = await activeRollouts(ctx.db, envs.map((e) => e.id));
+  const cards = await Promise.all(envs.map(async (e) => ({ ...e, current: await describeRoutes(ctx.db, await entryAt(ctx.db, e.id)), activeRollout: active.get(e.id) ?? null })));
   return { ...service, environments: cards, promptCount: promptCount!.n, releaseCount: releaseCount!.n };
+}
+
+/** The rollout in progress in each of these environments (at most one each), as lists show it. */
+async function activeRollouts(db: Db, environmentIds: string[]) {
+  const rows = environmentIds.length
+    ? await db
+        .select({ environmentId: rollouts.environmentId, number: rollouts.number, status: rollouts.status, releaseNumber: rollouts.releaseNumber, weight: rollouts.weight, strategy: rollouts.strategy })
+        .from(rollouts)
+        .where(and(inArray(rollouts.environmentId, environmentIds), inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES])))
+    : [];
+  return new Map(rows.map(({ environmentId, ...r }) => [environmentId, r]));
 }
