@@ -83,7 +83,7 @@ describe.runIf(enabled)('injection results in the console', () => {
     await page.getByLabel('Email', { exact: true }).fill(server.adminEmail);
     await page.getByLabel('Password', { exact: true }).fill(server.adminPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/services$/);
+    await page.waitForURL((url) => url.pathname === '/');
     await page.goto(`${server.url}/evals/${SERVICE}/runs/${runNumber}`);
 
     const verdict = page.getByRole('region', { name: 'Verdict' });
