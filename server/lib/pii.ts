@@ -1,5 +1,6 @@
 // Detectors of personal data in text: email addresses, phone numbers, payment card numbers (Luhn-checked) and
-// IBANs (length per country and mod-97 checked). Pure and dependency-free, shared by the gates that look for it.
+// IBANs (length per country and mod-97 checked). Pure and dependency-free; the one detector of these four kinds,
+// used by the data-quality gate and (with API-key shapes of its own on top) the safety gate's leak check.
 
 export const PII_KINDS = ['email', 'phone', 'card', 'iban'] as const;
 export type PiiKind = (typeof PII_KINDS)[number];
@@ -12,7 +13,9 @@ export interface PiiMatch {
   end: number;
 }
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}/g;
+// The local part starts with a letter, digit or `_%+-`: a dot before it is punctuation (`see .jane@x.com`, an
+// ellipsis), never part of the address (RFC 5321 forbids a leading dot), so the mask starts at the real address.
+const EMAIL = /[A-Za-z0-9_%+-][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}/g;
 // 13 to 19 digits, optionally grouped by single spaces or dashes, not part of a longer number.
 const CARD = /(?<![\d.,-])\d(?:[ -]?\d){12,18}(?![\d]|[.,]\d)/g;
 // A country code, two check digits and up to 30 letters or digits, optionally in groups of four.
@@ -75,6 +78,10 @@ function phone(text: string): boolean {
   if (digits.length < 7 || digits.length > 15) return false;
   if (ISO_DATE.test(text) || IP_ADDRESS.test(text)) return false;
   if (/^[+(]/.test(text)) return true;
+  // Digits split only by dots are mostly version and build numbers (2024.10.15.1234, 10.20.30.40.50); they count
+  // as a phone number only in a phone's shape: a national trunk prefix (06.12.34.56.78) or three groups
+  // (555.123.4567).
+  if (/^[\d.]+$/.test(text) && !text.startsWith('0') && !/^\d{2,4}\.\d{3,4}\.\d{3,4}$/.test(text)) return false;
   // Without a `+` or brackets, ask for enough digits that amounts and ids do not count, and either three groups
   // (555-123-4567) or a national trunk prefix (030 1234567).
   const groups = text.split(/[ .-]/).length;
@@ -114,13 +121,15 @@ const whole = (valid: (m: string) => boolean) => (m: string) => (valid(m) ? m : 
 /** Every piece of personal data of the given kinds in text, in order of position; overlapping matches count once. */
 export function findPersonalData(text: string, kinds: readonly PiiKind[] = PII_KINDS): PiiMatch[] {
   const out: PiiMatch[] = [];
+  // The most specific detectors first: their digits must not be read again as a phone number. Every kind is
+  // looked for even when only some are asked for, so that asking for phones alone does not report the digits of an
+  // IBAN or a card as one.
+  collect(text, 'email', EMAIL, (m) => m, out);
+  collect(text, 'iban', IBAN, ibanPrefix, out);
+  collect(text, 'card', CARD, whole(card), out);
+  collect(text, 'phone', PHONE, whole(phone), out);
   const want = new Set(kinds);
-  // The most specific detectors first: their digits must not be read again as a phone number.
-  if (want.has('email')) collect(text, 'email', EMAIL, (m) => m, out);
-  if (want.has('iban')) collect(text, 'iban', IBAN, ibanPrefix, out);
-  if (want.has('card')) collect(text, 'card', CARD, whole(card), out);
-  if (want.has('phone')) collect(text, 'phone', PHONE, whole(phone), out);
-  return out.sort((a, b) => a.start - b.start);
+  return out.filter((m) => want.has(m.kind)).sort((a, b) => a.start - b.start);
 }
 
 /** A match shown without revealing it: the email's first letter and domain, the last four digits of a number. */

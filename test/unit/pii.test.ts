@@ -48,8 +48,19 @@ describe('findPersonalData', () => {
     expect(found('order 12345 on 2024-05-01, v1.2.3, 192.168.1.20, $1,234.56, 12/27, tracking 1Z999AA10123456784')).toEqual([]);
   });
 
+  it('takes digits split only by dots for a phone number only in a phone’s shape, not a build number', () => {
+    expect(found('build 2024.10.15.1234, release 10.20.30.40.50')).toEqual([]);
+    expect(found('call 555.123.4567 or 06.12.34.56.78')).toEqual([['phone', '555.123.4567'], ['phone', '06.12.34.56.78']]);
+  });
+
+  it('starts an email address after a leading dot, which is punctuation', () => {
+    expect(found('see .jane@example.com')).toEqual([['email', 'jane@example.com']]);
+  });
+
   it('looks only for the kinds asked for', () => {
     expect(found('jane@example.com 4111 1111 1111 1111', ['card'])).toEqual([['card', '4111 1111 1111 1111']]);
+    // The digits of an IBAN or a card are not a phone number, even when only phone numbers are asked for.
+    expect(found('IBAN GB82 WEST 1234 5698 7654 32, card 4111 1111 1111 1111', ['phone'])).toEqual([]);
   });
 
   it('masks what it shows', () => {
