@@ -1,6 +1,7 @@
 'use client';
-// An environment's gateway traffic per release over a recent window (15 min, 1 h, 24 h), refreshed every few
-// seconds while the page is visible; values past the environment's SLOs are marked.
+// An environment's gateway traffic per release over a recent window (15 min up to 30 days), refreshed every few
+// seconds while the page is visible; values past the environment's SLOs are marked. On the overview the window
+// follows the charts' range, so the table and the charts show the same figures.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
@@ -18,8 +19,10 @@ const WINDOWS = [
   { id: '15m', label: '15 min', phrase: 'last 15 minutes', ms: 15 * 60_000 },
   { id: '1h', label: '1 h', phrase: 'last hour', ms: 60 * 60_000 },
   { id: '24h', label: '24 h', phrase: 'last 24 hours', ms: 24 * 60 * 60_000 },
+  { id: '7d', label: '7 d', phrase: 'last 7 days', ms: 7 * 24 * 60 * 60_000 },
+  { id: '30d', label: '30 d', phrase: 'last 30 days', ms: 30 * 24 * 60 * 60_000 },
 ] as const;
-type WindowId = (typeof WINDOWS)[number]['id'];
+export type WindowId = (typeof WINDOWS)[number]['id'];
 
 const TRAFFIC_REFRESH_MS = 5000;
 
@@ -42,10 +45,28 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-export function TrafficCard({ service, environment, slos }: { service: string; environment: string; slos: Slos }) {
+export function TrafficCard({
+  service,
+  environment,
+  slos,
+  window: controlled,
+  onWindow,
+  note,
+}: {
+  service: string;
+  environment: string;
+  slos: Slos;
+  /** The window chosen outside (the page's range); without it the card keeps its own. */
+  window?: WindowId;
+  onWindow?: (id: WindowId) => void;
+  /** A line under the table (e.g. how the window relates to the charts). */
+  note?: string;
+}) {
   const trpc = useTRPC();
   const origin = useOrigin();
-  const [windowId, setWindowId] = useState<WindowId>('1h');
+  const [own, setOwn] = useState<WindowId>('1h');
+  const windowId = controlled ?? own;
+  const setWindowId = onWindow ?? setOwn;
   const win = WINDOWS.find((w) => w.id === windowId)!;
   const now = useNow(TRAFFIC_REFRESH_MS);
   // A new `since` every tick is a new query; the previous answer stays on screen until it arrives.
@@ -84,6 +105,7 @@ export function TrafficCard({ service, environment, slos }: { service: string; e
           </div>
         }
       />
+      {note ? <p className="border-b border-border px-5 py-2 text-xs text-muted-fg">{note}</p> : null}
       {summary.isLoading ? <Loading /> : null}
       <LoadError error={summary.error} />
       {data && !rows.length ? (
