@@ -7,3 +7,4 @@ export * from './executor';
 export * from './pipelines';
 export * from './rollouts';
 export * from './evals';
+export * from './monitoring';

@@ -3,7 +3,7 @@
 // append-only record of what each environment ran. Immutability is enforced by triggers (see the
 // `immutability` migration), not only by the API.
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, boolean, check, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
 
@@ -14,6 +14,8 @@ export const services = pgTable('services', {
   /** Emails of the users who own the service. */
   owners: jsonb('owners').$type<string[]>().notNull().default([]),
   archivedAt: timestamp('archived_at', { withTimezone: true }),
+  /** Spend the Monitoring cost view draws as the month's budget line; null when none is set. */
+  monthlyBudgetUsd: doublePrecision('monthly_budget_usd'),
   createdBy: text('created_by').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -7,6 +7,7 @@ import { executorRouter } from './routers/executor';
 import { gatesRouter } from './routers/gates';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
+import { monitoringRouter } from './routers/monitoring';
 import { repositoriesRouter } from './routers/repositories';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
@@ -37,6 +38,7 @@ export const appRouter = router({
   gates: gatesRouter,
   evals: evalsRouter,
   datasets: datasetsRouter,
+  monitoring: monitoringRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 // Edits a service's description and owners, or archives / restores it. An archived service serves nothing
 // (the gateway drops its environments), so archiving or restoring one whose protected environment routes traffic
-// changes what that environment serves: it needs the same role as deploying there.
+// changes what that environment serves: it needs the same role as deploying there. The monthly budget is the line
+// the cost view draws.
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
@@ -33,6 +34,8 @@ export const updateServiceInput = z.object({
   description: z.string().trim().max(2000).optional(),
   owners: ownersSchema.optional(),
   archived: z.boolean().optional(),
+  /** The monthly spend the cost view draws as a budget line; null removes it. */
+  monthlyBudgetUsd: z.number().finite().nonnegative('must be zero or more').max(1e9, 'must be at most 1,000,000,000').nullable().optional(),
 });
 
 export async function updateService(ctx: ServiceContext, input: z.input<typeof updateServiceInput>) {
@@ -54,12 +57,18 @@ export async function updateService(ctx: ServiceContext, input: z.input<typeof u
     const archivedAt = data.archived === undefined ? before.archivedAt : data.archived ? (before.archivedAt ?? new Date()) : null;
     const [after] = await tx.db
       .update(services)
-      .set({ description: data.description ?? before.description, owners: data.owners ?? before.owners, archivedAt, updatedAt: new Date() })
+      .set({
+        description: data.description ?? before.description,
+        owners: data.owners ?? before.owners,
+        archivedAt,
+        monthlyBudgetUsd: data.monthlyBudgetUsd === undefined ? before.monthlyBudgetUsd : data.monthlyBudgetUsd,
+        updatedAt: new Date(),
+      })
       .where(eq(services.id, before.id))
       .returning();
     const changes = diffValues(
-      { description: before.description, owners: before.owners, archived: before.archivedAt !== null },
-      { description: after!.description, owners: after!.owners, archived: after!.archivedAt !== null },
+      { description: before.description, owners: before.owners, archived: before.archivedAt !== null, monthlyBudgetUsd: before.monthlyBudgetUsd },
+      { description: after!.description, owners: after!.owners, archived: after!.archivedAt !== null, monthlyBudgetUsd: after!.monthlyBudgetUsd },
     );
     const archivedChange = changes.find((c) => c.path === 'archived');
     // The gateway stops (or starts again) serving the service's environments.

@@ -1,0 +1,139 @@
+// Reads rollup rows and folds them into chart points: one per (step, release, shadow), histograms merged
+// bucket by bucket, percentiles read from the merged histogram. Every dashboard query goes through here.
+import { and, asc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '@/db/client';
+import type { RollupTable } from '@/db/schema';
+import { denseOf, emptyHistogram, mergeInto, quantile } from '@/server/lib/histogram';
+import type { EnvironmentTotals, SeriesPoint } from './types';
+
+export interface RollupFilter {
+  table: RollupTable;
+  from: Date;
+  to: Date;
+  serviceIds?: string[];
+  environment?: string;
+  releaseNumber?: number;
+}
+
+/** A running sum of rollup rows: scalar figures and dense histograms. */
+export interface Accumulator {
+  requests: number;
+  errors: number;
+  errorsByClass: Record<string, number>;
+  latency: number[];
+  ttft: number[];
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  feedbackCount: number;
+  feedbackSum: number;
+  fallbacks: number;
+}
+
+export function emptyAccumulator(): Accumulator {
+  return { requests: 0, errors: 0, errorsByClass: {}, latency: emptyHistogram(), ttft: emptyHistogram(), inputTokens: 0, outputTokens: 0, costUsd: 0, feedbackCount: 0, feedbackSum: 0, fallbacks: 0 };
+}
+
+type RollupRead = Awaited<ReturnType<typeof readRollups>>[number];
+
+export function addRow(acc: Accumulator, row: Omit<RollupRead, 'bucket' | 'serviceId' | 'environment' | 'releaseNumber' | 'shadow'>): Accumulator {
+  acc.requests += row.requests;
+  acc.errors += row.errors;
+  for (const [k, n] of Object.entries(row.errorsByClass)) acc.errorsByClass[k] = (acc.errorsByClass[k] ?? 0) + n;
+  denseOf(row.latencyBuckets, row.latencyCounts, acc.latency);
+  denseOf(row.ttftBuckets, row.ttftCounts, acc.ttft);
+  acc.inputTokens += row.inputTokens;
+  acc.outputTokens += row.outputTokens;
+  acc.costUsd += row.costUsd;
+  acc.feedbackCount += row.feedbackCount;
+  acc.feedbackSum += row.feedbackSum;
+  acc.fallbacks += row.fallbacks;
+  return acc;
+}
+
+export function mergeAccumulators(into: Accumulator, add: Accumulator): Accumulator {
+  addRow(into, { ...add, latencyBuckets: [], latencyCounts: [], ttftBuckets: [], ttftCounts: [] });
+  mergeInto(into.latency, add.latency);
+  mergeInto(into.ttft, add.ttft);
+  return into;
+}
+
+export function readRollups(db: Db, f: RollupFilter, extra?: SQL) {
+  const t = f.table;
+  const where = and(
+    gte(t.bucket, f.from),
+    lt(t.bucket, f.to),
+    f.serviceIds ? inArray(t.serviceId, f.serviceIds) : undefined,
+    f.environment !== undefined ? eq(t.environment, f.environment) : undefined,
+    f.releaseNumber !== undefined ? eq(t.releaseNumber, f.releaseNumber) : undefined,
+    extra,
+  );
+  return db
+    .select({
+      bucket: t.bucket,
+      serviceId: t.serviceId,
+      environment: t.environment,
+      releaseNumber: t.releaseNumber,
+      shadow: t.shadow,
+      requests: t.requests,
+      errors: t.errors,
+      errorsByClass: t.errorsByClass,
+      latencyBuckets: t.latencyBuckets,
+      latencyCounts: t.latencyCounts,
+      ttftBuckets: t.ttftBuckets,
+      ttftCounts: t.ttftCounts,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      costUsd: t.costUsd,
+      feedbackCount: t.feedbackCount,
+      feedbackSum: t.feedbackSum,
+      fallbacks: t.fallbacks,
+    })
+    .from(t)
+    .where(where)
+    .orderBy(asc(t.bucket));
+}
+
+export function toPoint(t: string, release: number, acc: Accumulator): SeriesPoint {
+  return {
+    t,
+    release,
+    requests: acc.requests,
+    errors: acc.errors,
+    errorsByClass: acc.errorsByClass,
+    p50: quantile(acc.latency, 0.5),
+    p95: quantile(acc.latency, 0.95),
+    p99: quantile(acc.latency, 0.99),
+    ttftP50: quantile(acc.ttft, 0.5),
+    ttftP95: quantile(acc.ttft, 0.95),
+    ttftP99: quantile(acc.ttft, 0.99),
+    inputTokens: acc.inputTokens,
+    outputTokens: acc.outputTokens,
+    costUsd: acc.costUsd,
+    feedbackCount: acc.feedbackCount,
+    feedbackSum: acc.feedbackSum,
+    fallbacks: acc.fallbacks,
+  };
+}
+
+export function toTotals(release: number, acc: Accumulator): EnvironmentTotals {
+  return {
+    release,
+    requests: acc.requests,
+    errors: acc.errors,
+    p50: quantile(acc.latency, 0.5),
+    p95: quantile(acc.latency, 0.95),
+    p99: quantile(acc.latency, 0.99),
+    costUsd: acc.costUsd,
+    inputTokens: acc.inputTokens,
+    outputTokens: acc.outputTokens,
+    feedbackCount: acc.feedbackCount,
+    feedbackSum: acc.feedbackSum,
+  };
+}
+
+/** Start of the step holding `d`, as ISO. */
+export function stepStart(d: Date, stepSeconds: number): string {
+  const step = stepSeconds * 1000;
+  return new Date(Math.floor(d.getTime() / step) * step).toISOString();
+}
