@@ -53,7 +53,7 @@ export function AnalysisChart({
             <LineChart data={windows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={m.title} title={m.title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="label" tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={12} />
-              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={60} domain={[0, 'auto']} />
+              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, 'auto']} />
               <Tooltip
                 isAnimationActive={false}
                 content={({ active, label, payload }) =>
@@ -74,7 +74,7 @@ export function AnalysisChart({
           </ResponsiveContainer>
         </div>
       ) : (
-        <p role="status" className="py-4 text-sm text-muted-fg">
+        <p role="status" className="rounded-md border border-dashed border-border px-4 py-6 text-sm text-muted-fg">
           No figures yet: each analysis window adds a point once the candidate has traffic.
         </p>
       )}

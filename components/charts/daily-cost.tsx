@@ -21,7 +21,7 @@ export function DailyCostChart({ title, description, rows, groups, empty, action
             <BarChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="day" tickFormatter={dayTick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={16} />
-              <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={64} />
+              <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} />
               <Tooltip
                 cursor={{ fill: 'var(--muted)', fillOpacity: 0.5 }}
                 isAnimationActive={false}
@@ -44,9 +44,9 @@ export function DailyCostChart({ title, description, rows, groups, empty, action
           </ResponsiveContainer>
         </div>
       ) : (
-        <div role="status" className="px-1 py-6 text-sm text-muted-fg">
+        <p role="status" className="rounded-md border border-dashed border-border px-4 py-6 text-sm text-muted-fg">
           {empty}
-        </div>
+        </p>
       )}
     </ChartFrame>
   );
@@ -75,7 +75,7 @@ export function MonthChart({ title, rows, budgetUsd, budgetLabel, height = 200 }
           <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
             <CartesianGrid stroke={AXIS.grid} vertical={false} />
             <XAxis dataKey="day" tickFormatter={dayTick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={16} />
-            <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={64} domain={[0, 'auto']} />
+            <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, 'auto']} />
             <Tooltip
               isAnimationActive={false}
               content={({ active, label, payload }) =>

@@ -27,6 +27,8 @@ export const AXIS = {
   tick: { fill: 'var(--muted-fg)', fontSize: 11 },
   stroke: 'var(--border)',
   grid: 'var(--chart-grid)',
+  /** Room for the longest tick, e.g. "$0.0000018". */
+  width: 78,
 } as const;
 
 /** Axis ticks: times of day for ranges up to a day and a half, dates beyond. */

@@ -28,7 +28,8 @@ export interface ReferenceDef {
 export function describeMarker(m: Marker): string {
   const when = new Date(m.t).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   const until = m.kind === 'alert' ? (m.endT ? ` until ${new Date(m.endT).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}` : ', still firing') : '';
-  return `${MARKER_STYLE[m.kind].word}: ${m.label}${m.actor ? ` by ${m.actor}` : ''}${m.reason ? ` — “${m.reason}”` : ''} (${when}${until})`;
+  // Labels say what happened in words ("Deployed #2 100%"); only alerts are named by their kind.
+  return `${m.kind === 'alert' ? 'Alert: ' : ''}${m.label}${m.actor ? ` by ${m.actor}` : ''}${m.reason ? ` — “${m.reason}”` : ''} (${when}${until})`;
 }
 
 export function TimeSeriesChart({
@@ -42,6 +43,8 @@ export function TimeSeriesChart({
   markers = [],
   references = [],
   empty,
+  zeroIsData = false,
+  counts = false,
   height = 220,
   yDomain,
   detail,
@@ -58,6 +61,10 @@ export function TimeSeriesChart({
   references?: ReferenceDef[];
   /** Said instead of the chart when no series has a value: why it is empty and what fills it. */
   empty: ReactNode;
+  /** Zeros are figures here (no errors is news when there were requests), not the absence of data. */
+  zeroIsData?: boolean;
+  /** Whole numbers: no fractional ticks. */
+  counts?: boolean;
   height?: number;
   yDomain?: [number | 'auto', number | 'auto'];
   /** More lines for the tooltip of a bucket (e.g. the percentiles not drawn). */
@@ -65,7 +72,7 @@ export function TimeSeriesChart({
   /** Controls beside the title (e.g. which percentile is drawn). */
   actions?: ReactNode;
 }) {
-  const hasData = series.length > 0 && rows.some((r) => series.some((s) => r[s.key] !== null && r[s.key] !== undefined && (s.kind === 'line' || r[s.key] !== 0)));
+  const hasData = series.length > 0 && rows.some((r) => series.some((s) => r[s.key] !== null && r[s.key] !== undefined && (zeroIsData || s.kind === 'line' || r[s.key] !== 0)));
   const shown = markers.filter((m) => {
     const t = Date.parse(m.t);
     const end = m.kind === 'alert' ? (m.endT ? Date.parse(m.endT) : domain[1]) : t;
@@ -90,7 +97,7 @@ export function TimeSeriesChart({
             <ComposedChart data={rows} margin={{ top: 14, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={domain} allowDataOverflow tickFormatter={tick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={24} />
-              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={64} domain={yDomain ?? [0, 'auto']} allowDataOverflow={Boolean(yDomain)} />
+              <YAxis allowDecimals={!counts} tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={yDomain ?? [0, 'auto']} allowDataOverflow={Boolean(yDomain)} />
               <Tooltip
                 cursor={{ stroke: 'var(--muted-fg)', strokeDasharray: '3 3' }}
                 isAnimationActive={false}
@@ -136,9 +143,9 @@ export function TimeSeriesChart({
           </ResponsiveContainer>
         </div>
       ) : (
-        <div role="status" className="flex items-center px-1 py-6 text-sm text-muted-fg" style={{ minHeight: Math.min(height, 120) }}>
+        <p role="status" className="rounded-md border border-dashed border-border px-4 py-6 text-sm text-muted-fg">
           {empty}
-        </div>
+        </p>
       )}
     </ChartFrame>
   );

@@ -55,6 +55,7 @@ export function ReleaseTraffic({ service, number }: { service: string; number: n
                   { key: 'errors', label: 'failed', colour: 'var(--danger)', kind: 'area', stack: 'r' },
                 ]}
                 format={compact}
+                counts
               />
               <TimeSeriesChart
                 {...common}

@@ -61,8 +61,8 @@ export function SeriesCharts({ series: s, empty, slos, only }: { series: Environ
 
   return (
     <div className="grid grid-cols-1 gap-x-6 gap-y-8 xl:grid-cols-2">
-      <TimeSeriesChart {...common} title="Requests" description={`Per ${stepWords}, stacked by release.`} rows={rows((p) => p.requests, 0)} series={defs('area', 'requests')} format={compact} />
-      <TimeSeriesChart {...common} title="Errors" description={`Failed requests per ${stepWords}, stacked by release.`} rows={rows((p) => p.errors, 0)} series={defs('area', 'errors')} format={compact} />
+      <TimeSeriesChart {...common} title="Requests" description={`Per ${stepWords}, stacked by release.`} rows={rows((p) => p.requests, 0)} series={defs('area', 'requests')} format={compact} counts />
+      <TimeSeriesChart {...common} title="Errors" description={`Failed requests per ${stepWords}, stacked by release.`} rows={rows((p) => p.errors, 0)} series={defs('area', 'errors')} format={compact} counts zeroIsData={s.points.length > 0} />
       <TimeSeriesChart
         {...common}
         title="Latency"
@@ -95,7 +95,7 @@ export function SeriesCharts({ series: s, empty, slos, only }: { series: Environ
         format={formatUsd}
         references={slos?.maxCostPerRequestUsd != null ? [{ y: slos.maxCostPerRequestUsd, label: `SLO ${formatUsd(slos.maxCostPerRequestUsd)}` }] : []}
       />
-      <TimeSeriesChart {...common} title="Tokens" description={`Input and output tokens per ${stepWords}, stacked by release.`} rows={rows((p) => p.inputTokens + p.outputTokens, 0)} series={defs('area', 'tokens')} format={compact} detail={tokens} />
+      <TimeSeriesChart {...common} title="Tokens" description={`Input and output tokens per ${stepWords}, stacked by release.`} rows={rows((p) => p.inputTokens + p.outputTokens, 0)} series={defs('area', 'tokens')} format={compact} counts detail={tokens} />
       <TimeSeriesChart
         {...common}
         title="Feedback"
