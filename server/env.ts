@@ -48,6 +48,15 @@ const outboundRules = optionalString.transform((v, ctx) => {
   }
 });
 
+/** A retention in whole days, 1 to 3650. */
+const days = (what: string, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number of days' })
+    .int('must be a whole number of days')
+    .min(1, `must be at least 1 (days ${what})`)
+    .max(3650, 'must be at most 3650')
+    .default(fallback);
+
 const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
@@ -107,6 +116,9 @@ const schema = z
       .min(0, 'must be between 0 and 10 (the number of reverse proxies in front of Slipway)')
       .max(10, 'must be between 0 and 10 (the number of reverse proxies in front of Slipway)')
       .default(0),
+    SLIPWAY_REQUEST_LOG_RETENTION_DAYS: days('raw request logs are kept', 30),
+    SLIPWAY_MINUTE_ROLLUP_RETENTION_DAYS: days('minute rollups are kept', 14),
+    SLIPWAY_HOUR_ROLLUP_RETENTION_DAYS: days('hour rollups are kept', 400),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
   })
   .superRefine((v, ctx) => {

@@ -1,6 +1,6 @@
 // The gateway's own records: per-service API keys for applications, one telemetry row per request (and per
 // shadow request), and feedback scores that applications send back for a request.
-import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { services } from './registry';
 
 export const gatewayKeys = pgTable(
@@ -31,10 +31,14 @@ export interface RequestFeatures {
   finishReason: string | null;
 }
 
+/**
+ * Partitioned by day on `at` (migration 0013_request_logs_partitions; partitions are made ahead and dropped past
+ * the retention by server/services/monitoring/partitions.ts), so the key holds `at` as PostgreSQL requires.
+ */
 export const requestLogs = pgTable(
   'request_logs',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
     at: timestamp('at', { withTimezone: true }).notNull(),
     requestId: text('request_id').notNull(),
     serviceId: uuid('service_id').notNull(),
@@ -59,7 +63,11 @@ export const requestLogs = pgTable(
     /** Opt-in, truncated and redacted. */
     sample: jsonb('sample').$type<{ input: string; output: string } | null>(),
   },
-  (t) => [index('request_logs_env_at_idx').on(t.serviceId, t.environment, t.at), index('request_logs_request_idx').on(t.requestId)],
+  (t) => [
+    primaryKey({ name: 'request_logs_pkey', columns: [t.id, t.at] }),
+    index('request_logs_env_at_idx').on(t.serviceId, t.environment, t.at),
+    index('request_logs_request_idx').on(t.requestId),
+  ],
 );
 
 export const feedback = pgTable(

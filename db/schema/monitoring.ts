@@ -42,10 +42,14 @@ export const rollupsMinute = rollupTable('monitoring_rollups_minute');
 export const rollupsHour = rollupTable('monitoring_rollups_hour');
 export const rollupsDay = rollupTable('monitoring_rollups_day');
 
-/** How far the rollup job has summed request_logs (minute rollups complete before `until`, less late telemetry). */
+/**
+ * How far the rollup job has summed request_logs: minute rollups are complete before `until`, and rows with an id
+ * above `lastId` arrived after the last pass (late telemetry, whatever its time), so their minutes are redone.
+ */
 export const monitoringWatermarks = pgTable('monitoring_watermarks', {
   name: text('name').primaryKey(),
   until: timestamp('until', { withTimezone: true }).notNull(),
+  lastId: bigint('last_id', { mode: 'number' }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

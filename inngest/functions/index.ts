@@ -2,6 +2,7 @@
 // jobs engine (Inngest or the embedded executor) syncs it at the next start.
 import { env } from '@/server/env';
 import { evalRun } from './eval-run';
+import { monitoringRollups } from './monitoring-rollups';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { recoverySweep } from './recovery-sweep';
@@ -9,7 +10,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {
