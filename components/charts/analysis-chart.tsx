@@ -7,8 +7,9 @@ import type { AnalysisWindow } from './shape';
 import { AXIS } from './theme';
 
 const METRICS = {
-  error: { candidate: 'candidateErrorRate', stable: 'stableErrorRate', allowed: 'allowedErrorRate', title: 'Error rate per analysis window' },
-  p95: { candidate: 'candidateP95', stable: 'stableP95', allowed: 'allowedP95', title: 'p95 latency per analysis window' },
+  // minTop: the least top of the axis, so a 0% error rate is not drawn on a 0–400% scale.
+  error: { candidate: 'candidateErrorRate', stable: 'stableErrorRate', allowed: 'allowedErrorRate', title: 'Error rate per analysis window', minTop: 0.01 },
+  p95: { candidate: 'candidateP95', stable: 'stableP95', allowed: 'allowedP95', title: 'p95 latency per analysis window', minTop: 1 },
 } as const;
 
 export function AnalysisChart({
@@ -53,7 +54,7 @@ export function AnalysisChart({
             <LineChart data={windows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={m.title} title={m.title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="label" tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={12} />
-              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, 'auto']} />
+              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, (max: number) => Math.max(max, m.minTop)]} />
               <Tooltip
                 isAnimationActive={false}
                 content={({ active, label, payload }) =>

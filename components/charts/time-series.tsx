@@ -45,6 +45,7 @@ export function TimeSeriesChart({
   empty,
   zeroIsData = false,
   counts = false,
+  minTop,
   height = 220,
   yDomain,
   detail,
@@ -65,6 +66,8 @@ export function TimeSeriesChart({
   zeroIsData?: boolean;
   /** Whole numbers: no fractional ticks. */
   counts?: boolean;
+  /** The least top of the value axis, so near-zero figures (a 0.1% error rate) are not drawn as if large. */
+  minTop?: number;
   height?: number;
   yDomain?: [number | 'auto', number | 'auto'];
   /** More lines for the tooltip of a bucket (e.g. the percentiles not drawn). */
@@ -88,6 +91,8 @@ export function TimeSeriesChart({
     .filter(Boolean)
     .join(' ');
   const tick = timeTick(domain[1] - domain[0]);
+  // A line with few values (traffic in a few buckets) is drawn with dots, or a lone value would not show at all.
+  const sparse = new Set(series.filter((s) => s.kind === 'line' && rows.filter((r) => r[s.key] !== null && r[s.key] !== undefined).length <= 40).map((s) => s.key));
 
   return (
     <ChartFrame title={title} description={description} actions={actions} legend={hasData ? <Legend items={series.map((s) => ({ label: s.label, colour: s.colour, dash: s.dash, line: s.kind === 'line' }))} markers={lines} /> : null}>
@@ -97,7 +102,7 @@ export function TimeSeriesChart({
             <ComposedChart data={rows} margin={{ top: 14, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={domain} allowDataOverflow tickFormatter={tick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={24} />
-              <YAxis allowDecimals={!counts} tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={yDomain ?? [0, 'auto']} allowDataOverflow={Boolean(yDomain)} />
+              <YAxis allowDecimals={!counts} tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={yDomain ?? [0, (max: number) => Math.max(max, minTop ?? 0)]} allowDataOverflow={Boolean(yDomain)} />
               <Tooltip
                 cursor={{ stroke: 'var(--muted-fg)', strokeDasharray: '3 3' }}
                 isAnimationActive={false}
@@ -130,7 +135,7 @@ export function TimeSeriesChart({
                 s.kind === 'area' ? (
                   <Area key={s.key} dataKey={s.key} name={s.label} type="stepAfter" stackId={s.stack} stroke={s.colour} fill={s.colour} fillOpacity={0.25} strokeWidth={1.5} isAnimationActive={false} connectNulls />
                 ) : (
-                  <Line key={s.key} dataKey={s.key} name={s.label} type="monotone" stroke={s.colour} strokeWidth={s.dash ? 1.25 : 1.75} strokeDasharray={s.dash} dot={false} isAnimationActive={false} connectNulls={false} />
+                  <Line key={s.key} dataKey={s.key} name={s.label} type="monotone" stroke={s.colour} strokeWidth={s.dash ? 1.25 : 1.75} strokeDasharray={s.dash} dot={sparse.has(s.key) ? { r: 2, fill: s.colour } : false} isAnimationActive={false} connectNulls={false} />
                 ),
               )}
               {references.map((r) => (

@@ -65,7 +65,7 @@ export function MonitoringPage() {
         </div>
         <RangePicker value={range} onChange={setRange} />
       </div>
-      <div className="grid grid-cols-1 gap-6">
+      <div className="grid grid-cols-1 gap-6 *:min-w-0">
         <Card role="region" aria-label="Environments">
           <CardHeader title="Environments" description={`Every environment${service ? ` of ${service}` : ''} ${phrase}: requests, error rate, p95 latency and cost through the gateway.`} />
           {overview.isLoading ? <Loading /> : null}
@@ -107,7 +107,7 @@ export function MonitoringPage() {
                         : '—'}
                     </TD>
                     <TD>
-                      <Sparkline label={`${e.service} / ${e.environment}: ${e.requests.toLocaleString('en')} requests ${phrase}`} points={e.spark} />
+                      <Sparkline label={`${e.service} / ${e.environment}: ${e.requests.toLocaleString('en')} requests ${phrase}`} points={e.spark} span={overview.data!} />
                     </TD>
                   </TR>
                 ))}

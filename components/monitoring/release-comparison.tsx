@@ -126,7 +126,7 @@ export function ReleaseComparison({ environments, range, selected, onSelect }: {
             </TBody>
           </Table>
           <div className="grid grid-cols-1 gap-6 border-t border-border px-5 py-4 xl:grid-cols-2">
-            <TimeSeriesChart title="Error rate per release" rows={pivotByRelease(s.points, s, releases, errorRate, null)} series={defs} domain={domain} stepSeconds={s.stepSeconds} format={formatPercent} markers={s.markers} empty={empty} />
+            <TimeSeriesChart title="Error rate per release" rows={pivotByRelease(s.points, s, releases, errorRate, null)} series={defs} domain={domain} stepSeconds={s.stepSeconds} format={formatPercent} minTop={0.01} markers={s.markers} empty={empty} />
             <TimeSeriesChart title="p95 latency per release" rows={pivotByRelease(s.points, s, releases, (p) => p.p95, null)} series={defs} domain={domain} stepSeconds={s.stepSeconds} format={formatMs} markers={s.markers} empty={empty} />
           </div>
         </>

@@ -122,12 +122,12 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
       {e ? (
         <>
           <TabLinks label="Environment" items={ENVIRONMENT_TABS.map((t) => ({ href: tabHref(t), label: TAB_LABELS[t], current: t === tab }))} />
-          <div className="grid grid-cols-1 gap-6">
+          <div className="grid grid-cols-1 gap-6 *:min-w-0">
             <LoadError error={live.error} className="px-0" />
             {tab === 'overview' ? (
               <>
                 {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} current={e.current} controlBlocked={restoreBlocked} /> : null}
-                <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
+                <div className="grid grid-cols-1 gap-6 *:min-w-0 lg:grid-cols-2">
                   <CurrentRouting service={service} current={e.current} />
                   <DeployForm
                     service={service}
