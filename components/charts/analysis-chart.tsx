@@ -4,7 +4,7 @@
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { ChartFrame, Legend, TooltipBox } from './frame';
 import type { AnalysisWindow } from './shape';
-import { AXIS } from './theme';
+import { AXIS, niceCeil } from './theme';
 
 const METRICS = {
   // minTop: the least top of the axis, so a 0% error rate is not drawn on a 0–400% scale.
@@ -54,7 +54,7 @@ export function AnalysisChart({
             <LineChart data={windows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={m.title} title={m.title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="label" tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={12} />
-              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, (max: number) => Math.max(max, m.minTop)]} />
+              <YAxis tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, (max: number) => niceCeil(Math.max(max, m.minTop))]} />
               <Tooltip
                 isAnimationActive={false}
                 content={({ active, label, payload }) =>

@@ -6,7 +6,7 @@ import { Bar, BarChart, CartesianGrid, Line, LineChart, ReferenceLine, Responsiv
 import { formatUsd } from '@/components/format';
 import { ChartFrame, Legend, TooltipBox } from './frame';
 import type { MonthRow } from './shape';
-import { AXIS, seriesColour } from './theme';
+import { AXIS, niceCeil, seriesColour } from './theme';
 
 const dayTick = (day: string) => new Date(`${day}T00:00:00Z`).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
 
@@ -21,7 +21,7 @@ export function DailyCostChart({ title, description, rows, groups, empty, action
             <BarChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="day" tickFormatter={dayTick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={16} />
-              <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} />
+              <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, niceCeil]} />
               <Tooltip
                 cursor={{ fill: 'var(--muted)', fillOpacity: 0.5 }}
                 isAnimationActive={false}
@@ -75,7 +75,7 @@ export function MonthChart({ title, rows, budgetUsd, budgetLabel, height = 200 }
           <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
             <CartesianGrid stroke={AXIS.grid} vertical={false} />
             <XAxis dataKey="day" tickFormatter={dayTick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={16} />
-            <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, 'auto']} />
+            <YAxis tickFormatter={formatUsd} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, niceCeil]} />
             <Tooltip
               isAnimationActive={false}
               content={({ active, label, payload }) =>

@@ -51,3 +51,11 @@ export function bucketLabel(t: number, stepSeconds: number): string {
 export function compact(n: number): string {
   return n.toLocaleString('en', { notation: 'compact', maximumFractionDigits: 1 });
 }
+
+/** The axis top for a largest value: the next round step × 10ⁿ at or above it (971 → 1000, 38.8k → 40k, 59 → 60). */
+export function niceCeil(v: number): number {
+  if (!(v > 0) || !Number.isFinite(v)) return v;
+  const p = 10 ** Math.floor(Math.log10(v));
+  const step = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * p >= v * (1 - 1e-9))!;
+  return Number((step * p).toPrecision(12));
+}

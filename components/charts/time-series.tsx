@@ -7,7 +7,7 @@ import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceLine,
 import type { Marker } from '@/server/services/monitoring/types';
 import { ChartFrame, Legend, TooltipBox } from './frame';
 import { markersAt, type Row } from './shape';
-import { AXIS, bucketLabel, MARKER_STYLE, timeTick } from './theme';
+import { AXIS, bucketLabel, MARKER_STYLE, niceCeil, timeTick } from './theme';
 
 export interface SeriesDef {
   key: string;
@@ -102,7 +102,7 @@ export function TimeSeriesChart({
             <ComposedChart data={rows} margin={{ top: 14, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={domain} allowDataOverflow tickFormatter={tick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={24} />
-              <YAxis allowDecimals={!counts} tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={yDomain ?? [0, (max: number) => Math.max(max, minTop ?? 0)]} allowDataOverflow={Boolean(yDomain)} />
+              <YAxis allowDecimals={!counts} tickFormatter={format} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={yDomain ?? [0, (max: number) => niceCeil(Math.max(max, minTop ?? (counts ? 1 : 0)))]} allowDataOverflow={Boolean(yDomain)} />
               <Tooltip
                 cursor={{ stroke: 'var(--muted-fg)', strokeDasharray: '3 3' }}
                 isAnimationActive={false}

@@ -2,6 +2,7 @@
 // bucket, daily cost grouped, the month's projection, and a rollout's analysis windows.
 import { describe, expect, it } from 'vitest';
 import { analysisWindows, bucketGrid, costPerHour, markersAt, monthRows, pivotByRelease, pivotDaily, pivotFields, releasesOf } from '@/components/charts/shape';
+import { niceCeil } from '@/components/charts/theme';
 import type { AnalysisResult } from '@/db/schema';
 import type { Marker, SeriesPoint } from '@/server/services/monitoring/types';
 
@@ -133,5 +134,11 @@ describe('analysis windows of a rollout', () => {
     expect(windows[0]!.allowedErrorRate).toBeCloseTo(0.03);
     expect(windows[0]!.allowedP95).toBe(300);
     expect(analysisWindows(events, null, { maxErrorRateIncrease: null, maxLatencyRatio: null })[1]!.allowedP95).toBeNull();
+  });
+});
+
+describe('axis tops', () => {
+  it('rounds the largest value up to a round step times a power of ten', () => {
+    expect([971, 38_800, 0.75, 59, 0.0000168, 1, 0].map(niceCeil)).toEqual([1000, 40_000, 0.8, 60, 0.00002, 1, 0]);
   });
 });
