@@ -20,7 +20,7 @@ export async function monitoringOverview(ctx: ServiceContext, input: z.input<typ
   const range = chartRange(data, { step: sparkStep });
   if (!svcs.length) return { from: range.from.toISOString(), to: range.to.toISOString(), stepSeconds: range.stepSeconds, environments: [] };
   const envs = await ctx.db.select().from(environments).where(inArray(environments.serviceId, svcs.map((s) => s.id))).orderBy(asc(environments.createdAt));
-  const rows = await readRollups(ctx.db, { table: range.table, from: range.from, to: range.to, serviceIds: svcs.map((s) => s.id) }, eq(range.table.shadow, false));
+  const rows = await readRollups(ctx.db, { table: range.table, from: range.from, to: range.to, serviceIds: svcs.map((s) => s.id), lean: true }, eq(range.table.shadow, false));
   const figures = new Map<string, { total: Accumulator; releases: Set<number>; spark: Map<string, Accumulator> }>();
   for (const row of rows) {
     const key = `${row.serviceId}|${row.environment}`;

@@ -4,6 +4,7 @@
 import { lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { rollupsHour, rollupsMinute } from '@/db/schema';
+import { rowsOf } from './read';
 
 const DAY = 86_400_000;
 const PARTITION = /^request_logs_p(\d{4})(\d{2})(\d{2})$/;
@@ -27,8 +28,7 @@ export async function requestLogPartitions(db: Db): Promise<string[]> {
   const result = await db.execute(
     sql`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'request_logs'::regclass order by c.relname`,
   );
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { name: string }[];
-  return rows.map((r) => r.name).filter((n) => PARTITION.test(n));
+  return rowsOf<{ name: string }>(result).map((r) => r.name).filter((n) => PARTITION.test(n));
 }
 
 export async function maintainPartitions(db: Db, retention: Retention, opts: { now?: Date; aheadDays?: number } = {}): Promise<PartitionPass> {
@@ -37,7 +37,7 @@ export async function maintainPartitions(db: Db, retention: Retention, opts: { n
   for (let i = 0; i <= (opts.aheadDays ?? 3); i++) {
     const day = isoDay(new Date(today.getTime() + i * DAY));
     const result = await db.execute(sql`select slipway_request_logs_partition(${day}::date) as made`);
-    const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { made: boolean }[];
+    const [row] = rowsOf<{ made: boolean }>(result);
     if (row?.made) created.push(`request_logs_p${day.replaceAll('-', '')}`);
   }
   // The oldest day kept is today less the retention; older partitions go whole, stray rows of the default one too.

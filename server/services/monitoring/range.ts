@@ -1,6 +1,7 @@
 // Turns a dashboard range into [from, to), the chart step and the rollup grain that serves it: 1 min up to 2 h,
 // 5 min up to 12 h, 1 h up to 7 d, then the smallest step that keeps a series at ≤ 400 points.
 import { rollupsDay, rollupsHour, rollupsMinute, type RollupTable } from '@/db/schema';
+import { env } from '@/server/env';
 import { invalid } from '@/server/errors';
 import type { RangeInput } from './types';
 
@@ -52,8 +53,11 @@ export function sparkStep(seconds: number): number {
 
 /** The range widened to whole steps (a chart's first and last bucket are whole), with its step. */
 export function chartRange(input: RangeInput, opts: { step?: (seconds: number) => number; now?: Date } = {}): ResolvedRange & { table: RollupTable } {
-  const { from, to } = resolveRange(input, opts.now);
-  const stepSeconds = (opts.step ?? stepFor)((to.getTime() - from.getTime()) / 1000);
+  const now = opts.now ?? new Date();
+  const { from, to } = resolveRange(input, now);
+  let stepSeconds = (opts.step ?? stepFor)((to.getTime() - from.getTime()) / 1000);
+  // Minute rollups are kept SLIPWAY_MINUTE_ROLLUP_RETENTION_DAYS: an older range is drawn from the hour rollups.
+  if (stepSeconds < 3600 && from.getTime() < now.getTime() - env().SLIPWAY_MINUTE_ROLLUP_RETENTION_DAYS * 86_400_000) stepSeconds = 3600;
   const step = stepSeconds * 1000;
   const alignedFrom = new Date(Math.floor(from.getTime() / step) * step);
   const alignedTo = new Date(Math.ceil(to.getTime() / step) * step);

@@ -6,6 +6,7 @@ import { eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { monitoringWatermarks, requestLogs } from '@/db/schema';
 import { bucketSql } from '@/server/lib/histogram';
+import { mergedRollups } from './merge-sql';
 
 const WATERMARK = 'rollups';
 const MINUTE = 60_000;
@@ -70,26 +71,8 @@ async function minutesFromRaw(db: Db, from: Date, to: Date): Promise<void> {
 /** Rollups of `target` over [from, to) (whole units) summed from the finer `source` rollups. */
 async function coarserFromFiner(db: Db, source: string, target: string, unit: 'hour' | 'day', from: Date, to: Date): Promise<void> {
   await db.execute(sql`delete from ${sql.raw(target)} where bucket >= ${from} and bucket < ${to}`);
-  const range = `bucket >= '${from.toISOString()}'::timestamptz and bucket < '${to.toISOString()}'::timestamptz`;
-  const query = `
-  insert into ${target} (${COLUMNS})
-  with m as (
-    select date_trunc('${unit}', bucket, 'UTC') as bucket, service_id, environment, release_number, shadow, requests, errors, errors_by_class,
-      latency_buckets, latency_counts, ttft_buckets, ttft_counts, input_tokens, output_tokens, cost_usd, feedback_count, feedback_sum, fallbacks
-    from ${source} where ${range}
-  ),
-  base as (
-    select ${KEY}, sum(requests)::int as requests, sum(errors)::int as errors, sum(fallbacks)::int as fallbacks,
-      sum(input_tokens)::bigint as input_tokens, sum(output_tokens)::bigint as output_tokens, sum(cost_usd)::float8 as cost_usd,
-      sum(feedback_count)::int as feedback_count, sum(feedback_sum)::float8 as feedback_sum
-    from m group by ${KEY}
-  ),
-  ${assemble(
-    `select ${KEY}, e.key as c, sum(e.value::int)::int as n from m, jsonb_each_text(m.errors_by_class) e group by ${KEY}, c`,
-    `select ${KEY}, u.b, sum(u.n)::int as n from m, unnest(m.latency_buckets, m.latency_counts) u(b, n) group by ${KEY}, u.b`,
-    `select ${KEY}, u.b, sum(u.n)::int as n from m, unnest(m.ttft_buckets, m.ttft_counts) u(b, n) group by ${KEY}, u.b`,
-  )}`;
-  await db.execute(sql.raw(query));
+  const merged = mergedRollups({ source, bucket: sql.raw(`date_trunc('${unit}', bucket, 'UTC')`), keys: ['service_id', 'environment', 'release_number', 'shadow'], where: sql`bucket >= ${from} and bucket < ${to}` });
+  await db.execute(sql`insert into ${sql.raw(target)} (${sql.raw(COLUMNS)}) ${merged}`);
 }
 
 /** Recomputes every grain over [from, to) (whole minutes): the minutes, then the hours and days holding them. */
