@@ -8,7 +8,7 @@ import { monthRows, pivotDaily } from '@/components/charts/shape';
 import { formatUsd } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
 import { Card, CardHeader } from '@/components/ui/card';
-import { cn } from '@/components/ui/cn';
+import { Segmented } from '@/components/ui/segmented';
 import { LoadError, Loading } from '@/components/ui/status';
 import { DASHBOARD_REFRESH_MS } from './environment-charts';
 import { rangePhrase, type RangeInput } from './range-picker';
@@ -57,19 +57,7 @@ export function CostPanel({ range, service }: { range: RangeInput; service?: str
               groups={groups}
               empty={<>No spend {rangePhrase(range)}: cost is recorded for requests answered through the gateway by model versions with prices.</>}
               actions={
-                <div role="group" aria-label="Cost by" className="inline-flex rounded-md border border-border p-0.5">
-                  {GROUPS.map((g) => (
-                    <button
-                      key={g.id}
-                      type="button"
-                      aria-pressed={g.id === groupBy}
-                      onClick={() => setGroupBy(g.id)}
-                      className={cn('rounded px-2 py-0.5 text-xs font-medium whitespace-nowrap text-muted-fg hover:text-fg focus-visible:outline-2 focus-visible:outline-ring', g.id === groupBy && 'bg-muted text-fg')}
-                    >
-                      {g.label}
-                    </button>
-                  ))}
-                </div>
+                <Segmented label="Cost by" options={GROUPS} value={groupBy} onChange={setGroupBy} />
               }
             />
           ) : null}

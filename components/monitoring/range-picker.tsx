@@ -5,7 +5,7 @@
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { Button } from '@/components/ui/button';
-import { cn } from '@/components/ui/cn';
+import { Segmented, segmentClass } from '@/components/ui/segmented';
 
 export const PRESETS = [
   { id: '1h', label: '1 h', phrase: 'last hour' },
@@ -73,19 +73,19 @@ export function RangePicker({ value, onChange }: { value: RangeInput; onChange: 
     setError(null);
     onChange({ from: new Date(f).toISOString(), to: new Date(t).toISOString() });
   };
-  const button = (active: boolean) => cn('rounded px-2.5 py-1 text-xs font-medium whitespace-nowrap text-muted-fg hover:text-fg focus-visible:outline-2 focus-visible:outline-ring', active && 'bg-muted text-fg');
   return (
     <div className="flex flex-wrap items-center gap-2">
-      <div role="group" aria-label="Range" className="inline-flex shrink-0 rounded-md border border-border p-0.5">
-        {PRESETS.map((p) => (
-          <button key={p.id} type="button" aria-pressed={!custom && value.range === p.id} onClick={() => (setOpen(false), onChange({ range: p.id }))} className={button(!custom && value.range === p.id)}>
-            {p.label}
+      <Segmented
+        label="Range"
+        options={PRESETS}
+        value={custom ? null : value.range}
+        onChange={(id) => (setOpen(false), onChange({ range: id }))}
+        extra={
+          <button type="button" aria-pressed={custom} aria-expanded={open} onClick={() => setOpen(!open)} className={segmentClass(custom)}>
+            Custom
           </button>
-        ))}
-        <button type="button" aria-pressed={custom} aria-expanded={open} onClick={() => setOpen(!open)} className={button(custom)}>
-          Custom
-        </button>
-      </div>
+        }
+      />
       {open ? (
         <form onSubmit={apply} aria-label="Custom range" className="flex flex-wrap items-center gap-2 text-xs">
           <label className="flex items-center gap-1">

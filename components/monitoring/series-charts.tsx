@@ -7,7 +7,7 @@ import { TimeSeriesChart, type SeriesDef } from '@/components/charts/time-series
 import { costPerHour, costPerRequest, feedbackMean, pivotByRelease, releaseKey, releasesOf, type Row } from '@/components/charts/shape';
 import { compact, releaseColour } from '@/components/charts/theme';
 import { formatMs, formatScore, formatUsd } from '@/components/format';
-import { cn } from '@/components/ui/cn';
+import { Segmented } from '@/components/ui/segmented';
 import type { Slos } from '@/db/schema';
 import type { EnvironmentSeries, SeriesPoint } from '@/server/services/monitoring/types';
 
@@ -43,21 +43,7 @@ export function SeriesCharts({ series: s, empty, slos, only }: { series: Environ
   };
   const rows = (value: (p: SeriesPoint) => number | null, fill: 0 | null): Row[] => pivot(value, fill);
 
-  const picker = (
-    <div role="group" aria-label="Percentile" className="inline-flex rounded-md border border-border p-0.5">
-      {PERCENTILES.map((p) => (
-        <button
-          key={p}
-          type="button"
-          aria-pressed={p === pct}
-          onClick={() => setPct(p)}
-          className={cn('rounded px-2 py-0.5 text-xs font-medium text-muted-fg hover:text-fg focus-visible:outline-2 focus-visible:outline-ring', p === pct && 'bg-muted text-fg')}
-        >
-          {p}
-        </button>
-      ))}
-    </div>
-  );
+  const picker = <Segmented label="Percentile" options={PERCENTILES.map((p) => ({ id: p, label: p }))} value={pct} onChange={setPct} />;
 
   return (
     <div className="grid grid-cols-1 gap-x-6 gap-y-8 xl:grid-cols-2">

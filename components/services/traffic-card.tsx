@@ -10,6 +10,7 @@ import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardHeader } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
+import { Segmented } from '@/components/ui/segmented';
 import { LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import type { Slos } from '@/db/schema';
@@ -90,19 +91,7 @@ export function TrafficCard({
             : `Gateway requests per release in the ${win.phrase}. Updates every ${TRAFFIC_REFRESH_MS / 1000} s.`
         }
         actions={
-          <div role="group" aria-label="Window" className="inline-flex shrink-0 rounded-md border border-border p-0.5">
-            {WINDOWS.map((w) => (
-              <button
-                key={w.id}
-                type="button"
-                aria-pressed={w.id === windowId}
-                onClick={() => setWindowId(w.id)}
-                className={cn('rounded px-2.5 py-1 text-xs font-medium whitespace-nowrap text-muted-fg hover:text-fg focus-visible:outline-2 focus-visible:outline-ring', w.id === windowId && 'bg-muted text-fg')}
-              >
-                {w.label}
-              </button>
-            ))}
-          </div>
+          <Segmented label="Window" options={WINDOWS} value={windowId} onChange={setWindowId} />
         }
       />
       {note ? <p className="border-b border-border px-5 py-2 text-xs text-muted-fg">{note}</p> : null}
