@@ -75,37 +75,63 @@ export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
+interface RawRollup {
+  at: number;
+  service_id: string;
+  environment: string;
+  release_number: number;
+  shadow: boolean;
+  requests: number;
+  errors: number;
+  classes: string | null;
+  lb: string;
+  lc: string;
+  tb: string | null;
+  tc: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  feedback_count: number;
+  feedback_sum: number;
+  fallbacks: number;
+}
+
+const ints = (s: string | null): number[] => (s ? s.split(',').map(Number) : []);
+
 /**
  * The rollup rows of a filter, for folding into points in memory (faster here than merging histograms in SQL).
- * `lean` leaves out TTFT and error classes (null) for views that draw neither: less to send and parse.
+ * Arrays and error classes travel as text and are split here: a 30-day view reads thousands of rows, and this
+ * costs a third of what the drivers' array parsing does. `lean` leaves out TTFT and error classes (empty) for
+ * views that draw neither.
  */
-export function readRollups(db: Db, f: RollupFilter & { lean?: boolean }, extra?: SQL) {
-  const t = f.table;
-  const where = filterOf(f, extra);
-  const none = sql<null>`null`;
-  return db
-    .select({
-      bucket: t.bucket,
-      serviceId: t.serviceId,
-      environment: t.environment,
-      releaseNumber: t.releaseNumber,
-      shadow: t.shadow,
-      requests: t.requests,
-      errors: t.errors,
-      errorsByClass: f.lean ? none : t.errorsByClass,
-      latencyBuckets: t.latencyBuckets,
-      latencyCounts: t.latencyCounts,
-      ttftBuckets: f.lean ? none : t.ttftBuckets,
-      ttftCounts: f.lean ? none : t.ttftCounts,
-      inputTokens: t.inputTokens,
-      outputTokens: t.outputTokens,
-      costUsd: t.costUsd,
-      feedbackCount: t.feedbackCount,
-      feedbackSum: t.feedbackSum,
-      fallbacks: t.fallbacks,
-    })
-    .from(t)
-    .where(where);
+export async function readRollups(db: Db, f: RollupFilter & { lean?: boolean }, extra?: SQL) {
+  const full = !f.lean;
+  const result = await db.execute(sql`select extract(epoch from bucket)::float8 as at, service_id, environment, release_number, shadow, requests, errors,
+      ${full ? sql`errors_by_class::text` : sql`null`} as classes,
+      array_to_string(latency_buckets, ',') as lb, array_to_string(latency_counts, ',') as lc,
+      ${full ? sql`array_to_string(ttft_buckets, ',')` : sql`null`} as tb, ${full ? sql`array_to_string(ttft_counts, ',')` : sql`null`} as tc,
+      input_tokens::float8 as input_tokens, output_tokens::float8 as output_tokens, cost_usd, feedback_count, feedback_sum, fallbacks
+    from ${f.table} where ${filterOf(f, extra)}`);
+  return rowsOf<RawRollup>(result).map((r) => ({
+    bucket: new Date(r.at * 1000),
+    serviceId: r.service_id,
+    environment: r.environment,
+    releaseNumber: r.release_number,
+    shadow: r.shadow,
+    requests: r.requests,
+    errors: r.errors,
+    errorsByClass: r.classes ? (JSON.parse(r.classes) as Record<string, number>) : null,
+    latencyBuckets: ints(r.lb),
+    latencyCounts: ints(r.lc),
+    ttftBuckets: ints(r.tb),
+    ttftCounts: ints(r.tc),
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    costUsd: r.cost_usd,
+    feedbackCount: r.feedback_count,
+    feedbackSum: r.feedback_sum,
+    fallbacks: r.fallbacks,
+  }));
 }
 
 export function toPoint(t: string, release: number, acc: Accumulator): SeriesPoint {
