@@ -55,7 +55,9 @@ async function screenshots(name: string) {
     await setTheme(theme);
     for (const width of [1440, 390]) {
       await page.setViewportSize({ width, height: 1000 });
-      // Charts follow the new width once they are measured again; then nothing is wider than the screen.
+      // Loaded at this width, nothing is wider than the screen (tables scroll within their cards).
+      await page.reload();
+      await page.getByRole('heading', { level: 1 }).waitFor();
       await poll(() => page.evaluate(() => document.documentElement.scrollWidth), { timeout: 5000 }).toBeLessThanOrEqual(width);
       await page.screenshot({ path: `test-results/${name}-${width}-${theme.toLowerCase()}.png`, fullPage: true });
     }
