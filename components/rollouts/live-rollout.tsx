@@ -133,7 +133,7 @@ export function LiveRollout({
         </div>
         <Block title="Analysis">
           {analysis ? (
-            <div className="grid grid-cols-1 gap-5 xl:grid-cols-2">
+            <div className="grid grid-cols-1 gap-5 *:min-w-0 xl:grid-cols-2">
               <AnalysisView analysis={analysis} />
               <AnalysisCharts rollout={r} />
             </div>

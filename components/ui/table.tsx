@@ -4,7 +4,9 @@ import { cn } from './cn';
 
 export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>) {
   return (
-    <div className="overflow-x-auto">
+    // relative: visually hidden header text (sr-only, absolutely placed) stays inside the scroll box instead of
+    // widening the page on a narrow screen.
+    <div className="relative overflow-x-auto">
       <table className={cn('w-full text-left text-sm', className)} {...props} />
     </div>
   );
