@@ -1,6 +1,6 @@
 'use client';
 // One release: where it runs now, the model version and prompt versions it pins (with links), its config, notes and
-// origin; and Promote, to roll it out to an environment.
+// origin, its traffic in each environment where it ran; and Promote, to roll it out to an environment.
 import { useQuery } from '@tanstack/react-query';
 import { GitCompare } from 'lucide-react';
 import Link from 'next/link';
@@ -18,6 +18,7 @@ import { PROVIDER_LABELS } from '@/components/models/models-list';
 import { StatusBadge } from '@/components/models/status';
 import { PromoteDialog } from '@/components/rollouts/promote-dialog';
 import { ReleaseGates } from '@/components/gates/gate-status';
+import { ReleaseTraffic } from '@/components/monitoring/release-traffic';
 
 export function ReleaseDetail({ service, number }: { service: string; number: number }) {
   const trpc = useTRPC();
@@ -98,6 +99,7 @@ export function ReleaseDetail({ service, number }: { service: string; number: nu
               </dl>
             </Card>
           </div>
+          <ReleaseTraffic service={service} number={number} />
           <Card>
             <CardHeader title="Gates" description="Each environment's required gates for this release, against the release that environment serves now; and any admin override." />
             <div className="px-5 py-4">

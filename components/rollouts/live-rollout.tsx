@@ -1,7 +1,8 @@
 'use client';
 // The live view of an environment's rollout (the one under way, else the latest): the weights now, the plan with
-// the current step, approvals, the latest analysis per arm with each check, why it paused or ended, and its
-// timeline; with Pause, Resume, Promote now and Abort for those who may change the environment.
+// the current step, approvals, the latest analysis per arm with each check (its windows charted beside it), why it
+// paused or ended, and its timeline; with Pause, Resume, Promote now and Abort for those who may change the
+// environment.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { CirclePause, FastForward, Play, Square } from 'lucide-react';
 import Link from 'next/link';
@@ -15,6 +16,7 @@ import { Card, CardHeader } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import type { AnalysisResult, ArmFigures } from '@/db/schema';
+import { AnalysisCharts } from './analysis-charts';
 import { ApprovalLine, Decisions } from './approval-state';
 import { PlanSteps } from './plan-steps';
 import { isActiveRollout, RolloutStatusBadge, STRATEGY_WORDS } from './status';
@@ -129,7 +131,16 @@ export function LiveRollout({
             )}
           </Block>
         </div>
-        <Block title="Analysis">{analysis ? <AnalysisView analysis={analysis} /> : <p className="text-sm text-muted-fg">No analysis yet: figures are taken while a step with traffic on {r.release.ref} bakes.</p>}</Block>
+        <Block title="Analysis">
+          {analysis ? (
+            <div className="grid grid-cols-1 gap-5 *:min-w-0 xl:grid-cols-2">
+              <AnalysisView analysis={analysis} />
+              <AnalysisCharts rollout={r} />
+            </div>
+          ) : (
+            <p className="text-sm text-muted-fg">No analysis yet: figures are taken while a step with traffic on {r.release.ref} bakes.</p>
+          )}
+        </Block>
           </>
         )}
         <Block title="Timeline">

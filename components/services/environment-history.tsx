@@ -3,6 +3,7 @@
 // "what ran at…", answered from the same record.
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { History } from 'lucide-react';
+import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { formatTime } from '@/components/format';
@@ -25,6 +26,7 @@ export function EnvironmentHistory({
   restoreBlocked,
   onRestored,
   rolloutNumbers,
+  recent,
 }: {
   service: string;
   environment: string;
@@ -32,14 +34,26 @@ export function EnvironmentHistory({
   onRestored: () => void;
   /** Rollout ids to numbers, to name the rollout behind an entry. */
   rolloutNumbers?: Map<string, number>;
+  /** Only the newest entries (on the overview), with a link to the whole history. */
+  recent?: { limit: number; allHref: string };
 }) {
   const trpc = useTRPC();
-  const query = useInfiniteQuery(trpc.environments.history.infiniteQueryOptions({ service, environment, limit: 25 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
+  const query = useInfiniteQuery(trpc.environments.history.infiniteQueryOptions({ service, environment, limit: recent?.limit ?? 25 }, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];
 
   return (
     <Card>
-      <CardHeader title="History" description="Every change of what this environment runs. Entries are never edited; restoring an entry appends a copy of it." />
+      <CardHeader
+        title={recent ? 'Recent changes' : 'History'}
+        description={recent ? 'The newest changes of what this environment runs; restoring an entry appends a copy of it.' : 'Every change of what this environment runs. Entries are never edited; restoring an entry appends a copy of it.'}
+        actions={
+          recent ? (
+            <Link href={recent.allHref} className="shrink-0 text-sm text-primary hover:underline">
+              All history
+            </Link>
+          ) : null
+        }
+      />
       {items.length ? (
         <Table aria-label="Environment history">
           <THead>
@@ -105,7 +119,7 @@ export function EnvironmentHistory({
       {query.isLoading ? <Loading /> : null}
       <LoadError error={query.error} />
       {query.isSuccess && !items.length ? <Empty>Nothing has been deployed to {environment} yet.</Empty> : null}
-      {query.hasNextPage ? (
+      {query.hasNextPage && !recent ? (
         <div className="border-t border-border px-5 py-3">
           <Button variant="secondary" size="sm" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
             {query.isFetchingNextPage ? 'Loading…' : 'Load older entries'}

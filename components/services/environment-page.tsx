@@ -1,8 +1,10 @@
 'use client';
-// One environment of a service: the rollout under way (live) with Promote and Roll back, what it runs now, the
-// deploy form, its gateway traffic, its rollouts, "what ran at…", the history with restore, and its settings.
+// One environment of a service, in tabs with their own URLs (`?tab=`): the overview (the rollout under way or the
+// latest, what it runs now, the deploy form, charts and traffic over the page's range, recent changes), its
+// rollouts, its history with restore and "what ran at…", and its settings. Promote and Roll back head every tab.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef } from 'react';
+import { usePathname, useSearchParams } from 'next/navigation';
+import { useEffect, useRef, useState } from 'react';
 import { formatTime } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
 import { LiveRollout } from '@/components/rollouts/live-rollout';
@@ -10,7 +12,7 @@ import { PromoteDialog } from '@/components/rollouts/promote-dialog';
 import { RollbackDialog } from '@/components/rollouts/rollback-dialog';
 import { RolloutHistory } from '@/components/rollouts/rollout-history';
 import { isActiveRollout } from '@/components/rollouts/status';
-import { useTRPC } from '@/components/trpc';
+import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Breadcrumbs } from '@/components/ui/breadcrumbs';
 import { Card, CardHeader, PageHeader } from '@/components/ui/card';
@@ -23,6 +25,11 @@ import { EnvironmentSettings } from './environment-settings';
 import { describeProtection, describeRollout } from './environment-text';
 import { TrafficCard } from './traffic-card';
 import { SamplesCard } from '@/components/evals/datasets/samples-card';
+import { EnvironmentCharts } from '@/components/monitoring/environment-charts';
+import { RangePicker, useRange } from '@/components/monitoring/range-picker';
+import { TabLinks } from '@/components/ui/tabs';
+import { ENVIRONMENT_TABS, type EnvironmentTab } from './environment-tabs';
+import type { WindowId } from './traffic-card';
 
 /** How often the live view looks at a rollout under way, and otherwise for one started elsewhere. */
 const LIVE_MS = 1000;
@@ -30,8 +37,28 @@ const IDLE_MS = 15_000;
 /** How often the routing table is read again, so the deploy form follows changes made elsewhere. */
 const TABLE_MS = 5000;
 
-export function EnvironmentPage({ service, environment }: { service: string; environment: string }) {
+const TAB_LABELS: Record<EnvironmentTab, string> = { overview: 'Overview', rollouts: 'Rollouts', history: 'History', settings: 'Settings' };
+
+export function EnvironmentPage({ service, environment, tab }: { service: string; environment: string; tab: EnvironmentTab }) {
   const trpc = useTRPC();
+  const params = useSearchParams();
+  const pathname = usePathname();
+  const [range, setRange] = useRange();
+  // The traffic table's 15 min window has no chart range of its own; every other window is the page's range.
+  const [shortWindow, setShortWindow] = useState(false);
+  const tableWindow: WindowId = shortWindow ? '15m' : 'range' in range ? range.range : '24h';
+  const onTableWindow = (id: WindowId) => {
+    setShortWindow(id === '15m');
+    if (id !== '15m') setRange({ range: id });
+  };
+  // Tabs keep the other parameters (the range), so going back and forth keeps the view.
+  const tabHref = (t: EnvironmentTab) => {
+    const next = new URLSearchParams(params?.toString());
+    if (t === 'overview') next.delete('tab');
+    else next.set('tab', t);
+    const q = next.toString();
+    return q ? `${pathname}?${q}` : pathname;
+  };
   const qc = useQueryClient();
   const env = useQuery(trpc.environments.get.queryOptions({ service, environment }, { refetchInterval: TABLE_MS }));
   const e = env.data;
@@ -93,65 +120,97 @@ export function EnvironmentPage({ service, environment }: { service: string; env
       {env.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={env.error} className="px-0" />
       {e ? (
-        <div className="grid grid-cols-1 gap-6">
-          <LoadError error={live.error} className="px-0" />
-          {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} current={e.current} controlBlocked={restoreBlocked} /> : null}
-          <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
-            <Card>
-              <CardHeader title="Current routing" description="Which releases get which share of traffic right now." />
-              {e.current?.routes.length ? (
-                <>
-                  <Table aria-label="Current routing">
-                    <THead>
-                      <tr>
-                        <TH>Release</TH>
-                        <TH>Weight</TH>
-                        <TH>Model</TH>
-                      </tr>
-                    </THead>
-                    <TBody>
-                      {e.current.routes.map((r) => (
-                        <TR key={r.releaseId}>
-                          <TD>
-                            <Link href={`/releases/${service}/${r.releaseNumber}`} className="font-medium text-primary hover:underline">
-                              {service}#{r.releaseNumber}
-                            </Link>
-                          </TD>
-                          <TD className="tabular-nums">{r.weight}%</TD>
-                          <TD className="font-mono text-xs">{r.model ?? '—'}</TD>
-                        </TR>
-                      ))}
-                    </TBody>
-                  </Table>
-                  <p className="border-t border-border px-5 py-3 text-sm text-muted-fg">
-                    <Badge>{e.current.kind}</Badge> {e.current.bypassReason ? <Badge tone="danger">bypass</Badge> : null} {formatTime(e.current.at)} by {e.current.actorLabel}
-                    {e.current.reason ? ` — “${e.current.reason}”` : ''}
-                    {e.current.bypassReason ? ` — bypass: “${e.current.bypassReason}”` : ''}
-                  </p>
-                </>
-              ) : (
-                <div className="px-5 py-6 text-sm text-muted-fg">
-                  <RouteList service={service} routes={[]} />
+        <>
+          <TabLinks label="Environment" items={ENVIRONMENT_TABS.map((t) => ({ href: tabHref(t), label: TAB_LABELS[t], current: t === tab }))} />
+          <div className="grid grid-cols-1 gap-6 *:min-w-0">
+            <LoadError error={live.error} className="px-0" />
+            {tab === 'overview' ? (
+              <>
+                {rollout ? <LiveRollout service={service} environment={environment} rollout={rollout} routes={e.current?.routes ?? []} current={e.current} controlBlocked={restoreBlocked} /> : null}
+                <div className="grid grid-cols-1 gap-6 *:min-w-0 lg:grid-cols-2">
+                  <CurrentRouting service={service} current={e.current} />
+                  <DeployForm
+                    service={service}
+                    environment={environment}
+                    requiredApprovals={e.protection.requiredApprovals}
+                    current={e.current}
+                    activeRollout={activeRollout ? { number: activeRollout.number, status: activeRollout.status } : null}
+                    onDone={refresh}
+                  />
                 </div>
-              )}
-            </Card>
-            <DeployForm
-              service={service}
-              environment={environment}
-              requiredApprovals={e.protection.requiredApprovals}
-              current={e.current}
-              activeRollout={activeRollout ? { number: activeRollout.number, status: activeRollout.status } : null}
-              onDone={refresh}
-            />
+                <div className="flex flex-wrap items-center justify-between gap-2">
+                  <h2 className="text-base font-semibold">Traffic and charts</h2>
+                  <RangePicker value={range} onChange={(r) => (setShortWindow(false), setRange(r))} />
+                </div>
+                <EnvironmentCharts service={service} environment={environment} range={range} slos={e.slos} />
+                <TrafficCard
+                  service={service}
+                  environment={environment}
+                  slos={e.slos}
+                  window={tableWindow}
+                  onWindow={onTableWindow}
+                  note={'range' in range ? undefined : 'The table covers the last 24 hours; the charts cover the custom range.'}
+                />
+                <SamplesCard service={service} environment={environment} />
+                <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} recent={{ limit: 5, allHref: tabHref('history') }} />
+              </>
+            ) : null}
+            {tab === 'rollouts' ? <RolloutHistory service={service} environment={environment} /> : null}
+            {tab === 'history' ? (
+              <>
+                <StateAt service={service} environment={environment} />
+                <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} />
+              </>
+            ) : null}
+            {tab === 'settings' ? <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} /> : null}
           </div>
-          <TrafficCard service={service} environment={environment} slos={e.slos} />
-          <SamplesCard service={service} environment={environment} />
-          <RolloutHistory service={service} environment={environment} />
-          <StateAt service={service} environment={environment} />
-          <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} />
-          <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
-        </div>
+        </>
       ) : null}
     </>
+  );
+}
+
+type Current = NonNullable<RouterOutputs['environments']['get']>['current'];
+
+function CurrentRouting({ service, current }: { service: string; current: Current }) {
+  return (
+    <Card>
+      <CardHeader title="Current routing" description="Which releases get which share of traffic right now." />
+      {current?.routes.length ? (
+        <>
+          <Table aria-label="Current routing">
+            <THead>
+              <tr>
+                <TH>Release</TH>
+                <TH>Weight</TH>
+                <TH>Model</TH>
+              </tr>
+            </THead>
+            <TBody>
+              {current.routes.map((r) => (
+                <TR key={r.releaseId}>
+                  <TD>
+                    <Link href={`/releases/${service}/${r.releaseNumber}`} className="font-medium text-primary hover:underline">
+                      {service}#{r.releaseNumber}
+                    </Link>
+                  </TD>
+                  <TD className="tabular-nums">{r.weight}%</TD>
+                  <TD className="font-mono text-xs">{r.model ?? '—'}</TD>
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+          <p className="border-t border-border px-5 py-3 text-sm text-muted-fg">
+            <Badge>{current.kind}</Badge> {current.bypassReason ? <Badge tone="danger">bypass</Badge> : null} {formatTime(current.at)} by {current.actorLabel}
+            {current.reason ? ` — “${current.reason}”` : ''}
+            {current.bypassReason ? ` — bypass: “${current.bypassReason}”` : ''}
+          </p>
+        </>
+      ) : (
+        <div className="px-5 py-6 text-sm text-muted-fg">
+          <RouteList service={service} routes={[]} />
+        </div>
+      )}
+    </Card>
   );
 }

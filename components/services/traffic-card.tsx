@@ -1,6 +1,7 @@
 'use client';
-// An environment's gateway traffic per release over a recent window (15 min, 1 h, 24 h), refreshed every few
-// seconds while the page is visible; values past the environment's SLOs are marked.
+// An environment's gateway traffic per release over a recent window (15 min up to 30 days), refreshed every few
+// seconds while the page is visible; values past the environment's SLOs are marked. On the overview the window
+// follows the charts' range, so the table and the charts show the same figures.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
@@ -9,6 +10,7 @@ import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Card, CardHeader } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
+import { Segmented } from '@/components/ui/segmented';
 import { LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import type { Slos } from '@/db/schema';
@@ -18,8 +20,10 @@ const WINDOWS = [
   { id: '15m', label: '15 min', phrase: 'last 15 minutes', ms: 15 * 60_000 },
   { id: '1h', label: '1 h', phrase: 'last hour', ms: 60 * 60_000 },
   { id: '24h', label: '24 h', phrase: 'last 24 hours', ms: 24 * 60 * 60_000 },
+  { id: '7d', label: '7 d', phrase: 'last 7 days', ms: 7 * 24 * 60 * 60_000 },
+  { id: '30d', label: '30 d', phrase: 'last 30 days', ms: 30 * 24 * 60 * 60_000 },
 ] as const;
-type WindowId = (typeof WINDOWS)[number]['id'];
+export type WindowId = (typeof WINDOWS)[number]['id'];
 
 const TRAFFIC_REFRESH_MS = 5000;
 
@@ -42,10 +46,28 @@ function useNow(intervalMs: number): number {
   return now;
 }
 
-export function TrafficCard({ service, environment, slos }: { service: string; environment: string; slos: Slos }) {
+export function TrafficCard({
+  service,
+  environment,
+  slos,
+  window: controlled,
+  onWindow,
+  note,
+}: {
+  service: string;
+  environment: string;
+  slos: Slos;
+  /** The window chosen outside (the page's range); without it the card keeps its own. */
+  window?: WindowId;
+  onWindow?: (id: WindowId) => void;
+  /** A line under the table (e.g. how the window relates to the charts). */
+  note?: string;
+}) {
   const trpc = useTRPC();
   const origin = useOrigin();
-  const [windowId, setWindowId] = useState<WindowId>('1h');
+  const [own, setOwn] = useState<WindowId>('1h');
+  const windowId = controlled ?? own;
+  const setWindowId = onWindow ?? setOwn;
   const win = WINDOWS.find((w) => w.id === windowId)!;
   const now = useNow(TRAFFIC_REFRESH_MS);
   // A new `since` every tick is a new query; the previous answer stays on screen until it arrives.
@@ -69,21 +91,10 @@ export function TrafficCard({ service, environment, slos }: { service: string; e
             : `Gateway requests per release in the ${win.phrase}. Updates every ${TRAFFIC_REFRESH_MS / 1000} s.`
         }
         actions={
-          <div role="group" aria-label="Window" className="inline-flex shrink-0 rounded-md border border-border p-0.5">
-            {WINDOWS.map((w) => (
-              <button
-                key={w.id}
-                type="button"
-                aria-pressed={w.id === windowId}
-                onClick={() => setWindowId(w.id)}
-                className={cn('rounded px-2.5 py-1 text-xs font-medium whitespace-nowrap text-muted-fg hover:text-fg focus-visible:outline-2 focus-visible:outline-ring', w.id === windowId && 'bg-muted text-fg')}
-              >
-                {w.label}
-              </button>
-            ))}
-          </div>
+          <Segmented label="Window" options={WINDOWS} value={windowId} onChange={setWindowId} />
         }
       />
+      {note ? <p className="border-b border-border px-5 py-2 text-xs text-muted-fg">{note}</p> : null}
       {summary.isLoading ? <Loading /> : null}
       <LoadError error={summary.error} />
       {data && !rows.length ? (

@@ -10,8 +10,9 @@ export function Card({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
 
 export function CardHeader({ title, description, actions }: { title: ReactNode; description?: ReactNode; actions?: ReactNode }) {
   return (
-    <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-2 border-b border-border px-5 py-4">
-      <div className="min-w-0 flex-1">
+    <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-3 border-b border-border px-5 py-4">
+      {/* The title takes the room; on a narrow screen the actions wrap below it instead of squeezing it. */}
+      <div className="min-w-0 flex-1 basis-64">
         <h2 className="text-base font-semibold">{title}</h2>
         {description ? <p className="mt-0.5 text-sm text-muted-fg">{description}</p> : null}
       </div>

@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { chromiumAvailable, launchBrowser, openTab } from './browser';
 import { freePort, startServer, type RunningServer } from './server';
 
 const enabled = chromiumAvailable();
@@ -46,6 +46,8 @@ async function setTheme(theme: 'Light' | 'Dark') {
   await page.getByRole('menuitem', { name: theme }).click();
   await expect.poll(() => page.evaluate(() => document.documentElement.classList.contains('dark'))).toBe(theme === 'Dark');
 }
+
+const tab = (name: string) => openTab(page, 'Environment', name);
 
 /** Each card in both themes, for a look at them after a run (test-results/ is not committed). */
 async function screenshotRegions(name: string, regions: string[]) {
@@ -120,7 +122,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
     const rated = await fetch(`${production()}/feedback`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ request_id: requestIds[0], score: 1 }) });
     expect(rated.status).toBe(200);
 
-    await page.goto(`${server.url}/services/support-bot/environments/production`);
+    await page.goto(`${server.url}/services/support-bot/environments/production?range=1h`);
     const traffic = page.getByRole('region', { name: 'Traffic' });
     const release1 = traffic.getByRole('row').filter({ hasText: 'support-bot#1' });
     await expect.poll(() => release1.getByRole('cell').allTextContents(), { timeout: 15_000 }).toEqual([
@@ -148,6 +150,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
   });
 
   it('saves shadow traffic in the Gateway settings, showing server errors at their fields', async () => {
+    await tab('Settings');
     const settings = page.getByRole('form', { name: 'Settings of production' });
     const shadow = settings.getByLabel('Shadow traffic', { exact: true });
     expect(await shadow.inputValue()).toBe('');
@@ -173,6 +176,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
 
     // Once the gateway has the new settings it mirrors every request to #2, and the Traffic card shows them as
     // shadow traffic: ask until it does (each poll one more request), rather than guessing how long that takes.
+    await tab('Overview');
     const shadowRow = page.getByRole('region', { name: 'Traffic' }).getByRole('row').filter({ hasText: 'shadow' });
     const gw = new OpenAI({ apiKey: key, baseURL: production(), maxRetries: 0 });
     await expect
@@ -186,6 +190,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
       .toContain('support-bot#2');
     await screenshotRegions('environment', ['Traffic']);
     await page.screenshot({ path: 'test-results/environment-gateway.png', fullPage: true });
+    await tab('Settings');
     await page.getByRole('heading', { name: 'Settings' }).scrollIntoViewIfNeeded();
     for (const theme of ['Light', 'Dark'] as const) {
       await setTheme(theme);
@@ -195,7 +200,7 @@ describe.runIf(enabled)('the gateway in the console', () => {
   });
 
   it('shows an empty Traffic card where nothing was called', async () => {
-    await page.goto(`${server.url}/services/support-bot/environments/staging`);
+    await page.goto(`${server.url}/services/support-bot/environments/staging?range=1h`);
     const traffic = page.getByRole('region', { name: 'Traffic' });
     await expect.poll(() => text(traffic)).toContain('No requests in the last hour.');
     expect(await text(traffic)).toContain(`${server.url}/gw/support-bot/staging/v1`);

@@ -11,7 +11,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { chromiumAvailable, launchBrowser, openTab } from './browser';
 import { freePort, startServer, type RunningServer } from './server';
 
 const enabled = chromiumAvailable();
@@ -86,11 +86,13 @@ describe.runIf(enabled)('the release path as a release manager sees it', () => {
     await poll(() => text(card.getByRole('heading').first())).toContain(`Rollback ${rollout.number + 1}: to support-bot#2succeeded`);
     expect(await text(card.getByRole('note'))).toMatch(/rolled back by ada@e2e\.test from #1 100% to #2 \(answers got worse\); #2 serves all of staging/);
     expect(await items(card.getByRole('region', { name: 'Weights' }))).toEqual(['#2100%']);
+    await shots('staging-after-rollback');
+    await openTab(page, 'Environment', 'Rollouts');
     const list = page.getByRole('table', { name: 'Rollouts of the environment' });
     await poll(() => list.getByRole('row').nth(1).textContent()).toContain('rollback');
     expect(await text(list.getByRole('row').nth(1))).toContain('→ support-bot#2');
     expect(await text(list.getByRole('row').nth(2))).toContain('succeeded');
-    await shots('staging-after-rollback');
+    await openTab(page, 'Environment', 'Overview');
 
     // A change made afterwards outside any rollout: the card says it is no longer current, and what serves.
     await api().environments.deploy.mutate({ service: 'support-bot', environment: 'staging', routes: [{ release: 1, weight: 100 }], reason: 'hotfix check' });

@@ -4,7 +4,7 @@
 // production label and environment closed to them.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { chromiumAvailable, launchBrowser, openTab } from './browser';
 import { startServer, type RunningServer } from './server';
 
 const enabled = chromiumAvailable();
@@ -233,6 +233,7 @@ describe.runIf(enabled)('the registries in Chromium', () => {
     const history = page.getByRole('table', { name: 'Environment history' });
     await expect.poll(() => text(history)).toContain('first light');
 
+    await openTab(page, 'Environment', 'History');
     await page.getByLabel('Date and time', { exact: true }).fill(localMinute(before));
     await page.getByRole('button', { name: 'Look up' }).click();
     await expect.poll(() => text(page.getByRole('main'))).toContain('Nothing had run yet in dev at');
@@ -243,6 +244,7 @@ describe.runIf(enabled)('the registries in Chromium', () => {
   });
 
   it('restores an earlier entry of the history as a new entry', async () => {
+    await openTab(page, 'Environment', 'Overview');
     const deploy = page.getByRole('form', { name: 'Deploy to dev' });
     await deploy.getByLabel('Release', { exact: true }).selectOption('2');
     await deploy.getByLabel('Reason', { exact: true }).fill('try the friendlier prompt');
@@ -262,7 +264,7 @@ describe.runIf(enabled)('the registries in Chromium', () => {
   });
 
   it('shows settings errors at their fields and saves valid settings', async () => {
-    await page.goto(`${server.url}/services/support-bot/environments/staging`);
+    await page.goto(`${server.url}/services/support-bot/environments/staging?tab=settings`);
     const settings = page.getByRole('form', { name: 'Settings of staging' });
     await settings.getByRole('button', { name: 'Add step' }).click();
     await settings.getByLabel('Step 2 weight %', { exact: true }).fill('40');

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppRouter } from '@/server/api/root';
-import { chromiumAvailable, launchBrowser } from './browser';
+import { chromiumAvailable, launchBrowser, openTab } from './browser';
 import { freePort, startServer, type RunningServer } from './server';
 
 const enabled = chromiumAvailable();
@@ -112,7 +112,7 @@ afterAll(async () => {
 
 describe.runIf(enabled)('promote, approve, watch and roll back in the console', () => {
   it('sets production’s approvals and a quick canary with analysis in the settings form, in fractional minutes', async () => {
-    await ana.goto(`${server.url}${ENV_PATH}`);
+    await ana.goto(`${server.url}${ENV_PATH}?tab=settings`);
     const form = ana.getByRole('form', { name: 'Settings of production' });
     await form.getByLabel('Required approvals', { exact: true }).fill('1');
     await form.getByLabel('Allowed source branches', { exact: true }).fill('');
@@ -249,10 +249,12 @@ describe.runIf(enabled)('promote, approve, watch and roll back in the console', 
     expect(await text(live.getByRole('region', { name: 'Approval' }))).toContain(BEN.email);
     // Nothing to control once it ended.
     expect(await live.getByRole('button', { name: /Pause|Abort|Promote now/ }).count()).toBe(0);
-    // The rollout is in the environment's list of rollouts, and its steps in the history.
-    await poll(() => text(ana.getByRole('table', { name: 'Rollouts of the environment' }))).toContain('succeeded');
-    await poll(() => text(ana.getByRole('table', { name: 'Environment history' }))).toContain('rollout 1');
     await ana.screenshot({ path: 'test-results/release-flow-live.png', fullPage: true });
+    // The rollout is in the environment's list of rollouts, and its steps in the history.
+    await openTab(ana, 'Environment', 'Rollouts');
+    await poll(() => text(ana.getByRole('table', { name: 'Rollouts of the environment' }))).toContain('succeeded');
+    await openTab(ana, 'Environment', 'History');
+    await poll(() => text(ana.getByRole('table', { name: 'Environment history' }))).toContain('rollout 1');
   });
 
   it('rolls production back to #1 in one click', async () => {
