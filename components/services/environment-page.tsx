@@ -5,6 +5,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
+import { AlertRulesEditor } from '@/components/alerts/rules-editor';
 import { formatTime } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
 import { LiveRollout } from '@/components/rollouts/live-rollout';
@@ -162,7 +163,12 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
                 <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} />
               </>
             ) : null}
-            {tab === 'settings' ? <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} /> : null}
+            {tab === 'settings' ? (
+              <>
+                <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
+                <AlertRulesEditor service={service} environment={environment} />
+              </>
+            ) : null}
           </div>
         </>
       ) : null}
