@@ -135,6 +135,8 @@ const EXPECTED: Record<string, Access> = {
   'evals.listRuns': 'services:read',
   'evals.getRun': 'services:read',
   'evals.runCases': 'services:read',
+  'evals.dataQualityRows': 'services:read',
+  'evals.injectionAttacks': 'services:read',
   'evals.cancelRun': 'evals:run',
   'datasets.list': 'services:read',
   'datasets.get': 'services:read',
