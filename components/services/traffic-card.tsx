@@ -14,6 +14,7 @@ import { Segmented } from '@/components/ui/segmented';
 import { LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import type { Slos } from '@/db/schema';
+import { DASHBOARD_REFRESH_MS } from '@/components/monitoring/environment-charts';
 import { gatewayBaseUrl, useOrigin } from './gateway-text';
 
 const WINDOWS = [
@@ -69,7 +70,9 @@ export function TrafficCard({
   const windowId = controlled ?? own;
   const setWindowId = onWindow ?? setOwn;
   const win = WINDOWS.find((w) => w.id === windowId)!;
-  const now = useNow(TRAFFIC_REFRESH_MS);
+  // Windows past an hour read a day or more of raw telemetry: they refresh at the dashboards' pace, not every 5 s.
+  const refreshMs = win.ms > 60 * 60_000 ? DASHBOARD_REFRESH_MS : TRAFFIC_REFRESH_MS;
+  const now = useNow(refreshMs);
   // A new `since` every tick is a new query; the previous answer stays on screen until it arrives.
   const summary = useQuery({
     ...trpc.telemetry.summary.queryOptions({ service, environment, since: new Date(now - win.ms), includeShadow: true }),
@@ -87,8 +90,8 @@ export function TrafficCard({
         title="Traffic"
         description={
           liveRequests
-            ? `${liveRequests.toLocaleString('en')} request${liveRequests === 1 ? '' : 's'} through the gateway in the ${win.phrase}, per release. Updates every ${TRAFFIC_REFRESH_MS / 1000} s.`
-            : `Gateway requests per release in the ${win.phrase}. Updates every ${TRAFFIC_REFRESH_MS / 1000} s.`
+            ? `${liveRequests.toLocaleString('en')} request${liveRequests === 1 ? '' : 's'} through the gateway in the ${win.phrase}, per release. Updates every ${refreshMs / 1000} s.`
+            : `Gateway requests per release in the ${win.phrase}. Updates every ${refreshMs / 1000} s.`
         }
         actions={
           <Segmented label="Window" options={WINDOWS} value={windowId} onChange={setWindowId} />
