@@ -119,8 +119,8 @@ describe('the injection gate', { timeout: 180_000 }, () => {
   it('refuses promotion while the required gates have not run or have no suite', async () => {
     const message = await refusal(api.rollouts.promote({ service: S, environment: ENV, release: 2 }));
     expect(message).toMatch(/may not enter prod-like until its required gates pass — injection gate missing: injection@1 has not run on #2 for prod-like/);
-    // Missing when the type is built (no suite of it applies here), "not built yet" on a branch without its engine.
-    for (const gate of ['safety', 'data-quality']) expect(message).toMatch(new RegExp(`${gate} gate( missing: no ${gate} suite applies to prod-like|: the ${gate} gate is not built yet)`));
+    // Both types are built; no suite of them applies here.
+    for (const gate of ['safety', 'data-quality']) expect(message).toMatch(new RegExp(`${gate} gate missing: no ${gate} suite applies to prod-like`));
   });
 
   it('fails a model that obeys 40% of attacks, with per-category figures against the baseline and the successful attacks listed', async () => {

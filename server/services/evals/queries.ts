@@ -166,7 +166,7 @@ async function casesWithIds(ctx: ServiceContext, run: EvalRun, version: { datase
     if (!version.datasetVersionId) return [];
     return ctx.db.select().from(datasetCases).where(eq(datasetCases.datasetVersionId, version.datasetVersionId)).orderBy(asc(datasetCases.index));
   }
-  const cases = await casesOfRun(ctx.db, { serviceId: run.serviceId, spec: version.spec, datasetVersionId: version.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId });
+  const cases = await casesOfRun(ctx.db, { serviceId: run.serviceId, spec: version.spec, datasetVersionId: version.datasetVersionId, releaseId: run.releaseId, environmentId: run.environmentId, asOf: run.createdAt });
   return cases.map((c) => ({ ...c, externalId: typeof c.metadata.id === 'string' ? c.metadata.id : null }));
 }
 
