@@ -35,7 +35,7 @@ export async function deliverAlertNotices(db: Db): Promise<NoticeResult> {
         .returning();
       if (!claimed) continue;
       if (event === 'resolve' && claimed.fireNotice === 'pending') {
-        await settle(db, claimed.id, event, 'pending', claimed.noticeAttempts, null);
+        await settle(db, claimed.id, event, 'pending', claimed.noticeAttempts, claimed.noticeError);
         continue;
       }
       try {
@@ -54,10 +54,10 @@ export async function deliverAlertNotices(db: Db): Promise<NoticeResult> {
   return result;
 }
 
-/** Records how a delivery went; attempts count the failures of the message in hand (a success starts afresh). */
+/** Records how a delivery went; attempts count the failures of the message in hand (a success starts afresh and clears the last error). */
 async function settle(db: Db, id: string, event: 'fire' | 'resolve', state: NoticeState, attempts: number, problem: string | null): Promise<void> {
   await db
     .update(alerts)
-    .set({ ...(event === 'fire' ? { fireNotice: state } : { resolveNotice: state }), noticeAttempts: attempts, ...(problem !== null ? { noticeError: problem } : {}) })
+    .set({ ...(event === 'fire' ? { fireNotice: state } : { resolveNotice: state }), noticeAttempts: attempts, noticeError: problem })
     .where(eq(alerts.id, id));
 }

@@ -1,7 +1,7 @@
 // monitoring.cost: spend per UTC day by service, release and model version (shadow traffic included: it is paid
 // for), the month to date with its straight-line projection, and the services' monthly budgets. Whole days come
 // from the day rollups, the ragged ends of the range from the hour rollups.
-import { and, asc, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { models, modelVersions, releases, rollupsDay, rollupsHour, services, type RollupTable } from '@/db/schema';
@@ -83,11 +83,8 @@ export async function monitoringCost(ctx: ServiceContext, input: z.input<typeof 
   const monthEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
   const monthToDateUsd = (await spendByDay(ctx.db, ids, monthStart, now)).reduce((s, d) => s + d.costUsd, 0);
   const elapsed = (now.getTime() - monthStart.getTime()) / (monthEnd.getTime() - monthStart.getTime());
-  const budgets = await ctx.db
-    .select({ service: services.name, monthlyBudgetUsd: services.monthlyBudgetUsd })
-    .from(services)
-    .where(and(inArray(services.id, ids), isNotNull(services.monthlyBudgetUsd)))
-    .orderBy(asc(services.name));
+  // The services were read above, budgets with them (in name order).
+  const budgets = svcs.filter((b) => b.monthlyBudgetUsd !== null).map((b) => ({ service: b.name, monthlyBudgetUsd: b.monthlyBudgetUsd }));
   return {
     days,
     monthToDateUsd,
