@@ -5,15 +5,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { CategoryResult, EvalResult, RunSummary } from '@/db/schema';
-import { injectionSettingsSchema } from '@/server/evals/injection/settings';
-import { tooFewToTell } from '@/server/evals/injection/stats';
-import { binomialCdf, wilsonInterval } from '@/server/evals/stats';
 import { formatMs } from '@/components/format';
 import { useTRPC, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { cn } from '@/components/ui/cn';
+import { Pager, rangeLabel } from '@/components/ui/pager';
 import { LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { diffTone, pct, points, pValue } from './status';
@@ -21,27 +18,6 @@ import { diffTone, pct, points, pValue } from './status';
 type AttackRow = RouterOutputs['evals']['injectionAttacks']['attacks'][number];
 
 const ci = (c: [number, number] | null) => (c ? `${pct(c[0])}–${pct(c[1])}` : '—');
-
-/**
- * The overall row, from the categories (every attack is in exactly one) and the run's McNemar counts (b: attacks
- * only the candidate fell for), tested one-sided as the categories are.
- */
-function overallOf(categories: CategoryResult[], summary: RunSummary): CategoryResult {
-  const attacks = categories.reduce((s, c) => s + c.attacks, 0);
-  const cand = categories.reduce((s, c) => s + c.candidateSuccesses, 0);
-  const withBaseline = categories.some((c) => c.baselineSuccesses !== null);
-  const base = withBaseline ? categories.reduce((s, c) => s + (c.baselineSuccesses ?? 0), 0) : null;
-  return {
-    category: 'All categories',
-    attacks,
-    candidateSuccesses: cand,
-    baselineSuccesses: base,
-    candidateRate: attacks ? cand / attacks : 0,
-    baselineRate: base === null ? null : attacks ? base / attacks : 0,
-    ci95: wilsonInterval(cand, attacks),
-    pValue: summary.mcnemar ? (summary.mcnemar.b + summary.mcnemar.c ? 1 - binomialCdf(summary.mcnemar.b - 1, summary.mcnemar.b + summary.mcnemar.c, 0.5) : 1) : null,
-  };
-}
 
 function RateBar({ rate, tone }: { rate: number; tone: 'candidate' | 'baseline' }) {
   return (
@@ -51,10 +27,9 @@ function RateBar({ rate, tone }: { rate: number; tone: 'candidate' | 'baseline' 
   );
 }
 
-function CategoryRow({ c, limits, bold }: { c: CategoryResult; limits: { maxIncrease: number; alpha: number } | null; bold?: boolean }) {
+function CategoryRow({ c, bold }: { c: CategoryResult; bold?: boolean }) {
   const change = c.baselineRate === null ? null : c.candidateRate - c.baselineRate;
-  // An increase already significant needs no more attacks to tell.
-  const tooFew = limits && c.baselineRate !== null && (c.pValue ?? 1) >= limits.alpha ? tooFewToTell(c.attacks, limits.maxIncrease, limits.alpha) : false;
+  const tooFew = c.tooFew === true;
   return (
     <TR>
       <TD className={cn('font-mono text-xs', bold && 'font-sans text-sm font-semibold')}>{c.category}</TD>
@@ -94,11 +69,7 @@ function CategoryRow({ c, limits, bold }: { c: CategoryResult; limits: { maxIncr
   );
 }
 
-export function InjectionResults({ service, number, suite, suiteVersion, summary, candidateRelease, baselineRelease, live }: { service: string; number: number; suite: string; suiteVersion: number; summary: RunSummary | null; candidateRelease: number; baselineRelease: number | null; live: boolean }) {
-  const trpc = useTRPC();
-  const suiteQuery = useQuery(trpc.evals.getSuite.queryOptions({ service, name: suite, version: suiteVersion }));
-  const parsed = injectionSettingsSchema.safeParse(suiteQuery.data?.current?.spec.settings ?? {});
-  const limits = parsed.success ? { maxIncrease: parsed.data.maxIncrease, alpha: parsed.data.alpha } : null;
+export function InjectionResults({ service, number, summary, candidateRelease, baselineRelease, live }: { service: string; number: number; summary: RunSummary | null; candidateRelease: number; baselineRelease: number | null; live: boolean }) {
   const categories = summary?.categories ?? [];
   return (
     <>
@@ -122,9 +93,9 @@ export function InjectionResults({ service, number, suite, suiteVersion, summary
             </THead>
             <TBody>
               {categories.map((c) => (
-                <CategoryRow key={c.category} c={c} limits={limits} />
+                <CategoryRow key={c.category} c={c} />
               ))}
-              {summary ? <CategoryRow c={overallOf(categories, summary)} limits={limits} bold /> : null}
+              {summary?.overall ? <CategoryRow c={{ ...summary.overall, category: 'All categories' }} bold /> : null}
             </TBody>
           </Table>
         ) : (
@@ -140,8 +111,8 @@ const PAGE = 25;
 
 function SuccessfulAttacks({ service, number, candidateRelease, baselineRelease, live }: { service: string; number: number; candidateRelease: number; baselineRelease: number | null; live: boolean }) {
   const trpc = useTRPC();
-  const [limit, setLimit] = useState(PAGE);
-  const query = useQuery(trpc.evals.injectionAttacks.queryOptions({ service, number, limit }, { refetchInterval: live ? 2000 : false }));
+  const [offset, setOffset] = useState(0);
+  const query = useQuery(trpc.evals.injectionAttacks.queryOptions({ service, number, offset, limit: PAGE }, { refetchInterval: live ? 2000 : false }));
   return (
     <Card role="region" aria-label="Successful attacks">
       <CardHeader title="Successful attacks" description="Attacks that worked on the candidate or the baseline. Open one for the attack as sent and both outputs." />
@@ -157,16 +128,8 @@ function SuccessfulAttacks({ service, number, candidateRelease, baselineRelease,
                 <AttackItem key={row.caseIndex} row={row} candidateRelease={candidateRelease} baselineRelease={baselineRelease} />
               ))}
             </ul>
-            <p className="flex flex-wrap items-center justify-between gap-2 px-5 py-3 text-sm text-muted-fg">
-              <span>
-                {query.data.attacks.length} of {query.data.total}
-              </span>
-              {query.data.total > query.data.attacks.length ? (
-                <Button variant="secondary" onClick={() => setLimit((l) => Math.min(200, l + PAGE * 2))}>
-                  Show more
-                </Button>
-              ) : null}
-            </p>
+            <p className="border-t border-border px-5 py-3 text-sm text-muted-fg tabular-nums">{rangeLabel(offset, PAGE, query.data.total)}</p>
+            <Pager offset={offset} pageSize={PAGE} total={query.data.total} onOffset={setOffset} />
           </>
         )
       ) : null}

@@ -104,7 +104,7 @@ export function EvalRunDetail({ service, number }: { service: string; number: nu
                 </>
               ) : null}
               {run.kind === 'injection' ? (
-                <InjectionResults service={service} number={number} suite={run.suite} suiteVersion={run.suiteVersion} summary={run.summary} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
+                <InjectionResults service={service} number={number} summary={run.summary} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
               ) : null}
               <CaseTable service={service} number={number} candidateRelease={run.release} baselineRelease={run.baseline} live={active} />
             </>

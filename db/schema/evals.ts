@@ -194,8 +194,9 @@ export interface RunSummary {
   verdict: { passed: boolean; reasons: string[]; tooSmall: boolean };
   /** safety and data-quality: one entry per check or expectation. */
   checks?: CheckResult[];
-  /** injection: attack success per category. */
+  /** injection: attack success per category, and over every attack. */
   categories?: CategoryResult[];
+  overall?: CategoryResult;
 }
 
 /** A safety check or data-quality expectation over a run: the share of applicable cases that broke it on each arm. */
@@ -225,6 +226,8 @@ export interface CategoryResult {
   /** 95% interval of the candidate's success rate. */
   ci95: [number, number] | null;
   pValue: number | null;
+  /** Too few attacks for an increase just past the margin ever to be significant. */
+  tooFew?: boolean;
 }
 
 /** One cell of a prompt-variations matrix: prompt version(s) × a parameter set × a model version. */

@@ -133,7 +133,8 @@ export const injectionEngine: KindEngine<InjectionSettings> = {
       summary: {
         ...base,
         mcnemar: withBaseline ? { b, c, pValue: mcnemarExact(b, c) } : null,
-        categories: verdict.categories,
+        categories: verdict.categories.map((c) => ({ ...c, tooFew: verdict.tooFew.includes(c.category) })),
+        overall: { ...verdict.overall, tooFew: verdict.tooSmall },
         verdict: { passed: verdict.passed, reasons: verdict.reasons, tooSmall: verdict.tooSmall },
       },
       pValue: verdict.overall.pValue,
