@@ -75,9 +75,11 @@ export function AlertsPage({ scope, tab }: { scope: Scope; tab: 'firing' | 'all'
   );
 }
 
+const HISTORY_LIMIT = 100;
+
 function AlertsTable({ scope, status }: { scope: Scope; status: 'firing' | 'all' }) {
   const trpc = useTRPC();
-  const list = useQuery(trpc.alerts.list.queryOptions({ ...scope, status, limit: 100 }, { refetchInterval: REFRESH_MS }));
+  const list = useQuery(trpc.alerts.list.queryOptions({ ...scope, status, limit: HISTORY_LIMIT }, { refetchInterval: REFRESH_MS }));
   const rows = list.data ?? [];
   return (
     <Card>
@@ -105,6 +107,9 @@ function AlertsTable({ scope, status }: { scope: Scope; status: 'firing' | 'all'
             ))}
           </TBody>
         </Table>
+      ) : null}
+      {rows.length >= HISTORY_LIMIT ? (
+        <p className="border-t border-border px-5 py-3 text-sm text-muted-fg">The latest {HISTORY_LIMIT} alerts are shown; narrow to one environment for its own history.</p>
       ) : null}
     </Card>
   );

@@ -91,21 +91,6 @@ export function markersAt(markers: Marker[], t: number, stepSeconds: number): Ma
   });
 }
 
-/** Sum of the points per release over the whole span (the figures a totals table would show). */
-export function sumByRelease(points: SeriesPoint[]): Map<number, { requests: number; errors: number; costUsd: number; inputTokens: number; outputTokens: number }> {
-  const out = new Map<number, { requests: number; errors: number; costUsd: number; inputTokens: number; outputTokens: number }>();
-  for (const p of points) {
-    const s = out.get(p.release) ?? { requests: 0, errors: 0, costUsd: 0, inputTokens: 0, outputTokens: 0 };
-    s.requests += p.requests;
-    s.errors += p.errors;
-    s.costUsd += p.costUsd;
-    s.inputTokens += p.inputTokens;
-    s.outputTokens += p.outputTokens;
-    out.set(p.release, s);
-  }
-  return out;
-}
-
 /**
  * Rows of `{ day, g0, g1, … }` for stacked daily cost bars, with `groups[i]` naming column `g<i>` (names such as
  * `model@1.2` cannot be data keys: a dot reads as a path). Groups are ordered by their total, largest first, so the
