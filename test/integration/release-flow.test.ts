@@ -151,10 +151,12 @@ describe('branch rules', () => {
 /** Writes gateway telemetry for a release, as the gateway would: `errors` of `n` failing, latency around `ms`. */
 async function traffic(environment: string, releaseNumber: number, n: number, errors: number, ms: number) {
   const [release] = await h.database.db.select().from(releases).where(eq(releases.number, releaseNumber));
+  // Every row at the same instant: spreading them back in time could put the oldest before the step started
+  // (the routes were read moments after it), and the analysis window would then miss them.
   const now = h.clock.now().getTime();
   await h.database.db.insert(requestLogs).values(
     Array.from({ length: n }, (_, i) => ({
-      at: new Date(now - i),
+      at: new Date(now),
       requestId: `req-${environment}-${releaseNumber}-${now}-${i}`,
       serviceId: release!.serviceId,
       environment,
