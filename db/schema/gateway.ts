@@ -29,6 +29,10 @@ export interface RequestFeatures {
   outputChars: number;
   messages: number;
   finishReason: string | null;
+  /** The answer reads as a refusal (server/lib/refusal.ts); absent on rows written before it was recorded. */
+  refusal?: boolean;
+  /** The answer parses as JSON (null when it does not look like JSON at all); absent on older rows. */
+  json?: boolean | null;
 }
 
 /**
@@ -49,6 +53,8 @@ export const requestLogs = pgTable(
     promptVersionId: uuid('prompt_version_id'),
     keyId: uuid('key_id'),
     shadow: boolean('shadow').notNull().default(false),
+    /** A smoke test's request: kept apart from user metrics, cost, alerts, analysis, drift and online evals. */
+    synthetic: boolean('synthetic').notNull().default(false),
     fallback: boolean('fallback').notNull().default(false),
     stream: boolean('stream').notNull().default(false),
     status: integer('status').notNull(),

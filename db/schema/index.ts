@@ -9,3 +9,4 @@ export * from './rollouts';
 export * from './evals';
 export * from './monitoring';
 export * from './alerts';
+export * from './production';

@@ -2,6 +2,7 @@
 // prompts and immutable prompt versions, labels with their move history, immutable releases, and the
 // append-only record of what each environment ran. Immutability is enforced by triggers (see the
 // `immutability` migration), not only by the API.
+import type { ProductionChecks } from './production';
 import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, check, doublePrecision, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
@@ -92,6 +93,8 @@ export const environments = pgTable(
     slos: jsonb('slos').$type<Slos>().notNull(),
     rollout: jsonb('rollout').$type<RolloutPolicy>().notNull(),
     gateway: jsonb('gateway').$type<GatewaySettings>().notNull().default(DEFAULT_GATEWAY_SETTINGS),
+    /** Drift, online evals, smoke tests and triggers (db/schema/production.ts); null: the defaults. */
+    checks: jsonb('checks').$type<ProductionChecks | null>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -13,6 +13,7 @@ import { GatewayError, sendOpenAIError } from './http';
 import type { EnvRoute, Target } from './snapshot';
 import { withoutNul } from '@/server/lib/storable';
 import { sampleText } from '@/server/lib/redact';
+import { refusalPhrase } from '@/server/lib/refusal';
 import { countMessageTokens, countTokens } from './tokenizer';
 import { errorClassOf, isConnectionError, poolFor } from './upstream';
 import type { TelemetryWriter } from './telemetry';
@@ -265,6 +266,21 @@ class ShadowSink {
   destroy() {}
 }
 
+/** The answer flags drift reports test: a refusal (read in its first 1,000 characters), and JSON validity when it looks like JSON. */
+export function answerFlags(output: string): { refusal: boolean; json: boolean | null } {
+  const refusal = refusalPhrase(output.length > 1000 ? output.slice(0, 1000) : output) !== null;
+  const trimmed = output.trim();
+  const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(trimmed);
+  const body = fenced ? fenced[1]! : trimmed;
+  if (!/^[[{]/.test(body)) return { refusal, json: null };
+  try {
+    JSON.parse(body);
+    return { refusal, json: true };
+  } catch {
+    return { refusal, json: false };
+  }
+}
+
 async function telemetryRow(
   chat: ChatRequest,
   target: Target,
@@ -300,7 +316,13 @@ async function telemetryRow(
     outputTokens: output,
     costUsd: (input * target.priceInputPer1M + output * target.priceOutputPer1M) / 1_000_000,
     stickyHash: chat.stickyKey ? createHash('sha256').update(chat.stickyKey).digest('hex').slice(0, 16) : null,
-    features: { inputChars: inputText.length, outputChars: result.outputText.length, messages: extra.messages.length, finishReason: result.finishReason && withoutNul(String(result.finishReason)) },
+    features: {
+      inputChars: inputText.length,
+      outputChars: result.outputText.length,
+      messages: extra.messages.length,
+      finishReason: result.finishReason && withoutNul(String(result.finishReason)),
+      ...(ok ? answerFlags(result.outputText) : {}),
+    },
     sample: samplePercent > 0 && Math.random() * 100 < samplePercent ? { input: sampleText(inputText), output: sampleText(result.outputText) } : null,
   };
 }
