@@ -109,6 +109,10 @@ describe('numeric features', () => {
     const wide = featureDrift(numeric(Array.from({ length: 100 }, (_, i) => i * 37), Array.from({ length: 100 }, (_, i) => i * 41)));
     expect(wide.histogram.bins.length).toBeLessThanOrEqual(20);
     expect(wide.histogram.bins[0]).toMatch(/^\[0, \d+\]$/);
+    // Narrow ranges get enough digits to keep the bins apart.
+    const narrow = featureDrift(numeric(Array.from({ length: 50 }, (_, i) => 1000.01 + i * 0.0002), Array.from({ length: 50 }, (_, i) => 1000.011 + i * 0.0002)));
+    expect(new Set(narrow.histogram.bins).size).toBe(20);
+    expect(narrow.histogram.bins[0]).toBe('[1000.01, 1000.0105)');
   });
 
   it('a numeric feature with at most 5 values is tested like a category (chi-squared), one bin per value', () => {
