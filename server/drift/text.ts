@@ -146,7 +146,11 @@ function featurise(reference: string[], current: string[]) {
   };
 }
 
-/** Drift of a text field between two windows of texts; see the top of this file. */
+/**
+ * Drift of a text field between two windows of texts; see the top of this file. Options: `seed` (42) fixes the
+ * split and the training order; `permutations` (200) label shuffles for the threshold when the reference has at
+ * most 1,000 texts; `topN` (10) n-grams listed toward each window; `minRows` (30) texts needed in each window.
+ */
 export function textDrift(
   field: 'input' | 'output',
   reference: string[],
