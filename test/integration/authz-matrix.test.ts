@@ -118,6 +118,8 @@ const EXPECTED: Record<string, Access> = {
   'alerts.rules': 'services:read',
   'alerts.updateRules': 'environments:write',
   'alerts.acknowledge': 'environments:deploy',
+  'triggers.events': 'services:read',
+  'triggers.rules': 'services:read',
   'variations.start': 'evals:run',
   'variations.get': 'services:read',
   'variations.createRelease': 'releases:write',
