@@ -62,7 +62,7 @@ afterAll(async () => {
 beforeEach(async () => {
   hits.length = 0;
   setRunDispatcher(undefined);
-  await database.db.delete(triggerEvents);
+  await database.db.delete(triggerEvents).where(eq(triggerEvents.environmentId, prodId));
 });
 
 function rule(over: Partial<TriggerRule> & Pick<TriggerRule, 'id' | 'source'>): TriggerRule {
@@ -135,12 +135,17 @@ describe('drift triggers', () => {
     const timestamp = String(call!.headers['x-slipway-timestamp']);
     expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
     expect(call!.headers['x-slipway-signature']).toBe(`sha256=${createHmac('sha256', SIGNING_VALUE).update(`${timestamp}.${call!.body}`).digest('hex')}`);
-    const body = JSON.parse(call!.body) as Record<string, any>;
+    const body = JSON.parse(call!.body) as {
+      rule: { actions?: unknown };
+      report: { features: { histogram?: unknown }[]; drifted: { feature: string }[] };
+      samples: { current: unknown };
+      summary: string;
+    };
     expect(body).toMatchObject({ event: 'trigger.drift', id: event!.id, service: S, environment: 'production', release: null, rule: { id: 'retrain-on-drift', source: 'drift', feature: null } });
     expect(body.rule.actions).toBeUndefined();
     expect(body.report).toMatchObject({ id: report.id, status: 'drift', datasetDrift: true, url: `${publicUrl()}/services/${S}/environments/production?tab=drift&report=${report.id}` });
-    expect(body.report.drifted.map((d: { feature: string }) => d.feature)).toEqual(['output_tokens', 'output_text']);
-    expect(body.report.features[0].histogram).toBeUndefined();
+    expect(body.report.drifted.map((d) => d.feature)).toEqual(['output_tokens', 'output_text']);
+    expect(body.report.features[0]!.histogram).toBeUndefined();
     expect(body.samples.current).toEqual({
       procedure: 'drift.samples',
       input: { id: report.id, window: 'current' },
