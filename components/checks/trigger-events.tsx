@@ -44,7 +44,7 @@ function ruleCondition(r: RuleView): string {
     case 'feedback': {
       const what = r.source === 'online-quality' ? 'online pass rate' : 'mean feedback';
       const fmt = (v: number) => (r.source === 'online-quality' ? `${Math.round(v * 1000) / 10}%` : String(v));
-      const parts = [r.threshold !== null ? `below ${fmt(r.threshold)}` : null, r.maxDrop !== null ? `${r.source === 'online-quality' ? `${Math.round(r.maxDrop * 1000) / 10} points` : r.maxDrop} under the ${window} before` : null].filter(Boolean);
+      const parts = [r.threshold !== null ? `below ${fmt(r.threshold)}` : null, r.maxDrop !== null ? `more than ${r.source === 'online-quality' ? `${Math.round(r.maxDrop * 1000) / 10} points` : r.maxDrop} below the ${window} before` : null].filter(Boolean);
       return `${what} over ${window} ${parts.join(' or ')} (at least ${r.minCount} scores)`;
     }
   }
