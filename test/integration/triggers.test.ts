@@ -6,8 +6,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { InngestTestEngine } from '@inngest/test';
 import { and, eq } from 'drizzle-orm';
+import { Inngest } from 'inngest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEvaluateTriggers } from '@/inngest/functions/evaluate-triggers';
 import { auditEvents, driftReports, environments, feedback, onlineScores, pipelineRuns, requestLogs, smokeRuns, triggerEvents, type DriftReport, type FeatureDrift, type TriggerRule } from '@/db/schema';
 import { publicUrl } from '@/server/env';
 import { DEFAULT_CHECKS, DEFAULT_DRIFT } from '@/server/services/checks/settings';
@@ -315,15 +318,18 @@ describe('quality triggers', () => {
   });
 
   it('fire an online-quality rule when the pass rate is below its threshold with enough scores', async () => {
-    await setRules([rule({ id: 'quality', source: 'online-quality', threshold: 0.8, windowHours: 1, minCount: 10 })]);
+    await setRules([rule({ id: 'quality', source: 'online-quality', threshold: 0.8, windowHours: 1, minCount: 10, actions: { notify: true, webhook: null, pipeline: false } })]);
     const suiteVersionId = randomUUID();
     const score = (i: number, pass: boolean) => ({ at: new Date(at(-1).getTime() + i * 60_000), requestId: `os-${randomUUID()}`, serviceId, environmentId: prodId, environment: 'production', releaseNumber: 3, suiteVersionId, score: pass ? 1 : 0, pass, outcomes: [] });
     await database.db.insert(onlineScores).values(Array.from({ length: 9 }, (_, i) => score(i, i < 5)));
     await evaluateQualityTriggers(database.db, new Date(T0 + 60_000));
     expect(await events()).toEqual([]); // 9 scores: too few
     await database.db.insert(onlineScores).values([score(30, false)]);
-    await evaluateQualityTriggers(database.db, new Date(T0 + 60_000));
+    // The five-minute cron function: it evaluates, then sends the notification.
+    const cron = createEvaluateTriggers(new Inngest({ id: 'triggers-test' }), async () => database.db, () => new Date(T0 + 60_000));
+    await new InngestTestEngine({ function: cron }).execute();
     const [event] = await events();
-    expect(event).toMatchObject({ sourceKey: 'online-quality:2026-11-20T12:00Z', releaseNumber: 3, summary: 'online pass rate 50% over the 1 h to 12:00 UTC (10 scores) is below 80%' });
+    expect(event).toMatchObject({ sourceKey: 'online-quality:2026-11-20T12:00Z', releaseNumber: 3, summary: 'online pass rate 50% over the 1 h to 12:00 UTC (10 scores) is below 80%', notify: { state: 'sent', attempts: 1 } });
+    expect(hitsAt('/notify').map((h) => (JSON.parse(h.body) as { text: string }).text.split('\n')[0])).toEqual([`[QUALITY] ${S}/production: online pass rate 50% over the 1 h to 12:00 UTC (10 scores) is below 80%; rule quality`]);
   });
 });
