@@ -211,10 +211,12 @@ describe('webhook secrets', () => {
     const target = { service: S, environment: 'production' };
     const hookRule = (secret: string) => rule({ id: 'retrain', source: 'drift', actions: { notify: false, webhook: { url: `${hookUrl}/retrain`, secret }, pipeline: false } });
     await expect(bindTriggerSecrets(ctx, target, [rule({ id: 'a', source: 'smoke' }), hookRule('ops-only')])).rejects.toThrow(
-      'secret "ops-only" is not for webhook signing (its purposes: notifications); add the purpose under Settings → Secrets or name another secret',
+      'triggers.1.actions.webhook.secret: secret "ops-only" is not for webhook signing (its purposes: notifications); add the purpose under Settings → Secrets or name another secret',
     );
     await expect(bindTriggerSecrets(ctx, target, [hookRule('other-team-signing')])).rejects.toThrow(`triggers.0.actions.webhook.secret: secret "other-team-signing" may not be used by service ${S} (it is scoped to no service)`);
     await expect(bindTriggerSecrets(ctx, target, [hookRule('no-such-secret')])).rejects.toThrow('no secret named "no-such-secret"');
+    const metadata = rule({ id: 'meta', source: 'drift', actions: { notify: false, webhook: { url: 'http://169.254.169.254/latest/', secret: 'retrain-signing' }, pipeline: false } });
+    await expect(bindTriggerSecrets(ctx, target, [metadata])).rejects.toThrow('triggers.0.actions.webhook.url: outbound request to 169.254.169.254 refused: link-local address (set SLIPWAY_OUTBOUND_ALLOW to allow)');
     expect((await bindTriggerSecrets(ctx, target, [hookRule('retrain-signing')])).map((s) => s.name)).toEqual(['retrain-signing']);
   });
 
