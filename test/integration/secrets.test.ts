@@ -114,13 +114,13 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'monitoring.cost': { range: '30d' },
   'alerts.list': {},
   'alerts.rules': { service: 'support-bot', environment: 'production' },
-  'triggers.events': {},
-  'triggers.rules': { service: 'support-bot', environment: 'production' },
   'overview.rollingOut': undefined,
   'overview.myApprovals': undefined,
   'overview.failures': {},
   'overview.slos': undefined,
   'overview.spend': undefined,
+  'triggers.events': {},
+  'triggers.rules': { service: 'support-bot', environment: 'production' },
   get 'approvals.get'() {
     return { id: approvalId };
   },
