@@ -3,6 +3,7 @@
 import { env } from '@/server/env';
 import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
+import { evaluateTriggersFunction } from './evaluate-triggers';
 import { monitoringRollups } from './monitoring-rollups';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
@@ -11,7 +12,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, evaluateTriggersFunction];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -15,6 +15,7 @@ import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
+import { triggersRouter } from './routers/triggers';
 import { usersRouter } from './routers/users';
 import { variationsRouter } from './routers/variations';
 import { createCallerFactory, router } from './trpc';
@@ -45,6 +46,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   monitoring: monitoringRouter,
   overview: overviewRouter,
+  triggers: triggersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -120,6 +120,8 @@ const EXPECTED: Record<string, Access> = {
   'checks.get': 'services:read',
   'checks.update': 'environments:write',
   'alerts.acknowledge': 'environments:deploy',
+  'triggers.events': 'services:read',
+  'triggers.rules': 'services:read',
   'variations.start': 'evals:run',
   'variations.get': 'services:read',
   'variations.createRelease': 'releases:write',
