@@ -1,6 +1,7 @@
 // The API's root router; its type is what clients import.
 import { alertsRouter } from './routers/alerts';
 import { auditRouter } from './routers/audit';
+import { driftRouter } from './routers/drift';
 import { evalsRouter } from './routers/evals';
 import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
@@ -43,6 +44,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   monitoring: monitoringRouter,
   overview: overviewRouter,
+  drift: driftRouter,
 });
 
 export type AppRouter = typeof appRouter;
