@@ -32,8 +32,10 @@ export interface RunDriftOptions {
 
 const hoursLabel = (h: number) => (h % 24 === 0 && h >= 48 ? `${h / 24} days` : `${h} h`);
 
+/** What a stored failed report says: the error's own message; a database error's reason, never its query. */
 function errorText(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : null;
+  const message = e instanceof Error ? (cause && e.message.startsWith('Failed query') ? `database error: ${cause.message}` : e.message) : String(e);
   return message.slice(0, 500);
 }
 
