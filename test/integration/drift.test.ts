@@ -308,6 +308,24 @@ describe('drift reports', () => {
     await database.db.execute(sql`delete from request_logs where request_id like '%-copy%'`);
   }, 60_000);
 
+  it('with an embeddings model, add drift by embeddings of both texts from its /embeddings endpoint', async () => {
+    await api.models.register({ model: 'embedder', providerKind: 'openai-compatible', baseUrl: `${models.url}/v1`, upstreamModel: 'ref-small' });
+    await setDrift({ reference: { kind: 'release-start', hours: 24 }, currentHours: 0.25, perRelease: false, embeddingsModel: 'embedder@1' });
+    // The window of the other question mix (the previous test), against release #1's first day.
+    const [r] = await runDriftReports(database.db, { environmentId: envId, trigger: 'manual', requestedBy: 'test', now: at(-60 * MIN) });
+    const embedded = r!.text.filter((t) => t.method === 'embeddings-classifier');
+    expect(embedded.map((t) => t.field)).toEqual(['input', 'output']);
+    const input = embedded.find((t) => t.field === 'input')!;
+    expect(input).toMatchObject({ skipped: null, drifted: true, topNgrams: [] });
+    expect(input.auc!).toBeGreaterThan(input.threshold);
+    // An endpoint that cannot embed leaves the rest of the report standing and says why.
+    await setDrift({ reference: { kind: 'release-start', hours: 24 }, currentHours: 0.25, perRelease: false, embeddingsModel: 'missing@1' });
+    const [broken] = await runDriftReports(database.db, { environmentId: envId, trigger: 'manual', requestedBy: 'test', now: at(-60 * MIN) });
+    expect(broken!.status).not.toBe('failed');
+    expect(broken!.text.filter((t) => t.method === 'embeddings-classifier').map((t) => t.skipped)).toEqual(['embeddings model missing@1 is not registered', 'embeddings model missing@1 is not registered']);
+    expect(text(broken!, 'input').drifted).toBe(true);
+  });
+
   it('against a dataset, compares the inputs only', async () => {
     await api.datasets.push({ service: S, name: 'other-questions', cases: MIX_B.map((q, i) => ({ id: `q${i}`, messages: [{ role: 'user', content: q }] })) });
     await setDrift({ reference: { kind: 'dataset', dataset: 'other-questions', version: null }, currentHours: 0.25, perRelease: false });
