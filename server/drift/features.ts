@@ -83,11 +83,13 @@ function categoricalValues(values: Value[]): string[] {
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
 
-/** A readable bin edge: at most 4 significant digits, no exponent for ordinary magnitudes. */
-function edgeLabel(x: number): string {
-  if (Number.isInteger(x)) return String(x);
-  const p = Number(x.toPrecision(4));
-  return String(p);
+/** Readable bin edges: the fewest significant digits (at least 4) that keep neighbouring edges apart. */
+function edgeLabels(edges: number[]): string[] {
+  for (let digits = 4; digits <= 15; digits++) {
+    const labels = edges.map((x) => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(digits)))));
+    if (labels.every((l, i) => i === 0 || l !== labels[i - 1])) return labels;
+  }
+  return edges.map(String);
 }
 
 /** Counts per category over shared bins: categories in `order`, the rest folded into "(other)". */
@@ -112,7 +114,7 @@ function numericHistogram(ref: number[], cur: number[], distinct: number): Drift
     if (x < lo) lo = x;
     if (x > hi) hi = x;
   }
-  if (lo === hi) return { bins: [`[${edgeLabel(lo)}, ${edgeLabel(hi)}]`], reference: [ref.length], current: [cur.length] };
+  if (lo === hi) return { bins: [String(lo)], reference: [ref.length], current: [cur.length] };
   const integers = all.every(Number.isInteger);
   let count = Math.min(HISTOGRAM_BINS, Math.max(1, distinct));
   let width = (hi - lo) / count;
@@ -126,13 +128,16 @@ function numericHistogram(ref: number[], cur: number[], distinct: number): Drift
   const cc = new Array<number>(count).fill(0);
   for (const x of ref) rc[binOf(x)]!++;
   for (const x of cur) cc[binOf(x)]!++;
-  const bins = edges.slice(0, -1).map((e, i) => {
-    if (integers) {
+  let bins: string[];
+  if (integers) {
+    bins = edges.slice(0, -1).map((e) => {
       const last = Math.min(e + width - 1, hi);
-      return width === 1 || last === e ? edgeLabel(e) : `[${edgeLabel(e)}, ${edgeLabel(last)}]`;
-    }
-    return i === count - 1 ? `[${edgeLabel(e)}, ${edgeLabel(hi)}]` : `[${edgeLabel(e)}, ${edgeLabel(edges[i + 1]!)})`;
-  });
+      return last === e ? String(e) : `[${e}, ${last}]`;
+    });
+  } else {
+    const labels = edgeLabels([...edges.slice(0, -1), hi]);
+    bins = labels.slice(0, -1).map((l, i) => (i === count - 1 ? `[${l}, ${labels[i + 1]}]` : `[${l}, ${labels[i + 1]})`));
+  }
   return { bins, reference: rc, current: cc };
 }
 
