@@ -2,6 +2,7 @@
 import { alertsRouter } from './routers/alerts';
 import { auditRouter } from './routers/audit';
 import { checksRouter } from './routers/checks';
+import { driftRouter } from './routers/drift';
 import { evalsRouter } from './routers/evals';
 import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
@@ -47,6 +48,7 @@ export const appRouter = router({
   monitoring: monitoringRouter,
   overview: overviewRouter,
   triggers: triggersRouter,
+  drift: driftRouter,
 });
 
 export type AppRouter = typeof appRouter;
