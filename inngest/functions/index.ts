@@ -4,6 +4,7 @@ import { env } from '@/server/env';
 import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
 import { monitoringRollups } from './monitoring-rollups';
+import { onlineEvals } from './online-evals';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { recoverySweep } from './recovery-sweep';
@@ -11,7 +12,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, onlineEvals];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {
