@@ -43,22 +43,27 @@ let serviceId: string;
 
 const checks = (onlineEvals: Partial<typeof DEFAULT_CHECKS.onlineEvals>) => ({ ...DEFAULT_CHECKS, onlineEvals: { ...DEFAULT_CHECKS.onlineEvals, enabled: true, suite: 'online', ...onlineEvals } });
 
-/** Sends `n` questions pinned to a release through the gateway, each framed by `frame`; returns the request ids. */
-async function ask(environment: string, release: number, n: number, frame = (q: string) => q): Promise<string[]> {
+/**
+ * Sends `n` questions pinned to a release through the gateway, each framed by `frame` (by default numbered, so each
+ * prompt is new and the model's answer a fresh draw, as with real users); returns the request ids.
+ */
+async function ask(environment: string, release: number, n: number, frame = (q: string, i: number) => `${q} (ticket ${i})`): Promise<string[]> {
   const client = new OpenAI({ apiKey: key, baseURL: `${base}/gw/${S}/${environment}/v1`, maxRetries: 0, defaultHeaders: { 'x-slipway-release': String(release) } });
-  const ids: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const question = frame(QUESTIONS[i % QUESTIONS.length]!.question);
+  const one = async (i: number): Promise<string | null> => {
+    const question = frame(QUESTIONS[i % QUESTIONS.length]!.question, i);
     try {
       const { response } = await client.chat.completions.create({ model: S, messages: [], slipway: { prompt: 'answer', variables: { question } } } as never).withResponse();
-      ids.push(response.headers.get('x-slipway-request-id')!);
+      return response.headers.get('x-slipway-request-id');
     } catch (err) {
-      console.log(String(err));
       // ref-degraded fails some requests on purpose; they are logged and never scored.
-      const id = (err as { headers?: Headers | Record<string, string> }).headers;
-      const requestId = id instanceof Headers ? id.get('x-slipway-request-id') : id?.['x-slipway-request-id'];
-      if (requestId) ids.push(requestId);
+      return (err as { headers?: Headers }).headers?.get?.('x-slipway-request-id') ?? null;
     }
+  };
+  const ids: string[] = [];
+  // Ten at a time, like a handful of users.
+  for (let i = 0; i < n; i += 10) {
+    const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, (_, j) => one(i + j)));
+    ids.push(...batch.filter((id): id is string => id !== null));
   }
   return ids;
 }
@@ -117,7 +122,7 @@ describe('online evals', { timeout: 60_000 }, () => {
   it('keep and score the share chosen by request id, and tell ref-small from ref-degraded by pass rate', async () => {
     await api.checks.update({ service: S, environment: 'production', checks: checks({ samplePercent: 50, dailyBudgetUsd: 5 }) });
     await gateway.refresh(true);
-    const ids = [...(await ask('production', 1, 80)), ...(await ask('production', 2, 80))];
+    const ids = [...(await ask('production', 1, 200)), ...(await ask('production', 2, 200))];
     await logged(ids);
     const rows = await database.db.select().from(requestLogs).where(inArray(requestLogs.requestId, ids));
     // The gateway keeps exactly the requests whose id falls in the 50% share (and nothing else: its own share is 0).
@@ -150,7 +155,7 @@ describe('online evals', { timeout: 60_000 }, () => {
     expect(rate(1).count + rate(2).count).toBe(answered.length);
     expect(series.points.reduce((n, p) => n + p.count, 0)).toBe(answered.length);
     // ref-small answers correctly 80% of the time, ref-degraded 50% and refuses harmless questions more often.
-    expect(rate(1).passRate - rate(2).passRate).toBeGreaterThan(0.2);
+    expect(rate(1).passRate - rate(2).passRate).toBeGreaterThan(0.1);
     expect(rate(1).meanScore).toBeGreaterThan(rate(2).meanScore);
     console.log(`online pass rate: #1 (ref-small) ${rate(1).passRate.toFixed(3)} of ${rate(1).count}, #2 (ref-degraded) ${rate(2).passRate.toFixed(3)} of ${rate(2).count}`);
 
@@ -169,30 +174,33 @@ describe('online evals', { timeout: 60_000 }, () => {
     await api.checks.update({ service: S, environment: 'staging', checks: checks({ samplePercent: 100, dailyBudgetUsd: 0.000001 }) });
     await gateway.refresh(true);
     // A framing not judged before, so no judge answer comes from the cache.
-    const ids = await ask('staging', 1, 20, (q) => `Please help: ${q}`);
+    const ids = await ask('staging', 1, 20, (q, i) => `Please help with ticket ${i}: ${q}`);
     await logged(ids);
+    const answered = (await database.db.select().from(requestLogs).where(inArray(requestLogs.requestId, ids))).filter((r) => r.status === 200).length;
     const before = up.count('ref-grader');
     const pass = (await runOnlineEvals(database.db)).environments.find((e) => e.environment === 'staging')!;
     const judged = up.count('ref-grader') - before;
-    expect(pass.scored).toBe(20);
+    expect(pass.scored).toBe(answered);
     // The budget is checked before each answer: only the answers already being judged when it ran out were.
     expect(judged).toBeGreaterThanOrEqual(1);
     expect(judged).toBeLessThanOrEqual(4);
-    expect(pass.budgetSkipped).toBe(20 - judged);
+    expect(pass.budgetSkipped).toBe(answered - judged);
     const scores = await database.db.select().from(onlineScores).where(eq(onlineScores.environment, 'staging'));
     const skipped = scores.filter((s) => s.budgetSkipped);
-    expect(skipped).toHaveLength(20 - judged);
+    expect(skipped).toHaveLength(answered - judged);
     expect(skipped.every((s) => s.costUsd === 0 && s.outcomes.map((o) => o.type).join() === 'not-is-refusal')).toBe(true);
     const [state] = await database.db.select().from(onlineEvalState).where(eq(onlineEvalState.environmentId, scores[0]!.environmentId));
     expect(state!.spentUsd).toBeGreaterThan(0.000001);
     expect(state!.spentUsd).toBeCloseTo(scores.reduce((n, s) => n + s.costUsd, 0), 12);
 
     // The next pass, on new traffic, calls no judge at all.
-    const more = await ask('staging', 1, 5, (q) => `One more: ${q}`);
+    const more = await ask('staging', 1, 5, (q, i) => `One more, ticket ${i}: ${q}`);
     await logged(more);
+    const answeredMore = (await database.db.select().from(requestLogs).where(inArray(requestLogs.requestId, more))).filter((r) => r.status === 200).length;
     const before2 = up.count('ref-grader');
     const next = (await runOnlineEvals(database.db)).environments.find((e) => e.environment === 'staging')!;
-    expect(next).toMatchObject({ scored: 5, budgetSkipped: 5, costUsd: 0 });
+    expect(next).toMatchObject({ scored: answeredMore, budgetSkipped: answeredMore, costUsd: 0 });
+    expect(answeredMore).toBeGreaterThan(0);
     expect(up.count('ref-grader')).toBe(before2);
     const recent = await api.onlineEvals.recent({ service: S, environment: 'staging' });
     expect(recent.spend).toMatchObject({ budgetUsd: 0.000001, exhausted: true });
