@@ -143,10 +143,11 @@ export async function scoreEnvironment(db: Db, service: Service, env: Environmen
   }
   const day = utcDay(now);
   const since = new Date(Math.max(state.watermarkAt.getTime() - LATE_MS, now.getTime() - MAX_LOOKBACK_MS));
-  const rows = await candidates(db, service, env, settings.samplePercent, since, now);
+  const { deterministic, modelGraded } = suite.assertions;
+  // A suite of model-graded assertions alone scores nothing once the day's budget is spent: those answers are passed over.
+  const rows = !deterministic.length && state.spentUsd >= settings.dailyBudgetUsd ? [] : await candidates(db, service, env, settings.samplePercent, since, now);
   pass.considered = rows.length;
   let spent = state.spentUsd;
-  const { deterministic, modelGraded } = suite.assertions;
 
   const judges = new Map<string, Promise<PreparedTarget>>();
   const judgeTarget = (ref: string) => {
