@@ -83,7 +83,7 @@ beforeAll(async () => {
   // The shipped behaviours, answering at once (latency is not under test).
   const shipped = loadReferenceModelConfig().models;
   const fast = (name: string) => ({ ...shipped[name]!, latency: undefined });
-  up = await startCountingUpstream({ seed: 7, models: { 'ref-small': fast('ref-small'), 'ref-degraded': fast('ref-degraded'), 'ref-grader': fast('ref-grader') } });
+  up = await startCountingUpstream({ seed: 7, models: { 'ref-small': fast('ref-small'), 'ref-degraded': fast('ref-degraded'), 'ref-grader': fast('ref-grader'), 'ref-down': { errors: { rate: 1, status: 503 } } } });
   database = await freshDatabase();
   const db = database.db;
   const svc = await evalService(db, S);
@@ -94,6 +94,7 @@ beforeAll(async () => {
   await register('support-llm', 'ref-small');
   await register('support-llm', 'ref-degraded');
   await register('grader', 'ref-grader');
+  await register('grader', 'ref-down');
   await api.releases.create({ service: S, model: 'support-llm@1', prompts: ['answer@1'] });
   await api.releases.create({ service: S, model: 'support-llm@2', prompts: ['answer@1'] });
   await withoutGates(api, S);
@@ -237,5 +238,27 @@ describe('online evals', { timeout: 60_000 }, () => {
     expect(pass).toMatchObject({ considered: 1, scored: 1 });
     const scored = await database.db.select({ id: onlineScores.requestId }).from(onlineScores).where(and(eq(onlineScores.environment, 'dev'), isNotNull(onlineScores.requestId)));
     expect(scored.map((s) => s.id)).toEqual([ids[4]]);
+  });
+
+  it('does not count a judge that cannot be reached: the answer is scored by the rest, the failure shown at weight 0', async () => {
+    await api.evals.saveSuite({ service: S, name: 'online-down', yaml: SUITE.replace('judge: grader@1', 'judge: grader@2') });
+    await api.environments.create({ service: S, name: 'qa' });
+    await api.environments.deploy({ service: S, environment: 'qa', routes: [{ release: 1, weight: 100 }] });
+    await api.checks.update({ service: S, environment: 'qa', checks: checks({ suite: 'online-down', samplePercent: 100 }) });
+    await gateway.refresh(true);
+    const ids = await ask('qa', 1, 4, (q, i) => `Judge is down, ticket ${i}: ${q}`);
+    await logged(ids);
+    const pass = (await runOnlineEvals(database.db)).environments.find((e) => e.environment === 'qa')!;
+    expect(pass.scored).toBeGreaterThan(0);
+    const scores = await database.db.select().from(onlineScores).where(eq(onlineScores.environment, 'qa'));
+    for (const s of scores) {
+      const [refusal, rubric] = s.outcomes;
+      expect(refusal).toMatchObject({ type: 'not-is-refusal', weight: 1 });
+      expect(rubric).toMatchObject({ type: 'llm-rubric', pass: false, weight: 0 });
+      expect(rubric!.reason).toMatch(/^not counted: the judge grader@2 failed/);
+      // The score is the refusal check's alone.
+      expect(s.score).toBe(refusal!.score);
+      expect(s.pass).toBe(refusal!.pass);
+    }
   });
 });

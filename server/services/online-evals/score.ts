@@ -8,7 +8,7 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environments, evalSuites, onlineEvalState, onlineScores, services, type AssertionOutcome, type Environment, type EvalSuiteVersion, type OnlineEvalSettings, type RequestFeatures, type Service } from '@/db/schema';
-import { scoreCase } from '@/server/evals/assertions';
+import { scoreCase, weightedScore } from '@/server/evals/assertions';
 import { callPayload, caseRequest, type PreparedTarget } from '@/server/evals/call';
 import type { AssertionContext, EvalCase, ModelOutput } from '@/server/evals/types';
 import { sampleFractionSql } from '@/server/lib/sampling';
@@ -163,16 +163,40 @@ export async function scoreEnvironment(db: Db, service: Service, env: Environmen
     const specs = [...deterministic, ...(withJudge ? modelGraded : [])].sort((a, b) => a.index - b.index).map((a) => a.spec);
     if (!specs.length) return;
     let cost = 0;
+    // Whether each judge call failed, in order: a model-graded assertion calls its judge once.
+    const judgeFailed: boolean[] = [];
     const judge: AssertionContext['judge'] = async (ref, messages) => {
-      const target = await judgeTarget(ref);
-      const { payload, messages: sent } = caseRequest(target, { index: 0, input: { messages }, expected: null, tags: [], metadata: {} });
-      const answer = await callPayload(db, target, payload, sent, { retry: { attempts: 2, baseMs: 500, maxMs: 2000 } });
-      if (!answer.cached) cost += answer.output.costUsd;
-      return answer.output.content;
+      try {
+        const target = await judgeTarget(ref);
+        const { payload, messages: sent } = caseRequest(target, { index: 0, input: { messages }, expected: null, tags: [], metadata: {} });
+        const answer = await callPayload(db, target, payload, sent, { retry: { attempts: 2, baseMs: 500, maxMs: 2000 } });
+        if (!answer.cached) cost += answer.output.costUsd;
+        judgeFailed.push(false);
+        return answer.output.content;
+      } catch (err) {
+        judgeFailed.push(true);
+        throw err;
+      }
     };
     const { testCase, output } = asCase(row);
-    const scored = await scoreCase(specs, suite.version.spec.threshold ?? 0.5, testCase, output, { judge });
+    const threshold = suite.version.spec.threshold ?? 0.5;
+    let scored = await scoreCase(specs, threshold, testCase, output, { judge });
     spent += cost;
+    if (judgeFailed.some(Boolean)) {
+      // A judge that could not be reached says nothing about the answer: its assertion is shown, weighted 0, and the
+      // score is the rest's. With nothing else to go on the answer is left for a later pass (within the look-back).
+      let call = 0;
+      const modelGradedAt = new Set(specs.flatMap((spec, i) => (modelGraded.some((m) => m.spec === spec) ? [i] : [])));
+      const kept: AssertionOutcome[] = [];
+      const outcomes = scored.outcomes.map((o, i) => {
+        if (modelGradedAt.has(i) && judgeFailed[call++]) return { ...o, weight: 0, reason: `not counted: ${o.reason}` };
+        kept.push(o);
+        return o;
+      });
+      if (!kept.length) return;
+      const score = weightedScore(kept);
+      scored = { score, pass: score >= threshold, outcomes };
+    }
     const budgetSkipped = modelGraded.length > 0 && !withJudge;
     const inserted = await db.transaction(async (tx) => {
       const [ins] = await tx
