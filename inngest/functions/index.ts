@@ -6,6 +6,7 @@ import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
 import { evaluateTriggersFunction } from './evaluate-triggers';
 import { monitoringRollups } from './monitoring-rollups';
+import { onlineEvals } from './online-evals';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { recoverySweep } from './recovery-sweep';
@@ -13,7 +14,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, evaluateTriggersFunction, driftReportsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, evaluateTriggersFunction, driftReportsFunction, onlineEvals];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -11,6 +11,7 @@ import { gatesRouter } from './routers/gates';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { monitoringRouter } from './routers/monitoring';
+import { onlineEvalsRouter } from './routers/online-evals';
 import { repositoriesRouter } from './routers/repositories';
 import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
@@ -46,6 +47,7 @@ export const appRouter = router({
   datasets: datasetsRouter,
   alerts: alertsRouter,
   monitoring: monitoringRouter,
+  onlineEvals: onlineEvalsRouter,
   overview: overviewRouter,
   triggers: triggersRouter,
   drift: driftRouter,
