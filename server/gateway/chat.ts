@@ -25,9 +25,12 @@ export interface ChatRequest {
   route: EnvRoute;
   arm: Arm<Target>;
   body: Record<string, unknown>;
-  keyId: string;
+  /** Null for a smoke test's call (it has a token, not a key). */
+  keyId: string | null;
   stickyKey: string | null;
   pinned: boolean;
+  /** A smoke test's call: recorded apart from user traffic (request_logs.synthetic). */
+  synthetic?: boolean;
   started: number;
 }
 
@@ -306,6 +309,7 @@ async function telemetryRow(
     promptVersionId: extra.promptVersionId,
     keyId: chat.keyId,
     shadow: extra.shadow,
+    synthetic: chat.synthetic === true,
     fallback: extra.isFallback,
     stream: chat.body.stream === true && !extra.shadow,
     status: result.status,
@@ -323,6 +327,7 @@ async function telemetryRow(
       finishReason: result.finishReason && withoutNul(String(result.finishReason)),
       ...(ok ? answerFlags(result.outputText) : {}),
     },
-    sample: samplePercent > 0 && Math.random() * 100 < samplePercent ? { input: sampleText(inputText), output: sampleText(result.outputText) } : null,
+    // A smoke test keeps its own answers (smoke_runs); its requests are never sampled as user traffic.
+    sample: !chat.synthetic && samplePercent > 0 && Math.random() * 100 < samplePercent ? { input: sampleText(inputText), output: sampleText(result.outputText) } : null,
   };
 }

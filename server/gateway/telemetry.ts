@@ -78,8 +78,9 @@ export class TelemetryWriter {
   }
 
   record(row: RequestLog): void {
-    // Counted for Prometheus whether or not the queue has room: the request was answered either way.
-    metrics().observeRequest(row);
+    // Counted for Prometheus whether or not the queue has room: the request was answered either way. A smoke
+    // test's requests are not user traffic and stay out of the counters.
+    if (!row.synthetic) metrics().observeRequest(row);
     if (this.queue.length >= this.capacity) {
       this.stats.dropped += 1;
       return;

@@ -15,7 +15,7 @@ export interface FiguresQuery {
   excludeFallback: boolean;
 }
 
-/** What one arm served in [since, until): live (not shadow) requests of its releases and the feedback on them. */
+/** What one arm served in [since, until): live (not shadow, not synthetic) requests of its releases and the feedback on them. */
 export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures> {
   const empty: ArmFigures = { releaseNumber: q.releaseNumber, requests: 0, errors: 0, errorRate: null, p95LatencyMs: null, p95TtftMs: null, costPerRequestUsd: null, feedbackCount: 0, feedbackMean: null };
   if (!q.releaseIds.length) return empty;
@@ -43,6 +43,7 @@ export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures
         eq(requestLogs.serviceId, q.serviceId),
         eq(requestLogs.environment, q.environment),
         eq(requestLogs.shadow, false),
+        eq(requestLogs.synthetic, false),
         inArray(requestLogs.releaseId, q.releaseIds),
         gte(requestLogs.at, q.since),
         lt(requestLogs.at, q.until),
