@@ -8,10 +8,11 @@ import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { recoverySweep } from './recovery-sweep';
 import { rolloutRun } from './rollout-run';
+import { smokeTestsFunction } from './smoke-tests';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, smokeTestsFunction];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

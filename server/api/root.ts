@@ -13,6 +13,7 @@ import { repositoriesRouter } from './routers/repositories';
 import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
+import { smokeRouter } from './routers/smoke';
 import { tokensRouter } from './routers/tokens';
 import { usersRouter } from './routers/users';
 import { variationsRouter } from './routers/variations';
@@ -43,6 +44,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   monitoring: monitoringRouter,
   overview: overviewRouter,
+  smoke: smokeRouter,
 });
 
 export type AppRouter = typeof appRouter;

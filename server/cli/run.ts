@@ -16,6 +16,7 @@ import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
+import { smokeGroup } from './commands/smoke';
 import { syncGroup } from './commands/sync';
 
 export const GROUPS: Group[] = [
@@ -33,6 +34,7 @@ export const GROUPS: Group[] = [
   gatesGroup,
   evalsGroup,
   datasetsGroup,
+  smokeGroup,
   syncGroup,
 ];
 
