@@ -32,7 +32,12 @@ export interface TelemetryOptions {
 
 const COLUMNS = Object.entries(getTableColumns(requestLogs))
   .filter(([key]) => key !== 'id')
-  .map(([key, column]) => ({ key: key as keyof RequestLog, name: column.name }));
+  // A value a record leaves out takes its column's plain default (shadow, synthetic: false), as an insert would: the
+  // JSON recordset would otherwise carry null into a NOT NULL column.
+  .map(([key, column]) => ({ key: key as keyof RequestLog, name: column.name, fallback: column.hasDefault && isPlain(column.default) ? column.default : null }));
+function isPlain(v: unknown): boolean {
+  return v === null || ['boolean', 'number', 'string'].includes(typeof v);
+}
 const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
 
 /**
@@ -42,7 +47,7 @@ const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
 async function insertBatch(db: Db, batch: RequestLog[]): Promise<void> {
   const rows = batch.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const c of COLUMNS) o[c.name] = r[c.key] ?? null;
+    for (const c of COLUMNS) o[c.name] = r[c.key] === undefined ? c.fallback : r[c.key];
     return o;
   });
   await db.execute(sql`insert into request_logs (${COLUMN_LIST}) select ${COLUMN_LIST} from json_populate_recordset(null::request_logs, ${JSON.stringify(rows)}::json)`);
