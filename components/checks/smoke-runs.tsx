@@ -27,6 +27,8 @@ export function SmokeRuns({ service, environment }: { service: string; environme
   const [chosen, setChosen] = useState<string | null>(null);
   const run = useMutation(
     trpc.smoke.run.mutationOptions({
+      // The run's row is written first: the list shows it running while its calls go out.
+      onMutate: () => void setTimeout(() => void qc.invalidateQueries({ queryKey: trpc.smoke.runs.pathKey() }), 1000),
       onSuccess: (r) => {
         setChosen(r.id);
         return qc.invalidateQueries({ queryKey: trpc.smoke.runs.pathKey() });

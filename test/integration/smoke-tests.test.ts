@@ -175,6 +175,12 @@ describe('smoke tests', () => {
     const after = await metrics().exposition();
     expect(sample(after, requestsOf(1)) - sample(before, requestsOf(1))).toBe(4);
     expect(sample(after, requestsOf(2)) - sample(before, requestsOf(2))).toBe(0);
+
+    // Kept samples (data-quality runs and datasets read them): a synthetic row is never one, even with a sample.
+    const synthetic = logs.find((l) => l.status === 200)!;
+    await database.db.update(requestLogs).set({ sample: { input: 'smoke input', output: 'smoke output' } }).where(eq(requestLogs.requestId, synthetic.requestId));
+    expect((await api.datasets.samples({ service: S, environment: 'dev' })).map((s) => s.requestId)).not.toContain(synthetic.requestId);
+    await expect(api.datasets.addSamples({ service: S, name: 'from-samples', ids: [synthetic.id] })).rejects.toThrow(/is not kept for service "smoke-bot"/);
   });
 
   it('refuse a smoke token for another environment or service, an expired one and a forged one', async () => {
