@@ -3,6 +3,7 @@
 import { env } from '@/server/env';
 import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
+import { evaluateTriggersFunction } from './evaluate-triggers';
 import { monitoringRollups } from './monitoring-rollups';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
@@ -12,7 +13,7 @@ import { smokeTestsFunction } from './smoke-tests';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, smokeTestsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, smokeTestsFunction, evaluateTriggersFunction];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

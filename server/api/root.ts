@@ -15,6 +15,7 @@ import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { smokeRouter } from './routers/smoke';
 import { tokensRouter } from './routers/tokens';
+import { triggersRouter } from './routers/triggers';
 import { usersRouter } from './routers/users';
 import { variationsRouter } from './routers/variations';
 import { createCallerFactory, router } from './trpc';
@@ -45,6 +46,7 @@ export const appRouter = router({
   monitoring: monitoringRouter,
   overview: overviewRouter,
   smoke: smokeRouter,
+  triggers: triggersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -121,6 +121,8 @@ const EXPECTED: Record<string, Access> = {
   'smoke.runs': 'services:read',
   'smoke.get': 'services:read',
   'smoke.run': 'environments:deploy',
+  'triggers.events': 'services:read',
+  'triggers.rules': 'services:read',
   'variations.start': 'evals:run',
   'variations.get': 'services:read',
   'variations.createRelease': 'releases:write',

@@ -1,6 +1,6 @@
 // Smoke tests through the gateway, against the reference model server: a run calls every routed release (pinned)
 // with a smoke token and scores the suite's first cases; a release whose model fails records a failed run with the
-// reasons and fires the triggers once; its requests are synthetic, so rollups, the traffic summary, rollout analysis
+// reasons and fires the smoke trigger once; its requests are synthetic, so rollups, the traffic summary, rollout analysis
 // and the Prometheus counters never see them while the run keeps them; smoke tokens are refused for another
 // environment or service, expired or forged; a schedule slot runs once, a rollback and a rollout step get theirs.
 import http from 'node:http';
@@ -9,8 +9,8 @@ import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { Inngest } from 'inngest';
 import { InngestTestEngine } from '@inngest/test';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { auditEvents, environments, releases, requestLogs, smokeRuns, type SmokeRun } from '@/db/schema';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditEvents, environments, releases, requestLogs, smokeRuns, triggerEvents } from '@/db/schema';
 import { createSmokeTests } from '@/inngest/functions/smoke-tests';
 import { appRouter } from '@/server/api/root';
 import { createInnerContext } from '@/server/api/trpc';
@@ -24,14 +24,10 @@ import { DEFAULT_CHECKS } from '@/server/services/checks/settings';
 import { rollupRange } from '@/server/services/monitoring/rollup';
 import { runSmoke } from '@/server/services/smoke/run';
 import { dueSlot, runDueSmokeTests } from '@/server/services/smoke/schedule';
-import { onSmokeRun } from '@/server/services/triggers/fire';
 import { evalService, questionCases, startCountingUpstream, storeDataset, type CountingUpstream } from '../helpers/eval-run-fixtures';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { withoutGates } from '../helpers/gates';
 import { inlineRollout } from '../helpers/inline-rollout';
-
-// The triggers are another part's: here only that a failed run is handed to them, once.
-vi.mock('@/server/services/triggers/fire', () => ({ onSmokeRun: vi.fn(async () => undefined) }));
 
 const S = 'smoke-bot';
 let database: TestDatabase;
@@ -128,7 +124,6 @@ describe('smoke tests', () => {
     const dev = await envRow('dev');
     const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
     const before = await metrics().exposition();
-    vi.mocked(onSmokeRun).mockClear();
 
     // Users' own requests (pinned, so each arm's count is known): these are what metrics show.
     for (let i = 0; i < 4; i++) expect((await ask(userKey, 'dev', 1)).status).toBe(200);
@@ -138,12 +133,13 @@ describe('smoke tests', () => {
     const failing = run.results.filter((r) => !r.pass);
     expect(failing.map((r) => r.releaseNumber)).toEqual([2, 2, 2]);
     for (const r of failing) expect(r.reason).toMatch(/^#2 answered 503: /);
-    expect(vi.mocked(onSmokeRun)).toHaveBeenCalledTimes(1);
-    expect((vi.mocked(onSmokeRun).mock.calls[0]![1] as SmokeRun).id).toBe(run.id);
-    // The same key again: the same run, no second call to anyone.
+    // The failure alerts: the default smoke-failed rule fires once for the run (a passed run fires nothing).
+    const fired = async () => database.db.select().from(triggerEvents).where(eq(triggerEvents.serviceId, serviceId));
+    expect((await fired()).map((e) => [e.ruleId, e.source, e.sourceKey, e.releaseNumber])).toEqual([['smoke-failed', 'smoke', run.id, 2]]);
+    // The same key again: the same run, no second call to anyone, no second event.
     const again = await runSmoke(database.db, { environmentId: dev.id, trigger: 'schedule', key: 'schedule:test-failing' });
     expect(again).toMatchObject({ created: false, run: { id: run.id, status: 'failed' } });
-    expect(vi.mocked(onSmokeRun)).toHaveBeenCalledTimes(1);
+    expect(await fired()).toHaveLength(1);
 
     await gateway.telemetry.flush();
     // The run keeps its requests: each one is in request_logs, synthetic.
