@@ -224,6 +224,12 @@ describe('smoke tests', () => {
     const afterRollback = await runDueSmokeTests(database.db, now);
     expect(afterRollback).toContainEqual({ environment: `${S}/dev`, key: `rollback:${rolledBack.historyId}`, status: 'passed', created: true });
     expect((await runDueSmokeTests(database.db, now)).every((r) => !r.created)).toBe(true);
+
+    // A run cut off by a stopped process is closed as an error after half an hour, not left running.
+    const [cut] = await database.db.insert(smokeRuns).values({ serviceId, environmentId: (await envRow('dev')).id, environment: 'dev', trigger: 'schedule', key: 'schedule:cut-off', status: 'running', startedAt: new Date(now.getTime() - 31 * 60_000) }).returning();
+    await runDueSmokeTests(database.db, now);
+    const [closed] = await database.db.select().from(smokeRuns).where(eq(smokeRuns.id, cut!.id));
+    expect(closed).toMatchObject({ status: 'error', error: 'the smoke test was cut off before it finished (the process running it stopped)' });
   });
 
   it('run after a rollout step when afterRollouts is on, and not when it is off', async () => {

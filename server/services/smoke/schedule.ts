@@ -1,9 +1,9 @@
 // When smoke tests run by themselves: each environment's cron slot (the `smoke-tests` function looks every minute
 // and runs the latest slot that came due, once: its key is the slot's time), and after a rollback of an
 // environment whose smoke tests also run after rollouts (the rollback's history entry is the key).
-import { and, desc, eq, gte, inArray, isNotNull } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, lt } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { environmentHistory, environments, services, type SmokeRun } from '@/db/schema';
+import { environmentHistory, environments, services, smokeRuns, type SmokeRun } from '@/db/schema';
 import { parseCron } from '@/server/executor/cron';
 import { logger } from '@/server/logger';
 import { checksOf } from '../checks/settings';
@@ -14,6 +14,8 @@ import { runSmoke } from './run';
 export const SLOT_GRACE_MS = 5 * 60_000;
 /** Rollbacks this recent get their smoke test (the function looks every minute; this covers a few missed looks). */
 export const ROLLBACK_LOOKBACK_MS = 15 * 60_000;
+/** A run still `running` after this was cut off (its process stopped): it is closed as an error, so it does not show as running forever. */
+export const STALE_RUN_MS = 30 * 60_000;
 
 const log = logger.child({ part: 'smoke' });
 
@@ -49,6 +51,10 @@ export interface DueRun {
 
 /** Runs every smoke test that is due at `now` (scheduled slots and recent rollbacks); each key once. */
 export async function runDueSmokeTests(db: Db, now: Date = new Date(), opts: { gatewayOrigin?: string | null } = {}): Promise<DueRun[]> {
+  await db
+    .update(smokeRuns)
+    .set({ status: 'error', error: 'the smoke test was cut off before it finished (the process running it stopped)', finishedAt: now })
+    .where(and(eq(smokeRuns.status, 'running'), lt(smokeRuns.startedAt, new Date(now.getTime() - STALE_RUN_MS))));
   const rows = await db.select({ env: environments, service: services.name }).from(environments).innerJoin(services, eq(services.id, environments.serviceId)).where(isNotNull(environments.checks));
   const out: DueRun[] = [];
   for (const { env, service } of rows) {
