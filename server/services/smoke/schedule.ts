@@ -1,7 +1,7 @@
 // When smoke tests run by themselves: each environment's cron slot (the `smoke-tests` function looks every minute
 // and runs the latest slot that came due, once: its key is the slot's time), and after a rollback of an
 // environment whose smoke tests also run after rollouts (the rollback's history entry is the key).
-import { and, desc, eq, gte, inArray, isNotNull, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, environments, services, smokeRuns, type SmokeRun } from '@/db/schema';
 import { parseCron } from '@/server/executor/cron';
@@ -55,7 +55,7 @@ export async function runDueSmokeTests(db: Db, now: Date = new Date(), opts: { g
     .update(smokeRuns)
     .set({ status: 'error', error: 'the smoke test was cut off before it finished (the process running it stopped)', finishedAt: now })
     .where(and(eq(smokeRuns.status, 'running'), lt(smokeRuns.startedAt, new Date(now.getTime() - STALE_RUN_MS))));
-  const rows = await db.select({ env: environments, service: services.name }).from(environments).innerJoin(services, eq(services.id, environments.serviceId)).where(isNotNull(environments.checks));
+  const rows = await db.select({ env: environments, service: services.name }).from(environments).innerJoin(services, eq(services.id, environments.serviceId)).where(and(isNotNull(environments.checks), isNull(services.archivedAt)));
   const out: DueRun[] = [];
   for (const { env, service } of rows) {
     const smoke = checksOf(env).smoke;
