@@ -8,6 +8,7 @@ import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { connectEvals, redispatchQueuedEvalRuns } from './evals/runner-dispatch';
 import { Gateway } from './gateway/handler';
+import { originOfAddress, setLocalGatewayOrigin } from './gateway/local';
 import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
 import { connectVariations, redispatchUnstartedVariations } from './evals/runner-variations';
 import { connectRollouts, redispatchActiveRollouts } from './rollouts/connect';
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     server.once('error', reject);
     server.listen(e.PORT, e.HOST, resolve);
   });
+  // Smoke tests call the gateway through this very listener.
+  setLocalGatewayOrigin(originOfAddress(server.address()));
   log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), version: appVersion() }, 'Slipway is listening');
   if (executor) {
     // The executor syncs through the serve endpoint, so it starts once the server answers.

@@ -11,10 +11,11 @@ import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { recoverySweep } from './recovery-sweep';
 import { rolloutRun } from './rollout-run';
+import { smokeTestsFunction } from './smoke-tests';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, evaluateTriggersFunction, driftReportsFunction, onlineEvals];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, evaluateTriggersFunction, driftReportsFunction, onlineEvals, smokeTestsFunction];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

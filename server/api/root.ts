@@ -16,6 +16,7 @@ import { repositoriesRouter } from './routers/repositories';
 import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
+import { smokeRouter } from './routers/smoke';
 import { tokensRouter } from './routers/tokens';
 import { triggersRouter } from './routers/triggers';
 import { usersRouter } from './routers/users';
@@ -49,6 +50,7 @@ export const appRouter = router({
   monitoring: monitoringRouter,
   onlineEvals: onlineEvalsRouter,
   overview: overviewRouter,
+  smoke: smokeRouter,
   triggers: triggersRouter,
   drift: driftRouter,
 });

@@ -149,7 +149,7 @@ const mutationTransaction = t.middleware(async ({ ctx, type, path, next }) => {
   let result: Awaited<ReturnType<typeof next>> | undefined;
   try {
     await ctx.db.transaction(async (tx) => {
-      result = await next({ ctx: { db: tx as unknown as Db, inTransaction: true, auditTrail, afterCommit } });
+      result = await next({ ctx: { db: tx as unknown as Db, inTransaction: true, auditTrail, afterCommit, outerDb: ctx.db } });
       if (!result.ok) throw ROLLBACK;
       if (auditTrail.count === 0) throw new Error(`mutation ${path} wrote no audit event`);
     });

@@ -17,6 +17,7 @@ import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
+import { smokeGroup } from './commands/smoke';
 import { syncGroup } from './commands/sync';
 import { trafficGroup } from './commands/traffic';
 
@@ -36,6 +37,7 @@ export const GROUPS: Group[] = [
   evalsGroup,
   datasetsGroup,
   driftGroup,
+  smokeGroup,
   syncGroup,
   trafficGroup,
 ];

@@ -26,9 +26,12 @@ export interface ChatRequest {
   route: EnvRoute;
   arm: Arm<Target>;
   body: Record<string, unknown>;
-  keyId: string;
+  /** Null for a smoke test's call (it has a token, not a key). */
+  keyId: string | null;
   stickyKey: string | null;
   pinned: boolean;
+  /** A smoke test's call: recorded apart from user traffic (request_logs.synthetic). */
+  synthetic?: boolean;
   started: number;
 }
 
@@ -311,6 +314,7 @@ async function telemetryRow(
     promptVersionId: extra.promptVersionId,
     keyId: chat.keyId,
     shadow: extra.shadow,
+    synthetic: chat.synthetic === true,
     fallback: extra.isFallback,
     stream: chat.body.stream === true && !extra.shadow,
     status: result.status,
@@ -328,6 +332,7 @@ async function telemetryRow(
       finishReason: result.finishReason && withoutNul(String(result.finishReason)),
       ...(ok ? answerFlags(result.outputText) : {}),
     },
-    sample: keep ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
+    // A smoke test keeps its own answers (smoke_runs); its requests are never sampled as user traffic.
+    sample: keep && !chat.synthetic ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
   };
 }

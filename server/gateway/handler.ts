@@ -13,6 +13,7 @@ import { handleChat, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
 import { decodePathSegment, GatewayError, readJson, sendJson, sendOpenAIError } from './http';
 import { hashGatewayKey } from '@/server/lib/gateway-keys';
+import { SMOKE_TOKEN_PREFIX, verifySmokeToken } from '@/server/secrets/smoke-token';
 import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
 import { closePools } from './upstream';
@@ -33,6 +34,9 @@ export interface GatewayOptions {
   pollIntervalMs?: number;
   telemetry?: TelemetryOptions;
 }
+
+/** Who is calling: a gateway key, or a smoke test with its short-lived token (no key id; synthetic traffic). */
+type Caller = { id: string | null; serviceId: string; allowPin: boolean; smoke: boolean; environment: string | null };
 
 export class Gateway {
   private snapshot: Snapshot | null = null;
@@ -155,6 +159,13 @@ export class Gateway {
 
     const key = this.authenticate(req, snapshot);
     const route = snapshot.routes.get(routeKey(service, environment));
+    if (key.smoke) {
+      // A smoke token is good for the one service and environment it was made for, and only to ask.
+      if (!route || route.serviceId !== key.serviceId || route.environment !== key.environment) throw new GatewayError(401, 'invalid_api_key', 'This smoke token was made for another service or environment');
+      if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
+      if (endpoint === 'models' && req.method === 'GET') return this.models(res, route);
+      throw new GatewayError(403, 'not_allowed', 'A smoke token may only call chat/completions and models');
+    }
     if (!route || route.serviceId !== key.serviceId) {
       // A key of another service learns nothing about this one.
       if (route) throw new GatewayError(401, 'invalid_api_key', 'This gateway key does not belong to this service');
@@ -163,20 +174,26 @@ export class Gateway {
 
     if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
     if (endpoint === 'models' && req.method === 'GET') return this.models(res, route);
-    if (endpoint === 'feedback' && req.method === 'POST') return this.feedback(req, res, route, key.id);
+    if (endpoint === 'feedback' && req.method === 'POST') return this.feedback(req, res, route, key.id!);
     throw new GatewayError(404, 'not_found', `No ${req.method} ${endpoint || '(empty)'} endpoint; use chat/completions, models or feedback`);
   }
 
-  private authenticate(req: IncomingMessage, snapshot: Snapshot) {
+  private authenticate(req: IncomingMessage, snapshot: Snapshot): Caller {
     const header = req.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
     if (!token) throw new GatewayError(401, 'missing_api_key', 'Send a gateway key as Authorization: Bearer sgw_…');
+    if (token.startsWith(SMOKE_TOKEN_PREFIX)) {
+      const check = verifySmokeToken(token);
+      if (!check.ok) throw new GatewayError(401, 'invalid_api_key', check.reason === 'expired' ? 'The smoke token has expired' : 'The smoke token is not valid');
+      // Smoke tests pin each release they test; what they send is synthetic traffic.
+      return { id: null, serviceId: check.claims.serviceId, allowPin: true, smoke: true, environment: check.claims.environment };
+    }
     const key = snapshot.keys.get(hashGatewayKey(token));
     if (!key) throw new GatewayError(401, 'invalid_api_key', 'The gateway key is not valid (unknown or revoked)');
-    return key;
+    return { ...key, smoke: false, environment: null };
   }
 
-  private async chat(req: IncomingMessage, res: ServerResponse, route: EnvRoute, key: { id: string; allowPin: boolean }, started: number): Promise<void> {
+  private async chat(req: IncomingMessage, res: ServerResponse, route: EnvRoute, key: Caller, started: number): Promise<void> {
     const body = await readJson(req);
     const stickyHeader = req.headers['x-slipway-sticky-key'];
     const stickyKey = typeof stickyHeader === 'string' && stickyHeader ? stickyHeader : typeof body.user === 'string' && body.user ? body.user : null;
@@ -192,8 +209,8 @@ export class Gateway {
     } else {
       arm = pickArm(route.arms, stickyKey ? stickyBucket(stickyKey) : randomBucket());
     }
-    const chat: ChatRequest = { requestId: randomUUID(), route, arm, body, keyId: key.id, stickyKey, pinned, started };
-    if (route.shadow && !pinned && Math.random() * 100 < route.shadow.percent) {
+    const chat: ChatRequest = { requestId: randomUUID(), route, arm, body, keyId: key.id, stickyKey, pinned, synthetic: key.smoke, started };
+    if (route.shadow && !pinned && !key.smoke && Math.random() * 100 < route.shadow.percent) {
       if (this.shadowInFlight < MAX_SHADOW_IN_FLIGHT) {
         this.shadowInFlight += 1;
         this.track(shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1)));

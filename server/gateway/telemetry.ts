@@ -30,10 +30,14 @@ export interface TelemetryOptions {
   flushIntervalMs?: number;
 }
 
-// A record that leaves out a column with a plain default (e.g. `synthetic`, added later) gets that default, not null.
 const COLUMNS = Object.entries(getTableColumns(requestLogs))
   .filter(([key]) => key !== 'id')
-  .map(([key, column]) => ({ key: key as keyof RequestLog, name: column.name, fallback: column.hasDefault && typeof column.default !== 'object' ? column.default : null }));
+  // A value a record leaves out takes its column's plain default (shadow, synthetic: false), as an insert would: the
+  // JSON recordset would otherwise carry null into a NOT NULL column.
+  .map(([key, column]) => ({ key: key as keyof RequestLog, name: column.name, fallback: column.hasDefault && isPlain(column.default) ? column.default : null }));
+function isPlain(v: unknown): boolean {
+  return v === null || ['boolean', 'number', 'string'].includes(typeof v);
+}
 const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
 
 /**
@@ -43,7 +47,7 @@ const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
 async function insertBatch(db: Db, batch: RequestLog[]): Promise<void> {
   const rows = batch.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const c of COLUMNS) o[c.name] = r[c.key] ?? c.fallback;
+    for (const c of COLUMNS) o[c.name] = r[c.key] === undefined ? c.fallback : r[c.key];
     return o;
   });
   await db.execute(sql`insert into request_logs (${COLUMN_LIST}) select ${COLUMN_LIST} from json_populate_recordset(null::request_logs, ${JSON.stringify(rows)}::json)`);
@@ -79,8 +83,9 @@ export class TelemetryWriter {
   }
 
   record(row: RequestLog): void {
-    // Counted for Prometheus whether or not the queue has room: the request was answered either way.
-    metrics().observeRequest(row);
+    // Counted for Prometheus whether or not the queue has room: the request was answered either way. A smoke
+    // test's requests are not user traffic and stay out of the counters.
+    if (!row.synthetic) metrics().observeRequest(row);
     if (this.queue.length >= this.capacity) {
       this.stats.dropped += 1;
       return;

@@ -34,7 +34,7 @@ async function qualityFigures(db: Db, q: FiguresQuery): Promise<{ qualityCount: 
   return { qualityCount: n, qualityPassRate: n ? Number(row!.passed) / n : null };
 }
 
-/** What one arm served in [since, until): live (not shadow) requests of its releases, the feedback on them and their online-eval scores. */
+/** What one arm served in [since, until): live (not shadow, not synthetic) requests of its releases, the feedback on them and their online-eval scores. */
 export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures> {
   const empty: ArmFigures = {
     releaseNumber: q.releaseNumber,
@@ -74,6 +74,7 @@ export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures
         eq(requestLogs.serviceId, q.serviceId),
         eq(requestLogs.environment, q.environment),
         eq(requestLogs.shadow, false),
+        eq(requestLogs.synthetic, false),
         inArray(requestLogs.releaseId, q.releaseIds),
         gte(requestLogs.at, q.since),
         lt(requestLogs.at, q.until),

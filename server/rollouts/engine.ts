@@ -11,6 +11,8 @@ import { analyseArms } from './analysis';
 import { addEvent, asEngine, endRollout, isActive, loadRollout, rolloutRef, setRollout, writeRoutes, type Loaded } from '@/server/services/rollouts/records';
 import { describeStep, routesFor } from '@/server/services/rollouts/plan';
 import { rolloutNow } from '@/server/services/rollouts/clock';
+import { checksOf } from '@/server/services/checks/settings';
+import { runSmoke } from '@/server/services/smoke/run';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
 const APPROVAL_RECHECK_MS = 10 * 60_000;
@@ -102,6 +104,19 @@ export async function smokeCheck(db: Db, id: string): Promise<{ ok: boolean }> {
     await endRollout(ctx, l, 'rolled-back', `smoke check of #${l.rollout.releaseNumber} failed: ${problems.join('; ')}`, { restore: true, data: { problems } });
     return { ok: false };
   });
+}
+
+/**
+ * After a step moved traffic: the environment's smoke tests (its production checks), through the gateway, on every
+ * release routed now, when it runs them after rollouts. One run per rollout step (key `rollout:<id>:<step>`); a
+ * failure fires the smoke triggers but does not decide the rollout (its analysis does).
+ */
+export async function smokeTestsAfterStep(db: Db, id: string, index: number): Promise<{ ran: boolean; status: string | null }> {
+  const l = await loadRollout(db, id);
+  const smoke = checksOf(l.env).smoke;
+  if (!smoke.enabled || !smoke.afterRollouts || !smoke.suite || !isActive(l.rollout.status)) return { ran: false, status: null };
+  const { run } = await runSmoke(db, { environmentId: l.env.id, trigger: 'rollout-step', key: `rollout:${id}:${index}`, rolloutId: id });
+  return { ran: true, status: run.status };
 }
 
 export type Tick = { action: 'ended'; status: string } | { action: 'next' } | { action: 'promote' } | { action: 'bake'; waitMs: number } | { action: 'paused' };

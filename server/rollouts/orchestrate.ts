@@ -2,7 +2,7 @@
 // plan with its bake and analysis. Decisions come only from what those calls returned (memoized by the
 // workflow engine), so a replay after a restart takes the same path and repeats nothing already done.
 import type { Db } from '@/db/client';
-import { applyStep, approvalGate, checkStep, completeRollout, PAUSED_RECHECK_MS, smokeCheck, startRollout, waitTimerLeft } from './engine';
+import { applyStep, approvalGate, checkStep, completeRollout, PAUSED_RECHECK_MS, smokeCheck, smokeTestsAfterStep, startRollout, waitTimerLeft } from './engine';
 
 export interface Flow {
   run<T>(id: string, fn: () => Promise<T>): Promise<T>;
@@ -44,6 +44,8 @@ export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promis
         const smoke = await flow.run(`step-${index}-smoke`, () => smokeCheck(db, id));
         if (!smoke.ok) return { status: 'rolled-back' };
       }
+      // The environment's own smoke tests (production checks), through the gateway, when they run after rollouts.
+      await flow.run(`step-${index}-smoke-tests`, () => smokeTestsAfterStep(db, id, index));
     }
     let promote = !applied;
     for (let c = 0, pausedWaits = 0; applied && !promote; c++) {

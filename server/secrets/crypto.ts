@@ -1,6 +1,6 @@
 // Secret values at rest: AES-256-GCM with a process-wide key (SLIPWAY_SECRET_KEY, or a key generated once
 // into the data folder). The key lives on a global so Next's bundled code and the server share it.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 
 const KEY = Symbol.for('slipway.secretKey');
 type Holder = { [KEY]?: Buffer };
@@ -14,6 +14,11 @@ function secretKey(): Buffer {
   const key = (globalThis as Holder)[KEY];
   if (!key) throw new Error('secret key not initialised');
   return key;
+}
+
+/** A key for one purpose derived from the secret key (HMAC-SHA256 of the label), so the secret key itself signs nothing. */
+export function derivedKey(label: string): Buffer {
+  return createHmac('sha256', secretKey()).update(`slipway:${label}`).digest();
 }
 
 export function encryptSecret(plaintext: string, key = secretKey()): string {

@@ -15,6 +15,8 @@ export interface ServiceContext {
   auditTrail?: { count: number };
   /** Work to do once the transaction has committed (sending events that refer to rows it wrote). */
   afterCommit?: (() => Promise<void> | void)[];
+  /** While `db` is a transaction: the database outside it, for work done after the commit. */
+  outerDb?: Db;
 }
 
 /** Runs `fn` after the surrounding transaction commits, or at once when there is none. */
@@ -31,7 +33,7 @@ export async function runAfterCommit(hooks: (() => Promise<void> | void)[]): Pro
 export async function withTransaction<T>(ctx: ServiceContext, fn: (tx: ServiceContext) => Promise<T>): Promise<T> {
   if (ctx.inTransaction) return fn(ctx);
   const afterCommit: (() => Promise<void> | void)[] = [];
-  const result = await ctx.db.transaction((tx) => fn({ ...ctx, db: tx as unknown as Db, inTransaction: true, afterCommit }));
+  const result = await ctx.db.transaction((tx) => fn({ ...ctx, db: tx as unknown as Db, inTransaction: true, afterCommit, outerDb: ctx.outerDb ?? ctx.db }));
   await runAfterCommit(afterCommit);
   return result;
 }

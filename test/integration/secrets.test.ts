@@ -1,8 +1,8 @@
 // Secrets are stored encrypted and never come back: not from any query, not in the audit log, not in errors.
 import { TRPCError } from '@trpc/server';
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executorRuns, secrets } from '@/db/schema';
+import { environments, executorRuns, secrets, services, smokeRuns } from '@/db/schema';
 import { appRouter } from '@/server/api/root';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { callerFor, makeUser } from '../helpers/actors';
@@ -47,9 +47,15 @@ beforeAll(async () => {
   await database.db.insert(executorRuns).values({ id: 'run-1', functionId: 'slipway-ping', event, events: [event] });
   const [report] = await api.drift.run({ service: 'support-bot', environment: 'dev' });
   driftReportId = report!.id;
+  // A smoke run of dev (the release whose model holds the key), as the smoke tests record one.
+  const [dev] = await database.db.select({ id: environments.id, serviceId: environments.serviceId }).from(environments).innerJoin(services, eq(services.id, environments.serviceId)).where(and(eq(services.name, 'support-bot'), eq(environments.name, 'dev')));
+  const result = { caseIndex: 0, releaseNumber: 2, status: 502, latencyMs: 5, pass: false, score: 0, output: null, reason: '#2 answered 502: the model endpoint did not answer', requestId: '' };
+  const [smoke] = await database.db.insert(smokeRuns).values({ serviceId: dev!.serviceId, environmentId: dev!.id, environment: 'dev', trigger: 'manual', key: 'manual:secrets-test', status: 'failed', cases: 1, passed: 0, results: [result], finishedAt: new Date() }).returning();
+  smokeRunId = smoke!.id;
 });
 let approvalId = '';
 let driftReportId = '';
+let smokeRunId = '';
 afterAll(() => database.close());
 
 // Inputs for every query of the API. A new query must be added here, so this walk always covers all of them.
@@ -120,6 +126,10 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'alerts.list': {},
   'alerts.rules': { service: 'support-bot', environment: 'production' },
   'checks.get': { service: 'support-bot', environment: 'production' },
+  'smoke.runs': { service: 'support-bot', environment: 'dev' },
+  get 'smoke.get'() {
+    return { id: smokeRunId };
+  },
   'overview.rollingOut': undefined,
   'overview.myApprovals': undefined,
   'overview.failures': {},

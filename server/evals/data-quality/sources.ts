@@ -57,7 +57,7 @@ export async function dataQualityCases(
     const rows = await db
       .select({ requestId: requestLogs.requestId, at: requestLogs.at, releaseNumber: requestLogs.releaseNumber, sample: requestLogs.sample })
       .from(requestLogs)
-      .where(and(eq(requestLogs.serviceId, q.serviceId), eq(requestLogs.environment, environment), eq(requestLogs.shadow, false), isNotNull(requestLogs.sample), gte(requestLogs.at, since), lte(requestLogs.at, until)))
+      .where(and(eq(requestLogs.serviceId, q.serviceId), eq(requestLogs.environment, environment), eq(requestLogs.shadow, false), eq(requestLogs.synthetic, false), isNotNull(requestLogs.sample), gte(requestLogs.at, since), lte(requestLogs.at, until)))
       .orderBy(desc(requestLogs.id))
       .limit(q.settings.samples.limit);
     // With nothing else to check, a run on no samples would only say so: refuse it up front, saying why.

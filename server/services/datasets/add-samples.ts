@@ -42,7 +42,8 @@ export async function addSamples(ctx: ServiceContext, input: z.input<typeof addS
     const rows = await tx.db
       .select({ id: requestLogs.id, requestId: requestLogs.requestId, environment: requestLogs.environment, releaseNumber: requestLogs.releaseNumber, at: requestLogs.at, sample: requestLogs.sample })
       .from(requestLogs)
-      .where(and(eq(requestLogs.serviceId, service.id), inArray(requestLogs.id, ids)))
+      // A smoke test's requests are not user traffic: never a dataset's case.
+      .where(and(eq(requestLogs.serviceId, service.id), inArray(requestLogs.id, ids), eq(requestLogs.synthetic, false)))
       .orderBy(asc(requestLogs.id));
     const missing = ids.filter((id) => !rows.some((r) => r.id === id && r.sample));
     if (missing.length) throw invalid('ids', `${missing.length === 1 ? 'sample' : 'samples'} ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? '…' : ''} ${missing.length === 1 ? 'is' : 'are'} not kept for service "${service.name}"`);

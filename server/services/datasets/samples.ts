@@ -19,7 +19,7 @@ export async function listSamples(ctx: ServiceContext, input: z.input<typeof lis
   const data = listSamplesInput.parse(input);
   const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
   if (data.environment) await environmentByName(ctx.db, service, data.environment);
-  const filters: SQL[] = [eq(requestLogs.serviceId, service.id), isNotNull(requestLogs.sample), eq(requestLogs.shadow, false)];
+  const filters: SQL[] = [eq(requestLogs.serviceId, service.id), isNotNull(requestLogs.sample), eq(requestLogs.shadow, false), eq(requestLogs.synthetic, false)];
   if (data.environment) filters.push(eq(requestLogs.environment, data.environment));
   if (data.before) filters.push(lt(requestLogs.id, data.before));
   const rows = await ctx.db

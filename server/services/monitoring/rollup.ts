@@ -1,4 +1,5 @@
 // The rollup job: sums request_logs (and feedback) into minute rollups, minutes into hours and hours into days.
+// A smoke test's requests (synthetic) are not user traffic and are left out, so charts, alerts and cost ignore them.
 // Every pass recomputes whole buckets from their sources (delete + insert in one transaction), so running it twice
 // gives the same rows; a watermark says how far it got, so after downtime it catches up in chunks, and each pass
 // re-does the last few minutes for telemetry that arrived late.
@@ -42,14 +43,14 @@ async function minutesFromRaw(db: Db, from: Date, to: Date): Promise<void> {
     select date_trunc('minute', at, 'UTC') as bucket, service_id, environment, coalesce(release_number, 0) as release_number, shadow,
       status, error_class, fallback, input_tokens, output_tokens, cost_usd,
       ${bucketSql('latency_ms')} as lb, case when stream and ttft_ms is not null then ${bucketSql('ttft_ms')} end as tb
-    from request_logs where at >= $1 and at < $2
+    from request_logs where at >= $1 and at < $2 and not synthetic
   ),
   -- Feedback counts in the minute it arrived, for the release whose live answer it scores (as telemetry.summary).
   f as (
     select date_trunc('minute', fb.at, 'UTC') as bucket, fb.service_id, fb.environment, coalesce(l.release_number, 0) as release_number,
       false as shadow, count(*)::int as feedback_count, sum(fb.score)::float8 as feedback_sum
     from feedback fb
-    join request_logs l on l.request_id = fb.request_id and l.service_id = fb.service_id and not l.shadow and l.status = 200
+    join request_logs l on l.request_id = fb.request_id and l.service_id = fb.service_id and not l.shadow and not l.synthetic and l.status = 200
     where fb.at >= $1 and fb.at < $2
     group by 1, 2, 3, 4
   ),

@@ -20,7 +20,7 @@ export async function telemetrySummary(ctx: ServiceContext, input: z.input<typeo
   const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
   await environmentByName(ctx.db, service, data.environment);
   const since = data.since ?? new Date(Date.now() - 3600_000);
-  const where = and(eq(requestLogs.serviceId, service.id), eq(requestLogs.environment, data.environment), gte(requestLogs.at, since), data.includeShadow ? undefined : eq(requestLogs.shadow, false));
+  const where = and(eq(requestLogs.serviceId, service.id), eq(requestLogs.environment, data.environment), gte(requestLogs.at, since), eq(requestLogs.synthetic, false), data.includeShadow ? undefined : eq(requestLogs.shadow, false));
   const releases = await ctx.db
     .select({
       releaseNumber: requestLogs.releaseNumber,
@@ -42,7 +42,7 @@ export async function telemetrySummary(ctx: ServiceContext, input: z.input<typeo
   const fbByRelease = await ctx.db
     .select({ releaseNumber: requestLogs.releaseNumber, count: sql<number>`count(*)::int`, mean: sql<number | null>`avg(${feedback.score})::float8` })
     .from(feedback)
-    .innerJoin(requestLogs, and(eq(requestLogs.requestId, feedback.requestId), eq(requestLogs.serviceId, feedback.serviceId), eq(requestLogs.shadow, false), eq(requestLogs.status, 200)))
+    .innerJoin(requestLogs, and(eq(requestLogs.requestId, feedback.requestId), eq(requestLogs.serviceId, feedback.serviceId), eq(requestLogs.shadow, false), eq(requestLogs.synthetic, false), eq(requestLogs.status, 200)))
     .where(and(eq(feedback.serviceId, service.id), eq(feedback.environment, data.environment), gte(feedback.at, since)))
     .groupBy(requestLogs.releaseNumber);
   const [fb] = await ctx.db
