@@ -5,6 +5,7 @@ import type { AppRouter } from '@/server/api/root';
 import type { Group } from '../core/args';
 import { usageError } from '../core/errors';
 import { pairs, table, time, truncate } from '../core/output';
+import { driftReferenceCommand } from './drift-reference';
 
 type Report = inferRouterOutputs<AppRouter>['drift']['reports']['reports'][number];
 
@@ -95,5 +96,6 @@ export const driftGroup: Group = {
         out.result(latest, () => renderReport(latest));
       },
     },
+    driftReferenceCommand,
   ],
 };
