@@ -12,9 +12,9 @@ import { notFound } from '@/server/errors';
 import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
 import { checksOf } from '../checks/settings';
-import { requireScope, withTransaction, type ServiceContext } from '../context';
+import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
-import { onDriftReport } from '../triggers/fire';
+import { deliverFired, onDriftReport } from '../triggers/fire';
 import { embedderFor, type Embedder } from './embeddings';
 import { summaryOf, type DriftReportSummary } from './queries';
 import { featureSamples, readDatasetRows, readTraffic, referenceSpan, textsOf, type WindowData } from './windows';
@@ -28,6 +28,11 @@ export interface RunDriftOptions {
   requestedBy: string | null;
   /** The report's instant (tests); now by default. */
   now?: Date;
+  /**
+   * Inside a caller's transaction: schedules the triggers' deliveries for after its commit (given the database to
+   * send them with). Without it they go out as soon as each report's triggers are recorded.
+   */
+  afterCommit?: (send: (db: Db) => Promise<void>) => Promise<void>;
 }
 
 const hoursLabel = (h: number) => (h % 24 === 0 && h >= 48 ? `${h / 24} days` : `${h} h`);
@@ -178,15 +183,18 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
   }
   const order = (r: { releaseId?: string | null }) => values.findIndex((v) => (v.releaseId ?? null) === (r.releaseId ?? null));
   const stored: DriftReport[] = (await db.insert(driftReports).values(values).returning()).sort((a, b) => order(a) - order(b));
+  const fired: string[] = [];
   for (const report of stored) {
     try {
       // Its own savepoint too: a trigger that fails is logged and leaves the stored reports (and the caller's
       // transaction) intact.
-      await db.transaction((tx) => onDriftReport(tx as unknown as Db, report));
+      await db.transaction((tx) => onDriftReport(tx as unknown as Db, report, async (ids) => void fired.push(...ids)));
     } catch (e) {
       logger.error({ err: e, reportId: report.id }, 'drift report triggers failed');
     }
   }
+  if (opts.afterCommit) await opts.afterCommit((root) => deliverFired(root, fired));
+  else await deliverFired(db, fired);
   return stored;
 }
 
@@ -199,7 +207,8 @@ export async function runDrift(ctx: ServiceContext, input: z.input<typeof runInp
   return withTransaction(ctx, async (tx) => {
     const service: Service = await serviceByName(tx.db, data.service);
     const env: Environment = await environmentByName(tx.db, service, data.environment);
-    const reports = await runDriftReports(tx.db, { environmentId: env.id, trigger: 'manual', requestedBy: by(tx) });
+    const root = tx.outerDb ?? ctx.db;
+    const reports = await runDriftReports(tx.db, { environmentId: env.id, trigger: 'manual', requestedBy: by(tx), afterCommit: (send) => onCommit(tx, () => send(root)) });
     const whole = reports.find((r) => r.releaseId === null) ?? reports[0];
     const label = `${service.name}/${env.name}`;
     await recordAudit(tx, {

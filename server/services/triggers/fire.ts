@@ -46,8 +46,12 @@ export function driftRuleFires(rule: Pick<TriggerRule, 'feature'>, report: Pick<
   return report.features.some((f) => f.feature === rule.feature && f.drifted && !f.skipped) || report.text.some((t) => textFeature(t) === rule.feature && t.drifted && !t.skipped);
 }
 
-/** A stored drift report (the environment's or one release's): fires the drift rules it crosses, once per report. */
-export async function onDriftReport(db: Db, report: DriftReport): Promise<void> {
+/**
+ * A stored drift report (the environment's or one release's): fires the drift rules it crosses, once per report.
+ * `deliver` sends the fired events' actions; by default at once — a caller inside a transaction passes one that
+ * waits for its commit, so no webhook announces a report that might still roll back.
+ */
+export async function onDriftReport(db: Db, report: DriftReport, deliver: (eventIds: string[]) => Promise<void> = (ids) => deliverFired(db, ids)): Promise<void> {
   const target = await targetOf(db, report.environmentId);
   if (!target) return;
   const share = report.settings?.datasetDriftShare ?? checksOf(target.env).drift.datasetDriftShare;
@@ -57,7 +61,7 @@ export async function onDriftReport(db: Db, report: DriftReport): Promise<void> 
     const id = await recordFiring(db, target, { rule, sourceKey: report.id, releaseNumber: report.releaseNumber, data: driftData(report, rule.feature, share) });
     if (id) fired.push(id);
   }
-  await deliverNow(db, fired);
+  await deliver(fired);
 }
 
 export function smokeData(run: SmokeRun): SmokeData {
@@ -87,7 +91,7 @@ export async function onSmokeRun(db: Db, run: SmokeRun): Promise<void> {
     const id = await recordFiring(db, target, { rule, sourceKey: run.id, releaseNumber: releases.length === 1 ? (releases[0] ?? null) : null, data });
     if (id) fired.push(id);
   }
-  await deliverNow(db, fired);
+  await deliverFired(db, fired);
 }
 
 /** Online-quality and feedback rules of every environment over their windows ending at `now`'s grain; a window fires once. */
@@ -113,7 +117,7 @@ export async function deliverPendingActions(db: Db, now: Date = new Date()): Pro
 }
 
 /** The first attempt right after firing; whatever fails waits for deliverPendingActions. */
-async function deliverNow(db: Db, ids: string[]): Promise<void> {
+export async function deliverFired(db: Db, ids: string[]): Promise<void> {
   if (!ids.length) return;
   await deliverActions(db, new Date(), ids).catch((err: unknown) => logger.error({ err }, 'trigger actions could not be delivered; the next delivery tries again'));
 }
