@@ -1,7 +1,8 @@
 // The demo's production checks: staging and production keep samples of their traffic (text drift reads them), score
 // a share of live answers with the `support-live` suite, run the `support-answers` smoke cases on a schedule and
 // after every rollout step, and — besides the default triggers — send a signed retraining webhook to the reference
-// model server's stand-in training intake (`/retrain`) when a drift report shows dataset drift.
+// model server's stand-in training intake (`/retrain`) when the answers' text drifts (a new mix of questions, or a
+// wordier model, both change it).
 import type { ProductionChecks } from '@/db/schema';
 import { DEFAULT_CHECKS, DEFAULT_TRIGGERS } from './services/checks/settings';
 import { updateChecks } from './services/checks/update';
@@ -31,7 +32,7 @@ export async function seedDemoChecks(tx: ServiceContext, baseUrl: string): Promi
         id: 'retrain-on-drift',
         source: 'drift',
         enabled: true,
-        feature: null,
+        feature: 'output_text',
         threshold: null,
         maxDrop: null,
         windowHours: 24,
