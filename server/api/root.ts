@@ -1,6 +1,7 @@
 // The API's root router; its type is what clients import.
 import { alertsRouter } from './routers/alerts';
 import { auditRouter } from './routers/audit';
+import { checksRouter } from './routers/checks';
 import { evalsRouter } from './routers/evals';
 import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
@@ -22,6 +23,7 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  checks: checksRouter,
   services: servicesRouter,
   environments: environmentsRouter,
   models: modelsRouter,

@@ -117,6 +117,8 @@ const EXPECTED: Record<string, Access> = {
   'alerts.list': 'services:read',
   'alerts.rules': 'services:read',
   'alerts.updateRules': 'environments:write',
+  'checks.get': 'services:read',
+  'checks.update': 'environments:write',
   'alerts.acknowledge': 'environments:deploy',
   'variations.start': 'evals:run',
   'variations.get': 'services:read',

@@ -114,6 +114,7 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'monitoring.cost': { range: '30d' },
   'alerts.list': {},
   'alerts.rules': { service: 'support-bot', environment: 'production' },
+  'checks.get': { service: 'support-bot', environment: 'production' },
   'overview.rollingOut': undefined,
   'overview.myApprovals': undefined,
   'overview.failures': {},
