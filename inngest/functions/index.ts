@@ -1,6 +1,7 @@
 // The functions the app serves. A new function goes into `functions`; the serve endpoint picks it up, and the
 // jobs engine (Inngest or the embedded executor) syncs it at the next start.
 import { env } from '@/server/env';
+import { driftReportsFunction } from './drift-reports';
 import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
 import { monitoringRollups } from './monitoring-rollups';
@@ -11,7 +12,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, driftReportsFunction];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

@@ -2,6 +2,7 @@
 import { alertsRouter } from './routers/alerts';
 import { auditRouter } from './routers/audit';
 import { checksRouter } from './routers/checks';
+import { driftRouter } from './routers/drift';
 import { evalsRouter } from './routers/evals';
 import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
@@ -45,6 +46,7 @@ export const appRouter = router({
   alerts: alertsRouter,
   monitoring: monitoringRouter,
   overview: overviewRouter,
+  drift: driftRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,6 +6,7 @@ import { CliError, EXIT, toCliError, usageError } from './core/errors';
 import { createOutput } from './core/output';
 import { approvalsGroup } from './commands/approvals';
 import { datasetsGroup } from './commands/datasets';
+import { driftGroup } from './commands/drift';
 import { envsGroup } from './commands/envs';
 import { gatesGroup } from './commands/gates';
 import { evalsGroup } from './commands/evals';
@@ -33,6 +34,7 @@ export const GROUPS: Group[] = [
   gatesGroup,
   evalsGroup,
   datasetsGroup,
+  driftGroup,
   syncGroup,
 ];
 

@@ -45,8 +45,11 @@ beforeAll(async () => {
   await api.variations.start({ service: 'support-bot', suite: 'accuracy', prompts: ['answer@1'], models: ['hosted@1'], params: [{}] });
   const event = { id: 'evt-1', name: 'slipway/ping', data: {}, ts: Date.now() };
   await database.db.insert(executorRuns).values({ id: 'run-1', functionId: 'slipway-ping', event, events: [event] });
+  const [report] = await api.drift.run({ service: 'support-bot', environment: 'dev' });
+  driftReportId = report!.id;
 });
 let approvalId = '';
+let driftReportId = '';
 afterAll(() => database.close());
 
 // Inputs for every query of the API. A new query must be added here, so this walk always covers all of them.
@@ -122,6 +125,15 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'overview.spend': undefined,
   get 'approvals.get'() {
     return { id: approvalId };
+  },
+  'drift.reports': { service: 'support-bot', environment: 'dev' },
+  get 'drift.report'() {
+    return { id: driftReportId };
+  },
+  'drift.latest': {},
+  'drift.timeline': { service: 'support-bot', environment: 'dev', range: '24h' },
+  get 'drift.samples'() {
+    return { id: driftReportId, window: 'current' };
   },
 };
 

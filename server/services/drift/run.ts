@@ -1,0 +1,179 @@
+// Drift reports: an environment's reference window against its current one, feature by feature (the Evidently
+// rule, in server/drift) and text by text (a domain classifier on the kept samples), for the whole environment
+// and, when several releases served the current window, for each release's arm. Every report is stored with its
+// windows, methods, statistics, thresholds and the settings in force, so it reads the same later; a report that
+// could not be computed is stored as `failed` with the reason. Each stored report goes to the triggers.
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '@/db/client';
+import { driftReports, environments, services, type DriftReport, type DriftSettings, type Environment, type FeatureDrift, type Service, type TextDrift } from '@/db/schema';
+import { driftVerdict, featureDrift, textDrift } from '@/server/drift';
+import { notFound } from '@/server/errors';
+import { logger } from '@/server/logger';
+import { recordAudit } from '../audit/record';
+import { checksOf } from '../checks/settings';
+import { requireScope, withTransaction, type ServiceContext } from '../context';
+import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
+import { onDriftReport } from '../triggers/fire';
+import { summaryOf, type DriftReportSummary } from './queries';
+import { featureSamples, readDatasetRows, readTraffic, referenceSpan, textsOf, type WindowData } from './windows';
+
+/** The text classifier's seed: a report over the same windows reads the same. */
+const TEXT_SEED = 14;
+
+export interface RunDriftOptions {
+  environmentId: string;
+  trigger: 'schedule' | 'manual';
+  requestedBy: string | null;
+  /** The report's instant (tests); now by default. */
+  now?: Date;
+}
+
+const hoursLabel = (h: number) => (h % 24 === 0 && h >= 48 ? `${h / 24} days` : `${h} h`);
+
+function errorText(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.slice(0, 500);
+}
+
+/** One comparison: features and texts, and the verdict. */
+function compare(reference: WindowData, current: WindowData, settings: DriftSettings) {
+  const features: FeatureDrift[] = featureSamples(reference, current).map((s) => featureDrift(s));
+  const fields: ('input' | 'output')[] = reference.inputsOnly ? ['input'] : ['input', 'output'];
+  const text: TextDrift[] = fields.map((field) => textDrift(field, textsOf(reference, field), textsOf(current, field), { seed: TEXT_SEED }));
+  return { features, text, ...driftVerdict(features, text, settings.datasetDriftShare) };
+}
+
+/**
+ * Computes and stores the drift reports of one environment: the environment-wide one first, then one per release
+ * arm when `perRelease` and more than one release answered in the current window. Returns the stored reports.
+ */
+export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<DriftReport[]> {
+  const [env] = await db.select().from(environments).where(eq(environments.id, opts.environmentId)).limit(1);
+  if (!env) throw notFound('Environment');
+  const [service] = await db.select().from(services).where(eq(services.id, env.serviceId)).limit(1);
+  const now = opts.now ?? new Date();
+  const settings = checksOf(env).drift;
+  const started = Date.now();
+  const base = { serviceId: env.serviceId, environmentId: env.id, environment: env.name, trigger: opts.trigger, requestedBy: opts.requestedBy, createdAt: now };
+  const stored: DriftReport[] = [];
+  const store = async (values: typeof driftReports.$inferInsert) => {
+    const [row] = await db.insert(driftReports).values(values).returning();
+    stored.push(row!);
+    return row!;
+  };
+  const currentFromDefault = new Date(now.getTime() - settings.currentHours * 3_600_000);
+  try {
+    const span = await referenceSpan(db, env, settings.reference, now);
+    // The current window starts after the reference ends: a window compared with itself shows no drift.
+    const currentFrom = span.kind === 'dataset' || span.to <= currentFromDefault ? currentFromDefault : span.to;
+    const currentLabel = currentFrom.getTime() === currentFromDefault.getTime() ? `last ${hoursLabel(settings.currentHours)}` : `since the reference window ended (at most ${hoursLabel(settings.currentHours)})`;
+    const inForce: DriftSettings = { ...settings, reference: span.resolved };
+
+    let reference: WindowData;
+    if (span.datasetVersionId) {
+      const rows = await readDatasetRows(db, span.datasetVersionId, settings.maxRows);
+      reference = { rows, inputsOnly: true, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: rows.length, total: rows.length, label: span.label } };
+    } else {
+      const read = await readTraffic(db, { serviceId: env.serviceId, environment: env.name, from: span.from, to: span.to, maxRows: settings.maxRows });
+      reference = { rows: read.rows, inputsOnly: false, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: read.rows.length, total: read.total, label: span.label } };
+    }
+    const readCurrent = async (releaseId: string | null, label: string): Promise<WindowData> => {
+      const read = await readTraffic(db, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now, releaseId, maxRows: settings.maxRows });
+      return { rows: read.rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: read.rows.length, total: read.total, label } };
+    };
+
+    const current = await readCurrent(null, currentLabel);
+    const whole = compare(reference, current, settings);
+    await store({
+      ...base,
+      status: whole.status,
+      reference: { ...reference.window, kind: span.kind },
+      current: current.window,
+      features: whole.features,
+      text: whole.text,
+      driftedShare: whole.driftedShare,
+      datasetDrift: whole.datasetDrift,
+      settings: inForce,
+      durationMs: Date.now() - started,
+    });
+
+    if (settings.perRelease) {
+      const arms = new Map<string, number | null>();
+      for (const r of current.rows) if (r.releaseId) arms.set(r.releaseId, r.releaseNumber);
+      if (arms.size > 1) {
+        for (const [releaseId, releaseNumber] of [...arms.entries()].sort((a, b) => (a[1] ?? 0) - (b[1] ?? 0))) {
+          const armStarted = Date.now();
+          const arm = await readCurrent(releaseId, `${currentLabel}, release #${releaseNumber}`);
+          const result = compare(reference, arm, settings);
+          await store({
+            ...base,
+            releaseId,
+            releaseNumber,
+            status: result.status,
+            reference: { ...reference.window, kind: span.kind },
+            current: arm.window,
+            features: result.features,
+            text: result.text,
+            driftedShare: result.driftedShare,
+            datasetDrift: result.datasetDrift,
+            settings: inForce,
+            durationMs: Date.now() - armStarted,
+          });
+        }
+      }
+    }
+  } catch (e) {
+    logger.warn({ err: e, environmentId: env.id, service: service?.name }, 'drift report failed');
+    const empty = { from: now.toISOString(), to: now.toISOString(), rows: 0, total: 0, label: '' };
+    await store({
+      ...base,
+      status: 'failed',
+      reference: { ...empty, kind: settings.reference.kind },
+      current: { ...empty, from: currentFromDefault.toISOString(), label: `last ${hoursLabel(settings.currentHours)}` },
+      features: [],
+      text: [],
+      driftedShare: null,
+      datasetDrift: false,
+      settings,
+      error: errorText(e),
+      durationMs: Date.now() - started,
+    });
+  }
+  for (const report of stored) {
+    try {
+      await onDriftReport(db, report);
+    } catch (e) {
+      logger.error({ err: e, reportId: report.id }, 'drift report triggers failed');
+    }
+  }
+  return stored;
+}
+
+export const runInput = z.object({ service: slugSchema, environment: slugSchema });
+
+/** drift.run: the environment's reports now, on demand (audited `drift.run`). */
+export async function runDrift(ctx: ServiceContext, input: z.input<typeof runInput>): Promise<DriftReportSummary[]> {
+  requireScope(ctx, 'environments:deploy');
+  const data = runInput.parse(input);
+  return withTransaction(ctx, async (tx) => {
+    const service: Service = await serviceByName(tx.db, data.service);
+    const env: Environment = await environmentByName(tx.db, service, data.environment);
+    const reports = await runDriftReports(tx.db, { environmentId: env.id, trigger: 'manual', requestedBy: by(tx) });
+    const whole = reports.find((r) => r.releaseId === null) ?? reports[0];
+    const label = `${service.name}/${env.name}`;
+    await recordAudit(tx, {
+      action: 'drift.run',
+      target: { kind: 'environment', id: env.id, label },
+      summary: `Ran drift reports for ${label}: ${whole ? describeStatus(whole) : 'nothing stored'}${reports.length > 1 ? ` (and ${reports.length - 1} per release)` : ''}`,
+    });
+    return reports.map((r) => summaryOf(r, service.name));
+  });
+}
+
+function describeStatus(r: DriftReport): string {
+  if (r.status === 'failed') return `failed (${r.error ?? 'unknown error'})`;
+  if (r.status === 'insufficient') return 'too little data to test';
+  const share = r.driftedShare === null ? '' : `, ${Math.round(r.driftedShare * 100)}% of features drifted`;
+  return `${r.status === 'drift' ? 'drift' : 'no drift'}${share}`;
+}
