@@ -17,7 +17,6 @@ import { Checkbox, Field, Input, Select } from '@/components/ui/form';
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
 import type { DriftReference, ProductionChecks, TriggerRule, TriggerSource } from '@/db/schema';
-import { DEFAULT_TRIGGERS } from '@/server/services/checks/settings';
 import { featureLabel } from './drift-text';
 
 const SOURCES: { id: TriggerSource; label: string }[] = [
@@ -28,7 +27,7 @@ const SOURCES: { id: TriggerSource; label: string }[] = [
 ];
 
 /** The features a drift rule can name (blank: the report's dataset drift). */
-export const DRIFT_FEATURES = ['input_tokens', 'output_tokens', 'latency_ms', 'ttft_ms', 'cost_usd', 'refusal', 'json_valid', 'finish_reason', 'feedback', 'input', 'output'];
+export const DRIFT_FEATURES = ['input_tokens', 'output_tokens', 'latency_ms', 'ttft_ms', 'cost_usd', 'refusal', 'json_valid', 'finish_reason', 'feedback', 'input_text', 'output_text'];
 
 const REFERENCE_KINDS: { id: DriftReference['kind']; label: string }[] = [
   { id: 'release-start', label: 'First hours of the serving release' },
@@ -104,12 +103,12 @@ export function ChecksSettings({ service, environment }: { service: string; envi
       />
       {q.isLoading ? <Loading /> : null}
       <LoadError error={q.error} />
-      {q.data ? <ChecksForm key={JSON.stringify(q.data.checks)} service={service} environment={environment} checks={q.data.checks} /> : null}
+      {q.data ? <ChecksForm key={JSON.stringify(q.data.checks)} service={service} environment={environment} checks={q.data.checks} defaultTriggers={q.data.defaultTriggers} /> : null}
     </Card>
   );
 }
 
-function ChecksForm({ service, environment, checks }: { service: string; environment: string; checks: ProductionChecks }) {
+function ChecksForm({ service, environment, checks, defaultTriggers }: { service: string; environment: string; checks: ProductionChecks; defaultTriggers: TriggerRule[] }) {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const canWrite = useCan('environments:write');
@@ -120,7 +119,7 @@ function ChecksForm({ service, environment, checks }: { service: string; environ
   const d = checks.drift;
   const [referenceKind, setReferenceKind] = useState<DriftReference['kind']>(d.reference.kind);
   const [custom, setCustom] = useState(checks.triggers !== null);
-  const [rules, setRules] = useState<RuleDraft[]>((checks.triggers ?? DEFAULT_TRIGGERS).map(draftOf));
+  const [rules, setRules] = useState<RuleDraft[]>((checks.triggers ?? defaultTriggers).map(draftOf));
   const save = useMutation(
     trpc.checks.update.mutationOptions({
       onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: trpc.checks.pathKey() }), qc.invalidateQueries({ queryKey: trpc.environments.pathKey() })]),
@@ -307,7 +306,7 @@ function ChecksForm({ service, environment, checks }: { service: string; environ
           </div>
           {!custom ? (
             <ul className="grid gap-1 rounded-md border border-border px-3 py-2 text-sm">
-              {DEFAULT_TRIGGERS.map((r) => (
+              {defaultTriggers.map((r) => (
                 <li key={r.id}>
                   <span className="font-mono text-xs">{r.id}</span> — {describeRule(r)}
                 </li>

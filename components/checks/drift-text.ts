@@ -13,6 +13,10 @@ const FEATURE_LABELS: Record<string, string> = {
   json_valid: 'Valid JSON',
   finish_reason: 'Finish reason',
   feedback: 'Feedback score',
+  input_text: 'Input text',
+  output_text: 'Output text',
+  'text:input': 'Input text',
+  'text:output': 'Output text',
 };
 
 export function featureLabel(feature: string): string {
