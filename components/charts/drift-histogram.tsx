@@ -7,7 +7,7 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import type { DriftHistogram } from '@/db/schema';
 import { ChartFrame, Legend, TooltipBox } from './frame';
 import { histogramRows } from './shape';
-import { AXIS, DRIFT_COLOURS, niceCeil } from './theme';
+import { AXIS, DRIFT_COLOURS } from './theme';
 
 const pct = (v: number) => `${(v * 100).toFixed(v > 0 && v < 0.1 ? 1 : 0)}%`;
 
@@ -56,7 +56,7 @@ export function DriftHistogramChart({
             <BarChart data={shaped.rows} margin={{ top: 8, right: 8, bottom: 0, left: 0 }} barCategoryGap="18%" barGap={1} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
               <XAxis dataKey="bin" tickFormatter={binTick} tick={AXIS.tick} stroke={AXIS.stroke} minTickGap={8} interval="preserveStartEnd" />
-              <YAxis tickFormatter={pct} tick={AXIS.tick} stroke={AXIS.stroke} width={44} domain={[0, (max: number) => Math.min(1, niceCeil(Math.max(max, 0.05)))]} allowDecimals />
+              <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} tick={AXIS.tick} stroke={AXIS.stroke} width={44} domain={[0, shareAxis(shaped.top).top]} ticks={shareAxis(shaped.top).ticks} allowDataOverflow />
               <Tooltip
                 cursor={{ fill: 'var(--muted)', fillOpacity: 0.5 }}
                 isAnimationActive={false}
@@ -85,6 +85,14 @@ export function DriftHistogramChart({
       )}
     </ChartFrame>
   );
+}
+
+/** A share axis with round ticks: steps of 5, 10 or 25 points up to the first step at or above the largest share. */
+function shareAxis(max: number): { top: number; ticks: number[] } {
+  const step = max <= 0.2 ? 0.05 : max <= 0.5 ? 0.1 : 0.25;
+  const n = Math.max(1, Math.ceil(max / step - 1e-9));
+  const ticks = Array.from({ length: n + 1 }, (_, i) => Number((i * step).toFixed(2)));
+  return { top: ticks.at(-1)!, ticks };
 }
 
 /** Axis labels for bins: a numeric range `[120, 240)` shows its lower edge; a category keeps (up to 14 characters of) its name. */

@@ -203,10 +203,11 @@ export interface HistogramRow {
 }
 
 /**
- * The bins of a drift histogram as shares of each window, with the bin whose shares differ most. Null when either
+ * The bins of a drift histogram as shares of each window, with the bin whose shares differ most and the largest
+ * share. Null when either
  * window has no values (nothing to compare).
  */
-export function histogramRows(h: DriftHistogram): { rows: HistogramRow[]; referenceTotal: number; currentTotal: number; largest: HistogramRow | null } | null {
+export function histogramRows(h: DriftHistogram): { rows: HistogramRow[]; referenceTotal: number; currentTotal: number; largest: HistogramRow | null; top: number } | null {
   const referenceTotal = h.reference.reduce((n, v) => n + v, 0);
   const currentTotal = h.current.reduce((n, v) => n + v, 0);
   if (!h.bins.length || referenceTotal <= 0 || currentTotal <= 0) return null;
@@ -216,7 +217,7 @@ export function histogramRows(h: DriftHistogram): { rows: HistogramRow[]; refere
     return { bin, referenceCount, currentCount, reference: referenceCount / referenceTotal, current: currentCount / currentTotal };
   });
   const largest = rows.reduce<HistogramRow | null>((best, r) => (!best || Math.abs(r.current - r.reference) > Math.abs(best.current - best.reference) ? r : best), null);
-  return { rows, referenceTotal, currentTotal, largest };
+  return { rows, referenceTotal, currentTotal, largest, top: Math.max(...rows.map((r) => Math.max(r.reference, r.current))) };
 }
 
 /** One check of one row of a status timeline: when, what it found, a line saying how, and a link to the check. */

@@ -60,7 +60,7 @@ export function StatusTimeline({
     .filter(Boolean)
     .join(' ');
   const tick = timeTick(span);
-  const ticks = Array.from({ length: 5 }, (_, i) => domain[0] + (span * (i + 0.5)) / 5);
+  const ticks = roundTicks(domain, 6);
   // The column under the pointer: every row's cell that covers that instant.
   const at = hover ? cells.map((r) => ({ row: r, cell: r.cells.find((c) => c.from <= hover.t && hover.t < c.to) ?? null })) : [];
   const column = at.find((a) => a.cell)?.cell ?? null;
@@ -147,4 +147,18 @@ export function StatusTimeline({
       )}
     </ChartFrame>
   );
+}
+
+const TICK_STEPS = [15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10_080].map((m) => m * 60_000);
+
+/** Ticks on round times (whole quarter hours, hours, days in the browser's zone) with at most `max` in the domain. */
+function roundTicks(domain: [number, number], max: number): number[] {
+  const span = domain[1] - domain[0];
+  const step = TICK_STEPS.find((s) => span / s <= max) ?? Math.ceil(span / max);
+  // Align on the browser's clock, so an hourly tick reads 10:00 rather than 10:17.
+  const offset = new Date(domain[0]).getTimezoneOffset() * 60_000;
+  const first = Math.ceil((domain[0] - offset) / step) * step + offset;
+  const ticks: number[] = [];
+  for (let t = first; t < domain[1]; t += step) if (t - domain[0] > span * 0.03 && domain[1] - t > span * 0.03) ticks.push(t);
+  return ticks;
 }

@@ -9,7 +9,7 @@ import { Plus, Trash2 } from 'lucide-react';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorAlert, fieldErrors } from '@/components/errors';
 import { numberOr } from '@/components/registry/forms';
-import { useTRPC } from '@/components/trpc';
+import { useTRPC, type RouterInputs, type RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
@@ -94,7 +94,14 @@ const isoOf = (local: string) => (local && !Number.isNaN(Date.parse(local)) ? ne
 
 export function ChecksSettings({ service, environment }: { service: string; environment: string }) {
   const trpc = useTRPC();
+  const qc = useQueryClient();
   const q = useQuery(trpc.checks.get.queryOptions({ service, environment }));
+  // Held here: a save reloads the settings, which draws the form afresh from them, and its outcome stays shown.
+  const save = useMutation(
+    trpc.checks.update.mutationOptions({
+      onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: trpc.checks.pathKey() }), qc.invalidateQueries({ queryKey: trpc.environments.pathKey() })]),
+    }),
+  );
   return (
     <Card role="region" aria-label="Production checks">
       <CardHeader
@@ -103,14 +110,15 @@ export function ChecksSettings({ service, environment }: { service: string; envi
       />
       {q.isLoading ? <Loading /> : null}
       <LoadError error={q.error} />
-      {q.data ? <ChecksForm key={JSON.stringify(q.data.checks)} service={service} environment={environment} checks={q.data.checks} defaultTriggers={q.data.defaultTriggers} /> : null}
+      {q.data ? <ChecksForm key={JSON.stringify(q.data.checks)} service={service} environment={environment} checks={q.data.checks} defaultTriggers={q.data.defaultTriggers} save={save} /> : null}
     </Card>
   );
 }
 
-function ChecksForm({ service, environment, checks, defaultTriggers }: { service: string; environment: string; checks: ProductionChecks; defaultTriggers: TriggerRule[] }) {
+type Save = ReturnType<typeof useMutation<RouterOutputs['checks']['update'], unknown, RouterInputs['checks']['update']>>;
+
+function ChecksForm({ service, environment, checks, defaultTriggers, save }: { service: string; environment: string; checks: ProductionChecks; defaultTriggers: TriggerRule[]; save: Save }) {
   const trpc = useTRPC();
-  const qc = useQueryClient();
   const canWrite = useCan('environments:write');
   const canReadSecrets = useCan('secrets:read');
   const suites = useQuery(trpc.evals.listSuites.queryOptions({ service }));
@@ -120,11 +128,6 @@ function ChecksForm({ service, environment, checks, defaultTriggers }: { service
   const [referenceKind, setReferenceKind] = useState<DriftReference['kind']>(d.reference.kind);
   const [custom, setCustom] = useState(checks.triggers !== null);
   const [rules, setRules] = useState<RuleDraft[]>((checks.triggers ?? defaultTriggers).map(draftOf));
-  const save = useMutation(
-    trpc.checks.update.mutationOptions({
-      onSuccess: () => Promise.all([qc.invalidateQueries({ queryKey: trpc.checks.pathKey() }), qc.invalidateQueries({ queryKey: trpc.environments.pathKey() })]),
-    }),
-  );
   const fields = fieldErrors(save.error);
   // The server names fields under `checks.`; a message for a whole object (a rule, the reference) shows on its
   // first field.
@@ -182,11 +185,15 @@ function ChecksForm({ service, environment, checks, defaultTriggers }: { service
     <form onSubmit={onSubmit} className="grid gap-6 px-5 py-4" aria-label={`Production checks of ${environment}`} onChange={() => save.isSuccess && save.reset()}>
       <fieldset disabled={!canWrite || save.isPending} className="grid gap-6">
         <Section title="Drift reports" description="Each report compares a reference window with the latest traffic, feature by feature (KS / chi-squared / z-test up to 1,000 reference rows at p < 0.05, normed Wasserstein / Jensen–Shannon above at 0.1), and the input and output texts with a domain classifier.">
-          <div className="flex items-end pb-2">
-            <Checkbox name="drift.enabled" label="Run reports on a schedule" defaultChecked={d.enabled} />
-          </div>
+          <Checkbox name="drift.enabled" label="Run reports on a schedule" defaultChecked={d.enabled} className="sm:col-span-2 lg:col-span-3" />
           <Field label="Every (minutes)" hint="5 to 10,080; Run now works either way" error={at('drift.everyMinutes')}>
             <Input name="drift.everyMinutes" inputMode="numeric" defaultValue={d.everyMinutes} />
+          </Field>
+          <Field label="Current window (hours)" hint="The latest hours of traffic, 0.25 to 720" error={at('drift.currentHours')}>
+            <Input name="drift.currentHours" inputMode="decimal" defaultValue={d.currentHours} />
+          </Field>
+          <Field label="Max requests per window" hint="Sampled evenly when there are more, 100 to 50,000" error={at('drift.maxRows')}>
+            <Input name="drift.maxRows" inputMode="numeric" defaultValue={d.maxRows} />
           </Field>
           <Field label="Reference window" error={at('drift.reference.kind') ?? at('drift.reference')}>
             <Select value={referenceKind} onChange={(e) => setReferenceKind(e.target.value as DriftReference['kind'])}>
@@ -229,27 +236,17 @@ function ChecksForm({ service, environment, checks, defaultTriggers }: { service
               </Field>
             </>
           ) : null}
-          <Field label="Current window (hours)" hint="The latest hours of traffic, 0.25 to 720" error={at('drift.currentHours')}>
-            <Input name="drift.currentHours" inputMode="decimal" defaultValue={d.currentHours} />
-          </Field>
-          <Field label="Max requests per window" hint="Sampled evenly when there are more, 100 to 50,000" error={at('drift.maxRows')}>
-            <Input name="drift.maxRows" inputMode="numeric" defaultValue={d.maxRows} />
-          </Field>
           <Field label="Dataset drift share" hint="The share of drifted features that makes dataset drift, above 0 up to 1" error={at('drift.datasetDriftShare')}>
             <Input name="drift.datasetDriftShare" inputMode="decimal" defaultValue={d.datasetDriftShare} />
           </Field>
           <Field label="Embeddings model" hint="model@version of a registered OpenAI-compatible endpoint for embedding drift; blank: none" error={at('drift.embeddingsModel')}>
             <Input name="drift.embeddingsModel" defaultValue={d.embeddingsModel ?? ''} placeholder="embedder@1" />
           </Field>
-          <div className="flex items-end pb-2 sm:col-span-2">
-            <Checkbox name="drift.perRelease" label="Also a report per release arm when several releases serve (canaries)" defaultChecked={d.perRelease} />
-          </div>
+          <Checkbox name="drift.perRelease" label="Also a report per release arm when several releases serve (canaries)" defaultChecked={d.perRelease} className="sm:col-span-2 lg:col-span-3" />
         </Section>
 
         <Section title="Online evals" description="A share of live requests (not shadow or smoke traffic) scored off the request path with the suite’s assertions that need no expected answer; model-graded ones within the daily budget.">
-          <div className="flex items-end pb-2 sm:col-span-2">
-            <Checkbox name="onlineEvals.enabled" label="Score sampled live requests" defaultChecked={checks.onlineEvals.enabled} />
-          </div>
+          <Checkbox name="onlineEvals.enabled" label="Score sampled live requests" defaultChecked={checks.onlineEvals.enabled} className="sm:col-span-2 lg:col-span-3" />
           <Field label="Eval suite" error={at('onlineEvals.suite')}>
             <Select name="onlineEvals.suite" defaultValue={checks.onlineEvals.suite ?? ''} key={suites.data ? 'loaded' : 'loading'}>
               <option value="">None</option>
@@ -269,10 +266,12 @@ function ChecksForm({ service, environment, checks, defaultTriggers }: { service
         </Section>
 
         <Section title="Smoke tests" description="The first cases of the suite’s dataset sent through the gateway to every routed release, tagged so they stay out of user metrics and cost.">
-          <div className="flex items-end pb-2 sm:col-span-2">
-            <Checkbox name="smoke.enabled" label="Run on a schedule" defaultChecked={checks.smoke.enabled} />
-          </div>
-          <Field label="Schedule (cron, UTC)" hint="Five fields: minute hour day month weekday, e.g. */15 * * * *" error={at('smoke.schedule')}>
+          <Checkbox name="smoke.enabled" label="Run on a schedule" defaultChecked={checks.smoke.enabled} className="sm:col-span-2 lg:col-span-3" />
+          <Field label="Schedule (cron, UTC)" hint={
+              <>
+                Five fields: minute hour day month weekday, e.g. <code className="font-mono whitespace-nowrap">*/15 * * * *</code>
+              </>
+            } error={at('smoke.schedule')}>
             <Input name="smoke.schedule" defaultValue={checks.smoke.schedule} className="font-mono" />
           </Field>
           <Field label="Eval suite" error={at('smoke.suite')}>
@@ -288,9 +287,7 @@ function ChecksForm({ service, environment, checks, defaultTriggers }: { service
           <Field label="Cases" hint="1 to 50" error={at('smoke.cases')}>
             <Input name="smoke.cases" inputMode="numeric" defaultValue={checks.smoke.cases} />
           </Field>
-          <div className="flex items-end pb-2">
-            <Checkbox name="smoke.afterRollouts" label="Also after every rollout step and rollback" defaultChecked={checks.smoke.afterRollouts} />
-          </div>
+          <Checkbox name="smoke.afterRollouts" label="Also after every rollout step and rollback" defaultChecked={checks.smoke.afterRollouts} className="sm:col-span-2 lg:col-span-3" />
         </Section>
 
         <fieldset className="grid gap-3">

@@ -35,7 +35,8 @@ export function DriftOverview({ service }: { service?: string }) {
           </THead>
           <TBody>
             {reports.map((r) => {
-              const drifted = [...r.features.filter((f) => f.drifted).map((f) => `${featureLabel(f.feature)} (${featureFigure(f)})`), ...r.text.filter((t) => t.drifted).map((t) => `${textLabel(t.field)} (${textFigure(t)})`)];
+              const drifted = [...r.features.filter((f) => f.drifted).map((f) => ({ name: featureLabel(f.feature), figure: featureFigure(f) })), ...r.text.filter((t) => t.drifted).map((t) => ({ name: textLabel(t.field), figure: textFigure(t) }))];
+              const tested = r.features.filter((f) => !f.skipped).length + r.text.filter((t) => !t.skipped).length;
               return (
                 <TR key={r.id}>
                   <TD className="whitespace-nowrap">
@@ -46,7 +47,27 @@ export function DriftOverview({ service }: { service?: string }) {
                   <TD>
                     <Badge tone={STATUS[r.status].tone}>{STATUS[r.status].word}</Badge>
                   </TD>
-                  <TD className="min-w-64 text-sm">{drifted.length ? drifted.join('; ') : r.status === 'failed' ? (r.error ?? '—') : <span className="text-muted-fg">—</span>}</TD>
+                  <TD className="min-w-64 text-sm">
+                    {drifted.length ? (
+                      <>
+                        <span className="tabular-nums">
+                          {drifted.length} of {tested}:
+                        </span>{' '}
+                        {drifted.map((d, i) => (
+                          <span key={d.name} title={d.figure}>
+                            {d.name}
+                            {i < drifted.length - 1 ? ', ' : ''}
+                          </span>
+                        ))}
+                      </>
+                    ) : r.status === 'failed' ? (
+                      (r.error ?? '—')
+                    ) : r.status === 'insufficient' ? (
+                      <span className="text-muted-fg">too few requests to test</span>
+                    ) : (
+                      <span className="text-muted-fg">nothing of {tested} tested</span>
+                    )}
+                  </TD>
                   <TD className="whitespace-nowrap text-muted-fg" title={formatTime(r.createdAt, { seconds: true })}>
                     {relativeTime(new Date(r.createdAt))}
                   </TD>

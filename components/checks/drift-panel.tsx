@@ -229,7 +229,7 @@ function Distributions({ report }: { report: Report }) {
           <DriftHistogramChart
             key={f.feature}
             title={`${featureLabel(f.feature)}: reference vs current`}
-            description={f.skipped ? `Not tested: ${f.skipped}` : `${featureFigure(f)} — ${f.drifted ? 'drift' : 'no drift'} (${ruleOf(f)})`}
+            description={f.skipped ? 'Not tested' : `${featureFigure(f)} · ${f.drifted ? 'drift' : 'no drift'}`}
             histogram={f.histogram}
             drifted={f.drifted}
             empty={f.skipped ? `Not tested: ${f.skipped}.` : 'No values in one of the windows: this feature was not recorded for the requests read.'}
@@ -279,7 +279,7 @@ function TextDriftBlock({ t }: { t: TextDrift }) {
           </p>
           <ThresholdGauge label={`${label} classifier`} value={t.auc} threshold={t.threshold} over={t.drifted} format={(v) => formatStat(v)} />
           {t.topNgrams.length ? (
-            <div className="grid gap-4 sm:grid-cols-2">
+            <div className="grid gap-4">
               <Ngrams title="More common now" items={toCurrent} side="current" />
               <Ngrams title="More common in the reference" items={toReference} side="reference" />
             </div>
