@@ -122,7 +122,7 @@ export function reportValues(ids: { serviceId: string; environmentId: string; en
  * returns their ids in the order given.
  */
 export async function insertReports(server: RunningServer, service: string, environment: string, seeds: ReportSeed[]): Promise<string[]> {
-  const database = await openDatabase(server.databaseUrl ? { kind: 'postgres', url: server.databaseUrl, poolSize: 1 } : { kind: 'embedded', dataDir: path.join(server.dataDir, 'pglite') });
+  const database = await openDatabase(server.databaseUrl ? { kind: 'postgres', url: server.databaseUrl, poolSize: 2 } : { kind: 'embedded', dataDir: path.join(server.dataDir, 'pglite') });
   try {
     const [row] = await database.db
       .select({ serviceId: services.id, environmentId: environments.id })
