@@ -30,9 +30,10 @@ export interface TelemetryOptions {
   flushIntervalMs?: number;
 }
 
+// A record that leaves out a column with a plain default (e.g. `synthetic`, added later) gets that default, not null.
 const COLUMNS = Object.entries(getTableColumns(requestLogs))
   .filter(([key]) => key !== 'id')
-  .map(([key, column]) => ({ key: key as keyof RequestLog, name: column.name }));
+  .map(([key, column]) => ({ key: key as keyof RequestLog, name: column.name, fallback: column.hasDefault && typeof column.default !== 'object' ? column.default : null }));
 const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
 
 /**
@@ -42,7 +43,7 @@ const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
 async function insertBatch(db: Db, batch: RequestLog[]): Promise<void> {
   const rows = batch.map((r) => {
     const o: Record<string, unknown> = {};
-    for (const c of COLUMNS) o[c.name] = r[c.key] ?? null;
+    for (const c of COLUMNS) o[c.name] = r[c.key] ?? c.fallback;
     return o;
   });
   await db.execute(sql`insert into request_logs (${COLUMN_LIST}) select ${COLUMN_LIST} from json_populate_recordset(null::request_logs, ${JSON.stringify(rows)}::json)`);

@@ -52,6 +52,12 @@ export const moderationRequestSchema = z.looseObject({
   input: z.union([z.string(), z.array(z.string()).min(1, 'must contain at least one text').max(32, 'at most 32 texts')], { error: 'must be a string or an array of strings' }),
   model: z.string().min(1, 'must not be empty').nullish(),
 });
+export const embeddingRequestSchema = z.looseObject({
+  input: z.union([z.string(), z.array(z.string()).min(1, 'must contain at least one text').max(2048, 'at most 2048 texts')], { error: 'must be a string or an array of strings' }),
+  model: z.string({ error: 'is required' }).min(1, 'must not be empty'),
+  dimensions: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3072, 'must be at most 3072').optional(),
+  encoding_format: z.enum(['float'], { error: 'must be float (base64 is not served here)' }).optional(),
+});
 export type ChatMessage = ChatCompletionRequest['messages'][number];
 
 /** A message's text: the string content, or its text parts joined (images and audio carry no text tokens here). */

@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import { logger } from '@/server/logger';
 import { MODEL_CREATED, ReferenceModels, type CompletionPlan } from './behaviour';
 import { loadReferenceModelConfig, parseReferenceModelConfig, type ReferenceModelConfig, type ReferenceModelConfigInput } from './config';
-import { chatCompletionRequestSchema, completionBody, HttpError, moderationRequestSchema, modelObject, requestError, streamLines } from './protocol';
+import { embed, words } from './embeddings';
+import { chatCompletionRequestSchema, completionBody, embeddingRequestSchema, HttpError, moderationRequestSchema, modelObject, requestError, streamLines } from './protocol';
 import { moderate } from './safety';
 import { loadTokenizer } from './tokens';
 
@@ -195,6 +196,28 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     sendJson(res, 200, JSON.stringify({ id, model: model ?? 'ref-moderation', results: texts.map(moderate) }));
   }
 
+  /** OpenAI-compatible embeddings: hashed words and word pairs (embeddings.ts), one vector per input text. */
+  async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw new HttpError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.');
+    }
+    const parsed = embeddingRequestSchema.safeParse(body);
+    if (!parsed.success) throw requestError(parsed.error.issues);
+    const { input, model, dimensions } = parsed.data;
+    if (!models.get(model)) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model "${model}" does not exist on this server. Models: ${models.names().join(', ')}.`, 'model');
+    const texts = Array.isArray(input) ? input : [input];
+    const tokens = texts.reduce((n, t) => n + words(t).length, 0);
+    sendJson(
+      res,
+      200,
+      JSON.stringify({ object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: embed(t, dimensions) })), usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+    );
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, t0: number): Promise<void> | void {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
@@ -228,6 +251,10 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     if (path === '/v1/moderations') {
       allow('POST');
       return moderations(req, res);
+    }
+    if (path === '/v1/embeddings') {
+      allow('POST');
+      return embeddings(req, res);
     }
     throw new HttpError(404, 'invalid_request_error', 'not_found', `Unknown path ${path}.`);
   }

@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { driftReports, environments, services, type DriftReport, type DriftSettings, type Environment, type FeatureDrift, type Service, type TextDrift } from '@/db/schema';
-import { driftVerdict, featureDrift, textDrift } from '@/server/drift';
+import { driftVerdict, embeddingDrift, featureDrift, textDrift } from '@/server/drift';
 import { notFound } from '@/server/errors';
 import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
@@ -15,6 +15,7 @@ import { checksOf } from '../checks/settings';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { onDriftReport } from '../triggers/fire';
+import { embedderFor, type Embedder } from './embeddings';
 import { summaryOf, type DriftReportSummary } from './queries';
 import { featureSamples, readDatasetRows, readTraffic, referenceSpan, textsOf, type WindowData } from './windows';
 
@@ -31,16 +32,40 @@ export interface RunDriftOptions {
 
 const hoursLabel = (h: number) => (h % 24 === 0 && h >= 48 ? `${h / 24} days` : `${h} h`);
 
+/** What a stored failed report says: the error's own message; a database error's reason, never its query. */
 function errorText(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const cause = e instanceof Error && e.cause instanceof Error ? e.cause : null;
+  const message = e instanceof Error ? (cause && e.message.startsWith('Failed query') ? `database error: ${cause.message}` : e.message) : String(e);
   return message.slice(0, 500);
 }
 
-/** One comparison: features and texts, and the verdict. */
-function compare(reference: WindowData, current: WindowData, settings: DriftSettings) {
+/** Embeds texts once per run: the reference window's texts serve every comparison. */
+function cachedEmbeddings(embedder: Embedder) {
+  const cache = new Map<string, Promise<number[][]>>();
+  return (key: string, texts: string[]) => {
+    if (!cache.has(key)) cache.set(key, embedder.embed(texts));
+    return cache.get(key)!;
+  };
+}
+
+/** One comparison: features, texts (and their embeddings when a model is set), and the verdict. */
+async function compare(reference: WindowData, current: WindowData, settings: DriftSettings, embeddings: { model: string; get: ReturnType<typeof cachedEmbeddings> } | { model: string; error: string } | null, currentKey: string) {
   const features: FeatureDrift[] = featureSamples(reference, current).map((s) => featureDrift(s));
   const fields: ('input' | 'output')[] = reference.inputsOnly ? ['input'] : ['input', 'output'];
   const text: TextDrift[] = fields.map((field) => textDrift(field, textsOf(reference, field), textsOf(current, field), { seed: TEXT_SEED }));
+  if (embeddings) {
+    for (const field of fields) {
+      const ref = textsOf(reference, field);
+      const cur = textsOf(current, field);
+      try {
+        if ('error' in embeddings) throw new Error(embeddings.error);
+        text.push(embeddingDrift(field, await embeddings.get(`reference:${field}`, ref), await embeddings.get(`${currentKey}:${field}`, cur), { seed: TEXT_SEED }));
+      } catch (e) {
+        // The embeddings endpoint failing leaves the rest of the report standing, saying why this part is missing.
+        text.push({ field, method: 'embeddings-classifier', auc: null, threshold: 0.55, drifted: false, referenceRows: ref.length, currentRows: cur.length, topNgrams: [], skipped: errorText(e) });
+      }
+    }
+  }
   return { features, text, ...driftVerdict(features, text, settings.datasetDriftShare) };
 }
 
@@ -83,8 +108,17 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
       return { rows: read.rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: read.rows.length, total: read.total, label } };
     };
 
+    let embeddings: Parameters<typeof compare>[3] = null;
+    if (settings.embeddingsModel) {
+      try {
+        embeddings = { model: settings.embeddingsModel, get: cachedEmbeddings(await embedderFor(db, settings.embeddingsModel, service?.name ?? '')) };
+      } catch (e) {
+        embeddings = { model: settings.embeddingsModel, error: errorText(e) };
+      }
+    }
+
     const current = await readCurrent(null, currentLabel);
-    const whole = compare(reference, current, settings);
+    const whole = await compare(reference, current, settings, embeddings, 'current');
     await store({
       ...base,
       status: whole.status,
@@ -105,7 +139,7 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
         for (const [releaseId, releaseNumber] of [...arms.entries()].sort((a, b) => (a[1] ?? 0) - (b[1] ?? 0))) {
           const armStarted = Date.now();
           const arm = await readCurrent(releaseId, `${currentLabel}, release #${releaseNumber}`);
-          const result = compare(reference, arm, settings);
+          const result = await compare(reference, arm, settings, embeddings, `release:${releaseId}`);
           await store({
             ...base,
             releaseId,

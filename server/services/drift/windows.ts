@@ -1,7 +1,7 @@
 // The windows a drift report compares: which span of an environment's traffic (or which dataset) is the
 // reference, which is the current one, and reading their requests — answered user traffic only (status 200, not
 // shadow, not a smoke test), evenly sampled down to `maxRows` — into per-feature samples and texts.
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, requestLogs, type CaseInput, type DriftReference, type DriftWindow, type Environment, type RequestFeatures } from '@/db/schema';
 import type { FeatureKind, FeatureSamples } from '@/server/drift';
@@ -79,10 +79,9 @@ export async function readTraffic(db: Db, f: { serviceId: string; environment: s
       s.stream, s.cost_usd, s.features, s.sample, s.total,
       (select avg(fb.score)::float8 from feedback fb where fb.request_id = s.request_id and fb.service_id = ${f.serviceId}) as feedback
     from (
-      select r.request_id, r.at, r.release_id, r.release_number, r.input_tokens, r.output_tokens, r.latency_ms, r.ttft_ms, r.stream,
-        r.cost_usd, r.features, r.sample,
-        row_number() over (order by r.at, r.id) as rn, count(*) over () as total
-      from ${requestLogs} r where ${where}
+      select request_id, at, release_id, release_number, input_tokens, output_tokens, latency_ms, ttft_ms, stream, cost_usd, features, sample,
+        row_number() over (order by at, id) as rn, count(*) over () as total
+      from ${requestLogs} where ${where}
     ) s
     where floor(s.rn * ${max}::float8 / s.total) > floor((s.rn - 1) * ${max}::float8 / s.total)
     order by s.at, s.rn`);
@@ -119,14 +118,23 @@ export function caseInputText(input: CaseInput): string {
     .join('\n');
 }
 
-/** The release that serves most of the environment's traffic now, and when it began serving without a break. */
-export async function servingRelease(db: Db, environmentId: string): Promise<{ releaseId: string; releaseNumber: number; since: Date } | null> {
-  const history = await db.select().from(environmentHistory).where(eq(environmentHistory.environmentId, environmentId)).orderBy(desc(environmentHistory.at), desc(environmentHistory.id)).limit(500);
-  const now = history[0];
-  if (!now || now.routes.length === 0) return null;
-  const top = [...now.routes].sort((a, b) => b.weight - a.weight || b.releaseNumber - a.releaseNumber)[0];
+/**
+ * The release that served most of the environment's traffic at `at` (the largest weight of the history entry in
+ * force then), and since when it had served without a break.
+ */
+export async function servingRelease(db: Db, environmentId: string, at: Date): Promise<{ releaseId: string; releaseNumber: number; since: Date } | null> {
+  const history = await db
+    .select()
+    .from(environmentHistory)
+    .where(and(eq(environmentHistory.environmentId, environmentId), lte(environmentHistory.at, at)))
+    .orderBy(desc(environmentHistory.at), desc(environmentHistory.id))
+    .limit(500);
+  const inForce = history[0];
+  if (!inForce || inForce.routes.length === 0) return null;
+  // Ties go to the release that has served longer (the lower number): a 50/50 split keeps its stable reference.
+  const top = [...inForce.routes].sort((a, b) => b.weight - a.weight || a.releaseNumber - b.releaseNumber)[0];
   if (!top || top.weight <= 0) return null;
-  let since = now.at;
+  let since = inForce.at;
   for (const entry of history) {
     if (!entry.routes.some((r) => r.releaseId === top.releaseId && r.weight > 0)) break;
     since = entry.at;
@@ -144,8 +152,8 @@ export async function referenceSpan(
   now: Date,
 ): Promise<{ kind: DriftReference['kind']; from: Date; to: Date; label: string; resolved: DriftReference; datasetVersionId?: string }> {
   if (reference.kind === 'release-start') {
-    const serving = await servingRelease(db, env.id);
-    if (!serving) throw new Error(`no release serves ${env.name}, so there is no release-start reference; deploy a release or choose a period or dataset reference`);
+    const serving = await servingRelease(db, env.id, now);
+    if (!serving) throw new Error(`no release served ${env.name} at ${now.toISOString()}, so there is no release-start reference; deploy a release or choose a period or dataset reference`);
     const to = new Date(Math.min(serving.since.getTime() + reference.hours * 3_600_000, now.getTime()));
     return { kind: 'release-start', from: serving.since, to, label: `first ${hoursLabel(reference.hours)} of release #${serving.releaseNumber}`, resolved: reference };
   }
