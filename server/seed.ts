@@ -14,6 +14,7 @@ import { registerModelVersion } from './services/models/register';
 import { setModelStatus } from './services/models/set-status';
 import { pushPrompt } from './services/prompts/push';
 import { createRelease } from './services/releases/create';
+import { seedDemoChecks } from './seed-checks';
 import { seedDemoEvals } from './seed-evals';
 import { seedDemoSafety } from './seed-safety';
 import { withTransaction, type ServiceContext } from './services/context';
@@ -116,5 +117,6 @@ export async function seedDemo(db: Db, opts: { modelServerPort?: number } = {}):
     await deploy(tx, { service: 'support-bot', environment: 'production', routes: [{ release: 1, weight: 100 }], reason: 'launch', bypass: { reason: 'demo seed: the launch state of production' } });
     await deploy(tx, { service: 'support-bot', environment: 'staging', routes: [{ release: 2, weight: 100 }], reason: 'candidate for production' });
     await deploy(tx, { service: 'support-bot', environment: 'dev', routes: [{ release: 2, weight: 100 }], reason: 'latest build' });
+    await seedDemoChecks(tx, baseUrl);
   });
 }

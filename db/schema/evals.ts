@@ -113,7 +113,7 @@ export interface EvalSuiteSpec {
   /** Absent in suites saved before the other types existed: eval. */
   type?: SuiteType;
   description: string;
-  /** Environments whose `eval` gate this suite decides; null: every environment that requires `eval`. */
+  /** Environments whose gate this suite decides; null: every environment that requires its gate; []: none (online evals, smoke tests). */
   environments: string[] | null;
   /** The dataset (by name) and its version, resolved and pinned when the suite is saved; safety and injection suites may have none. */
   dataset: { name: string; version: number } | null;

@@ -18,6 +18,7 @@ import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
 import { syncGroup } from './commands/sync';
+import { trafficGroup } from './commands/traffic';
 
 export const GROUPS: Group[] = [
   servicesGroup,
@@ -36,6 +37,7 @@ export const GROUPS: Group[] = [
   datasetsGroup,
   driftGroup,
   syncGroup,
+  trafficGroup,
 ];
 
 export interface CliIo {
@@ -74,6 +76,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   let serverUrl = '(unknown)';
   let flagToken: string | undefined;
+  let flagKey: string | undefined;
   let errorExit: number | undefined;
   try {
     const found = findCommand(argv);
@@ -85,6 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     errorExit = command.errorExit;
     const parsed = parseCommandLine(command, rest);
     flagToken = parsed.options.string('token');
+    flagKey = parsed.options.string('key');
     if (parsed.options.flag('help')) {
       io.stdout(commandHelp(command));
       return EXIT.ok;
@@ -99,11 +103,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       out: createOutput(parsed.options.flag('json'), io.stdout),
       api: () => (api ??= createApi(connection)),
       confirm: (question) => (io.ask ? io.ask(question) : Promise.resolve(true)),
+      url: connection.url,
+      env: io.env,
     });
     return EXIT.ok;
   } catch (err) {
     const failure: CliError = toCliError(err, serverUrl);
-    io.stderr(`error: ${redact(failure.message, [flagToken, io.env.SLIPWAY_TOKEN])}\n`);
+    io.stderr(`error: ${redact(failure.message, [flagToken, flagKey, io.env.SLIPWAY_TOKEN, io.env.SLIPWAY_GATEWAY_KEY])}\n`);
     return errorExit !== undefined && !failure.verdict ? errorExit : failure.exitCode;
   }
 }

@@ -252,6 +252,25 @@ assertions:
 `,
       },
       {
+        name: 'support-live',
+        yaml: `description: Scores live answers (online evals) without an expected answer; decides no gate
+dataset: support-questions
+environments: []
+threshold: 0.6
+concurrency: 8
+budgetUsd: 1
+assertions:
+  - type: not-is-refusal
+    weight: 1
+    metric: answered
+  - type: llm-rubric
+    judge: ${judge}
+    value: 'Answers the customer''s question correctly.'
+    weight: 2
+    metric: correctness
+`,
+      },
+      {
         name: 'support-json',
         yaml: `description: Answers in valid JSON when asked, with the right fact inside
 dataset: support-json

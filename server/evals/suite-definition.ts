@@ -44,8 +44,8 @@ const suiteSchema = z
     description: z.string({ error: 'must be text' }).max(2000, 'must be at most 2000 characters').default(''),
     dataset: datasetRef.optional(),
     environments: z
+      // Left out: every environment that requires the suite's gate; [] decides no gate (a suite for online evals or smoke tests).
       .array(slugSchema, { error: 'must be a list of environment names' })
-      .min(1, 'leave it out to mean every environment that requires eval')
       .max(50)
       .optional(),
     threshold: fraction('a score').default(DEFAULT_THRESHOLD),

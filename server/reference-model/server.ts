@@ -218,12 +218,37 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     );
   }
 
+  /**
+   * A stand-in for a training system's intake, for retraining webhooks (drift and quality triggers): POST /retrain
+   * queues a job for any JSON body and answers 202 with its id; GET /retrain lists the last 50 received, newest first,
+   * with the delivery headers a sender set (never their values beyond the event and delivery ids).
+   */
+  const retrainJobs: { id: string; receivedAt: string; event: string | null; delivery: string | null; signed: boolean; bytes: number }[] = [];
+  async function retrain(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    try {
+      JSON.parse(raw);
+    } catch {
+      throw new HttpError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.');
+    }
+    const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string).slice(0, 100) : null);
+    const job = { id: `retrain-${retrainJobs.length + 1}`, receivedAt: new Date().toISOString(), event: header('x-slipway-event'), delivery: header('x-slipway-delivery'), signed: /^sha256=[0-9a-f]{64}$/.test(header('x-slipway-signature') ?? ''), bytes: Buffer.byteLength(raw) };
+    retrainJobs.unshift(job);
+    retrainJobs.length = Math.min(retrainJobs.length, 50);
+    sendJson(res, 202, JSON.stringify({ id: job.id, status: 'queued' }));
+  }
+
   function route(req: IncomingMessage, res: ServerResponse, t0: number): Promise<void> | void {
     const path = (req.url ?? '/').split('?')[0]!;
     const method = req.method ?? 'GET';
     if (path === '/health') {
       sendJson(res, 200, '{"status":"ok"}');
       return;
+    }
+    if (path === '/retrain') {
+      if (method === 'GET') return sendJson(res, 200, JSON.stringify({ object: 'list', data: retrainJobs }));
+      if (method !== 'POST') throw new HttpError(405, 'invalid_request_error', 'method_not_allowed', '/retrain accepts GET and POST.');
+      return retrain(req, res);
     }
     if (!path.startsWith('/v1/')) throw new HttpError(404, 'invalid_request_error', 'not_found', `Unknown path ${path}; the API is under /v1.`);
     if (options.apiKey && !keyMatches(req.headers.authorization, options.apiKey)) {

@@ -242,6 +242,21 @@ describe('reference model server', () => {
     expect(b.filter((x, i) => x === a[i]).length).toBeLessThan(5);
   });
 
+  it('queues a retraining job for a JSON webhook and lists what arrived, newest first', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) => fetch(`${server.url}/retrain`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const first = await post('{"event":"trigger.fired"}', { 'x-slipway-event': 'trigger.fired', 'x-slipway-delivery': 'd-1', 'x-slipway-signature': `sha256=${'a'.repeat(64)}` });
+    expect(first.status).toBe(202);
+    expect(await first.json()).toEqual({ id: 'retrain-1', status: 'queued' });
+    expect((await post('not json')).status).toBe(400);
+    await post('{}');
+    const list = (await (await fetch(`${server.url}/retrain`)).json()) as { data: { id: string; event: string | null; delivery: string | null; signed: boolean }[] };
+    expect(list.data.map((j) => [j.id, j.event, j.delivery, j.signed])).toEqual([
+      ['retrain-2', null, null, false],
+      ['retrain-1', 'trigger.fired', 'd-1', true],
+    ]);
+    expect((await fetch(`${server.url}/retrain`, { method: 'DELETE' })).status).toBe(405);
+  });
+
   it('closes promptly even with keep-alive connections and a response still pending', async () => {
     const s = await startReferenceModelServer({ config: CONFIG });
     const agent = new http.Agent({ keepAlive: true });

@@ -56,6 +56,22 @@ describe('the demo', () => {
     ]);
   });
 
+  it('watches staging and production: samples, online evals, smoke tests, and a retraining webhook on drift', async () => {
+    const api = callerFor(database.db, { kind: 'system', job: 'test' });
+    for (const [environment, percent] of [
+      ['staging', 50],
+      ['production', 10],
+    ] as const) {
+      const view = await api.checks.get({ service: 'support-bot', environment });
+      expect(view.checks.onlineEvals).toEqual({ enabled: true, suite: 'support-live', samplePercent: percent, dailyBudgetUsd: 1 });
+      expect(view.checks.smoke).toMatchObject({ enabled: true, suite: 'support-answers', cases: 3, afterRollouts: true });
+      expect(view.triggers.map((t) => t.id)).toEqual(['dataset-drift', 'smoke-failed', 'feedback-drop', 'retrain-on-drift']);
+      expect(view.triggers[3]!.actions.webhook).toEqual({ url: 'http://127.0.0.1:4010/retrain', secret: 'retrain-signing' });
+    }
+    const secrets = await api.secrets.list();
+    expect(secrets.find((s) => s.name === 'retrain-signing')).toMatchObject({ purposes: ['webhook_signing'], services: ['support-bot'], origin: 'http://127.0.0.1:4010' });
+  });
+
   it('ships the eval content: two datasets of demo cases, two suites on them, an injection suite, a safety suite, and a grader model version', async () => {
     const api = callerFor(database.db, { kind: 'system', job: 'test' });
     const datasets = await api.datasets.list({ service: 'support-bot' });
@@ -69,7 +85,10 @@ describe('the demo', () => {
       ['safety', 'safety', 1, null, 0],
       ['support-answers', 'eval', 1, { name: 'support-questions', version: 1 }, 2],
       ['support-json', 'eval', 1, { name: 'support-json', version: 1 }, 2],
+      ['support-live', 'eval', 1, { name: 'support-questions', version: 1 }, 2],
     ]);
+    // support-live scores live answers and decides no gate: production's eval gate still has one suite.
+    expect((await api.evals.getSuite({ service: 'support-bot', name: 'support-live' })).current?.spec.environments).toEqual([]);
     const answers = await api.evals.getSuite({ service: 'support-bot', name: 'support-answers' });
     expect(JSON.stringify(answers)).toContain('grader@1');
     const grader = await api.models.get({ name: 'grader' });

@@ -33,6 +33,10 @@ export interface CommandContext {
    * answered yes; answers yes at once, without asking, when nobody could answer (a script, CI, a pipe).
    */
   confirm: (question: string) => Promise<boolean>;
+  /** The Slipway URL the command talks to (no credentials), for commands that call more than the API (the gateway). */
+  url: string;
+  /** The process environment, for settings a command reads besides the connection (SLIPWAY_GATEWAY_KEY). */
+  env: Record<string, string | undefined>;
 }
 
 export interface Command {

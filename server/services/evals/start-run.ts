@@ -50,7 +50,7 @@ async function plan(ctx: ServiceContext, data: z.output<typeof startRunInput>): 
   const spec = version.spec;
   const engine = engineOf(spec);
   const scope = spec.environments;
-  if (env && scope && !scope.includes(env.name)) throw invalid('environment', `suite ${suite.name} decides the ${engine.type} gate of ${scope.join(', ')}, not ${env.name}`);
+  if (env && scope?.length && !scope.includes(env.name)) throw invalid('environment', `suite ${suite.name} decides the ${engine.type} gate of ${scope.join(', ')}, not ${env.name}`);
   let baseline: Release | null = null;
   if (typeof data.baseline === 'number') {
     baseline = await releaseByNumber(ctx.db, service, data.baseline, 'baseline');
