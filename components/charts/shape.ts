@@ -32,11 +32,11 @@ export function bucketGrid(span: Span, extra: number[] = []): number[] {
  * One row per bucket, a column per release with `value(point)`. Buckets without traffic get `empty`: 0 for counts
  * (so stacked areas drop to zero), null for figures that do not exist without traffic (a gap in a line).
  */
-export function pivotByRelease(points: SeriesPoint[], span: Span, releases: number[], value: (p: SeriesPoint) => number | null, empty: 0 | null): Row[] {
-  const byTime = new Map<number, Map<number, SeriesPoint>>();
+export function pivotByRelease<P extends { t: string; release: number } = SeriesPoint>(points: P[], span: Span, releases: number[], value: (p: P) => number | null, empty: 0 | null): Row[] {
+  const byTime = new Map<number, Map<number, P>>();
   for (const p of points) {
     const t = Date.parse(p.t);
-    const m = byTime.get(t) ?? new Map<number, SeriesPoint>();
+    const m = byTime.get(t) ?? new Map<number, P>();
     m.set(p.release, p);
     byTime.set(t, m);
   }
@@ -66,7 +66,7 @@ export function pivotFields(points: SeriesPoint[], span: Span, values: Record<st
 }
 
 /** Releases in the order charts draw them: as the API lists them (newest first), plus any only the points name. */
-export function releasesOf(listed: number[], points: SeriesPoint[]): number[] {
+export function releasesOf(listed: number[], points: { release: number }[]): number[] {
   const seen = new Set(listed);
   const extra = [...new Set(points.map((p) => p.release))].filter((r) => !seen.has(r)).sort((a, b) => b - a);
   return [...listed, ...extra];

@@ -216,6 +216,10 @@ const FIGURES: { label: string; value: (a: ArmFigures) => string }[] = [
   { label: 'p95 TTFT', value: (a) => (a.p95TtftMs === null ? '—' : formatMs(a.p95TtftMs)) },
   { label: 'Cost / request', value: (a) => (a.costPerRequestUsd === null ? '—' : formatUsd(a.costPerRequestUsd)) },
   { label: 'Feedback', value: (a) => (a.feedbackCount ? `${formatScore(a.feedbackMean)} (${a.feedbackCount.toLocaleString('en')})` : 'none') },
+  {
+    label: 'Online pass rate',
+    value: (a) => (a.qualityCount && a.qualityPassRate != null ? `${formatPercent(a.qualityPassRate)} (${a.qualityCount.toLocaleString('en')})` : a.qualityCount === undefined ? '—' : 'none'),
+  },
 ];
 
 export function AnalysisView({ analysis: a }: { analysis: AnalysisResult }) {

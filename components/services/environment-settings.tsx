@@ -32,6 +32,8 @@ const ANALYSIS_FIELDS: { name: keyof AnalysisSettings; label: string; hint: stri
   { name: 'maxCostRatio', label: 'Max cost-per-request ratio', hint: 'New over stable; blank: off', nullable: true },
   { name: 'maxFeedbackDrop', label: 'Max feedback drop', hint: 'Stable mean score minus new (scores −1 to 1); blank: off', nullable: true },
   { name: 'minFeedbackSamples', label: 'Minimum ratings', hint: 'On each release before feedback is compared', nullable: false },
+  { name: 'maxQualityDrop', label: 'Max online pass-rate drop', hint: 'Stable share of live answers passing the online evals minus new (0.1 = 10 points); blank: off', nullable: true },
+  { name: 'minQualitySamples', label: 'Minimum online scores', hint: 'Scored live answers on each release before their pass rates are compared', nullable: false },
   { name: 'inconclusiveWaitMinutes', label: 'Wait when inconclusive (minutes)', hint: 'After the bake, for more traffic, before pausing for a person', nullable: false },
 ];
 
@@ -57,7 +59,8 @@ export function EnvironmentSettings({
   const canReadSecrets = useCan('secrets:read');
   const releases = useQuery(trpc.releases.list.queryOptions({ service }));
   const secrets = useQuery(trpc.secrets.list.queryOptions(undefined, { enabled: canReadSecrets }));
-  const analysis = rollout.analysis ?? DEFAULT_ANALYSIS;
+  // Policies saved before a limit existed lack it: the form shows the default the server applies.
+  const analysis = { ...DEFAULT_ANALYSIS, ...rollout.analysis };
   // '' is "no shadow traffic"; otherwise the release number as typed in the select.
   const [shadowRelease, setShadowRelease] = useState(gateway.shadow ? String(gateway.shadow.releaseNumber) : '');
   const [strategy, setStrategy] = useState<Strategy>(rollout.strategy);

@@ -57,6 +57,9 @@ export interface AnalysisSettings {
   /** Stable arm's mean feedback score minus the new arm's, at most (needs minFeedbackSamples on both arms). */
   maxFeedbackDrop: number | null;
   minFeedbackSamples: number;
+  /** Stable arm's online-eval pass rate minus the new arm's, at most (0.1 = ten points; needs minQualitySamples scores on both arms). */
+  maxQualityDrop: number | null;
+  minQualitySamples: number;
   /** After the bake, how long an inconclusive analysis waits for traffic before pausing for a human. */
   inconclusiveWaitMinutes: number;
 }

@@ -30,10 +30,13 @@ export interface ArmFigures {
   costPerRequestUsd: number | null;
   feedbackCount: number;
   feedbackMean: number | null;
+  /** Online-eval scores of the arm's answers in the window, and the share that passed (absent in analyses made before online evals). */
+  qualityCount?: number;
+  qualityPassRate?: number | null;
 }
 
 export interface AnalysisCheck {
-  metric: 'error-rate' | 'p95-latency' | 'p95-ttft' | 'cost-per-request' | 'feedback';
+  metric: 'error-rate' | 'p95-latency' | 'p95-ttft' | 'cost-per-request' | 'feedback' | 'online-quality';
   /** slo: an absolute limit of the environment; relative: against the stable arm. */
   kind: 'slo' | 'relative';
   candidate: number | null;

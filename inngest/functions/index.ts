@@ -5,6 +5,7 @@ import { driftReportsFunction } from './drift-reports';
 import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
 import { monitoringRollups } from './monitoring-rollups';
+import { onlineEvals } from './online-evals';
 import { ping } from './ping';
 import { pipelineRun } from './pipeline-run';
 import { recoverySweep } from './recovery-sweep';
@@ -12,7 +13,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, driftReportsFunction];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, driftReportsFunction, onlineEvals];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

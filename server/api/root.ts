@@ -11,6 +11,7 @@ import { gatesRouter } from './routers/gates';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { monitoringRouter } from './routers/monitoring';
+import { onlineEvalsRouter } from './routers/online-evals';
 import { repositoriesRouter } from './routers/repositories';
 import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
@@ -45,6 +46,7 @@ export const appRouter = router({
   datasets: datasetsRouter,
   alerts: alertsRouter,
   monitoring: monitoringRouter,
+  onlineEvals: onlineEvalsRouter,
   overview: overviewRouter,
   drift: driftRouter,
 });

@@ -12,7 +12,8 @@ import type { Arm } from './choose';
 import { GatewayError, sendOpenAIError } from './http';
 import type { EnvRoute, Target } from './snapshot';
 import { withoutNul } from '@/server/lib/storable';
-import { sampleText } from '@/server/lib/redact';
+import { ONLINE_EVAL_SAMPLE_MAX_CHARS, SAMPLE_MAX_CHARS, sampleText } from '@/server/lib/redact';
+import { inSample } from '@/server/lib/sampling';
 import { refusalPhrase } from '@/server/lib/refusal';
 import { countMessageTokens, countTokens } from './tokenizer';
 import { errorClassOf, isConnectionError, poolFor } from './upstream';
@@ -293,7 +294,11 @@ async function telemetryRow(
   const ok = result.status === 200;
   const input = result.usage.input ?? (ok ? await countMessageTokens(extra.messages) : 0);
   const output = result.usage.output ?? (ok ? await countTokens(result.outputText) : 0);
-  const samplePercent = chat.route.settings.samplePercent;
+  // Kept for the gateway's own share and for online evals' share, chosen by request id, so online evals find every
+  // request of theirs sampled. Online evals score whole answers: their samples are cut much later.
+  const onlineEvals = chat.route.onlineEvalPercent;
+  const keep = inSample(chat.requestId, Math.max(chat.route.settings.samplePercent, onlineEvals));
+  const maxChars = onlineEvals > 0 ? ONLINE_EVAL_SAMPLE_MAX_CHARS : SAMPLE_MAX_CHARS;
   return {
     // When the request arrived.
     at: new Date(Date.now() - latencyMs),
@@ -323,6 +328,6 @@ async function telemetryRow(
       finishReason: result.finishReason && withoutNul(String(result.finishReason)),
       ...(ok ? answerFlags(result.outputText) : {}),
     },
-    sample: samplePercent > 0 && Math.random() * 100 < samplePercent ? { input: sampleText(inputText), output: sampleText(result.outputText) } : null,
+    sample: keep ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
   };
 }

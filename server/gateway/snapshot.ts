@@ -18,6 +18,7 @@ import {
   type GatewaySettings,
   type Json,
   type ModelVersion,
+  type ProductionChecks,
   type PromptVariable,
   type PromptVersion,
   type Secret,
@@ -64,6 +65,8 @@ export interface EnvRoute {
   arms: Arms<Target>;
   settings: GatewaySettings;
   shadow: { target: Target; percent: number } | null;
+  /** The share (0–100) of requests online evals score: the environment's `checks.onlineEvals.samplePercent` when they are on, else 0. */
+  onlineEvalPercent: number;
 }
 
 export interface GatewayKeyEntry {
@@ -77,6 +80,17 @@ export interface Snapshot {
   keys: Map<string, GatewayKeyEntry>;
   signature: string;
   loadedAt: number;
+}
+
+/**
+ * The share of requests online evals score, read from an environment's stored checks (saved whole through their
+ * schema; null or absent: online evals are off, as by default).
+ */
+export function onlineEvalPercentOf(checks: ProductionChecks | null): number {
+  const online = checks?.onlineEvals;
+  if (!online?.enabled) return 0;
+  const percent = Number(online.samplePercent);
+  return Number.isFinite(percent) ? Math.min(100, Math.max(0, percent)) : 0;
 }
 
 export const routeKey = (service: string, environment: string) => `${service}/${environment}`;
@@ -228,6 +242,7 @@ export async function loadSnapshot(db: Db): Promise<Snapshot> {
       arms,
       settings: env.gateway,
       shadow: shadowId && env.gateway.shadow ? { target: targets.get(shadowId)!, percent: env.gateway.shadow.percent } : null,
+      onlineEvalPercent: onlineEvalPercentOf(env.checks),
     });
   }
   const keyRows = await db.select().from(gatewayKeys).where(isNull(gatewayKeys.revokedAt));

@@ -2,7 +2,7 @@
 // and against the stable arm, with a pass / fail / inconclusive verdict and a message per check.
 import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { feedback, requestLogs, type AnalysisCheck, type AnalysisResult, type AnalysisSettings, type ArmFigures, type Slos } from '@/db/schema';
+import { environments, feedback, onlineScores, requestLogs, type AnalysisCheck, type AnalysisResult, type AnalysisSettings, type ArmFigures, type Slos } from '@/db/schema';
 
 export interface FiguresQuery {
   serviceId: string;
@@ -15,9 +15,40 @@ export interface FiguresQuery {
   excludeFallback: boolean;
 }
 
-/** What one arm served in [since, until): live (not shadow) requests of its releases and the feedback on them. */
+/** Online-eval scores of the arm's answers that arrived in [since, until) (online evals score live traffic only). */
+async function qualityFigures(db: Db, q: FiguresQuery): Promise<{ qualityCount: number; qualityPassRate: number | null }> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int`, passed: sql<number>`(count(*) filter (where ${onlineScores.pass}))::int` })
+    .from(onlineScores)
+    .innerJoin(environments, eq(environments.id, onlineScores.environmentId))
+    .where(
+      and(
+        eq(environments.serviceId, q.serviceId),
+        eq(environments.name, q.environment),
+        inArray(onlineScores.releaseId, q.releaseIds),
+        gte(onlineScores.at, q.since),
+        lt(onlineScores.at, q.until),
+      ),
+    );
+  const n = Number(row?.n ?? 0);
+  return { qualityCount: n, qualityPassRate: n ? Number(row!.passed) / n : null };
+}
+
+/** What one arm served in [since, until): live (not shadow) requests of its releases, the feedback on them and their online-eval scores. */
 export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures> {
-  const empty: ArmFigures = { releaseNumber: q.releaseNumber, requests: 0, errors: 0, errorRate: null, p95LatencyMs: null, p95TtftMs: null, costPerRequestUsd: null, feedbackCount: 0, feedbackMean: null };
+  const empty: ArmFigures = {
+    releaseNumber: q.releaseNumber,
+    requests: 0,
+    errors: 0,
+    errorRate: null,
+    p95LatencyMs: null,
+    p95TtftMs: null,
+    costPerRequestUsd: null,
+    feedbackCount: 0,
+    feedbackMean: null,
+    qualityCount: 0,
+    qualityPassRate: null,
+  };
   if (!q.releaseIds.length) return empty;
   // Feedback per request of this environment; it counts only for the answered (status 200) row of the request.
   const fb = db
@@ -62,6 +93,7 @@ export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures
     costPerRequestUsd: Number(row.costUsd) / row.requests,
     feedbackCount,
     feedbackMean: feedbackCount ? Number(row.feedbackTotal) / feedbackCount : null,
+    ...(await qualityFigures(db, q)),
   };
 }
 
@@ -138,6 +170,16 @@ export function judge(candidate: ArmFigures, baseline: ArmFigures | null, slos: 
         ? `mean feedback ${score(cm)} within ${score(drop)} of the stable arm's ${score(bm)}`
         : `mean feedback ${score(cm)} is ${score(bm - cm)} below the stable arm's ${score(bm)} (limit ${score(drop)})`;
       checks.push({ metric: 'feedback', kind: 'relative', candidate: cm, baseline: bm, limit: drop, passed, message });
+    }
+    // Online evals: the share of sampled live answers that pass the suite's assertions, candidate against stable.
+    const [cq, bq, qdrop] = [candidate.qualityPassRate, baseline.qualityPassRate, settings.maxQualityDrop];
+    const enoughScores = (candidate.qualityCount ?? 0) >= settings.minQualitySamples && (baseline.qualityCount ?? 0) >= settings.minQualitySamples;
+    if (enoughScores && finite(cq) && finite(bq) && finite(qdrop)) {
+      const passed = bq - cq <= qdrop + EPSILON;
+      const message = passed
+        ? `online pass rate ${pct(cq)} within ${points(qdrop)} of the stable arm's ${pct(bq)} (${candidate.qualityCount} and ${baseline.qualityCount} scored answers)`
+        : `online pass rate ${pct(cq)} is ${points(bq - cq)} below the stable arm's ${pct(bq)} (limit ${points(qdrop)}; ${candidate.qualityCount} and ${baseline.qualityCount} scored answers)`;
+      checks.push({ metric: 'online-quality', kind: 'relative', candidate: cq, baseline: bq, limit: qdrop, passed, message });
     }
   }
 

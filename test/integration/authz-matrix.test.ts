@@ -82,6 +82,8 @@ const EXPECTED: Record<string, Access> = {
   'monitoring.release': 'services:read',
   'monitoring.overview': 'services:read',
   'monitoring.cost': 'services:read',
+  'onlineEvals.series': 'services:read',
+  'onlineEvals.recent': 'services:read',
   'pipelines.definition': 'pipelines:read',
   'pipelines.validate': 'pipelines:read',
   'pipelines.runs': 'pipelines:read',

@@ -130,7 +130,7 @@ describe('gathering the figures of an arm', () => {
   });
 
   it('has no figures without traffic or releases', async () => {
-    const none = { requests: 0, errors: 0, errorRate: null, p95LatencyMs: null, p95TtftMs: null, costPerRequestUsd: null, feedbackCount: 0, feedbackMean: null };
+    const none = { requests: 0, errors: 0, errorRate: null, p95LatencyMs: null, p95TtftMs: null, costPerRequestUsd: null, feedbackCount: 0, feedbackMean: null, qualityCount: 0, qualityPassRate: null };
     expect(await figures([candidate.id])).toEqual({ releaseNumber: null, ...none });
     expect(await figures([], { releaseNumber: 3 })).toEqual({ releaseNumber: 3, ...none });
   });

@@ -115,6 +115,8 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'monitoring.release': { service: 'support-bot', number: 2, range: '24h' },
   'monitoring.overview': { range: '24h' },
   'monitoring.cost': { range: '30d' },
+  'onlineEvals.series': { service: 'support-bot', environment: 'dev', range: '24h' },
+  'onlineEvals.recent': { service: 'support-bot', environment: 'dev' },
   'alerts.list': {},
   'alerts.rules': { service: 'support-bot', environment: 'production' },
   'checks.get': { service: 'support-bot', environment: 'production' },

@@ -131,6 +131,26 @@ describe('judging a rollout step', () => {
     expect(judge(arm(low), stable({ feedbackCount: 5 }), noSlos, { ...settings, minFeedbackSamples: 5 }).verdict).toBe('fail');
   });
 
+  it('compares online pass rates only with enough scores on both arms, and fails a drop past maxQualityDrop', () => {
+    const q = (qualityPassRate: number, qualityCount = 40) => ({ qualityPassRate, qualityCount });
+    const within = judge(arm(q(0.81)), stable(q(0.9)), noSlos, settings);
+    expect(within.verdict).toBe('pass');
+    expect(check(within, 'online-quality', 'relative')).toMatchObject({ passed: true, candidate: 0.81, baseline: 0.9, limit: 0.1 });
+    expect(check(within, 'online-quality', 'relative')!.message).toBe("online pass rate 81.0% within 10.0 points of the stable arm's 90.0% (40 and 40 scored answers)");
+    // Exactly the limit passes, float noise notwithstanding.
+    expect(judge(arm(q(0.8)), stable(q(0.9)), noSlos, settings).verdict).toBe('pass');
+    const worse = judge(arm(q(0.6, 25)), stable(q(0.9)), noSlos, settings);
+    expect(worse.verdict).toBe('fail');
+    expect(worse.summary).toBe("online pass rate 60.0% is 30.0 points below the stable arm's 90.0% (limit 10.0 points; 25 and 40 scored answers)");
+    // Too few scores on either arm, no limit, or analyses made before online evals: no check.
+    expect(check(judge(arm(q(0.1, 19)), stable(q(0.9)), noSlos, settings), 'online-quality', 'relative')).toBeUndefined();
+    expect(check(judge(arm(q(0.1)), stable(q(0.9, 5)), noSlos, settings), 'online-quality', 'relative')).toBeUndefined();
+    expect(judge(arm(q(0.1)), stable(q(0.9, 5)), noSlos, { ...settings, minQualitySamples: 5 }).verdict).toBe('fail');
+    expect(judge(arm(q(0.1)), stable(q(0.9)), noSlos, { ...settings, maxQualityDrop: null }).verdict).toBe('pass');
+    const { maxQualityDrop: _d, minQualitySamples: _m, ...older } = settings;
+    expect(judge(arm(q(0.1)), stable(q(0.9)), noSlos, older as AnalysisSettings).verdict).toBe('pass');
+  });
+
   it('switches a check off when its limit is null', () => {
     const bad = arm({ errors: 200, errorRate: 0.5, p95LatencyMs: 9000, p95TtftMs: 9000, costPerRequestUsd: 9, feedbackMean: -1 });
     const off: AnalysisSettings = { ...settings, maxErrorRateIncrease: null, maxLatencyRatio: null, maxTtftRatio: null, maxCostRatio: null, maxFeedbackDrop: null };

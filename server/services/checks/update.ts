@@ -8,6 +8,7 @@ import type { Db } from '@/db/client';
 import { datasets, datasetVersions, environments, evalSuites, evalSuiteVersions, models, modelVersions, type Environment, type ProductionChecks, type Service } from '@/db/schema';
 import { invalid } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
+import { notifyGateway } from '@/server/lib/gateway-channel';
 import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit, recordNoChange } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
@@ -117,6 +118,8 @@ export async function updateChecks(ctx: ServiceContext, input: z.input<typeof up
       return view(service, env);
     }
     const [updated] = await tx.db.update(environments).set({ checks: data.checks, updatedAt: new Date() }).where(eq(environments.id, env.id)).returning();
+    // The gateway keeps samples for online evals' share: it reloads at once (NOTIFY on PostgreSQL).
+    await notifyGateway(tx);
     await recordAudit(tx, {
       action: 'checks.update',
       target: { kind: 'environment', id: env.id, label },

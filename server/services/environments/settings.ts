@@ -43,6 +43,8 @@ const bake = z
 
 const ratio = z.number().min(1, 'must be a ratio of 1 or more').max(100, 'must be at most 100').nullable();
 
+const DEFAULT_QUALITY = { maxQualityDrop: 0.1, minQualitySamples: 20 };
+
 export const DEFAULT_ANALYSIS: AnalysisSettings = {
   minSamples: 50,
   intervalSeconds: 30,
@@ -52,6 +54,7 @@ export const DEFAULT_ANALYSIS: AnalysisSettings = {
   maxCostRatio: 1.5,
   maxFeedbackDrop: 0.1,
   minFeedbackSamples: 20,
+  ...DEFAULT_QUALITY,
   inconclusiveWaitMinutes: 10,
 };
 
@@ -64,6 +67,9 @@ export const analysisSchema = z.object({
   maxCostRatio: ratio,
   maxFeedbackDrop: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullable(),
   minFeedbackSamples: z.number().int().min(1, 'must be at least 1').max(1_000_000),
+  // Policies saved before online evals leave these out: they take the defaults.
+  maxQualityDrop: z.number().min(0, 'must be a fraction between 0 and 1').max(1, 'must be a fraction between 0 and 1').nullable().default(DEFAULT_QUALITY.maxQualityDrop),
+  minQualitySamples: z.number().int().min(1, 'must be at least 1').max(1_000_000).default(DEFAULT_QUALITY.minQualitySamples),
   inconclusiveWaitMinutes: bake,
 }) satisfies z.ZodType<AnalysisSettings>;
 

@@ -34,7 +34,12 @@ function withCurrent(data: z.output<typeof updateEnvironmentInput>, before: Envi
   return settingsSchema.parse({
     protection: data.protection && { ...defined({ approvalTimeoutMinutes: before.protection.approvalTimeoutMinutes, notifySecret: before.protection.notifySecret }), ...data.protection },
     slos: data.slos && { ...defined({ p95TtftMs: before.slos.p95TtftMs }), ...data.slos },
-    rollout: data.rollout && { ...defined({ analysis: before.rollout.analysis }), ...data.rollout },
+    rollout: data.rollout && {
+      ...defined({ analysis: before.rollout.analysis }),
+      ...data.rollout,
+      // The online-quality limits came later than the rest of the analysis: an analysis sent without them keeps the current ones.
+      ...(data.rollout.analysis ? { analysis: { ...defined({ maxQualityDrop: before.rollout.analysis?.maxQualityDrop, minQualitySamples: before.rollout.analysis?.minQualitySamples }), ...data.rollout.analysis } } : {}),
+    },
   });
 }
 
@@ -44,7 +49,8 @@ export async function updateEnvironment(ctx: ServiceContext, input: z.input<type
   return withTransaction(ctx, async (tx) => {
     const service = await serviceByName(tx.db, raw.service);
     const before = await environmentByName(tx.db, service, raw.environment);
-    const data = { ...raw, ...withCurrent(raw, before) };
+    const current = withCurrent(raw, before);
+    const data = { ...raw, ...current };
     const notify = data.protection?.notifySecret;
     // The secret holds the webhook's URL itself, so it is only ever sent where it was stored for: purpose and services decide.
     if (notify) await bindSecret(tx, { field: 'protection.notifySecret', name: notify, purpose: 'notifications', service: service.name, url: null, boundTo: `notifySecret of ${service.name}/${before.name}` });
@@ -55,7 +61,7 @@ export async function updateEnvironment(ctx: ServiceContext, input: z.input<type
         .where(and(eq(releases.serviceId, service.id), eq(releases.number, data.gateway.shadow.releaseNumber)));
       if (!r) throw invalid('gateway.shadow.releaseNumber', `${service.name} has no release #${data.gateway.shadow.releaseNumber}`);
     }
-    const next = { protection: data.protection ?? before.protection, slos: data.slos ?? before.slos, rollout: data.rollout ?? before.rollout, gateway: data.gateway ?? before.gateway };
+    const next = { protection: data.protection ?? before.protection, slos: data.slos ?? before.slos, rollout: current.rollout ?? before.rollout, gateway: data.gateway ?? before.gateway };
     const [after] = await tx.db
       .update(environments)
       .set({ ...next, updatedAt: new Date() })
