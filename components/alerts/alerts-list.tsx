@@ -14,6 +14,7 @@ import { Empty, LoadError, Loading } from '@/components/ui/status';
 import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import { TabLinks } from '@/components/ui/tabs';
 import { useCan } from '@/components/viewer';
+import { TriggerEvents } from '@/components/checks/trigger-events';
 import { AlertRulesEditor } from './rules-editor';
 import { formatMeasure, OBJECTIVE_WORDS } from '@/server/services/alerts/words';
 
@@ -71,6 +72,16 @@ export function AlertsPage({ scope, tab }: { scope: Scope; tab: 'firing' | 'all'
           <AlertRulesEditor service={scope.service} environment={scope.environment} />
         </div>
       ) : null}
+      <section className="mt-10" aria-labelledby="production-checks-heading">
+        <h2 id="production-checks-heading" className="text-lg font-semibold tracking-tight">
+          Production checks
+        </h2>
+        <p className="mt-1 mb-4 max-w-3xl text-sm text-muted-fg">
+          Drift reports, online quality, user feedback and smoke tests fire trigger rules: each firing is recorded once per report, run or window, notifies the environment&apos;s webhook, and
+          may call a signed retraining webhook or start the service&apos;s pipeline.
+        </p>
+        <TriggerEvents service={scope.service} environment={scope.environment} />
+      </section>
     </>
   );
 }

@@ -274,7 +274,18 @@ export const smokeRuns = pgTable(
 // ---------------------------------------------------------------------------------------------------------------
 // Triggers
 
-export type ActionState = { state: 'none' | 'pending' | 'sent' | 'failed'; attempts: number; status: number | null; error: string | null };
+/**
+ * How one action of a trigger event went. `sending`: claimed by a delivery now (since `claimedAt`), so two
+ * deliveries never send it twice; `excerpt`: a short, redacted excerpt of the webhook's answer (never the body).
+ */
+export type ActionState = {
+  state: 'none' | 'pending' | 'sending' | 'sent' | 'failed';
+  attempts: number;
+  status: number | null;
+  error: string | null;
+  claimedAt?: string | null;
+  excerpt?: string | null;
+};
 
 export const triggerEvents = pgTable(
   'trigger_events',

@@ -4,6 +4,7 @@ import { env } from '@/server/env';
 import { driftReportsFunction } from './drift-reports';
 import { evalRun } from './eval-run';
 import { evaluateAlertsFunction } from './evaluate-alerts';
+import { evaluateTriggersFunction } from './evaluate-triggers';
 import { monitoringRollups } from './monitoring-rollups';
 import { onlineEvals } from './online-evals';
 import { ping } from './ping';
@@ -13,7 +14,7 @@ import { rolloutRun } from './rollout-run';
 import { testSteps } from './test-steps';
 import { variationsRun } from './variations-run';
 
-export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, driftReportsFunction, onlineEvals];
+export const functions = [ping, pipelineRun, rolloutRun, evalRun, variationsRun, recoverySweep, monitoringRollups, evaluateAlertsFunction, driftReportsFunction, onlineEvals, evaluateTriggersFunction];
 
 /** What the serve endpoint serves: the functions, and the test fixtures when SLIPWAY_TEST_FUNCTIONS=on. */
 export function servedFunctions() {

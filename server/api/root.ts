@@ -17,6 +17,7 @@ import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { tokensRouter } from './routers/tokens';
+import { triggersRouter } from './routers/triggers';
 import { usersRouter } from './routers/users';
 import { variationsRouter } from './routers/variations';
 import { createCallerFactory, router } from './trpc';
@@ -49,6 +50,7 @@ export const appRouter = router({
   onlineEvals: onlineEvalsRouter,
   overview: overviewRouter,
   drift: driftRouter,
+  triggers: triggersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -128,6 +128,8 @@ const EXPECTED: Record<string, Access> = {
   'drift.timeline': 'services:read',
   'drift.samples': 'services:read',
   'drift.run': 'environments:deploy',
+  'triggers.events': 'services:read',
+  'triggers.rules': 'services:read',
   'variations.start': 'evals:run',
   'variations.get': 'services:read',
   'variations.createRelease': 'releases:write',

@@ -125,6 +125,8 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'overview.failures': {},
   'overview.slos': undefined,
   'overview.spend': undefined,
+  'triggers.events': {},
+  'triggers.rules': { service: 'support-bot', environment: 'production' },
   get 'approvals.get'() {
     return { id: approvalId };
   },
