@@ -223,6 +223,8 @@ export function histogramRows(h: DriftHistogram): { rows: HistogramRow[]; refere
 /** One check of one row of a status timeline: when, what it found, a line saying how, and a link to the check. */
 export interface StatusPoint {
   t: number;
+  /** When the window the check read began, when known (else the check reaches back the hold). */
+  from?: number;
   state: 'drift' | 'ok' | 'untested';
   detail: string;
   href?: string;
@@ -235,9 +237,9 @@ export interface StatusRow {
 }
 
 /**
- * The cells of a status timeline: a check speaks for the window that ended at it, so its cell runs from the row's
- * previous check (at most `holdMs` before it: default the median gap between checks, else an hour) to its own time,
- * clipped to the domain. Checks outside the domain are dropped; rows keep their order.
+ * The cells of a status timeline: a check speaks for the window that ended at it, so its cell runs from the start of
+ * that window (when the point knows it, else `holdMs` before it: default the median gap between checks, else an
+ * hour), but not before the row's previous check, to its own time, clipped to the domain. Checks outside the domain are dropped; rows keep their order.
  */
 export function statusCells(rows: StatusRow[], domain: [number, number], holdMs?: number): (StatusRow & { cells: (StatusPoint & { from: number; to: number })[] })[] {
   const times = [...new Set(rows.flatMap((r) => r.points.map((p) => p.t)))].sort((a, b) => a - b);
@@ -245,7 +247,7 @@ export function statusCells(rows: StatusRow[], domain: [number, number], holdMs?
   const hold = holdMs ?? (gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 3600_000);
   return rows.map((r) => {
     const points = r.points.filter((p) => p.t >= domain[0] && p.t <= domain[1]).sort((a, b) => a.t - b.t);
-    const cells = points.map((p, i) => ({ ...p, from: Math.max(domain[0], p.t - hold, i > 0 ? points[i - 1]!.t : -Infinity), to: p.t }));
+    const cells = points.map((p, i) => ({ ...p, from: Math.max(domain[0], p.from ?? p.t - hold, i > 0 ? points[i - 1]!.t : -Infinity), to: p.t }));
     return { ...r, cells: cells.filter((c) => c.to > c.from) };
   });
 }

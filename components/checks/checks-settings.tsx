@@ -88,7 +88,7 @@ function ruleOf(d: RuleDraft): TriggerRule {
 /** A `datetime-local` value in the browser's time zone, and back to an ISO instant ('' stays '' for the server to name). */
 const localInput = (iso: string) => {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  return Number.isNaN(d.getTime()) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
 };
 const isoOf = (local: string) => (local && !Number.isNaN(Date.parse(local)) ? new Date(local).toISOString() : local);
 
@@ -212,10 +212,10 @@ function ChecksForm({ service, environment, checks, defaultTriggers, save }: { s
           {referenceKind === 'period' ? (
             <>
               <Field label="Reference from" error={at('drift.reference.from')}>
-                <Input name="reference.from" type="datetime-local" defaultValue={d.reference.kind === 'period' ? localInput(d.reference.from) : ''} />
+                <Input name="reference.from" type="datetime-local" step={1} defaultValue={d.reference.kind === 'period' ? localInput(d.reference.from) : ''} />
               </Field>
               <Field label="Reference to" error={at('drift.reference.to')}>
-                <Input name="reference.to" type="datetime-local" defaultValue={d.reference.kind === 'period' ? localInput(d.reference.to) : ''} />
+                <Input name="reference.to" type="datetime-local" step={1} defaultValue={d.reference.kind === 'period' ? localInput(d.reference.to) : ''} />
               </Field>
             </>
           ) : null}

@@ -94,7 +94,7 @@ export function DriftPanel({ service, environment }: { service: string; environm
           <TextDriftCard report={r} />
         </>
       ) : null}
-      <Timeline service={service} environment={environment} reportHref={reportHref} />
+      <Timeline service={service} environment={environment} reportHref={reportHref} windows={windowStarts([...(newest.data?.reports ?? []), ...(list.data?.reports ?? [])])} />
       {r ? <FeatureTable report={r} /> : null}
       {list.data?.reports.length ? (
         <PastReports
@@ -182,7 +182,7 @@ function Verdict({ report: r, isLatest, latestHref, runButton, arms, reportHref 
         </ul>
       ) : null}
       <div className="grid gap-3 border-t border-border px-5 py-3 sm:grid-cols-2">
-        <WindowBox title={`Reference · ${referenceKind(r.reference.kind)}`} w={r.reference} />
+        <WindowBox title={`Reference · ${referenceKind(r.reference.kind)}`} w={r.reference} showLabel={r.reference.kind !== 'period'} />
         <WindowBox title="Current" w={r.current} />
       </div>
       {arms.length ? (
@@ -204,12 +204,12 @@ function referenceKind(kind: string): string {
   return kind === 'release-start' ? 'start of the release' : kind === 'period' ? 'fixed period' : kind === 'dataset' ? 'dataset inputs' : kind;
 }
 
-function WindowBox({ title, w }: { title: string; w: DriftWindow }) {
+function WindowBox({ title, w, showLabel = true }: { title: string; w: DriftWindow; showLabel?: boolean }) {
   const span = (s: string) => new Date(s).toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   return (
     <div className="min-w-0 text-sm">
       <p className="text-xs font-medium tracking-wide text-muted-fg uppercase">{title}</p>
-      <p className="font-medium">{w.label}</p>
+      {showLabel ? <p className="font-medium">{w.label}</p> : null}
       <p className="text-muted-fg tabular-nums">
         {span(w.from)} – {span(w.to)} · {w.rows.toLocaleString('en')} {w.rows === 1 ? 'row' : 'rows'}
         {w.total > w.rows ? ` sampled of ${w.total.toLocaleString('en')}` : ''}
@@ -324,7 +324,12 @@ function Ngrams({ title, items, side }: { title: string; items: TextDrift['topNg
   );
 }
 
-function Timeline({ service, environment, reportHref }: { service: string; environment: string; reportHref: (id: string) => string }) {
+/** When each listed report's current window began, so the timeline draws a report over the window it read. */
+function windowStarts(reports: Summary[]): Map<string, number> {
+  return new Map(reports.map((r) => [r.id, Date.parse(r.current.from)]));
+}
+
+function Timeline({ service, environment, reportHref, windows }: { service: string; environment: string; reportHref: (id: string) => string; windows: Map<string, number> }) {
   const trpc = useTRPC();
   const [range, setRange] = useRange();
   const timeline = useQuery({ ...trpc.drift.timeline.queryOptions({ service, environment, ...range }), placeholderData: keepPreviousData });
@@ -337,6 +342,7 @@ function Timeline({ service, environment, reportHref }: { service: string; envir
       .filter((p) => p.status !== 'failed')
       .map((p) => ({
         t: new Date(p.t).getTime(),
+        from: windows.get(p.reportId),
         state: p.skipped || p.statistic === null ? ('untested' as const) : p.drifted ? ('drift' as const) : ('ok' as const),
         detail: p.skipped || p.statistic === null ? 'not tested' : `${p.drifted ? 'drift' : 'ok'} · ${methodOf(p.method).symbol} ${formatStat(p.statistic)}${p.pValue !== null ? `, p ${formatP(p.pValue)}` : ''}`,
         href: reportHref(p.reportId),

@@ -185,4 +185,16 @@ describe('status timeline cells', () => {
       [3, 5],
     ]);
   });
+
+  it('starts a check at the start of the window it read when the point knows it', () => {
+    const points = [
+      { t: t0 + 5 * h, from: t0 + 4.75 * h, state: 'drift' as const, detail: '' },
+      { t: t0 + 6 * h, from: t0 + 2 * h, state: 'ok' as const, detail: '' },
+    ];
+    const [cells] = statusCells([{ key: 'a', label: 'a', points }], [t0, t0 + 10 * h]);
+    expect(cells!.cells.map((c) => [(c.from - t0) / h, (c.to - t0) / h])).toEqual([
+      [4.75, 5],
+      [5, 6],
+    ]);
+  });
 });
