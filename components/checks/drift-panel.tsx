@@ -308,11 +308,11 @@ function Ngrams({ title, items, side }: { title: string; items: TextDrift['topNg
           <TBody>
             {items.slice(0, 8).map((n) => (
               <TR key={n.ngram}>
-                <TD className="max-w-[12rem] truncate px-2 font-mono text-xs" title={`${n.ngram} (weight ${formatStat(n.weight)})`}>
+                <TD className="max-w-[12rem] truncate px-2 py-1.5 font-mono text-xs" title={`${n.ngram} (weight ${formatStat(n.weight)})`}>
                   {n.ngram}
                 </TD>
-                <TD className={cn('px-2 text-right tabular-nums', side === 'reference' && 'font-medium')}>{formatPercent(n.referenceShare)}</TD>
-                <TD className={cn('px-2 text-right tabular-nums', side === 'current' && 'font-medium')}>{formatPercent(n.currentShare)}</TD>
+                <TD className={cn('px-2 py-1.5 text-right tabular-nums', side === 'reference' && 'font-medium')}>{formatPercent(n.referenceShare)}</TD>
+                <TD className={cn('px-2 py-1.5 text-right tabular-nums', side === 'current' && 'font-medium')}>{formatPercent(n.currentShare)}</TD>
               </TR>
             ))}
           </TBody>
