@@ -402,7 +402,7 @@ describe('drift reports', () => {
     expect(out.stdout).toMatch(/^report\s+[0-9a-f-]{36}$/m);
     expect(out.stdout).toMatch(/^output_tokens\s+ks\s/m);
     expect(out.stdout).toContain('TOP N-GRAMS');
-    const json = await cli('drift', 'report', S, '--environment', E, '--json');
+    const json = await cli('drift', 'report', S, '-e', E, '--json');
     const parsed = JSON.parse(json.stdout) as { id: string; releaseNumber: number | null };
     const latest = await api.drift.latest({ service: S });
     expect(parsed.id).toBe(latest[0]!.id);

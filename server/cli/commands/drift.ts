@@ -71,7 +71,7 @@ export const driftGroup: Group = {
         'Prints the environment-wide report: both windows, each feature with its method (KS, chi-squared or z-test up to 1000 reference rows, normed Wasserstein or Jensen-Shannon above), statistic, threshold, p-value, PSI and verdict, and text drift (domain-classifier ROC AUC against its threshold, with the top n-grams). With --run the reports are computed first, per release arm too when several releases served.',
       args: [{ name: 'service', description: 'the service' }],
       options: {
-        environment: { type: 'string', value: '<env>', description: 'the environment (required)' },
+        environment: { type: 'string', short: 'e', value: '<env>', description: 'the environment (required)' },
         run: { type: 'boolean', description: 'compute the reports now (needs the environments:deploy scope), then show them' },
       },
       examples: ['slipway drift report support-bot --environment production', 'slipway drift report support-bot --environment production --run --json'],

@@ -81,86 +81,88 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
   const settings = checksOf(env).drift;
   const started = Date.now();
   const base = { serviceId: env.serviceId, environmentId: env.id, environment: env.name, trigger: opts.trigger, requestedBy: opts.requestedBy, createdAt: now };
-  const stored: DriftReport[] = [];
-  const store = async (values: typeof driftReports.$inferInsert) => {
-    const [row] = await db.insert(driftReports).values(values).returning();
-    stored.push(row!);
-    return row!;
-  };
   const currentFromDefault = new Date(now.getTime() - settings.currentHours * 3_600_000);
+  let values: (typeof driftReports.$inferInsert)[];
   try {
-    const span = await referenceSpan(db, env, settings.reference, now);
-    // The current window starts after the reference ends: a window compared with itself shows no drift.
-    const currentFrom = span.kind === 'dataset' || span.to <= currentFromDefault ? currentFromDefault : span.to;
-    const currentLabel = currentFrom.getTime() === currentFromDefault.getTime() ? `last ${hoursLabel(settings.currentHours)}` : `since the reference window ended (at most ${hoursLabel(settings.currentHours)})`;
-    const inForce: DriftSettings = { ...settings, reference: span.resolved };
+    // Reads in a savepoint of their own: a failed read (inside a caller's transaction) is rolled back alone, and the
+    // failed report can still be stored.
+    values = await db.transaction(async (tx) => {
+      const rdb = tx as unknown as Db;
+      const pending: (typeof driftReports.$inferInsert)[] = [];
+      const span = await referenceSpan(rdb, env, settings.reference, now);
+      // The current window starts after the reference ends: a window compared with itself shows no drift.
+      const currentFrom = span.kind === 'dataset' || span.to <= currentFromDefault ? currentFromDefault : span.to;
+      const currentLabel = currentFrom.getTime() === currentFromDefault.getTime() ? `last ${hoursLabel(settings.currentHours)}` : `since the reference window ended (at most ${hoursLabel(settings.currentHours)})`;
+      const inForce: DriftSettings = { ...settings, reference: span.resolved };
 
-    let reference: WindowData;
-    if (span.datasetVersionId) {
-      const rows = await readDatasetRows(db, span.datasetVersionId, settings.maxRows);
-      reference = { rows, inputsOnly: true, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: rows.length, total: rows.length, label: span.label } };
-    } else {
-      const read = await readTraffic(db, { serviceId: env.serviceId, environment: env.name, from: span.from, to: span.to, maxRows: settings.maxRows });
-      reference = { rows: read.rows, inputsOnly: false, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: read.rows.length, total: read.total, label: span.label } };
-    }
-    const readCurrent = async (releaseId: string | null, label: string): Promise<WindowData> => {
-      const read = await readTraffic(db, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now, releaseId, maxRows: settings.maxRows });
-      return { rows: read.rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: read.rows.length, total: read.total, label } };
-    };
-
-    let embeddings: Parameters<typeof compare>[3] = null;
-    if (settings.embeddingsModel) {
-      try {
-        embeddings = { model: settings.embeddingsModel, get: cachedEmbeddings(await embedderFor(db, settings.embeddingsModel, service?.name ?? '')) };
-      } catch (e) {
-        embeddings = { model: settings.embeddingsModel, error: errorText(e) };
+      let reference: WindowData;
+      if (span.datasetVersionId) {
+        const rows = await readDatasetRows(rdb, span.datasetVersionId, settings.maxRows);
+        reference = { rows, inputsOnly: true, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: rows.length, total: rows.length, label: span.label } };
+      } else {
+        const read = await readTraffic(rdb, { serviceId: env.serviceId, environment: env.name, from: span.from, to: span.to, maxRows: settings.maxRows });
+        reference = { rows: read.rows, inputsOnly: false, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: read.rows.length, total: read.total, label: span.label } };
       }
-    }
+      const readCurrent = async (releaseId: string | null, label: string): Promise<WindowData> => {
+        const read = await readTraffic(rdb, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now, releaseId, maxRows: settings.maxRows });
+        return { rows: read.rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: read.rows.length, total: read.total, label } };
+      };
 
-    const current = await readCurrent(null, currentLabel);
-    const whole = await compare(reference, current, settings, embeddings, 'current');
-    await store({
-      ...base,
-      status: whole.status,
-      reference: { ...reference.window, kind: span.kind },
-      current: current.window,
-      features: whole.features,
-      text: whole.text,
-      driftedShare: whole.driftedShare,
-      datasetDrift: whole.datasetDrift,
-      settings: inForce,
-      durationMs: Date.now() - started,
-    });
-
-    if (settings.perRelease) {
-      const arms = new Map<string, number | null>();
-      for (const r of current.rows) if (r.releaseId) arms.set(r.releaseId, r.releaseNumber);
-      if (arms.size > 1) {
-        for (const [releaseId, releaseNumber] of [...arms.entries()].sort((a, b) => (a[1] ?? 0) - (b[1] ?? 0))) {
-          const armStarted = Date.now();
-          const arm = await readCurrent(releaseId, `${currentLabel}, release #${releaseNumber}`);
-          const result = await compare(reference, arm, settings, embeddings, `release:${releaseId}`);
-          await store({
-            ...base,
-            releaseId,
-            releaseNumber,
-            status: result.status,
-            reference: { ...reference.window, kind: span.kind },
-            current: arm.window,
-            features: result.features,
-            text: result.text,
-            driftedShare: result.driftedShare,
-            datasetDrift: result.datasetDrift,
-            settings: inForce,
-            durationMs: Date.now() - armStarted,
-          });
+      let embeddings: Parameters<typeof compare>[3] = null;
+      if (settings.embeddingsModel) {
+        try {
+          embeddings = { model: settings.embeddingsModel, get: cachedEmbeddings(await embedderFor(rdb, settings.embeddingsModel, service?.name ?? '')) };
+        } catch (e) {
+          embeddings = { model: settings.embeddingsModel, error: errorText(e) };
         }
       }
-    }
+
+      const current = await readCurrent(null, currentLabel);
+      const whole = await compare(reference, current, settings, embeddings, 'current');
+      pending.push({
+        ...base,
+        status: whole.status,
+        reference: { ...reference.window, kind: span.kind },
+        current: current.window,
+        features: whole.features,
+        text: whole.text,
+        driftedShare: whole.driftedShare,
+        datasetDrift: whole.datasetDrift,
+        settings: inForce,
+        durationMs: Date.now() - started,
+      });
+
+      if (settings.perRelease) {
+        const arms = new Map<string, number | null>();
+        for (const r of current.rows) if (r.releaseId) arms.set(r.releaseId, r.releaseNumber);
+        if (arms.size > 1) {
+          for (const [releaseId, releaseNumber] of [...arms.entries()].sort((a, b) => (a[1] ?? 0) - (b[1] ?? 0))) {
+            const armStarted = Date.now();
+            const arm = await readCurrent(releaseId, `${currentLabel}, release #${releaseNumber}`);
+            const result = await compare(reference, arm, settings, embeddings, `release:${releaseId}`);
+            pending.push({
+              ...base,
+              releaseId,
+              releaseNumber,
+              status: result.status,
+              reference: { ...reference.window, kind: span.kind },
+              current: arm.window,
+              features: result.features,
+              text: result.text,
+              driftedShare: result.driftedShare,
+              datasetDrift: result.datasetDrift,
+              settings: inForce,
+              durationMs: Date.now() - armStarted,
+            });
+          }
+        }
+      }
+      return pending;
+    });
   } catch (e) {
     logger.warn({ err: e, environmentId: env.id, service: service?.name }, 'drift report failed');
     const empty = { from: now.toISOString(), to: now.toISOString(), rows: 0, total: 0, label: '' };
-    await store({
+    values = [{
       ...base,
       status: 'failed',
       reference: { ...empty, kind: settings.reference.kind },
@@ -172,11 +174,15 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
       settings,
       error: errorText(e),
       durationMs: Date.now() - started,
-    });
+    }];
   }
+  const order = (r: { releaseId?: string | null }) => values.findIndex((v) => (v.releaseId ?? null) === (r.releaseId ?? null));
+  const stored: DriftReport[] = (await db.insert(driftReports).values(values).returning()).sort((a, b) => order(a) - order(b));
   for (const report of stored) {
     try {
-      await onDriftReport(db, report);
+      // Its own savepoint too: a trigger that fails is logged and leaves the stored reports (and the caller's
+      // transaction) intact.
+      await db.transaction((tx) => onDriftReport(tx as unknown as Db, report));
     } catch (e) {
       logger.error({ err: e, reportId: report.id }, 'drift report triggers failed');
     }
