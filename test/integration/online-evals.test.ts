@@ -68,6 +68,12 @@ async function ask(environment: string, release: number, n: number, frame = (q: 
   return ids;
 }
 
+/** Reloads the gateway's snapshot after a save: twice, as the first may join a reload that began before the save. */
+async function reload() {
+  await gateway.refresh(true);
+  await gateway.refresh(true);
+}
+
 /** Waits until the gateway's telemetry of these requests is written. */
 async function logged(ids: string[]) {
   for (let i = 0; i < 200; i++) {
@@ -122,7 +128,7 @@ afterAll(async () => {
 describe('online evals', { timeout: 60_000 }, () => {
   it('keep and score the share chosen by request id, and tell ref-small from ref-degraded by pass rate', async () => {
     await api.checks.update({ service: S, environment: 'production', checks: checks({ samplePercent: 50, dailyBudgetUsd: 5 }) });
-    await gateway.refresh(true);
+    await reload();
     const ids = [...(await ask('production', 1, 200)), ...(await ask('production', 2, 200))];
     await logged(ids);
     const rows = await database.db.select().from(requestLogs).where(inArray(requestLogs.requestId, ids));
@@ -158,6 +164,7 @@ describe('online evals', { timeout: 60_000 }, () => {
     // ref-small answers correctly 80% of the time, ref-degraded 50% and refuses harmless questions more often.
     expect(rate(1).passRate - rate(2).passRate).toBeGreaterThan(0.1);
     expect(rate(1).meanScore).toBeGreaterThan(rate(2).meanScore);
+    // eslint-disable-next-line no-console -- the figures the README quotes
     console.log(`online pass rate: #1 (ref-small) ${rate(1).passRate.toFixed(3)} of ${rate(1).count}, #2 (ref-degraded) ${rate(2).passRate.toFixed(3)} of ${rate(2).count}`);
 
     const recent = await api.onlineEvals.recent({ service: S, environment: 'production', limit: 5 });
@@ -173,7 +180,7 @@ describe('online evals', { timeout: 60_000 }, () => {
 
   it('stops judge calls once the day’s budget is spent, and scores with the deterministic assertions alone', async () => {
     await api.checks.update({ service: S, environment: 'staging', checks: checks({ samplePercent: 100, dailyBudgetUsd: 0.000001 }) });
-    await gateway.refresh(true);
+    await reload();
     // A framing not judged before, so no judge answer comes from the cache.
     const ids = await ask('staging', 1, 20, (q, i) => `Please help with ticket ${i}: ${q}`);
     await logged(ids);
@@ -245,10 +252,12 @@ describe('online evals', { timeout: 60_000 }, () => {
     await api.environments.create({ service: S, name: 'qa' });
     await api.environments.deploy({ service: S, environment: 'qa', routes: [{ release: 1, weight: 100 }] });
     await api.checks.update({ service: S, environment: 'qa', checks: checks({ suite: 'online-down', samplePercent: 100 }) });
-    await gateway.refresh(true);
+    await reload();
     const ids = await ask('qa', 1, 4, (q, i) => `Judge is down, ticket ${i}: ${q}`);
     await logged(ids);
+    expect(ids.length).toBe(4);
     const pass = (await runOnlineEvals(database.db)).environments.find((e) => e.environment === 'qa')!;
+    expect(pass).toMatchObject({ problem: null });
     expect(pass.scored).toBeGreaterThan(0);
     const scores = await database.db.select().from(onlineScores).where(eq(onlineScores.environment, 'qa'));
     for (const s of scores) {
