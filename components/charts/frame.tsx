@@ -73,7 +73,7 @@ export function TooltipBox({ heading, rows, detail, notes = [] }: { heading: str
                   <span className="mr-1.5 inline-block h-2 w-2 rounded-full align-middle" style={{ background: r.colour }} aria-hidden />
                   {r.label}
                 </td>
-                <td className="text-right tabular-nums">{r.value}</td>
+                <td className="text-right whitespace-nowrap tabular-nums">{r.value}</td>
               </tr>
             ))}
           </tbody>
