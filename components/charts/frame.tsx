@@ -24,6 +24,8 @@ export interface LegendItem {
   colour: string;
   dash?: string;
   line?: boolean;
+  /** Fill opacity of a box swatch (default 0.6), for charts that tell states apart by strength. */
+  opacity?: number;
 }
 
 /** Series, then the kinds of markers the chart shows (once each). */
@@ -33,7 +35,7 @@ export function Legend({ items, markers = [] }: { items: LegendItem[]; markers?:
     <ul aria-label="Legend" className="flex flex-wrap gap-x-4 gap-y-1 text-xs text-muted-fg">
       {items.map((it) => (
         <li key={it.label} className="flex items-center gap-1.5">
-          <Swatch colour={it.colour} dash={it.dash} line={it.line} />
+          <Swatch colour={it.colour} dash={it.dash} line={it.line} opacity={it.opacity} />
           <span className="text-fg">{it.label}</span>
         </li>
       ))}
@@ -50,10 +52,10 @@ export function Legend({ items, markers = [] }: { items: LegendItem[]; markers?:
   );
 }
 
-function Swatch({ colour, dash, line }: { colour: string; dash?: string; line?: boolean }) {
+function Swatch({ colour, dash, line, opacity = 0.6 }: { colour: string; dash?: string; line?: boolean; opacity?: number }) {
   return (
     <svg width="16" height="10" aria-hidden className="shrink-0">
-      {line ? <line x1="0" y1="5" x2="16" y2="5" stroke={colour} strokeWidth="2" strokeDasharray={dash} /> : <rect x="0" y="1" width="16" height="8" rx="2" fill={colour} fillOpacity="0.6" stroke={colour} />}
+      {line ? <line x1="0" y1="5" x2="16" y2="5" stroke={colour} strokeWidth="2" strokeDasharray={dash} /> : <rect x="0" y="1" width="16" height="8" rx="2" fill={colour} fillOpacity={opacity} stroke={colour} />}
     </svg>
   );
 }
@@ -71,7 +73,7 @@ export function TooltipBox({ heading, rows, detail, notes = [] }: { heading: str
                   <span className="mr-1.5 inline-block h-2 w-2 rounded-full align-middle" style={{ background: r.colour }} aria-hidden />
                   {r.label}
                 </td>
-                <td className="text-right tabular-nums">{r.value}</td>
+                <td className="text-right whitespace-nowrap tabular-nums">{r.value}</td>
               </tr>
             ))}
           </tbody>

@@ -1,6 +1,6 @@
 // Data shaping for the charts: the monitoring API's points (one per bucket × release) pivoted into one row per
 // bucket with a column per release, gaps filled, and the derived figures (rates, per-request cost, hourly cost).
-import type { AnalysisResult, AnalysisSettings } from '@/db/schema';
+import type { AnalysisResult, AnalysisSettings, DriftHistogram } from '@/db/schema';
 import type { Marker, SeriesPoint } from '@/server/services/monitoring/types';
 
 /** A chart row: the bucket's start in epoch ms, and one value per series key. */
@@ -191,4 +191,63 @@ export function monthRows(daily: { day: string; costUsd: number }[], now: Date, 
     rows.push({ day, spent: d <= today ? sum : null, projected: d === today ? sum : projected });
   }
   return rows;
+}
+
+/** A histogram's bins as chart rows: each window's count and its share of that window. */
+export interface HistogramRow {
+  bin: string;
+  reference: number;
+  current: number;
+  referenceCount: number;
+  currentCount: number;
+}
+
+/**
+ * The bins of a drift histogram as shares of each window, with the bin whose shares differ most and the largest
+ * share. Null when either
+ * window has no values (nothing to compare).
+ */
+export function histogramRows(h: DriftHistogram): { rows: HistogramRow[]; referenceTotal: number; currentTotal: number; largest: HistogramRow | null; top: number } | null {
+  const referenceTotal = h.reference.reduce((n, v) => n + v, 0);
+  const currentTotal = h.current.reduce((n, v) => n + v, 0);
+  if (!h.bins.length || referenceTotal <= 0 || currentTotal <= 0) return null;
+  const rows = h.bins.map((bin, i) => {
+    const referenceCount = h.reference[i] ?? 0;
+    const currentCount = h.current[i] ?? 0;
+    return { bin, referenceCount, currentCount, reference: referenceCount / referenceTotal, current: currentCount / currentTotal };
+  });
+  const largest = rows.reduce<HistogramRow | null>((best, r) => (!best || Math.abs(r.current - r.reference) > Math.abs(best.current - best.reference) ? r : best), null);
+  return { rows, referenceTotal, currentTotal, largest, top: Math.max(...rows.map((r) => Math.max(r.reference, r.current))) };
+}
+
+/** One check of one row of a status timeline: when, what it found, a line saying how, and a link to the check. */
+export interface StatusPoint {
+  t: number;
+  /** When the window the check read began, when known (else the check reaches back the hold). */
+  from?: number;
+  state: 'drift' | 'ok' | 'untested';
+  detail: string;
+  href?: string;
+}
+
+export interface StatusRow {
+  key: string;
+  label: string;
+  points: StatusPoint[];
+}
+
+/**
+ * The cells of a status timeline: a check speaks for the window that ended at it, so its cell runs from the start of
+ * that window (when the point knows it, else `holdMs` before it: default the median gap between checks, else an
+ * hour), but not before the row's previous check, to its own time, clipped to the domain. Checks outside the domain are dropped; rows keep their order.
+ */
+export function statusCells(rows: StatusRow[], domain: [number, number], holdMs?: number): (StatusRow & { cells: (StatusPoint & { from: number; to: number })[] })[] {
+  const times = [...new Set(rows.flatMap((r) => r.points.map((p) => p.t)))].sort((a, b) => a - b);
+  const gaps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
+  const hold = holdMs ?? (gaps.length ? gaps[Math.floor(gaps.length / 2)]! : 3600_000);
+  return rows.map((r) => {
+    const points = r.points.filter((p) => p.t >= domain[0] && p.t <= domain[1]).sort((a, b) => a.t - b.t);
+    const cells = points.map((p, i) => ({ ...p, from: Math.max(domain[0], p.from ?? p.t - hold, i > 0 ? points[i - 1]!.t : -Infinity), to: p.t }));
+    return { ...r, cells: cells.filter((c) => c.to > c.from) };
+  });
 }

@@ -59,3 +59,12 @@ export function niceCeil(v: number): number {
   const step = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].find((m) => m * p >= v * (1 - 1e-9))!;
   return Number((step * p).toPrecision(12));
 }
+
+/** Drift charts: the reference window in the muted tone, the current window in the first series colour (danger when it drifted). */
+export const DRIFT_COLOURS = {
+  reference: 'var(--muted-fg)',
+  current: 'var(--chart-1)',
+  drifted: 'var(--danger)',
+  stable: 'var(--success)',
+  untested: 'var(--muted-fg)',
+} as const;

@@ -1,12 +1,13 @@
 'use client';
 // The Monitoring page: every environment of every service (or of one, `?service=`) over the page's range with its
-// figures and a sparkline, a comparison of one environment's releases, and spend per day with the month's
-// projection and budget.
+// figures and a sparkline, the latest drift report of each, a comparison of one environment's releases, and spend
+// per day with the month's projection and budget.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useId } from 'react';
 import { Sparkline } from '@/components/charts/sparkline';
+import { DriftOverview } from '@/components/checks/drift-overview';
 import { formatMs, formatPercent, formatUsd } from '@/components/format';
 import { useTRPC } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
@@ -50,7 +51,7 @@ export function MonitoringPage() {
 
   return (
     <>
-      <PageHeader title="Monitoring" description="Traffic, errors, latency and cost of every environment from gateway telemetry, per release, and what they spend per day." />
+      <PageHeader title="Monitoring" description="Traffic, errors, latency, cost and drift of every environment from gateway telemetry, per release, and what they spend per day." />
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
         <div className="flex items-center gap-2">
           <Label htmlFor={pickerId}>Service</Label>
@@ -115,6 +116,7 @@ export function MonitoringPage() {
             </Table>
           ) : null}
         </Card>
+        <DriftOverview service={service} />
         <ReleaseComparison environments={envs} range={range} selected={params?.get('compare') ?? null} onSelect={(v) => setParam('compare', v)} />
         <CostPanel range={range} service={service} />
       </div>

@@ -1,11 +1,16 @@
 'use client';
 // One environment of a service, in tabs with their own URLs (`?tab=`): the overview (the rollout under way or the
-// latest, what it runs now, the deploy form, charts and traffic over the page's range, recent changes), its
-// rollouts, its history with restore and "what ran at…", and its settings. Promote and Roll back head every tab.
+// latest, what it runs now, the deploy form, charts and traffic over the page's range, recent changes), drift
+// reports, the other production checks (online quality, smoke tests, trigger events), its rollouts, its history
+// with restore and "what ran at…", and its settings (with the production checks). Promote and Roll back head every
+// tab.
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useSearchParams } from 'next/navigation';
 import { useEffect, useRef, useState } from 'react';
 import { AlertRulesEditor } from '@/components/alerts/rules-editor';
+import { ChecksSettings } from '@/components/checks/checks-settings';
+import { ChecksTab } from '@/components/checks/checks-tab';
+import { DriftPanel } from '@/components/checks/drift-panel';
 import { formatTime } from '@/components/format';
 import { RouteList } from '@/components/registry/routes';
 import { LiveRollout } from '@/components/rollouts/live-rollout';
@@ -38,7 +43,7 @@ const IDLE_MS = 15_000;
 /** How often the routing table is read again, so the deploy form follows changes made elsewhere. */
 const TABLE_MS = 5000;
 
-const TAB_LABELS: Record<EnvironmentTab, string> = { overview: 'Overview', rollouts: 'Rollouts', history: 'History', settings: 'Settings' };
+const TAB_LABELS: Record<EnvironmentTab, string> = { overview: 'Overview', drift: 'Drift', checks: 'Checks', rollouts: 'Rollouts', history: 'History', settings: 'Settings' };
 
 export function EnvironmentPage({ service, environment, tab }: { service: string; environment: string; tab: EnvironmentTab }) {
   const trpc = useTRPC();
@@ -55,6 +60,8 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
   // Tabs keep the other parameters (the range), so going back and forth keeps the view.
   const tabHref = (t: EnvironmentTab) => {
     const next = new URLSearchParams(params?.toString());
+    // A drift report opened on the Drift tab belongs to that tab only.
+    next.delete('report');
     if (t === 'overview') next.delete('tab');
     else next.set('tab', t);
     const q = next.toString();
@@ -156,6 +163,8 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
                 <EnvironmentHistory service={service} environment={environment} restoreBlocked={restoreBlocked} onRestored={refresh} rolloutNumbers={rolloutNumbers} recent={{ limit: 5, allHref: tabHref('history') }} />
               </>
             ) : null}
+            {tab === 'drift' ? <DriftPanel service={service} environment={environment} /> : null}
+            {tab === 'checks' ? <ChecksTab service={service} environment={environment} /> : null}
             {tab === 'rollouts' ? <RolloutHistory service={service} environment={environment} /> : null}
             {tab === 'history' ? (
               <>
@@ -166,6 +175,7 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
             {tab === 'settings' ? (
               <>
                 <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
+                <ChecksSettings service={service} environment={environment} />
                 <AlertRulesEditor service={service} environment={environment} />
               </>
             ) : null}

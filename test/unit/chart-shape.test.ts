@@ -1,7 +1,8 @@
 // The charts' data shaping: points pivoted by release with gaps filled as the chart needs them, markers found by
-// bucket, daily cost grouped, the month's projection, and a rollout's analysis windows.
+// bucket, daily cost grouped, the month's projection, a rollout's analysis windows, and drift reports' histograms
+// and status cells.
 import { describe, expect, it } from 'vitest';
-import { analysisWindows, bucketGrid, costPerHour, markersAt, monthRows, pivotByRelease, pivotDaily, pivotFields, releasesOf } from '@/components/charts/shape';
+import { analysisWindows, bucketGrid, costPerHour, histogramRows, markersAt, monthRows, pivotByRelease, pivotDaily, pivotFields, releasesOf, statusCells } from '@/components/charts/shape';
 import { niceCeil } from '@/components/charts/theme';
 import type { AnalysisResult } from '@/db/schema';
 import type { Marker, SeriesPoint } from '@/server/services/monitoring/types';
@@ -140,5 +141,60 @@ describe('analysis windows of a rollout', () => {
 describe('axis tops', () => {
   it('rounds the largest value up to a round step times a power of ten', () => {
     expect([971, 38_800, 0.75, 59, 0.0000168, 1, 0].map(niceCeil)).toEqual([1000, 40_000, 0.8, 60, 0.00002, 1, 0]);
+  });
+});
+
+describe('drift histograms', () => {
+  it('turns counts into shares of each window and finds the bin that moved most', () => {
+    const shaped = histogramRows({ bins: ['[0, 10)', '[10, 20)', '[20, 30)'], reference: [60, 30, 10], current: [10, 20, 20] })!;
+    expect(shaped.referenceTotal).toBe(100);
+    expect(shaped.currentTotal).toBe(50);
+    expect(shaped.rows.map((r) => [r.reference, r.current])).toEqual([
+      [0.6, 0.2],
+      [0.3, 0.4],
+      [0.1, 0.4],
+    ]);
+    expect(shaped.largest?.bin).toBe('[0, 10)');
+  });
+
+  it('has nothing to draw when either window is empty', () => {
+    expect(histogramRows({ bins: ['a', 'b'], reference: [3, 4], current: [0, 0] })).toBeNull();
+    expect(histogramRows({ bins: [], reference: [], current: [] })).toBeNull();
+  });
+});
+
+describe('status timeline cells', () => {
+  const h = 3600_000;
+  const t0 = Date.parse('2026-12-04T00:00:00.000Z');
+  const row = (key: string, hours: number[]) => ({ key, label: key, points: hours.map((x) => ({ t: t0 + x * h, state: 'ok' as const, detail: '' })) });
+
+  it('runs each check from the previous one to itself; the first reaches back the usual gap, and a missed check leaves a gap', () => {
+    const [cells] = statusCells([row('a', [2, 3, 4, 6])], [t0, t0 + 10 * h]);
+    expect(cells!.cells.map((c) => [(c.from - t0) / h, (c.to - t0) / h])).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 4],
+      [5, 6],
+    ]);
+  });
+
+  it('clips to the domain, drops checks outside it, and caps the reach back at the hold', () => {
+    const [cells] = statusCells([row('a', [-1, 0.5, 5])], [t0, t0 + 10 * h], 2 * h);
+    expect(cells!.cells.map((c) => [(c.from - t0) / h, (c.to - t0) / h])).toEqual([
+      [0, 0.5],
+      [3, 5],
+    ]);
+  });
+
+  it('starts a check at the start of the window it read when the point knows it', () => {
+    const points = [
+      { t: t0 + 5 * h, from: t0 + 4.75 * h, state: 'drift' as const, detail: '' },
+      { t: t0 + 6 * h, from: t0 + 2 * h, state: 'ok' as const, detail: '' },
+    ];
+    const [cells] = statusCells([{ key: 'a', label: 'a', points }], [t0, t0 + 10 * h]);
+    expect(cells!.cells.map((c) => [(c.from - t0) / h, (c.to - t0) / h])).toEqual([
+      [4.75, 5],
+      [5, 6],
+    ]);
   });
 });
