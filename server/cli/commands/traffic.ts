@@ -98,7 +98,8 @@ export const trafficGroup: Group = {
               continue;
             }
             answered++;
-            const release = res.headers.get('x-slipway-release') ?? '?';
+            // The header reads service#number.
+            const release = (res.headers.get('x-slipway-release') ?? '?').replace(/^.*#/, '');
             byRelease.set(release, (byRelease.get(release) ?? 0) + 1);
             const answer = (JSON.parse(text) as { choices?: { message?: { content?: string } }[] }).choices?.[0]?.message?.content ?? '';
             const right = answer.toLowerCase().includes(q.fact.toLowerCase());
