@@ -12,6 +12,7 @@ import { isOutboundRefused } from '@/server/outbound/policy';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { refusalOfUse } from '@/server/services/secrets/scope';
 import type { StepContext, StepOutcome } from './types';
+import { readStart } from '@/server/lib/read-start';
 
 export function signPayload(secret: string, body: string, timestamp: number): string {
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
@@ -47,25 +48,4 @@ export async function webhookStep(ctx: StepContext): Promise<StepOutcome> {
   ctx.log(`answered ${res.status}`);
   const outputs = { status: res.status, excerpt };
   return res.ok ? { status: 'passed', outputs } : { status: 'failed', outputs, error: `${url} answered ${res.status}` };
-}
-
-/** The first `max` bytes of a body as text; the rest is never read. */
-async function readStart(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    // A body cut off midway keeps what arrived.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
 }

@@ -17,6 +17,7 @@ import { sendNotice } from '../notifications/webhook';
 import { readSecretValue } from '../secrets/queries';
 import { refusalOfUse } from '../secrets/scope';
 import { triggerMessage, webhookBody } from './message';
+import { readStart } from '@/server/lib/read-start';
 
 export const MAX_ATTEMPTS = 3;
 /** A claim older than this is taken to have died with its process; the attempt counts as failed. */
@@ -158,25 +159,4 @@ async function sendWebhook(db: Db, event: TriggerEvent & { service: string }): P
   const excerpt = answerExcerpt(await readStart(res, 4096));
   if (!res.ok) throw new WebhookAnswer(`the retraining webhook answered ${res.status}`, res.status, excerpt);
   return { status: res.status, excerpt };
-}
-
-/** The first `max` bytes of a body as text; the rest is never read. */
-async function readStart(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
-    }
-  } catch {
-    // A body cut off midway keeps what arrived.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, max));
 }
