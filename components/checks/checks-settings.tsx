@@ -16,7 +16,7 @@ import { Card, CardHeader } from '@/components/ui/card';
 import { Checkbox, Field, Input, Select } from '@/components/ui/form';
 import { LoadError, Loading } from '@/components/ui/status';
 import { useCan } from '@/components/viewer';
-import type { DriftReference, ProductionChecks, TriggerRule, TriggerSource } from '@/db/schema';
+import { DEFAULT_COOLDOWN_HOURS, type DriftReference, type ProductionChecks, type TriggerRule, type TriggerSource } from '@/db/schema';
 import { featureLabel } from './drift-text';
 
 const SOURCES: { id: TriggerSource; label: string }[] = [
@@ -45,6 +45,8 @@ interface RuleDraft {
   maxDrop: string;
   windowHours: string;
   minCount: string;
+  /** Blank: the source's default. */
+  cooldownHours: string;
   notify: boolean;
   pipeline: boolean;
   webhookUrl: string;
@@ -63,6 +65,7 @@ function draftOf(r: TriggerRule): RuleDraft {
     maxDrop: opt(r.maxDrop),
     windowHours: String(r.windowHours),
     minCount: String(r.minCount),
+    cooldownHours: opt(r.cooldownHours),
     notify: r.actions.notify,
     pipeline: r.actions.pipeline,
     webhookUrl: r.actions.webhook?.url ?? '',
@@ -81,6 +84,7 @@ function ruleOf(d: RuleDraft): TriggerRule {
     maxDrop: quality ? numberOr(d.maxDrop, null) : null,
     windowHours: numberOr(d.windowHours, NaN),
     minCount: quality ? numberOr(d.minCount, NaN) : numberOr(d.minCount, 0),
+    ...(d.cooldownHours.trim() ? { cooldownHours: numberOr(d.cooldownHours, NaN) } : {}),
     actions: { notify: d.notify, pipeline: d.pipeline, webhook: d.webhookUrl.trim() || d.webhookSecret ? { url: d.webhookUrl.trim(), secret: d.webhookSecret } : null },
   };
 }
@@ -433,6 +437,9 @@ function RuleEditor({
           </Field>
         </>
       ) : null}
+      <Field label="Quiet after firing (hours)" hint={`Blank: ${DEFAULT_COOLDOWN_HOURS[rule.source]} h for this source; 0: fire every time`} error={at('cooldownHours')}>
+        <Input value={rule.cooldownHours} onChange={(e) => onChange({ cooldownHours: e.target.value })} inputMode="decimal" placeholder={String(DEFAULT_COOLDOWN_HOURS[rule.source])} />
+      </Field>
       <div className="grid gap-2 sm:col-span-2 lg:col-span-4">
         <p className="text-sm font-medium">Then</p>
         <div className="flex flex-wrap gap-x-5 gap-y-2">
@@ -472,7 +479,8 @@ export function describeRule(r: TriggerRule): string {
       : r.source === 'smoke'
         ? 'when a smoke test fails'
         : `when ${r.source === 'feedback' ? 'the mean feedback score' : 'the online pass rate'} over ${r.windowHours} h ${[r.threshold !== null ? `falls below ${r.threshold}` : null, r.maxDrop !== null ? `drops by more than ${r.maxDrop}` : null].filter(Boolean).join(' or ')}${r.minCount ? ` (at least ${r.minCount} scores)` : ''}`;
-  return `${when}: ${then}.`;
+  const quiet = r.cooldownHours ?? DEFAULT_COOLDOWN_HOURS[r.source];
+  return `${when}: ${then}${quiet > 0 ? `, then stay quiet for ${quiet} h` : ''}.`;
 }
 
 function nextId(rules: RuleDraft[]): string {

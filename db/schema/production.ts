@@ -61,6 +61,12 @@ export interface SmokeSettings {
 export const TRIGGER_SOURCES = ['drift', 'online-quality', 'feedback', 'smoke'] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
+/**
+ * How long a rule that fired stays quiet, by source: a drift that persists shows in every hourly report, and a broken
+ * release fails every smoke run; online-quality and feedback rules already stay quiet while their windows overlap.
+ */
+export const DEFAULT_COOLDOWN_HOURS: Record<TriggerSource, number> = { drift: 24, smoke: 1, 'online-quality': 0, feedback: 0 };
+
 export interface TriggerRule {
   /** Stable within the environment (`[a-z0-9-]+`); events are idempotent per rule and source key. */
   id: string;
@@ -78,6 +84,12 @@ export interface TriggerRule {
   maxDrop: number | null;
   windowHours: number;
   minCount: number;
+  /**
+   * After firing, the rule stays quiet in the environment for this many hours: later reports, runs or windows that
+   * cross it are not events (so a drift that persists calls the retraining webhook once, not every hour). Absent:
+   * the source's default (DEFAULT_COOLDOWN_HOURS); 0: every report, run or window fires.
+   */
+  cooldownHours?: number;
   actions: {
     notify: boolean;
     /** A signed retraining webhook: POST with the report, signed with HMAC-SHA256 by a stored `webhook_signing` secret. */

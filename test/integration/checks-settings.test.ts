@@ -60,6 +60,7 @@ describe('production checks settings', () => {
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'https://retrain.example.com/hook', secret: 'chat-hook' } } }] }, /checks\.triggers\.0\.actions\.webhook\.secret: .*webhook/i],
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'http://169.254.169.254/latest', secret: 'retrain-signing' } } }] }, /checks\.triggers\.0\.actions\.webhook\.url/],
       [{ ...good(), triggers: [good().triggers![0]!, good().triggers![0]!] }, /is used by another rule/],
+      [{ ...good(), triggers: [{ ...good().triggers![0]!, cooldownHours: -1 }] }, /checks\.triggers\.0\.cooldownHours: must be 0 or more hours/],
     ];
     for (const [checks, message] of cases) {
       await expect(api.checks.update({ service: S, environment: 'production', checks }), String(message)).rejects.toThrow(message);

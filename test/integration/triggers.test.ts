@@ -122,7 +122,8 @@ async function storeReport(releaseNumber: number | null, datasetDrift = true): P
 
 describe('drift triggers', () => {
   it('call the retraining webhook once per report, signed, with the report, the release and where the samples are', async () => {
-    await setRules([rule({ id: 'retrain-on-drift', source: 'drift', actions: { notify: true, webhook: { url: `${hookUrl}/retrain?team=ml`, secret: 'retrain-signing' }, pipeline: false } })]);
+    // No cooldown: every report that crosses the rule fires (the next test covers the cooldown).
+    await setRules([rule({ id: 'retrain-on-drift', source: 'drift', cooldownHours: 0, actions: { notify: true, webhook: { url: `${hookUrl}/retrain?team=ml`, secret: 'retrain-signing' }, pipeline: false } })]);
     const report = await storeReport(null);
     await onDriftReport(database.db, report);
     await onDriftReport(database.db, report);
@@ -174,6 +175,27 @@ describe('drift triggers', () => {
     expect(hitsAt('/retrain?team=ml')).toHaveLength(2);
     expect(JSON.parse(hitsAt('/retrain?team=ml')[1]!.body).release).toEqual({ number: 2, ref: `${S}#2` });
     expect(await events()).toHaveLength(2);
+  });
+
+  it("stay quiet for the rule's cooldown after firing, even for reports stored at the same moment", async () => {
+    // The default drift cooldown (24 h): a drift that persists calls the retraining webhook once, not every hour.
+    await setRules([rule({ id: 'retrain-on-drift', source: 'drift', actions: { notify: false, webhook: { url: `${hookUrl}/retrain`, secret: 'retrain-signing' }, pipeline: false } })]);
+    // The hourly cron's report and one asked for, handed over at once, fire once.
+    const [first, second] = [await storeReport(null), await storeReport(2)];
+    await Promise.all([onDriftReport(database.db, first), onDriftReport(database.db, second)]);
+    expect(await events()).toHaveLength(1);
+    await onDriftReport(database.db, await storeReport(null));
+    await deliverPendingActions(database.db);
+    expect(hitsAt('/retrain')).toHaveLength(1);
+
+    // Once the cooldown has passed, the drift that is still there fires again.
+    await database.db.update(triggerEvents).set({ at: new Date(Date.now() - 25 * 3_600_000) }).where(eq(triggerEvents.environmentId, prodId));
+    const later = await storeReport(null);
+    await onDriftReport(database.db, later);
+    const after = await events();
+    expect(after).toHaveLength(2);
+    expect(after[1]!.sourceKey).toBe(later.id);
+    expect(hitsAt('/retrain')).toHaveLength(2);
   });
 
   it('fire a feature rule only when that feature drifted', async () => {

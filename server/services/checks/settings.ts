@@ -4,7 +4,7 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 import type { DriftSettings, Environment, OnlineEvalSettings, ProductionChecks, SmokeSettings, TriggerRule } from '@/db/schema';
-import { TRIGGER_SOURCES } from '@/db/schema';
+import { DEFAULT_COOLDOWN_HOURS, TRIGGER_SOURCES } from '@/db/schema';
 
 export const DEFAULT_DRIFT: DriftSettings = {
   enabled: true,
@@ -27,6 +27,9 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
   { id: 'smoke-failed', source: 'smoke', enabled: true, feature: null, threshold: null, maxDrop: null, windowHours: 1, minCount: 0, actions: { notify: true, webhook: null, pipeline: false } },
   { id: 'feedback-drop', source: 'feedback', enabled: true, feature: null, threshold: null, maxDrop: 0.2, windowHours: 24, minCount: 20, actions: { notify: true, webhook: null, pipeline: false } },
 ];
+
+/** The rule's cooldown in hours: its own, or its source's default. */
+export const cooldownHoursOf = (rule: Pick<TriggerRule, 'source' | 'cooldownHours'>): number => rule.cooldownHours ?? DEFAULT_COOLDOWN_HOURS[rule.source];
 
 export const DEFAULT_CHECKS: ProductionChecks = { drift: DEFAULT_DRIFT, onlineEvals: DEFAULT_ONLINE_EVALS, smoke: DEFAULT_SMOKE, triggers: null };
 
@@ -95,6 +98,7 @@ export const triggerRuleSchema = z.object({
   maxDrop: z.number().gt(0, 'must be above 0').max(2, 'must be at most 2').nullable(),
   windowHours: z.number().min(0.25, 'must be at least 15 minutes (0.25)').max(720, 'must be at most 30 days'),
   minCount: z.number().int().min(0, 'must be 0 or more').max(1_000_000),
+  cooldownHours: z.number().min(0, 'must be 0 or more hours').max(720, 'must be at most 30 days (720 hours)').optional(),
   actions: z.object({
     notify: z.boolean(),
     webhook: z.object({ url: z.url({ message: 'must be an http(s) URL' }).max(2000), secret: name }).nullable(),
