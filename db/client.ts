@@ -27,6 +27,8 @@ export interface Database {
 export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'embedded'; dataDir?: string };
 
 const MIGRATION_LOCK = 0x51_1b_a7;
+/** The embedded database's shared buffers (PostgreSQL's default is 128MB). */
+const EMBEDDED_SHARED_BUFFERS = '16MB';
 export const MIGRATIONS_DIR = path.join(process.cwd(), 'db', 'migrations');
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
@@ -48,7 +50,10 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     return { db: db as unknown as Db, kind: 'postgres', close: () => pool.end() };
   }
   const { PGlite } = await import('@electric-sql/pglite');
-  const client = target.dataDir ? new PGlite(target.dataDir) : new PGlite();
+  // Shared buffers of 16 MB instead of PostgreSQL's 128 MB: the embedded database's pages are in the app's own
+  // memory, and an app's working set fits; this alone takes ~110 MB off the app's resident memory.
+  const options = { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${EMBEDDED_SHARED_BUFFERS}`] };
+  const client = target.dataDir ? new PGlite(target.dataDir, options) : new PGlite(options);
   await client.waitReady;
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
