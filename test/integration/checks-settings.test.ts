@@ -82,6 +82,23 @@ describe('production checks settings', () => {
     expect(back).toMatchObject({ custom: false, checks: DEFAULT_CHECKS });
   });
 
+  it('reads a period given without a zone as UTC on any server, and refuses a loose one at its field', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/Los_Angeles';
+    try {
+      const period = (from: string, to: string) => ({ ...good(), drift: { ...good().drift, reference: { kind: 'period' as const, from, to } } });
+      const saved = await api.checks.update({ service: S, environment: 'staging', checks: period('2026-12-01T10:00', '2026-12-01T14:00:00+02:00') });
+      expect(saved.checks.drift.reference).toEqual({ kind: 'period', from: '2026-12-01T10:00:00.000Z', to: '2026-12-01T12:00:00.000Z' });
+      // 10:00 UTC is not after 12:00+02:00 (10:00 UTC): the zone-less end is not read as Los Angeles time.
+      await expect(api.checks.update({ service: S, environment: 'staging', checks: period('2026-12-01T10:00:00+02:00', '2026-12-01T08:00') })).rejects.toThrow(/checks\.drift\.reference\.to.*must end after it starts/s);
+      await expect(api.checks.update({ service: S, environment: 'staging', checks: period('Dec 1 2026 10:00', '2026-12-02T00:00:00Z') })).rejects.toThrow(/checks\.drift\.reference\.from.*ISO date-time.*UTC/s);
+      await api.checks.update({ service: S, environment: 'staging', checks: null });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
   it('lets an engineer read but not change them', async () => {
     const engineer = callerFor(database.db, await makeUser(database.db, { role: 'engineer', email: 'eng@example.com' }));
     await expect(engineer.checks.get({ service: S, environment: 'staging' })).resolves.toMatchObject({ custom: false });

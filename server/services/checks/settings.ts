@@ -5,6 +5,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import type { DriftSettings, Environment, OnlineEvalSettings, ProductionChecks, SmokeSettings, TriggerRule } from '@/db/schema';
 import { TRIGGER_SOURCES } from '@/db/schema';
+import { INSTANT_RULE, instantIso, parseInstant } from '@/server/lib/instant';
 
 export const DEFAULT_DRIFT: DriftSettings = {
   enabled: true,
@@ -31,7 +32,11 @@ export const DEFAULT_TRIGGERS: TriggerRule[] = [
 export const DEFAULT_CHECKS: ProductionChecks = { drift: DEFAULT_DRIFT, onlineEvals: DEFAULT_ONLINE_EVALS, smoke: DEFAULT_SMOKE, triggers: null };
 
 const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time, e.g. 2026-12-01T00:00:00Z');
+/** A period's end, stored as a UTC instant (…Z): a time typed without a zone is UTC, never the server's own zone. */
+const isoDate = z
+  .string()
+  .refine((s) => parseInstant(s) !== undefined, INSTANT_RULE)
+  .transform((s) => instantIso(s)!);
 
 export const driftReferenceSchema = z.discriminatedUnion(
   'kind',

@@ -6,6 +6,7 @@ import type { Db } from '@/db/client';
 import { environmentHistory, requestLogs, type CaseInput, type DriftReference, type DriftWindow, type Environment, type RequestFeatures } from '@/db/schema';
 import type { FeatureKind, FeatureSamples } from '@/server/drift';
 import { countMessageTokens } from '@/server/gateway/tokenizer';
+import { parseInstant } from '@/server/lib/instant';
 import { casesOf, resolveDatasetVersion } from '../datasets/resolve';
 import { rowsOf } from '../monitoring/read';
 
@@ -179,7 +180,9 @@ export async function referenceSpan(
     return { kind: 'release-start', from: serving.since, to, label: `first ${hoursLabel(reference.hours)} of release #${serving.releaseNumber}`, resolved: reference };
   }
   if (reference.kind === 'period') {
-    return { kind: 'period', from: new Date(reference.from), to: new Date(reference.to), label: `${reference.from} – ${reference.to}`, resolved: reference };
+    // Read as the settings schema reads them (no zone → UTC), also for a period stored before it stored UTC instants.
+    const [from, to] = [reference.from, reference.to].map((t) => new Date(parseInstant(t) ?? Date.parse(t))) as [Date, Date];
+    return { kind: 'period', from, to, label: `${reference.from} – ${reference.to}`, resolved: reference };
   }
   const version = await resolveDatasetVersion(db, env.serviceId, reference.dataset, reference.version ?? 'latest');
   return {
