@@ -30,6 +30,9 @@ function good(): ProductionChecks {
   };
 }
 
+/** Good checks whose retraining webhook calls `url`. */
+const hooked = (url: string): ProductionChecks => ({ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url, secret: 'retrain-signing' } } }] });
+
 beforeAll(async () => {
   database = await freshDatabase();
   let serviceId: string;
@@ -60,6 +63,10 @@ describe('production checks settings', () => {
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'https://retrain.example.com/hook', secret: 'chat-hook' } } }] }, /checks\.triggers\.0\.actions\.webhook\.secret: .*webhook/i],
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'http://169.254.169.254/latest', secret: 'retrain-signing' } } }] }, /checks\.triggers\.0\.actions\.webhook\.url/],
       [{ ...good(), triggers: [good().triggers![0]!, good().triggers![0]!] }, /is used by another rule/],
+      [hooked('ftp://retrain.example.com/hook'), /checks\.triggers\.0\.actions\.webhook\.url.*must be an http\(s\) URL, not ftp:/s],
+      [hooked('file:///etc/passwd'), /checks\.triggers\.0\.actions\.webhook\.url.*must be an http\(s\) URL/s],
+      [hooked('https://ml:hunter2@retrain.example.com/hook'), /checks\.triggers\.0\.actions\.webhook\.url.*must not carry credentials/s],
+      [hooked('https://ml@retrain.example.com/hook'), /checks\.triggers\.0\.actions\.webhook\.url.*must not carry credentials/s],
     ];
     for (const [checks, message] of cases) {
       await expect(api.checks.update({ service: S, environment: 'production', checks }), String(message)).rejects.toThrow(message);
@@ -96,6 +103,22 @@ describe('production checks settings', () => {
     } finally {
       if (zone === undefined) delete process.env.TZ;
       else process.env.TZ = zone;
+    }
+  });
+
+  it('shows a webhook URL whole only to those who may change the checks: others read its query values redacted', async () => {
+    const url = 'https://retrain.example.com/hook?token=s3cr3t-value&team=ml#frag';
+    await api.checks.update({ service: S, environment: 'staging', checks: hooked(url) });
+    try {
+      expect((await api.checks.get({ service: S, environment: 'staging' })).checks.triggers![0]!.actions.webhook!.url).toBe(url);
+      for (const role of ['engineer', 'viewer'] as const) {
+        const reader = callerFor(database.db, await makeUser(database.db, { role }));
+        const view = await reader.checks.get({ service: S, environment: 'staging' });
+        expect(view.checks.triggers![0]!.actions.webhook).toEqual({ url: 'https://retrain.example.com/hook?token=redacted&team=redacted', secret: 'retrain-signing' });
+        expect(JSON.stringify(view)).not.toContain('s3cr3t-value');
+      }
+    } finally {
+      await api.checks.update({ service: S, environment: 'staging', checks: null });
     }
   });
 

@@ -91,6 +91,27 @@ export const smokeSchema = z.object({
   afterRollouts: z.boolean(),
 }) satisfies z.ZodType<SmokeSettings>;
 
+/**
+ * A retraining webhook's address: http(s) only (no file:, ftp: or other schemes a fetch might follow), and no
+ * user:password@ in it — the URL is shown with the settings and written to the audit log; the call is
+ * authenticated by its signature instead.
+ */
+const webhookUrl = z
+  .string()
+  .trim()
+  .max(2000, 'must be at most 2000 characters')
+  .superRefine((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, not ${url.protocol.replace(/:$/, '')}:` });
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials (user:password@); the call is signed with the webhook secret' });
+  });
+
 export const triggerRuleSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)'),
   source: z.enum(TRIGGER_SOURCES, { message: `must be one of ${TRIGGER_SOURCES.join(', ')}` }),
@@ -102,7 +123,7 @@ export const triggerRuleSchema = z.object({
   minCount: z.number().int().min(0, 'must be 0 or more').max(1_000_000),
   actions: z.object({
     notify: z.boolean(),
-    webhook: z.object({ url: z.url({ message: 'must be an http(s) URL' }).max(2000), secret: name }).nullable(),
+    webhook: z.object({ url: webhookUrl, secret: name }).nullable(),
     pipeline: z.boolean(),
   }),
 }) satisfies z.ZodType<TriggerRule>;
