@@ -4,12 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedback, requestLogs } from '@/db/schema';
+import { feedback, requestLogs, type RequestFeatures } from '@/db/schema';
 import { readTraffic, trafficQuery } from '@/server/services/drift/windows';
 import { rowsOf } from '@/server/services/monitoring/read';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
 const serviceId = randomUUID();
+const FEATURES: RequestFeatures = { inputChars: 10, outputChars: 8, messages: 1, finishReason: 'stop' };
 const T = Date.UTC(2026, 10, 2, 12);
 let database: TestDatabase;
 
@@ -25,11 +26,11 @@ beforeAll(async () => {
       status: 200,
       latencyMs: 100 + i,
       outputTokens: i,
-      features: { finishReason: 'stop', refusal: i % 2 === 0 },
+      features: { ...FEATURES, refusal: i % 2 === 0 },
       sample: { input: `question ${i}`, output: `answer ${i}` },
     })),
-    { at: new Date(T + 90_000), requestId: 'smoke', serviceId, environment: 'production', status: 200, synthetic: true, latencyMs: 1, features: {} },
-    { at: new Date(T + 150_000), requestId: 'failed', serviceId, environment: 'production', status: 502, latencyMs: 1, features: {} },
+    { at: new Date(T + 90_000), requestId: 'smoke', serviceId, environment: 'production', status: 200, synthetic: true, latencyMs: 1, features: FEATURES },
+    { at: new Date(T + 150_000), requestId: 'failed', serviceId, environment: 'production', status: 502, latencyMs: 1, features: FEATURES },
   ]);
   await database.db.insert(feedback).values([
     { requestId: 'req-0', serviceId, environment: 'production', score: 1 },

@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { environments, evalSuites, evalSuiteVersions, onlineScores, releases, requestLogs, services, type TriggerRule } from '@/db/schema';
+import { environments, evalSuites, evalSuiteVersions, onlineScores, releases, requestLogs, services, type RequestFeatures, type TriggerRule } from '@/db/schema';
 import { gatherFigures } from '@/server/rollouts/analysis';
 import { DEFAULT_CHECKS } from '@/server/services/checks/settings';
 import { scoreEnvironment } from '@/server/services/online-evals/score';
@@ -15,6 +15,7 @@ import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { evalService, questionCases, storeDataset } from '../helpers/eval-run-fixtures';
 
 const S = 'judged-bot';
+const FEATURES: RequestFeatures = { inputChars: 10, outputChars: 8, messages: 1, finishReason: 'stop' };
 let database: TestDatabase;
 let judge: http.Server;
 /** The judge's answers: down (503) or a passing verdict. */
@@ -97,7 +98,7 @@ describe('online scores past the judge budget', () => {
     await scores(inWindow, 20, 0, true, 'skipped');
     // The arm's requests (an arm without traffic has no figures); no sample kept, so online evals pass them over.
     await database.db.insert(requestLogs).values(
-      Array.from({ length: 30 }, (_, i) => ({ at: inWindow, requestId: `arm-${i}`, serviceId, environment: 'production', releaseId, releaseNumber: 1, status: 200, latencyMs: 10, features: {} })),
+      Array.from({ length: 30 }, (_, i) => ({ at: inWindow, requestId: `arm-${i}`, serviceId, environment: 'production', releaseId, releaseNumber: 1, status: 200, latencyMs: 10, features: FEATURES })),
     );
     const env = { id: envId, name: 'production', serviceId };
     expect(await evaluateQualityRule(database.db, env, rule, now)).toBeNull();
@@ -129,7 +130,7 @@ describe('a judge that is down', () => {
         releaseNumber: 1,
         status: 200,
         latencyMs: 10,
-        features: {},
+        features: FEATURES,
         sample: { input: `question ${i}`, output: `answer-${i}` },
       })),
     );

@@ -105,7 +105,7 @@ async function candidates(db: Db, service: Service, env: Environment, percent: n
       and not exists (select 1 from online_scores o where o.request_id = l.request_id)
     order by ${seen}, l.at, l.id
     limit ${max}`);
-  return rowsOf<CandidateRow & { at: Date | string; id: number | string; costUsd: number | string; latencyMs: number | string; seen: boolean | string }>(result).map((r) => ({
+  return rowsOf<Omit<CandidateRow, 'seen'> & { at: Date | string; id: number | string; costUsd: number | string; latencyMs: number | string; seen: boolean | string }>(result).map((r) => ({
     ...r,
     seen: r.seen === true || r.seen === 't',
     id: Number(r.id),
