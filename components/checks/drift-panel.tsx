@@ -134,7 +134,7 @@ function Verdict({ report: r, isLatest, latestHref, runButton, arms, reportHref 
   const router = useRouter();
   const status = STATUS[r.status];
   const verdict = verdictOf(r);
-  const drifted = [...r.features.filter((f) => f.drifted).map((f) => ({ key: f.feature, label: featureLabel(f.feature), figure: featureFigure(f), rule: ruleOf(f) })), ...r.text.filter((t) => t.drifted).map((t) => ({ key: `text:${t.field}`, label: textLabel(t.field), figure: `${methodOf(t.method).short} ${textFigure(t)}`, rule: `drift when AUC > ${formatStat(t.threshold)}` }))];
+  const drifted = [...r.features.filter((f) => f.drifted).map((f) => ({ key: f.feature, label: featureLabel(f.feature), figure: featureFigure(f), rule: ruleOf(f) })), ...r.text.filter((t) => t.drifted).map((t) => ({ key: `${t.field}_text`, label: textLabel(t.field), figure: `${methodOf(t.method).short} ${textFigure(t)}`, rule: `drift when AUC > ${formatStat(t.threshold)}` }))];
   return (
     <Card role="region" aria-label="Drift verdict" className={cn('border-l-4', TONE_RING[status.tone])}>
       <div className="flex flex-wrap items-start justify-between gap-4 px-5 py-4">
@@ -337,7 +337,7 @@ function Timeline({ service, environment, reportHref, windows }: { service: stri
   const t = timeline.data;
   const rows: StatusRow[] = (t?.features ?? []).map((f) => ({
     key: f.feature,
-    label: f.feature.startsWith('text:') ? textLabel(f.feature.slice(5) as 'input' | 'output') : featureLabel(f.feature),
+    label: featureLabel(f.feature),
     points: f.points
       .filter((p) => p.status !== 'failed')
       .map((p) => ({

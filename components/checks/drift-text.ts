@@ -15,8 +15,6 @@ const FEATURE_LABELS: Record<string, string> = {
   feedback: 'Feedback score',
   input_text: 'Input text',
   output_text: 'Output text',
-  'text:input': 'Input text',
-  'text:output': 'Output text',
 };
 
 export function featureLabel(feature: string): string {

@@ -9,6 +9,12 @@ export * from './embeddings';
 export { rocAuc, MIN_AUC_THRESHOLD, PERMUTATION_REFERENCE_ROWS, DEFAULT_PERMUTATIONS, DEFAULT_SEED } from './classifier';
 
 /**
+ * The name text drift goes by wherever a feature is named (trigger rules, the timeline, the CLI): `input_text`,
+ * `output_text`, beside the numeric and categorical features' own names.
+ */
+export const textFeature = (t: Pick<TextDrift, 'field'>): string => `${t.field}_text`;
+
+/**
  * Dataset drift: the share of tested columns (features and text fields not skipped) that drifted; the dataset
  * drifts when that share is at least `datasetDriftShare` (Evidently's rule, 0.5 by default). With nothing tested
  * the report is `insufficient`.

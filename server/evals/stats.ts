@@ -1,7 +1,8 @@
 // The statistics of an eval run: a candidate and its baseline scored on the same cases are compared pair by
 // pair (McNemar's exact test on pass/fail, the Wilcoxon signed-rank test on scores, the mean paired difference
 // with a 95% t-interval), the smallest regression the dataset can detect is worked out, and the gate rule
-// turns it all into a verdict with reasons in sentences. Special functions are implemented here (no package).
+// turns it all into a verdict with reasons in sentences. Special functions are implemented here and in
+// server/lib/gamma (no package).
 //
 // The gate rule. The candidate fails when
 //   1. a minimum score is set and its mean score is below it, or
@@ -13,22 +14,11 @@
 // only fail a release when the data can show it, the summary also gives the minimum detectable regression
 // (two-sided alpha, 80% power); when it exceeds the margin the verdict says the dataset is too small to tell.
 import type { MetricComparison } from '@/db/schema';
+import { gammaQ, logGamma } from '@/server/lib/gamma';
 import type { ArmCase, PairedCase, RunSummary, SummaryOptions } from './types';
 
 // ---------------------------------------------------------------------------------------------------------
 // Special functions
-
-const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
-
-/** ln Γ(x) (Lanczos approximation, g = 7; about 15 significant digits). */
-export function logGamma(x: number): number {
-  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x);
-  const z = x - 1;
-  let a = LANCZOS[0]!;
-  const t = z + 7.5;
-  for (let i = 1; i < LANCZOS.length; i++) a += LANCZOS[i]! / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
-}
 
 const EPS = 1e-15;
 const TINY = 1e-300;
@@ -71,45 +61,10 @@ export function incompleteBeta(x: number, a: number, b: number): number {
   return 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
 }
 
-/** The regularised upper incomplete gamma function Q(a, x). */
-function upperIncompleteGamma(a: number, x: number): number {
-  if (x <= 0) return 1;
-  const lead = -x + a * Math.log(x) - logGamma(a);
-  if (x < a + 1) {
-    // Series for P(a, x).
-    let sum = 1 / a;
-    let term = sum;
-    for (let n = 1; n < 1000; n++) {
-      term *= x / (a + n);
-      sum += term;
-      if (Math.abs(term) < Math.abs(sum) * EPS) break;
-    }
-    return 1 - sum * Math.exp(lead);
-  }
-  // Continued fraction for Q(a, x) (modified Lentz).
-  let b = x + 1 - a;
-  let c = 1 / TINY;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 1000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = b + an / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const delta = d * c;
-    h *= delta;
-    if (Math.abs(delta - 1) < EPS) break;
-  }
-  return Math.exp(lead) * h;
-}
-
 /** Standard normal CDF Φ(z), accurate in the tails (through erfc = Q(½, x²)). */
 export function normalCdf(z: number): number {
   const x = z / Math.SQRT2;
-  const erfcAbs = upperIncompleteGamma(0.5, x * x);
+  const erfcAbs = gammaQ(0.5, x * x);
   return z >= 0 ? 1 - erfcAbs / 2 : erfcAbs / 2;
 }
 

@@ -15,7 +15,11 @@ export interface FiguresQuery {
   excludeFallback: boolean;
 }
 
-/** Online-eval scores of the arm's answers that arrived in [since, until) (online evals score live traffic only). */
+/**
+ * Online-eval scores of the arm's answers that arrived in [since, until) (online evals score live traffic only),
+ * without those taken past the day's judge budget: they leave the model-graded assertions out, and one arm could
+ * have more of them than the other only because the budget ran out during its bake.
+ */
 async function qualityFigures(db: Db, q: FiguresQuery): Promise<{ qualityCount: number; qualityPassRate: number | null }> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int`, passed: sql<number>`(count(*) filter (where ${onlineScores.pass}))::int` })
@@ -26,6 +30,7 @@ async function qualityFigures(db: Db, q: FiguresQuery): Promise<{ qualityCount: 
         eq(environments.serviceId, q.serviceId),
         eq(environments.name, q.environment),
         inArray(onlineScores.releaseId, q.releaseIds),
+        eq(onlineScores.budgetSkipped, false),
         gte(onlineScores.at, q.since),
         lt(onlineScores.at, q.until),
       ),

@@ -30,6 +30,9 @@ function good(): ProductionChecks {
   };
 }
 
+/** Good checks whose retraining webhook calls `url`. */
+const hooked = (url: string): ProductionChecks => ({ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url, secret: 'retrain-signing' } } }] });
+
 beforeAll(async () => {
   database = await freshDatabase();
   let serviceId: string;
@@ -61,6 +64,10 @@ describe('production checks settings', () => {
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'http://169.254.169.254/latest', secret: 'retrain-signing' } } }] }, /checks\.triggers\.0\.actions\.webhook\.url/],
       [{ ...good(), triggers: [good().triggers![0]!, good().triggers![0]!] }, /is used by another rule/],
       [{ ...good(), triggers: [{ ...good().triggers![0]!, cooldownHours: -1 }] }, /checks\.triggers\.0\.cooldownHours: must be 0 or more hours/],
+      [hooked('ftp://retrain.example.com/hook'), /checks\.triggers\.0\.actions\.webhook\.url.*must be an http\(s\) URL, not ftp:/s],
+      [hooked('file:///etc/passwd'), /checks\.triggers\.0\.actions\.webhook\.url.*must be an http\(s\) URL/s],
+      [hooked('https://ml:hunter2@retrain.example.com/hook'), /checks\.triggers\.0\.actions\.webhook\.url.*must not carry credentials/s],
+      [hooked('https://ml@retrain.example.com/hook'), /checks\.triggers\.0\.actions\.webhook\.url.*must not carry credentials/s],
     ];
     for (const [checks, message] of cases) {
       await expect(api.checks.update({ service: S, environment: 'production', checks }), String(message)).rejects.toThrow(message);
@@ -81,6 +88,39 @@ describe('production checks settings', () => {
     expect(await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'checks.update'))).toHaveLength(1);
     const back = await api.checks.update({ service: S, environment: 'production', checks: null });
     expect(back).toMatchObject({ custom: false, checks: DEFAULT_CHECKS });
+  });
+
+  it('reads a period given without a zone as UTC on any server, and refuses a loose one at its field', async () => {
+    const zone = process.env.TZ;
+    process.env.TZ = 'America/Los_Angeles';
+    try {
+      const period = (from: string, to: string) => ({ ...good(), drift: { ...good().drift, reference: { kind: 'period' as const, from, to } } });
+      const saved = await api.checks.update({ service: S, environment: 'staging', checks: period('2026-12-01T10:00', '2026-12-01T14:00:00+02:00') });
+      expect(saved.checks.drift.reference).toEqual({ kind: 'period', from: '2026-12-01T10:00:00.000Z', to: '2026-12-01T12:00:00.000Z' });
+      // 10:00 UTC is not after 12:00+02:00 (10:00 UTC): the zone-less end is not read as Los Angeles time.
+      await expect(api.checks.update({ service: S, environment: 'staging', checks: period('2026-12-01T10:00:00+02:00', '2026-12-01T08:00') })).rejects.toThrow(/checks\.drift\.reference\.to.*must end after it starts/s);
+      await expect(api.checks.update({ service: S, environment: 'staging', checks: period('Dec 1 2026 10:00', '2026-12-02T00:00:00Z') })).rejects.toThrow(/checks\.drift\.reference\.from.*ISO date-time.*UTC/s);
+      await api.checks.update({ service: S, environment: 'staging', checks: null });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
+
+  it('shows a webhook URL whole only to those who may change the checks: others read its query values redacted', async () => {
+    const url = 'https://retrain.example.com/hook?token=s3cr3t-value&team=ml#frag';
+    await api.checks.update({ service: S, environment: 'staging', checks: hooked(url) });
+    try {
+      expect((await api.checks.get({ service: S, environment: 'staging' })).checks.triggers![0]!.actions.webhook!.url).toBe(url);
+      for (const role of ['engineer', 'viewer'] as const) {
+        const reader = callerFor(database.db, await makeUser(database.db, { role }));
+        const view = await reader.checks.get({ service: S, environment: 'staging' });
+        expect(view.checks.triggers![0]!.actions.webhook).toEqual({ url: 'https://retrain.example.com/hook?token=redacted&team=redacted', secret: 'retrain-signing' });
+        expect(JSON.stringify(view)).not.toContain('s3cr3t-value');
+      }
+    } finally {
+      await api.checks.update({ service: S, environment: 'staging', checks: null });
+    }
   });
 
   it('lets an engineer read but not change them', async () => {

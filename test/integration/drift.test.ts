@@ -207,7 +207,7 @@ describe('drift reports', () => {
       expect(r.status).toBe(r.datasetDrift ? 'drift' : 'no-drift');
       // Latency is the one figure the machine running the test shapes (its load), not the model: it is counted
       // apart and not bounded here.
-      const verdicts = [...r.features.filter((f) => !f.skipped && f.feature !== 'latency_ms' && f.feature !== 'ttft_ms').map((f) => [f.feature, f.drifted] as const), ...r.text.filter((t) => !t.skipped).map((t) => [`text:${t.field}`, t.drifted] as const)];
+      const verdicts = [...r.features.filter((f) => !f.skipped && f.feature !== 'latency_ms' && f.feature !== 'ttft_ms').map((f) => [f.feature, f.drifted] as const), ...r.text.filter((t) => !t.skipped).map((t) => [`${t.field}_text`, t.drifted] as const)];
       for (const [name, drifted] of verdicts) {
         tests += 1;
         if (drifted) {
@@ -227,7 +227,7 @@ describe('drift reports', () => {
     // Dataset drift needs half the columns at once: 0–1 in 30 windows measured, at most two here.
     expect(reports.filter((r) => r.datasetDrift).length).toBeLessThanOrEqual(2);
     expect(perFeature.get('output_tokens') ?? 0).toBeLessThanOrEqual(3);
-    expect(perFeature.get('text:output') ?? 0).toBeLessThanOrEqual(4);
+    expect(perFeature.get('output_text') ?? 0).toBeLessThanOrEqual(4);
 
     // Up to 1000 reference rows: KS for many-valued numbers, chi-squared for categories, a z-test for flags.
     expect(feature(first, 'output_tokens').method).toBe('ks');
@@ -367,7 +367,9 @@ describe('drift reports', () => {
     expect(output.points.map((p) => p.reportId)).not.toContain(listed.id);
     expect(output.points.some((p) => p.drifted)).toBe(true);
     expect(output.points.every((p, i, all) => i === 0 || all[i - 1]!.t <= p.t)).toBe(true);
-    expect(timeline.features.map((f) => f.feature)).toContain('text:output');
+    // Text drift goes by the names trigger rules give it.
+    expect(timeline.features.map((f) => f.feature)).toEqual(expect.arrayContaining(['input_text', 'output_text']));
+    expect(timeline.features.map((f) => f.feature).filter((f) => f.startsWith('text:'))).toEqual([]);
 
     // The canary arm's current window: its requests' kept samples, release #2's only.
     const samples = await api.drift.samples({ id: listed.id, window: 'current', limit: 500 });
@@ -402,6 +404,7 @@ describe('drift reports', () => {
     expect(out.stdout).toMatch(/^report\s+[0-9a-f-]{36}$/m);
     expect(out.stdout).toMatch(/^output_tokens\s+ks\s/m);
     expect(out.stdout).toContain('TOP N-GRAMS');
+    expect(out.stdout).toMatch(/^output_text\s+domain-classifier\s/m);
     const json = await cli('drift', 'report', S, '-e', E, '--json');
     const parsed = JSON.parse(json.stdout) as { id: string; releaseNumber: number | null };
     const latest = await api.drift.latest({ service: S });

@@ -2,14 +2,15 @@
 // with a smoke token and scores the suite's first cases; a release whose model fails records a failed run with the
 // reasons and fires the smoke trigger once; its requests are synthetic, so rollups, the traffic summary, rollout analysis
 // and the Prometheus counters never see them while the run keeps them; smoke tokens are refused for another
-// environment or service, expired or forged; a schedule slot runs once, a rollback and a rollout step get theirs.
+// environment or service, expired or forged, while a run longer than a token lives keeps calling; a schedule slot
+// runs once, a rollback and a rollout step get theirs; a run cut off by a stopped process is closed and alerts.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { Inngest } from 'inngest';
 import { InngestTestEngine } from '@inngest/test';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditEvents, environments, releases, requestLogs, smokeRuns, triggerEvents } from '@/db/schema';
 import { createSmokeTests } from '@/inngest/functions/smoke-tests';
 import { appRouter } from '@/server/api/root';
@@ -225,11 +226,15 @@ describe('smoke tests', () => {
     expect(afterRollback).toContainEqual({ environment: `${S}/dev`, key: `rollback:${rolledBack.historyId}`, status: 'passed', created: true });
     expect((await runDueSmokeTests(database.db, now)).every((r) => !r.created)).toBe(true);
 
-    // A run cut off by a stopped process is closed as an error after half an hour, not left running.
+    // A run cut off by a stopped process is closed as an error after half an hour, not left running, and alerts
+    // as a run that could not run does: the smoke rule fires once for it.
     const [cut] = await database.db.insert(smokeRuns).values({ serviceId, environmentId: (await envRow('dev')).id, environment: 'dev', trigger: 'schedule', key: 'schedule:cut-off', status: 'running', startedAt: new Date(now.getTime() - 31 * 60_000) }).returning();
     await runDueSmokeTests(database.db, now);
+    await runDueSmokeTests(database.db, now);
     const [closed] = await database.db.select().from(smokeRuns).where(eq(smokeRuns.id, cut!.id));
-    expect(closed).toMatchObject({ status: 'error', error: 'the smoke test was cut off before it finished (the process running it stopped)' });
+    expect(closed).toMatchObject({ status: 'error', error: 'the smoke test was cut off before it finished: still running 30 min after it started (the process running it stopped)' });
+    const alerted = await database.db.select().from(triggerEvents).where(eq(triggerEvents.sourceKey, cut!.id));
+    expect(alerted.map((e) => [e.ruleId, e.source])).toEqual([['smoke-failed', 'smoke']]);
   });
 
   it('run after a rollout step when afterRollouts is on, and not when it is off', async () => {
@@ -243,6 +248,32 @@ describe('smoke tests', () => {
     const next = await api.rollouts.promote({ service: S, environment: 'dev', release: 1 });
     await inlineRollout(database.db)(next.id, 0);
     expect(await database.db.select().from(smokeRuns).where(eq(smokeRuns.rolloutId, next.id))).toEqual([]);
+  });
+
+  it('keep calling with a valid token through a run longer than a token lives', async () => {
+    await api.environments.deploy({ service: S, environment: 'dev', routes: [{ release: 1, weight: 100 }] });
+    // Each answer takes six minutes by the clock (Date.now, which tokens are minted and checked by): three cases
+    // take longer than the ten minutes a token lives.
+    let offset = 0;
+    const realNow = Date.now.bind(Date);
+    const now = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
+    const push = up.calls.push.bind(up.calls);
+    up.calls.push = (...items) => {
+      offset += 6 * 60_000;
+      return push(...items);
+    };
+    try {
+      const { run } = await runSmoke(database.db, { environmentId: (await envRow('dev')).id, trigger: 'manual', key: 'manual:long-run' });
+      expect(run.results.map((r) => [r.caseIndex, r.status, r.reason.slice(0, 40)])).toEqual([
+        [0, 200, expect.stringMatching(/^passed/)],
+        [1, 200, expect.stringMatching(/^passed/)],
+        [2, 200, expect.stringMatching(/^passed/)],
+      ]);
+      expect(run).toMatchObject({ status: 'passed', passed: 3 });
+    } finally {
+      now.mockRestore();
+      up.calls.push = push;
+    }
   });
 
   it('slipway smoke run prints the cases and exits 1 when a release fails', async () => {

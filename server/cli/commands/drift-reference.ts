@@ -2,6 +2,7 @@
 // or the last N minutes or hours, e.g. the traffic just sent), the first hours of the release serving now, or a
 // dataset's inputs — through checks.update, keeping the rest of the environment's checks as they are.
 import type { DriftReference } from '@/db/schema';
+import { INSTANT_RULE, parseInstant } from '@/server/lib/instant';
 import type { Command } from '../core/args';
 import { usageError } from '../core/errors';
 import { pairs } from '../core/output';
@@ -36,9 +37,10 @@ export function referenceFrom(opts: { last?: string; from?: string; to?: string;
     return { kind: 'dataset', dataset: m[1]!, version: m[2] ? Number(m[2]) : null };
   }
   if (!opts.from || !opts.to) throw usageError('--from and --to go together');
-  const [from, to] = [Date.parse(opts.from), Date.parse(opts.to)];
-  if (Number.isNaN(from)) throw usageError('--from must be a time such as 2026-12-01T10:00:00Z');
-  if (Number.isNaN(to)) throw usageError('--to must be a time such as 2026-12-01T12:00:00Z');
+  // A time without a zone is UTC, as the API reads it: never this machine's zone.
+  const [from, to] = [parseInstant(opts.from), parseInstant(opts.to)];
+  if (from === undefined) throw usageError(`--from ${INSTANT_RULE}`);
+  if (to === undefined) throw usageError(`--to ${INSTANT_RULE}`);
   return { kind: 'period', from: new Date(from).toISOString(), to: new Date(to).toISOString() };
 }
 
@@ -58,8 +60,8 @@ export const driftReferenceCommand: Command = {
   options: {
     environment: { type: 'string', short: 'e', value: '<env>', description: 'the environment' },
     last: { type: 'string', value: '<duration>', description: 'the last 30m, 2h, 1d of traffic' },
-    from: { type: 'string', value: '<time>', description: 'a period’s start (ISO time)' },
-    to: { type: 'string', value: '<time>', description: 'a period’s end (ISO time)' },
+    from: { type: 'string', value: '<time>', description: 'a period’s start (ISO time; UTC when it has no zone)' },
+    to: { type: 'string', value: '<time>', description: 'a period’s end (ISO time; UTC when it has no zone)' },
     'release-start': { type: 'string', value: '<duration>', description: 'the first 6h, 1d… of the release serving now' },
     dataset: { type: 'string', value: '<name[@version]>', description: 'a dataset’s inputs' },
   },

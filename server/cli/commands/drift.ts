@@ -2,6 +2,7 @@
 // each feature's method, statistic, threshold and verdict, and the text classifiers' AUCs and top n-grams.
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@/server/api/root';
+import { textFeature } from '@/server/drift';
 import type { Group } from '../core/args';
 import { usageError } from '../core/errors';
 import { pairs, table, time, truncate } from '../core/output';
@@ -41,7 +42,7 @@ export function renderReport(r: Report): string {
   const text = table(
     ['TEXT', 'METHOD', 'AUC', 'THRESHOLD', 'ROWS', 'DRIFTED', 'TOP N-GRAMS'],
     r.text.map((t) => [
-      t.field,
+      textFeature(t),
       t.method,
       num(t.auc),
       num(t.threshold),

@@ -5,6 +5,7 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 import type { DriftSettings, Environment, OnlineEvalSettings, ProductionChecks, SmokeSettings, TriggerRule } from '@/db/schema';
 import { DEFAULT_COOLDOWN_HOURS, TRIGGER_SOURCES } from '@/db/schema';
+import { INSTANT_RULE, instantIso, parseInstant } from '@/server/lib/instant';
 
 export const DEFAULT_DRIFT: DriftSettings = {
   enabled: true,
@@ -34,7 +35,11 @@ export const cooldownHoursOf = (rule: Pick<TriggerRule, 'source' | 'cooldownHour
 export const DEFAULT_CHECKS: ProductionChecks = { drift: DEFAULT_DRIFT, onlineEvals: DEFAULT_ONLINE_EVALS, smoke: DEFAULT_SMOKE, triggers: null };
 
 const name = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO date-time, e.g. 2026-12-01T00:00:00Z');
+/** A period's end, stored as a UTC instant (…Z): a time typed without a zone is UTC, never the server's own zone. */
+const isoDate = z
+  .string()
+  .refine((s) => parseInstant(s) !== undefined, INSTANT_RULE)
+  .transform((s) => instantIso(s)!);
 
 export const driftReferenceSchema = z.discriminatedUnion(
   'kind',
@@ -89,6 +94,27 @@ export const smokeSchema = z.object({
   afterRollouts: z.boolean(),
 }) satisfies z.ZodType<SmokeSettings>;
 
+/**
+ * A retraining webhook's address: http(s) only (no file:, ftp: or other schemes a fetch might follow), and no
+ * user:password@ in it — the URL is shown with the settings and written to the audit log; the call is
+ * authenticated by its signature instead.
+ */
+const webhookUrl = z
+  .string()
+  .trim()
+  .max(2000, 'must be at most 2000 characters')
+  .superRefine((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `must be an http(s) URL, not ${url.protocol.replace(/:$/, '')}:` });
+    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not carry credentials (user:password@); the call is signed with the webhook secret' });
+  });
+
 export const triggerRuleSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes (at most 63)'),
   source: z.enum(TRIGGER_SOURCES, { message: `must be one of ${TRIGGER_SOURCES.join(', ')}` }),
@@ -101,7 +127,7 @@ export const triggerRuleSchema = z.object({
   cooldownHours: z.number().min(0, 'must be 0 or more hours').max(720, 'must be at most 30 days (720 hours)').optional(),
   actions: z.object({
     notify: z.boolean(),
-    webhook: z.object({ url: z.url({ message: 'must be an http(s) URL' }).max(2000), secret: name }).nullable(),
+    webhook: z.object({ url: webhookUrl, secret: name }).nullable(),
     pipeline: z.boolean(),
   }),
 }) satisfies z.ZodType<TriggerRule>;

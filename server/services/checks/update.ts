@@ -1,11 +1,14 @@
 // Reading and saving an environment's production checks (drift, online evals, smoke tests, trigger rules).
 // A save is validated as a whole — the schema, then what it names: eval suites of the right type with a dataset,
 // the reference dataset and version, the embeddings model version, each webhook's URL and signing secret — and
-// nothing is written when any of it is wrong. `checks: null` goes back to the defaults.
+// nothing is written when any of it is wrong. `checks: null` goes back to the defaults. Readers who may not change
+// the checks see webhook URLs with their query values redacted.
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { datasets, datasetVersions, environments, evalSuites, evalSuiteVersions, models, modelVersions, type Environment, type ProductionChecks, type Service } from '@/db/schema';
+import { datasets, datasetVersions, environments, evalSuites, evalSuiteVersions, models, modelVersions, type Environment, type ProductionChecks, type Service, type TriggerRule } from '@/db/schema';
+import { actorRole } from '@/server/auth/actor';
+import { can } from '@/server/auth/permissions';
 import { invalid } from '@/server/errors';
 import { diffValues } from '@/server/lib/diff';
 import { notifyGateway } from '@/server/lib/gateway-channel';
@@ -19,8 +22,33 @@ import { checksOf, checksSchema, DEFAULT_CHECKS, DEFAULT_TRIGGERS } from './sett
 export const checksInput = z.object({ service: slugSchema, environment: slugSchema });
 export const updateChecksInput = checksInput.extend({ checks: checksSchema.nullable() });
 
-function view(service: Service, env: Environment) {
-  const checks = checksOf(env);
+/** A URL with each query value replaced (names kept) and no fragment: what it calls, without the tokens it may carry. */
+export function withQueryRedacted(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text.replace(/[?#].*$/s, '');
+  }
+  if (!url.search && !url.hash) return text;
+  const names = [...url.searchParams.keys()];
+  url.hash = '';
+  url.search = names.map((n) => `${encodeURIComponent(n)}=redacted`).join('&');
+  return url.toString();
+}
+
+/** The rules as someone who may not change them sees them: webhook URLs without their query values. */
+function redactedRules(rules: TriggerRule[] | null): TriggerRule[] | null {
+  return rules?.map((r) => (r.actions.webhook ? { ...r, actions: { ...r.actions, webhook: { ...r.actions.webhook, url: withQueryRedacted(r.actions.webhook.url) } } } : r)) ?? null;
+}
+
+/**
+ * The checks as the API answers them. Anyone who may read the service reads them, but a webhook URL's query string
+ * often carries a token: only those who may change the settings (environments:write) see it whole.
+ */
+function view(service: Service, env: Environment, full = true) {
+  const stored = checksOf(env);
+  const checks = full ? stored : { ...stored, triggers: redactedRules(stored.triggers) };
   return {
     service: service.name,
     environment: env.name,
@@ -37,7 +65,7 @@ export async function getChecks(ctx: ServiceContext, input: z.input<typeof check
   requireScope(ctx, 'services:read');
   const data = checksInput.parse(input);
   const service = await serviceByName(ctx.db, data.service, { allowArchived: true });
-  return view(service, await environmentByName(ctx.db, service, data.environment));
+  return view(service, await environmentByName(ctx.db, service, data.environment), can(actorRole(ctx.actor), 'environments:write'));
 }
 
 /** The latest version of a suite of the service, or an error at `field`. */

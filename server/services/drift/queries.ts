@@ -6,6 +6,7 @@ import { and, asc, desc, eq, gte, isNotNull, isNull, lt, sql, type SQL } from 'd
 import { z } from 'zod';
 import type { Db } from '@/db/client';
 import { driftReports, environments, requestLogs, services, type DriftMethod, type DriftReport, type DriftSettings } from '@/db/schema';
+import { textFeature } from '@/server/drift';
 import { invalid, notFound } from '@/server/errors';
 import { storableDate } from '@/server/lib/storable';
 import { requireScope, type ServiceContext } from '../context';
@@ -121,7 +122,7 @@ export interface DriftTimeline {
   environment: string;
   from: string;
   to: string;
-  /** Each feature (text drift as `text:input` / `text:output`) with one point per environment-wide report. */
+  /** Each feature (text drift as `input_text` / `output_text`, the names trigger rules use) with one point per environment-wide report. */
   features: { feature: string; points: TimelinePoint[] }[];
   /** Every environment-wide report in the range: time, status and drifted share. */
   reports: { id: string; t: Date; status: DriftReport['status']; driftedShare: number | null; datasetDrift: boolean }[];
@@ -150,7 +151,7 @@ export async function driftTimeline(ctx: ServiceContext, input: z.input<typeof t
       push(f.feature, { reportId: r.id, t: r.createdAt, status: r.status, drifted: f.drifted, statistic: f.skipped ? null : f.statistic, threshold: f.threshold, method: f.method, pValue: f.pValue, skipped: f.skipped });
     }
     for (const tx of r.text) {
-      push(`text:${tx.field}`, { reportId: r.id, t: r.createdAt, status: r.status, drifted: tx.drifted, statistic: tx.auc, threshold: tx.threshold, method: tx.method, pValue: null, skipped: tx.skipped });
+      push(textFeature(tx), { reportId: r.id, t: r.createdAt, status: r.status, drifted: tx.drifted, statistic: tx.auc, threshold: tx.threshold, method: tx.method, pValue: null, skipped: tx.skipped });
     }
   }
   return {

@@ -6,6 +6,7 @@ import type { Db } from '@/db/client';
 import { environmentHistory, requestLogs, type CaseInput, type DriftReference, type DriftWindow, type Environment, type RequestFeatures } from '@/db/schema';
 import type { FeatureKind, FeatureSamples } from '@/server/drift';
 import { countMessageTokens } from '@/server/gateway/tokenizer';
+import { parseInstant } from '@/server/lib/instant';
 import { casesOf, resolveDatasetVersion } from '../datasets/resolve';
 import { rowsOf } from '../monitoring/read';
 
@@ -59,12 +60,22 @@ interface RawRow {
 
 const parseJson = <T>(v: T | string): T => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
 
+export interface TrafficFilter {
+  serviceId: string;
+  environment: string;
+  from: Date;
+  to: Date;
+  releaseId?: string | null;
+  maxRows: number;
+}
+
 /**
- * The live requests of [from, to) in an environment (one release's only when `releaseId`), at most `maxRows` of
- * them spread evenly over the window in arrival order, with the request's feedback score (the mean when it got
- * several) and its kept sample.
+ * The query `readTraffic` runs. Only the keys (id, at) are numbered and counted over the whole window: a window
+ * can hold hundreds of thousands of rows, and carrying their features and samples through the window function's
+ * sort would move all of them to keep `maxRows`. The chosen keys are joined back to their rows (by the primary
+ * key) and only those rows' wide columns and feedback are read.
  */
-export async function readTraffic(db: Db, f: { serviceId: string; environment: string; from: Date; to: Date; releaseId?: string | null; maxRows: number }): Promise<{ rows: WindowRow[]; total: number }> {
+export function trafficQuery(f: TrafficFilter): SQL {
   const where = and(
     eq(requestLogs.serviceId, f.serviceId),
     eq(requestLogs.environment, f.environment),
@@ -75,16 +86,27 @@ export async function readTraffic(db: Db, f: { serviceId: string; environment: s
   );
   const max = f.maxRows;
   // Row n is kept when floor(n·max/total) steps up: exactly min(max, total) rows, evenly spaced.
-  const result = await db.execute(sql`select s.request_id, s.at, s.release_id, s.release_number, s.input_tokens, s.output_tokens, s.latency_ms, s.ttft_ms,
-      s.stream, s.cost_usd, s.features, s.sample, s.total,
-      (select avg(fb.score)::float8 from feedback fb where fb.request_id = s.request_id and fb.service_id = ${f.serviceId}) as feedback
+  return sql`select r.request_id, r.at, r.release_id, r.release_number, r.input_tokens, r.output_tokens, r.latency_ms, r.ttft_ms,
+      r.stream, r.cost_usd, r.features, r.sample, k.total,
+      (select avg(fb.score)::float8 from feedback fb where fb.request_id = r.request_id and fb.service_id = ${f.serviceId}) as feedback
     from (
-      select request_id, at, release_id, release_number, input_tokens, output_tokens, latency_ms, ttft_ms, stream, cost_usd, features, sample,
-        row_number() over (order by at, id) as rn, count(*) over () as total
-      from ${requestLogs} where ${where}
-    ) s
-    where floor(s.rn * ${max}::float8 / s.total) > floor((s.rn - 1) * ${max}::float8 / s.total)
-    order by s.at, s.rn`);
+      select n.id, n.at, n.rn, n.total from (
+        select id, at, row_number() over (order by at, id) as rn, count(*) over () as total
+        from ${requestLogs} where ${where}
+      ) n
+      where floor(n.rn * ${max}::float8 / n.total) > floor((n.rn - 1) * ${max}::float8 / n.total)
+    ) k
+    join ${requestLogs} r on r.id = k.id and r.at = k.at
+    order by k.at, k.rn`;
+}
+
+/**
+ * The live requests of [from, to) in an environment (one release's only when `releaseId`), at most `maxRows` of
+ * them spread evenly over the window in arrival order, with the request's feedback score (the mean when it got
+ * several) and its kept sample.
+ */
+export async function readTraffic(db: Db, f: TrafficFilter): Promise<{ rows: WindowRow[]; total: number }> {
+  const result = await db.execute(trafficQuery(f));
   const raw = rowsOf<RawRow>(result);
   const rows = raw.map((r): WindowRow => {
     const features = parseJson(r.features);
@@ -158,7 +180,9 @@ export async function referenceSpan(
     return { kind: 'release-start', from: serving.since, to, label: `first ${hoursLabel(reference.hours)} of release #${serving.releaseNumber}`, resolved: reference };
   }
   if (reference.kind === 'period') {
-    return { kind: 'period', from: new Date(reference.from), to: new Date(reference.to), label: `${reference.from} – ${reference.to}`, resolved: reference };
+    // Read as the settings schema reads them (no zone → UTC), also for a period stored before it stored UTC instants.
+    const [from, to] = [reference.from, reference.to].map((t) => new Date(parseInstant(t) ?? Date.parse(t))) as [Date, Date];
+    return { kind: 'period', from, to, label: `${reference.from} – ${reference.to}`, resolved: reference };
   }
   const version = await resolveDatasetVersion(db, env.serviceId, reference.dataset, reference.version ?? 'latest');
   return {

@@ -68,6 +68,8 @@ interface CandidateRow {
   outputTokens: number;
   features: RequestFeatures;
   sample: { input: string; output: string };
+  /** Read by an earlier pass (and left unscored: its judge failed). */
+  seen: boolean;
 }
 
 export interface EnvironmentPass {
@@ -85,20 +87,27 @@ export interface PassResult {
   environments: EnvironmentPass[];
 }
 
-/** The requests of an environment a pass scores: sampled live answers in the share, not scored yet, oldest first. */
-async function candidates(db: Db, service: Service, env: Environment, percent: number, since: Date, until: Date): Promise<CandidateRow[]> {
+/**
+ * The requests of an environment a pass scores: sampled live answers in the share, not scored yet, at most `max`.
+ * Those the passes before read (at or before the watermark, and written by then: id up to its id) come after all
+ * the others: an answer left unscored because its judge failed is tried again only with room to spare, so a judge
+ * that is down cannot hold a full batch of the same answers at the front for ever while newer ones wait.
+ */
+async function candidates(db: Db, service: Service, env: Environment, percent: number, since: Date, until: Date, mark: { at: Date; id: number }, max: number): Promise<CandidateRow[]> {
+  const seen = sql`(l.at <= ${mark.at} and l.id <= ${mark.id})`;
   const result = await db.execute(sql`
     select l.id, l.at, l.request_id as "requestId", l.release_id as "releaseId", l.release_number as "releaseNumber", l.latency_ms as "latencyMs",
-      l.cost_usd as "costUsd", l.input_tokens as "inputTokens", l.output_tokens as "outputTokens", l.features, l.sample
+      l.cost_usd as "costUsd", l.input_tokens as "inputTokens", l.output_tokens as "outputTokens", l.features, l.sample, ${seen} as seen
     from request_logs l
     where l.service_id = ${service.id} and l.environment = ${env.name} and l.at >= ${since} and l.at <= ${until}
       and l.status = 200 and not l.shadow and not l.synthetic and l.sample is not null
       and ${sql.raw(sampleFractionSql('l.request_id'))} * 100 < ${percent}
       and not exists (select 1 from online_scores o where o.request_id = l.request_id)
-    order by l.at, l.id
-    limit ${MAX_ROWS_PER_PASS}`);
-  return rowsOf<CandidateRow & { at: Date | string; id: number | string; costUsd: number | string; latencyMs: number | string }>(result).map((r) => ({
+    order by ${seen}, l.at, l.id
+    limit ${max}`);
+  return rowsOf<Omit<CandidateRow, 'seen'> & { at: Date | string; id: number | string; costUsd: number | string; latencyMs: number | string; seen: boolean | string }>(result).map((r) => ({
     ...r,
+    seen: r.seen === true || r.seen === 't',
     id: Number(r.id),
     at: new Date(r.at),
     latencyMs: Number(r.latencyMs),
@@ -132,7 +141,8 @@ async function stateOf(db: Db, environmentId: string, now: Date) {
 }
 
 /** One pass over one environment. */
-export async function scoreEnvironment(db: Db, service: Service, env: Environment, now = new Date()): Promise<EnvironmentPass> {
+export async function scoreEnvironment(db: Db, service: Service, env: Environment, now = new Date(), opts: { maxRows?: number } = {}): Promise<EnvironmentPass> {
+  const maxRows = opts.maxRows ?? MAX_ROWS_PER_PASS;
   const settings = checksOf(env).onlineEvals;
   const pass: EnvironmentPass = { service: service.name, environment: env.name, considered: 0, scored: 0, budgetSkipped: 0, costUsd: 0, problem: null };
   const state = await stateOf(db, env.id, now);
@@ -145,7 +155,7 @@ export async function scoreEnvironment(db: Db, service: Service, env: Environmen
   const since = new Date(Math.max(state.watermarkAt.getTime() - LATE_MS, now.getTime() - MAX_LOOKBACK_MS));
   const { deterministic, modelGraded } = suite.assertions;
   // A suite of model-graded assertions alone scores nothing once the day's budget is spent: those answers are passed over.
-  const rows = !deterministic.length && state.spentUsd >= settings.dailyBudgetUsd ? [] : await candidates(db, service, env, settings.samplePercent, since, now);
+  const rows = !deterministic.length && state.spentUsd >= settings.dailyBudgetUsd ? [] : await candidates(db, service, env, settings.samplePercent, since, now, { at: state.watermarkAt, id: state.watermarkId }, maxRows);
   pass.considered = rows.length;
   let spent = state.spentUsd;
 
@@ -252,9 +262,11 @@ export async function scoreEnvironment(db: Db, service: Service, env: Environmen
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
 
-  // A full batch leaves the rest for the next pass: the watermark stops at the last answer read.
-  const full = rows.length >= MAX_ROWS_PER_PASS;
-  const watermarkAt = full ? rows.at(-1)!.at : now;
+  // A batch full of answers not read before leaves the rest for the next pass: the watermark stops at the last of
+  // them. Answers read before (their judge failed) never hold it back.
+  const fresh = rows.filter((r) => !r.seen);
+  const full = fresh.length >= maxRows;
+  const watermarkAt = full ? fresh.at(-1)!.at : now;
   const watermarkId = rows.reduce((m, r) => Math.max(m, r.id), state.watermarkId);
   await db
     .update(onlineEvalState)

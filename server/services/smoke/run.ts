@@ -1,6 +1,6 @@
 // Smoke tests: the first cases of an eval suite's dataset sent through the gateway, over HTTP on this process's own
 // listener, to every release an environment routes now (each pinned with X-Slipway-Release), and scored with the
-// suite's assertions. The gateway is called with a short-lived smoke token rather than a stored key, so what the
+// suite's assertions. The gateway is called with short-lived smoke tokens (one per call) rather than a stored key, so what the
 // test sends is recorded as synthetic traffic and kept out of user metrics. One run per key (a schedule slot, a
 // rollout step, a rollback, a manual request): asking twice for the same key gives the same run.
 import { and, eq } from 'drizzle-orm';
@@ -99,7 +99,6 @@ async function smokeResults(db: Db, service: Service, env: Environment, opts: Pi
   const origin = opts.gatewayOrigin ?? localGatewayOrigin();
   if (!origin) throw new SmokeSetupError('no gateway listener in this process to call (smoke tests run in the server that serves /gw/*)');
   const url = `${origin}/gw/${encodeURIComponent(service.name)}/${encodeURIComponent(env.name)}/v1/chat/completions`;
-  const token = mintSmokeToken({ serviceId: service.id, environment: env.name });
 
   const judges = new Map<string, Promise<PreparedTarget>>();
   const judge: AssertionContext['judge'] = async (ref, messages) => {
@@ -114,6 +113,9 @@ async function smokeResults(db: Db, service: Service, env: Environment, opts: Pi
   for (const route of routed) {
     const prompts = (await releasePromptsOf(db, route.releaseId)).map((p) => p.name);
     for (const testCase of cases) {
+      // A token per call: one minted for the whole run would expire (SMOKE_TOKEN_TTL_MS) in a long run of many
+      // cases, releases and slow answers, and its later calls would be refused as if the release had failed.
+      const token = mintSmokeToken({ serviceId: service.id, environment: env.name });
       const called = await callGateway(url, token, route.releaseNumber, requestBody(testCase, prompts), opts.timeoutMs ?? 30_000);
       if (!called.output) {
         results.push({ caseIndex: testCase.index, releaseNumber: route.releaseNumber, status: called.status, latencyMs: called.latencyMs, pass: false, score: 0, output: null, reason: called.problem, requestId: called.requestId });

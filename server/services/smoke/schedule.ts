@@ -1,6 +1,7 @@
 // When smoke tests run by themselves: each environment's cron slot (the `smoke-tests` function looks every minute
 // and runs the latest slot that came due, once: its key is the slot's time), and after a rollback of an
-// environment whose smoke tests also run after rollouts (the rollback's history entry is the key).
+// environment whose smoke tests also run after rollouts (the rollback's history entry is the key). A run cut off
+// by a stopped process is closed as an error and fires the smoke triggers.
 import { and, desc, eq, gte, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, environments, services, smokeRuns, type SmokeRun } from '@/db/schema';
@@ -8,6 +9,7 @@ import { parseCron } from '@/server/executor/cron';
 import { logger } from '@/server/logger';
 import { checksOf } from '../checks/settings';
 import { entryAt } from '../environments/state';
+import { onSmokeRun } from '../triggers/fire';
 import { runSmoke } from './run';
 
 /** A slot missed by more than this (the app was down) is skipped: a smoke test says how things are now. */
@@ -49,12 +51,30 @@ export interface DueRun {
   created: boolean;
 }
 
+/**
+ * Closes the runs still `running` STALE_RUN_MS after they started (the process running them stopped) as errors that
+ * say so, and hands each to the environment's smoke triggers, as a run that could not finish is: otherwise a crash
+ * in the middle of a smoke test would never alert.
+ */
+export async function closeStaleRuns(db: Db, now: Date): Promise<SmokeRun[]> {
+  const closed = await db
+    .update(smokeRuns)
+    .set({
+      status: 'error',
+      error: `the smoke test was cut off before it finished: still running ${Math.round(STALE_RUN_MS / 60_000)} min after it started (the process running it stopped)`,
+      finishedAt: now,
+    })
+    .where(and(eq(smokeRuns.status, 'running'), lt(smokeRuns.startedAt, new Date(now.getTime() - STALE_RUN_MS))))
+    .returning();
+  for (const run of closed) {
+    await onSmokeRun(db, run).catch((err: unknown) => log.error({ err, run: run.id }, 'could not fire the triggers of a cut-off smoke test'));
+  }
+  return closed;
+}
+
 /** Runs every smoke test that is due at `now` (scheduled slots and recent rollbacks); each key once. */
 export async function runDueSmokeTests(db: Db, now: Date = new Date(), opts: { gatewayOrigin?: string | null } = {}): Promise<DueRun[]> {
-  await db
-    .update(smokeRuns)
-    .set({ status: 'error', error: 'the smoke test was cut off before it finished (the process running it stopped)', finishedAt: now })
-    .where(and(eq(smokeRuns.status, 'running'), lt(smokeRuns.startedAt, new Date(now.getTime() - STALE_RUN_MS))));
+  await closeStaleRuns(db, now);
   const rows = await db.select({ env: environments, service: services.name }).from(environments).innerJoin(services, eq(services.id, environments.serviceId)).where(and(isNotNull(environments.checks), isNull(services.archivedAt)));
   const out: DueRun[] = [];
   for (const { env, service } of rows) {

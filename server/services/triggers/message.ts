@@ -69,8 +69,8 @@ export interface SmokeData {
 
 export type TriggerData = DriftData | QualityData | SmokeData;
 
-/** Text drift reads as a feature named `input_text` / `output_text` (rules may name it so). */
-export const textFeature = (t: Pick<TextDrift, 'field'>) => `${t.field}_text`;
+/** Text drift reads as a feature named `input_text` / `output_text` (rules may name it so); the name is the drift library's. */
+export { textFeature } from '@/server/drift';
 
 const pct = (v: number) => `${(v * 100).toFixed(v >= 0.995 || v < 0.1 ? 0 : 1).replace(/\.0$/, '')}%`;
 const num = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toFixed(3));

@@ -48,7 +48,11 @@ function mainRelease(t: Tally): number | null {
   return best?.[0] ?? null;
 }
 
-/** Online scores of the environment in both windows: per window, how many and how many passed. */
+/**
+ * Online scores of the environment in both windows: per window, how many and how many passed. A score taken past
+ * the day's judge budget (its model-graded assertions left out) is not counted: it measures less than the others,
+ * so spending the budget would move the pass rate by itself.
+ */
 async function onlineTallies(db: Db, environmentId: string, w: ReturnType<typeof windowOf>): Promise<[Tally, Tally]> {
   const rows = await db
     .select({
@@ -58,7 +62,7 @@ async function onlineTallies(db: Db, environmentId: string, w: ReturnType<typeof
       passed: sql<number>`(count(*) filter (where ${onlineScores.pass}))::int`,
     })
     .from(onlineScores)
-    .where(and(eq(onlineScores.environmentId, environmentId), gte(onlineScores.at, w.previousStart), lt(onlineScores.at, w.end)))
+    .where(and(eq(onlineScores.environmentId, environmentId), eq(onlineScores.budgetSkipped, false), gte(onlineScores.at, w.previousStart), lt(onlineScores.at, w.end)))
     .groupBy(sql`1`, onlineScores.releaseNumber);
   const [cur, prev] = [emptyTally(), emptyTally()];
   for (const r of rows) add(r.current ? cur : prev, r.release, Number(r.n), Number(r.passed));
