@@ -35,6 +35,9 @@ async function rowOf(requestId: string | null | undefined) {
   return rows[0]!;
 }
 
+/** What the openai client reads from x-request-id (withResponse's data carries it too, though its type does not say so). */
+const requestIdOf = (data: object) => (data as { _request_id?: string | null })._request_id;
+
 const cost = (input: number, output: number) => (input * 2 + output * 10) / 1_000_000;
 
 beforeAll(async () => {
@@ -73,13 +76,13 @@ describe('the gateway’s OpenAI API', () => {
     const texts = ['how do I reset my password', 'how can I reset my password', 'invoice totals for march'];
     const { data, response } = await client().embeddings.create({ model: 'anything', input: texts }).withResponse();
     expect(response.headers.get('x-slipway-release')).toBe('api-svc#1');
-    expect(data._request_id).toBe(response.headers.get('x-slipway-request-id'));
+    expect(requestIdOf(data)).toBe(response.headers.get('x-slipway-request-id'));
     // The openai client asks for base64 and decodes it: the vectors arrive as numbers, near for similar texts.
     const [a, b, c] = data.data.map((d) => d.embedding);
     expect(a).toHaveLength(256);
     const dot = (x: number[], y: number[]) => x.reduce((s, v, i) => s + v * y[i]!, 0);
     expect(dot(a!, b!)).toBeGreaterThan(dot(a!, c!) + 0.3);
-    const row = await rowOf(data._request_id);
+    const row = await rowOf(requestIdOf(data));
     expect(row).toMatchObject({ endpoint: 'embeddings', status: 200, releaseNumber: 1, inputTokens: data.usage.prompt_tokens, outputTokens: 0, sample: null });
     expect(row.inputTokens).toBeGreaterThan(10);
     expect(row.costUsd).toBeCloseTo(cost(row.inputTokens, 0), 12);
@@ -89,7 +92,7 @@ describe('the gateway’s OpenAI API', () => {
   it('routes embeddings to a pinned release for a key allowed to pin, and refuses smoke tokens', async () => {
     const { data, response } = await client().embeddings.create({ model: 'x', input: 'pinned', encoding_format: 'float' }, { headers: { 'x-slipway-release': '2' } }).withResponse();
     expect(response.headers.get('x-slipway-release')).toBe('api-svc#2');
-    expect((await rowOf(data._request_id)).releaseNumber).toBe(2);
+    expect((await rowOf(requestIdOf(data))).releaseNumber).toBe(2);
     const [service] = await database.db.select().from(services).where(eq(services.name, 'api-svc'));
     const smoke = mintSmokeToken({ serviceId: service!.id, environment: 'dev' });
     const refused = await client(smoke).embeddings.create({ model: 'x', input: 'hi' }).catch((e: unknown) => e);
@@ -100,8 +103,8 @@ describe('the gateway’s OpenAI API', () => {
   it('passes responses through, whole and streamed, with tokens from the upstream’s usage', async () => {
     const { data, response } = await client().responses.create({ model: 'x', input: 'How do I reset my password?', instructions: 'Be brief.', temperature: 0 }).withResponse();
     expect(data.output_text.length).toBeGreaterThan(0);
-    expect(data._request_id).toBe(response.headers.get('x-request-id'));
-    const row = await rowOf(data._request_id);
+    expect(requestIdOf(data)).toBe(response.headers.get('x-request-id'));
+    const row = await rowOf(requestIdOf(data));
     expect(row).toMatchObject({ endpoint: 'responses', status: 200, stream: false, inputTokens: data.usage!.input_tokens, outputTokens: data.usage!.output_tokens });
     expect(row.costUsd).toBeCloseTo(cost(data.usage!.input_tokens, data.usage!.output_tokens), 12);
     expect(row.features).toMatchObject({ outputChars: data.output_text.length, finishReason: 'stop' });
@@ -125,8 +128,8 @@ describe('the gateway’s OpenAI API', () => {
     const { data, response } = await client().completions.create({ model: 'x', prompt: 'What are your opening hours?', temperature: 0, max_tokens: 40 }).withResponse();
     expect(data.object).toBe('text_completion');
     expect(data.choices[0]!.text.length).toBeGreaterThan(0);
-    expect(data._request_id).toBe(response.headers.get('x-slipway-request-id'));
-    const row = await rowOf(data._request_id);
+    expect(requestIdOf(data)).toBe(response.headers.get('x-slipway-request-id'));
+    const row = await rowOf(requestIdOf(data));
     expect(row).toMatchObject({ endpoint: 'completions', inputTokens: data.usage!.prompt_tokens, outputTokens: data.usage!.completion_tokens });
     expect(row.costUsd).toBeCloseTo(cost(data.usage!.prompt_tokens, data.usage!.completion_tokens), 12);
 
