@@ -183,7 +183,11 @@ export function usageOf(u: unknown): TokenUsage | null {
  * null when the field is absent or not a string. Escaped text is decoded with JSON.parse of that string alone.
  */
 export function stringField(text: string, field: string, from = 0): string | null {
-  const needle = `"${field}":`;
+  return stringAfter(text, `"${field}":`, from);
+}
+
+/** stringField with the `"<field>":` needle made once by the caller (the stream path reads every event). */
+export function stringAfter(text: string, needle: string, from = 0): string | null {
   let at = text.indexOf(needle, from);
   if (at < 0) return null;
   at += needle.length;

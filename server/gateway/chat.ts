@@ -16,7 +16,7 @@ import { withoutNul } from '@/server/lib/storable';
 import { ONLINE_EVAL_SAMPLE_MAX_CHARS, SAMPLE_MAX_CHARS, sampleText } from '@/server/lib/redact';
 import { inSample } from '@/server/lib/sampling';
 import { refusalPhrase } from '@/server/lib/refusal';
-import { spliceBody, stringField, tailUsage, usageOf } from './body';
+import { spliceBody, stringAfter, tailUsage, usageOf } from './body';
 import { countMessageTokens, countTokens } from './tokenizer';
 import { errorClassOf, isConnectionError, poolFor } from './upstream';
 import type { TelemetryWriter } from './telemetry';
@@ -172,12 +172,17 @@ async function attempt(target: Target, out: Outgoing, res: ServerResponse, signa
       pending += decoder.decode(chunk as Buffer, { stream: true });
       let cut: number;
       let from = 0;
+      // Complete events are relayed as one run of the text read, cut only around an event the reader drops.
+      let kept = 0;
       let relay = '';
       while ((cut = pending.indexOf('\n\n', from)) >= 0) {
-        const event = pending.slice(from, cut);
+        if (!reader.event(pending.slice(from, cut), result, started)) {
+          relay += pending.slice(kept, from);
+          kept = cut + 2;
+        }
         from = cut + 2;
-        if (reader.event(event, result, started)) relay += `${event}\n\n`;
       }
+      relay += pending.slice(kept, from);
       if (from) pending = pending.slice(from);
       if (relay) res.write(relay);
     }
@@ -196,13 +201,21 @@ async function attempt(target: Target, out: Outgoing, res: ServerResponse, signa
 
 /** The data of an SSE event's single `data:` line, or null (a comment, another field, or several lines). */
 export function eventData(event: string): string | null {
-  if (!event.startsWith('data:')) return event.includes('\ndata:') ? event.slice(event.lastIndexOf('\ndata:') + 6).trim() : null;
-  return event.slice(5).trim();
+  const from = dataStart(event);
+  return from < 0 ? null : event.slice(from).trim();
 }
 
-/** Whether an event holds a non-null `"usage":{…}` object: the one event per stream worth parsing whole. */
-export function hasUsageObject(data: string): boolean {
-  let at = data.indexOf('"usage":');
+/** Where an SSE event's data begins (after `data:` and one optional space), or -1 when it has no data line. */
+function dataStart(event: string): number {
+  if (event.startsWith('data:')) return event.charCodeAt(5) === 0x20 ? 6 : 5;
+  const at = event.lastIndexOf('\ndata:');
+  if (at < 0) return -1;
+  return event.charCodeAt(at + 6) === 0x20 ? at + 7 : at + 6;
+}
+
+/** Whether a JSON text holds a non-null `"usage":{…}` object (from `from` on): the one event per stream worth parsing whole. */
+export function hasUsageObject(data: string, from = 0): boolean {
+  let at = data.indexOf('"usage":', from);
   while (at >= 0) {
     let i = at + 8;
     while (data.charCodeAt(i) === 0x20) i++;
@@ -212,12 +225,15 @@ export function hasUsageObject(data: string): boolean {
   return false;
 }
 
+const FINISH_REASON = '"finish_reason":';
+
 /**
  * Chat completions (and legacy completions, whose choices carry `text`): a whole answer's content, finish reason
- * and usage are found by scanning; stream events are scanned for their delta and finish reason, and only the
- * usage event is parsed (and dropped when the gateway asked for it and the caller did not).
+ * and usage are found by scanning; stream events are scanned in place for their delta and finish reason, and only
+ * the usage event is parsed (and dropped when the gateway asked for it and the caller did not).
  */
 export function choicesReader(clientWantsUsage: boolean, field: 'content' | 'text' = 'content'): AnswerReader {
+  const needle = `"${field}":`;
   return {
     whole(body, result) {
       const text = body.toString('utf8');
@@ -231,16 +247,17 @@ export function choicesReader(clientWantsUsage: boolean, field: 'content' | 'tex
         }
         return;
       }
-      result.outputText = firstStringField(text, field, choices) ?? '';
-      result.finishReason = stringField(text, 'finish_reason', choices);
+      result.outputText = firstStringAfter(text, needle, choices) ?? '';
+      result.finishReason = stringAfter(text, FINISH_REASON, choices);
       result.usage = tailUsage(body) ?? result.usage;
     },
     event(event, result, started) {
-      const data = eventData(event);
-      if (!data || data === '[DONE]') return true;
-      if (hasUsageObject(data)) {
+      const from = dataStart(event);
+      // No data, or [DONE].
+      if (from < 0 || event.charCodeAt(from) !== 0x7b) return true;
+      if (hasUsageObject(event, from)) {
         try {
-          const chunk = JSON.parse(data) as { choices?: Record<string, unknown>[]; usage?: unknown };
+          const chunk = JSON.parse(event.slice(from)) as { choices?: Record<string, unknown>[]; usage?: unknown };
           const choice = chunk.choices?.[0] as { delta?: { content?: unknown }; text?: unknown; finish_reason?: unknown } | undefined;
           const piece = field === 'content' ? choice?.delta?.content : choice?.text;
           if (typeof piece === 'string' && piece) addPiece(result, piece, started);
@@ -252,9 +269,9 @@ export function choicesReader(clientWantsUsage: boolean, field: 'content' | 'tex
         }
         return true;
       }
-      const piece = firstStringField(data, field, 0);
+      const piece = firstStringAfter(event, needle, from);
       if (piece) addPiece(result, piece, started);
-      const finish = stringField(data, 'finish_reason');
+      const finish = stringAfter(event, FINISH_REASON, from);
       if (finish) result.finishReason = finish;
       return true;
     },
@@ -262,10 +279,9 @@ export function choicesReader(clientWantsUsage: boolean, field: 'content' | 'tex
 }
 
 /** The first `"<field>":"…"` with a string value (logprobs hold `"content":[…]`, which is passed over). */
-function firstStringField(text: string, field: string, from: number): string | null {
-  const needle = `"${field}":`;
+function firstStringAfter(text: string, needle: string, from: number): string | null {
   for (let at = text.indexOf(needle, from); at >= 0; at = text.indexOf(needle, at + needle.length)) {
-    const value = stringField(text, field, at);
+    const value = stringAfter(text, needle, at);
     if (value !== null) return value;
   }
   return null;
