@@ -119,7 +119,10 @@ export function spliceBody(raw: Buffer, parsed: Record<string, unknown>, changes
     if (raw.toString('utf8', m.valueStart, m.valueEnd) !== model) replaced.push({ start: m.valueStart, end: m.valueEnd, text: model });
   }
   if (!hasModel) inserts.push(`"model":${model}`);
-  for (const [k, v] of Object.entries(changes.defaults ?? {})) if (!Object.hasOwn(parsed, k) && v !== undefined) inserts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(changes.defaults ?? {})) {
+    // The model is Slipway's to set, never a default's.
+    if (k !== 'model' && !Object.hasOwn(parsed, k) && v !== undefined) inserts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  }
   if (changes.streamUsage && parsed.stream === true) {
     const options = parsed.stream_options as { include_usage?: unknown } | null | undefined;
     if (options === undefined || options === null) {

@@ -119,6 +119,19 @@ export interface Outgoing {
   body: Buffer | string;
 }
 
+const URLS = new Map<string, URL>();
+
+/** Upstream URLs parsed once (a few per release; the map is cleared if it ever grows past a few thousand). */
+function parsedUrl(href: string): URL {
+  let url = URLS.get(href);
+  if (!url) {
+    if (URLS.size >= 4096) URLS.clear();
+    url = new URL(href);
+    URLS.set(href, url);
+  }
+  return url;
+}
+
 /** One call to one upstream. Streams are relayed as they arrive, each network read's complete events in one write. */
 async function attempt(target: Target, out: Outgoing, res: ServerResponse, signal: AbortSignal, timeoutMs: number, started: number, relayHeaders: Record<string, string>, reader: AnswerReader): Promise<AttemptResult> {
   const result: AttemptResult = { status: 0, errorClass: null, ttftMs: null, usage: { input: null, output: null }, outputText: '', finishReason: null, committed: false };
@@ -134,7 +147,7 @@ async function attempt(target: Target, out: Outgoing, res: ServerResponse, signa
     result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: `${target.modelRef}: its API key is not sent: ${target.keyRefusal}`, type: 'api_error', param: null, code: 'secret_not_allowed' } })) };
     return result;
   }
-  const url = new URL(out.url);
+  const url = parsedUrl(out.url);
   let upstream;
   try {
     upstream = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: out.body, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });

@@ -31,6 +31,7 @@ describe('request bodies', () => {
   it('adds defaults the caller left out, never overriding what it set (null included)', () => {
     const out = splice('{"model":"m","temperature":null,"messages":[]}', { model: 'm', defaults: { temperature: 0.2, max_tokens: 64 } })!;
     expect(JSON.parse(out.text)).toEqual({ model: 'm', temperature: null, max_tokens: 64, messages: [] });
+    expect(splice('{"x":1}', { model: 'm', defaults: { model: 'other' } })!.text).toBe('{"model":"m","x":1}');
   });
 
   it('asks a stream for usage, and gives up (null) when the caller’s stream_options would have to be rewritten', () => {
