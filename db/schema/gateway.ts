@@ -65,6 +65,11 @@ export const requestLogs = pgTable(
     outputTokens: integer('output_tokens').notNull().default(0),
     costUsd: doublePrecision('cost_usd').notNull().default(0),
     stickyHash: text('sticky_hash'),
+    /**
+     * The OpenAI endpoint called (chat/completions, completions, responses, embeddings), so latency and drift
+     * figures compare like with like.
+     */
+    endpoint: text('endpoint').notNull().default('chat/completions'),
     features: jsonb('features').$type<RequestFeatures>().notNull(),
     /** Opt-in, truncated and redacted. */
     sample: jsonb('sample').$type<{ input: string; output: string } | null>(),

@@ -1,7 +1,8 @@
-// POST chat/completions: render the release's prompt when asked, call the release's upstream (streaming
-// passed through event by event, never buffered whole), fall back to the stable release when a canary's
-// upstream fails before anything reached the caller, cancel upstream work when the caller goes away, and
-// hand one telemetry record per attempt to the writer.
+// POST chat/completions, and the relay every model endpoint shares: render the release's prompt when asked
+// (otherwise forward the caller's bytes with only Slipway's changes spliced in), call the release's upstream
+// (streaming passed through as it arrives, never buffered whole), fall back to the stable release when a
+// canary's upstream fails before anything reached the caller, cancel upstream work when the caller goes away,
+// read answers only as far as telemetry needs, and hand one telemetry record per attempt to the writer.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Json, RequestLog } from '@/db/schema';
@@ -15,6 +16,7 @@ import { withoutNul } from '@/server/lib/storable';
 import { ONLINE_EVAL_SAMPLE_MAX_CHARS, SAMPLE_MAX_CHARS, sampleText } from '@/server/lib/redact';
 import { inSample } from '@/server/lib/sampling';
 import { refusalPhrase } from '@/server/lib/refusal';
+import { spliceBody, stringAfter, tailUsage, usageOf } from './body';
 import { countMessageTokens, countTokens } from './tokenizer';
 import { errorClassOf, isConnectionError, poolFor } from './upstream';
 import type { TelemetryWriter } from './telemetry';
@@ -28,6 +30,8 @@ export interface ChatRequest {
   body: Record<string, unknown>;
   /** Null for a smoke test's call (it has a token, not a key). */
   keyId: string | null;
+  /** The body as the caller sent it: forwarded as is, with only Slipway's changes spliced in. */
+  raw?: Buffer;
   stickyKey: string | null;
   pinned: boolean;
   /** A smoke test's call: recorded apart from user traffic (request_logs.synthetic). */
@@ -80,16 +84,58 @@ export function upstreamBody(target: Target, body: Record<string, unknown>): { p
   return { payload, promptVersionId, messages };
 }
 
+const HEADERS = new WeakMap<Target, Record<string, string>>();
+
+/** The headers of every call to a target's upstream, built once per target (a snapshot reload makes new targets). */
 export function headersOf(target: Target): Record<string, string> {
-  const h: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  if (target.apiKey) h.authorization = `Bearer ${target.apiKey}`;
+  let h = HEADERS.get(target);
+  if (!h) {
+    h = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    if (target.apiKey) h.authorization = `Bearer ${target.apiKey}`;
+    HEADERS.set(target, h);
+  }
   return h;
 }
 
-/** One call to one upstream. Streams are relayed event by event as they arrive. */
-async function attempt(target: Target, payload: Record<string, unknown>, res: ServerResponse, signal: AbortSignal, timeoutMs: number, started: number, relayHeaders: Record<string, string>, clientWantsUsage: boolean): Promise<AttemptResult> {
+const CHAT_SUFFIX = 'chat/completions';
+
+/** The URL of another endpoint of a target's upstream (targets carry their chat completions URL). */
+export function endpointUrl(target: Target, endpoint: string): string | null {
+  if (!target.url) return null;
+  return target.url.endsWith(CHAT_SUFFIX) ? target.url.slice(0, -CHAT_SUFFIX.length) + endpoint : target.url;
+}
+
+/** How an endpoint's answers are read for telemetry: only as far as usage and the recorded features need. */
+export interface AnswerReader {
+  /** A whole (non-streamed) answer with status 200. */
+  whole(body: Buffer, result: AttemptResult): void;
+  /** One SSE event, without its blank-line end; false drops it (a usage-only event the caller did not ask for). */
+  event(event: string, result: AttemptResult, started: number): boolean;
+}
+
+/** What an attempt sends: the body and the upstream URL of the endpoint called. */
+export interface Outgoing {
+  url: string | null;
+  body: Buffer | string;
+}
+
+const URLS = new Map<string, URL>();
+
+/** Upstream URLs parsed once (a few per release; the map is cleared if it ever grows past a few thousand). */
+function parsedUrl(href: string): URL {
+  let url = URLS.get(href);
+  if (!url) {
+    if (URLS.size >= 4096) URLS.clear();
+    url = new URL(href);
+    URLS.set(href, url);
+  }
+  return url;
+}
+
+/** One call to one upstream. Streams are relayed as they arrive, each network read's complete events in one write. */
+async function attempt(target: Target, out: Outgoing, res: ServerResponse, signal: AbortSignal, timeoutMs: number, started: number, relayHeaders: Record<string, string>, reader: AnswerReader): Promise<AttemptResult> {
   const result: AttemptResult = { status: 0, errorClass: null, ttftMs: null, usage: { input: null, output: null }, outputText: '', finishReason: null, committed: false };
-  if (!target.url) {
+  if (!out.url) {
     result.status = 502;
     result.errorClass = 'no_endpoint';
     result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: `${target.modelRef} is a container image with no endpoint yet`, type: 'api_error', param: null, code: 'no_endpoint' } })) };
@@ -101,10 +147,10 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
     result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: `${target.modelRef}: its API key is not sent: ${target.keyRefusal}`, type: 'api_error', param: null, code: 'secret_not_allowed' } })) };
     return result;
   }
-  const url = new URL(target.url);
+  const url = parsedUrl(out.url);
   let upstream;
   try {
-    upstream = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: JSON.stringify(payload), signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    upstream = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: out.body, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   } catch (err) {
     result.status = signal.aborted ? 499 : 502;
     result.errorClass = errorClassOf(err);
@@ -127,14 +173,7 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
       res.end(body);
       result.ttftMs = performance.now() - started;
       // Read for telemetry only once the caller has its answer.
-      try {
-        const json = JSON.parse(body.toString('utf8')) as { usage?: { prompt_tokens?: number; completion_tokens?: number }; choices?: { message?: { content?: string }; finish_reason?: string }[] };
-        result.usage = { input: json.usage?.prompt_tokens ?? null, output: json.usage?.completion_tokens ?? null };
-        result.outputText = json.choices?.[0]?.message?.content ?? '';
-        result.finishReason = json.choices?.[0]?.finish_reason ?? null;
-      } catch {
-        result.errorClass = 'upstream_bad_response';
-      }
+      reader.whole(body, result);
       return result;
     }
     result.committed = true;
@@ -145,11 +184,20 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
     for await (const chunk of upstream.body) {
       pending += decoder.decode(chunk as Buffer, { stream: true });
       let cut: number;
-      while ((cut = pending.indexOf('\n\n')) >= 0) {
-        const event = pending.slice(0, cut);
-        pending = pending.slice(cut + 2);
-        if (relayEvent(event, result, clientWantsUsage, started)) res.write(`${event}\n\n`);
+      let from = 0;
+      // Complete events are relayed as one run of the text read, cut only around an event the reader drops.
+      let kept = 0;
+      let relay = '';
+      while ((cut = pending.indexOf('\n\n', from)) >= 0) {
+        if (!reader.event(pending.slice(from, cut), result, started)) {
+          relay += pending.slice(kept, from);
+          kept = cut + 2;
+        }
+        from = cut + 2;
       }
+      relay += pending.slice(kept, from);
+      if (from) pending = pending.slice(from);
+      if (relay) res.write(relay);
     }
     pending += decoder.decode();
     if (pending.trim()) res.write(pending);
@@ -164,54 +212,180 @@ async function attempt(target: Target, payload: Record<string, unknown>, res: Se
   }
 }
 
-/** Reads one SSE event for telemetry; says whether to pass it on (a usage-only chunk the caller did not ask for is not). */
-function relayEvent(event: string, result: AttemptResult, clientWantsUsage: boolean, started: number): boolean {
-  const data = event.startsWith('data:') ? event.slice(5).trim() : null;
-  if (!data || data === '[DONE]') return true;
-  try {
-    const chunk = JSON.parse(data) as { choices?: { delta?: { content?: string }; finish_reason?: string | null }[]; usage?: { prompt_tokens?: number; completion_tokens?: number } | null };
-    const choice = chunk.choices?.[0];
-    if (choice?.delta?.content) {
-      if (result.ttftMs === null) result.ttftMs = performance.now() - started;
-      result.outputText += choice.delta.content;
-    }
-    if (choice?.finish_reason) result.finishReason = choice.finish_reason;
-    if (chunk.usage) {
-      result.usage = { input: chunk.usage.prompt_tokens ?? null, output: chunk.usage.completion_tokens ?? null };
-      if (!clientWantsUsage && (!chunk.choices || chunk.choices.length === 0)) return false;
-    }
-  } catch {
-    // Not JSON: relay as is.
+/** The data of an SSE event's single `data:` line, or null (a comment, another field, or several lines). */
+export function eventData(event: string): string | null {
+  const from = dataStart(event);
+  return from < 0 ? null : event.slice(from).trim();
+}
+
+/** Where an SSE event's data begins (after `data:` and one optional space), or -1 when it has no data line. */
+function dataStart(event: string): number {
+  if (event.startsWith('data:')) return event.charCodeAt(5) === 0x20 ? 6 : 5;
+  const at = event.lastIndexOf('\ndata:');
+  if (at < 0) return -1;
+  return event.charCodeAt(at + 6) === 0x20 ? at + 7 : at + 6;
+}
+
+/** Whether a JSON text holds a non-null `"usage":{…}` object (from `from` on): the one event per stream worth parsing whole. */
+export function hasUsageObject(data: string, from = 0): boolean {
+  let at = data.indexOf('"usage":', from);
+  while (at >= 0) {
+    let i = at + 8;
+    while (data.charCodeAt(i) === 0x20) i++;
+    if (data.charCodeAt(i) === 0x7b) return true;
+    at = data.indexOf('"usage":', i);
   }
-  return true;
+  return false;
+}
+
+const FINISH_REASON = '"finish_reason":';
+
+/**
+ * Chat completions (and legacy completions, whose choices carry `text`): a whole answer's content, finish reason
+ * and usage are found by scanning; stream events are scanned in place for their delta and finish reason, and only
+ * the usage event is parsed (and dropped when the gateway asked for it and the caller did not).
+ */
+export function choicesReader(clientWantsUsage: boolean, field: 'content' | 'text' = 'content'): AnswerReader {
+  const needle = `"${field}":`;
+  return {
+    whole(body, result) {
+      const text = body.toString('utf8');
+      const choices = text.indexOf('"choices"');
+      if (choices < 0) {
+        try {
+          const json = JSON.parse(text) as { usage?: unknown };
+          result.usage = usageOf(json.usage) ?? result.usage;
+        } catch {
+          result.errorClass = 'upstream_bad_response';
+        }
+        return;
+      }
+      result.outputText = firstStringAfter(text, needle, choices) ?? '';
+      result.finishReason = stringAfter(text, FINISH_REASON, choices);
+      result.usage = tailUsage(body) ?? result.usage;
+    },
+    event(event, result, started) {
+      const from = dataStart(event);
+      // No data, or [DONE].
+      if (from < 0 || event.charCodeAt(from) !== 0x7b) return true;
+      if (hasUsageObject(event, from)) {
+        try {
+          const chunk = JSON.parse(event.slice(from)) as { choices?: Record<string, unknown>[]; usage?: unknown };
+          const choice = chunk.choices?.[0] as { delta?: { content?: unknown }; text?: unknown; finish_reason?: unknown } | undefined;
+          const piece = field === 'content' ? choice?.delta?.content : choice?.text;
+          if (typeof piece === 'string' && piece) addPiece(result, piece, started);
+          if (typeof choice?.finish_reason === 'string') result.finishReason = choice.finish_reason;
+          result.usage = usageOf(chunk.usage) ?? result.usage;
+          if (!clientWantsUsage && (!chunk.choices || chunk.choices.length === 0)) return false;
+        } catch {
+          // Not JSON: relay as is.
+        }
+        return true;
+      }
+      const piece = firstStringAfter(event, needle, from);
+      if (piece) addPiece(result, piece, started);
+      const finish = stringAfter(event, FINISH_REASON, from);
+      if (finish) result.finishReason = finish;
+      return true;
+    },
+  };
+}
+
+/** The first `"<field>":"…"` with a string value (logprobs hold `"content":[…]`, which is passed over). */
+function firstStringAfter(text: string, needle: string, from: number): string | null {
+  for (let at = text.indexOf(needle, from); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    const value = stringAfter(text, needle, at);
+    if (value !== null) return value;
+  }
+  return null;
+}
+
+function addPiece(result: AttemptResult, piece: string, started: number): void {
+  if (result.ttftMs === null) result.ttftMs = performance.now() - started;
+  result.outputText += piece;
+}
+
+/** What the gateway sends for one target: the body (spliced or serialised), and what telemetry needs of the input. */
+export interface Prepared {
+  out: Outgoing;
+  promptVersionId: string | null;
+  input: InputSummary;
+}
+
+/** The input as telemetry sees it, computed only after the answer (text and token count are not on the hot path). */
+export interface InputSummary {
+  items: number;
+  text(): string;
+  tokens(): Promise<number>;
+}
+
+/** One gateway call of any endpoint: routing decided, the body read; `prepare` makes each target's request. */
+export interface GatewayCall extends ChatRequest {
+  endpoint: string;
+  prepare(target: Target): Prepared;
+  reader: AnswerReader;
+  /** The answer is text (features and samples are recorded), not vectors. */
+  textOutput: boolean;
+}
+
+function messagesInput(messages: Message[]): InputSummary {
+  return {
+    items: messages.length,
+    text: () => messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('\n'),
+    tokens: () => countMessageTokens(messages),
+  };
+}
+
+/**
+ * A chat request's body for one target. Without a prompt to render, the caller's bytes go out with only the
+ * model, the release's defaults and the usage option spliced in; with one, the body is built anew.
+ */
+export function prepareChat(target: Target, body: Record<string, unknown>, raw: Buffer | undefined): Prepared {
+  const url = target.url;
+  if (raw && body.slipway === undefined && Array.isArray(body.messages) && body.messages.length && !('stream' in target.params) && !('stream_options' in target.params)) {
+    const spliced = spliceBody(raw, body, { model: target.upstreamModel, defaults: target.params, streamUsage: true });
+    if (spliced) return { out: { url, body: spliced }, promptVersionId: null, input: messagesInput(body.messages as Message[]) };
+  }
+  const { payload, promptVersionId, messages } = upstreamBody(target, body);
+  return { out: { url, body: JSON.stringify(payload) }, promptVersionId, input: messagesInput(messages) };
 }
 
 export async function handleChat(req: IncomingMessage, res: ServerResponse, chat: ChatRequest, telemetry: TelemetryWriter): Promise<void> {
-  const { route } = chat;
+  const clientWantsUsage = Boolean((chat.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
+  const call: GatewayCall = { ...chat, endpoint: 'chat/completions', prepare: (target) => prepareChat(target, chat.body, chat.raw), reader: choicesReader(clientWantsUsage), textOutput: true };
+  return relayCall(res, call, telemetry);
+}
+
+/**
+ * Calls the routed release for any endpoint and relays its answer: a connection that failed before reaching the
+ * model is retried once, a failed canary falls back to the stable release while nothing reached the caller, the
+ * caller hanging up cancels the upstream call, and every attempt hands one telemetry record to the writer.
+ */
+export async function relayCall(res: ServerResponse, call: GatewayCall, telemetry: TelemetryWriter): Promise<void> {
+  const { route } = call;
   const controller = new AbortController();
   // The caller hanging up mid-way cancels the upstream call.
   res.on('close', () => {
     if (!res.writableFinished) controller.abort();
   });
-  const clientWantsUsage = Boolean((chat.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
   const timeout = route.settings.upstreamTimeoutMs;
 
   const tryTarget = async (target: Target, isFallback: boolean) => {
-    const { payload, promptVersionId, messages } = upstreamBody(target, chat.body);
-    const relayHeaders = { 'x-slipway-release': target.releaseRef, 'x-slipway-request-id': chat.requestId };
-    let result = await attempt(target, payload, res, controller.signal, timeout, chat.started, relayHeaders, clientWantsUsage);
+    const prepared = call.prepare(target);
+    const relayHeaders = { 'x-slipway-release': target.releaseRef, 'x-slipway-request-id': call.requestId, 'x-request-id': call.requestId };
+    let result = await attempt(target, prepared.out, res, controller.signal, timeout, call.started, relayHeaders, call.reader);
     // A connection that failed before reaching the model is retried once on the same upstream.
     if (!result.committed && result.error && isConnectionError(result.error) && !controller.signal.aborted) {
-      result = await attempt(target, payload, res, controller.signal, timeout, chat.started, relayHeaders, clientWantsUsage);
+      result = await attempt(target, prepared.out, res, controller.signal, timeout, call.started, relayHeaders, call.reader);
     }
-    telemetry.defer(telemetryRow(chat, target, result, { promptVersionId, messages, isFallback, shadow: false }));
+    telemetry.defer(telemetryRow(call, target, result, { promptVersionId: prepared.promptVersionId, input: prepared.input, isFallback, shadow: false }));
     return { result, relayHeaders };
   };
 
-  let { result, relayHeaders } = await tryTarget(chat.arm.target, false);
+  let { result, relayHeaders } = await tryTarget(call.arm.target, false);
   const stable = route.arms.stable.target;
   const failed = !result.committed && (result.status >= 500 || result.error !== undefined) && !controller.signal.aborted;
-  if (failed && route.settings.fallbackToStable && !chat.pinned && stable.releaseId !== chat.arm.target.releaseId) {
+  if (failed && route.settings.fallbackToStable && !call.pinned && stable.releaseId !== call.arm.target.releaseId) {
     ({ result, relayHeaders } = await tryTarget(stable, true));
   }
   if (result.committed || res.headersSent) return;
@@ -239,7 +413,7 @@ export async function shadowCall(chat: ChatRequest, target: Target, telemetry: T
   }
   const controller = new AbortController();
   const result = await unansweredCall(target, prepared.payload, controller.signal, chat.route.settings.upstreamTimeoutMs);
-  telemetry.defer(telemetryRow(chat, target, result, { promptVersionId: prepared.promptVersionId, messages: prepared.messages, isFallback: false, shadow: true }));
+  telemetry.defer(telemetryRow({ ...chat, endpoint: 'chat/completions', textOutput: true }, target, result, { promptVersionId: prepared.promptVersionId, input: messagesInput(prepared.messages), isFallback: false, shadow: true }));
 }
 
 /** What one call answered, for callers that are not relaying it to anyone (shadow calls, evals). */
@@ -250,7 +424,7 @@ export type CallResult = AttemptResult;
  * to nobody: `payload` comes from upstreamBody with `stream: false`.
  */
 export async function unansweredCall(target: Target, payload: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallResult> {
-  return attempt(target, payload, new ShadowSink() as unknown as ServerResponse, signal, timeoutMs, performance.now(), {}, false);
+  return attempt(target, { url: target.url, body: JSON.stringify(payload) }, new ShadowSink() as unknown as ServerResponse, signal, timeoutMs, performance.now(), {}, choicesReader(false));
 }
 
 /** A response that goes nowhere, for shadow calls. */
@@ -285,17 +459,31 @@ export function answerFlags(output: string): { refusal: boolean; json: boolean |
   }
 }
 
+/** A sticky key's hash for telemetry, remembered for the keys seen lately (the same users come back). */
+const stickyHashes = new Map<string, string>();
+const STICKY_HASHES_MAX = 10_000;
+
+export function stickyHashOf(key: string): string {
+  let h = stickyHashes.get(key);
+  if (h === undefined) {
+    h = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    if (stickyHashes.size >= STICKY_HASHES_MAX) stickyHashes.delete(stickyHashes.keys().next().value!);
+    stickyHashes.set(key, h);
+  }
+  return h;
+}
+
 async function telemetryRow(
-  chat: ChatRequest,
+  chat: ChatRequest & { endpoint: string; textOutput: boolean },
   target: Target,
   result: AttemptResult,
-  extra: { promptVersionId: string | null; messages: Message[]; isFallback: boolean; shadow: boolean },
+  extra: { promptVersionId: string | null; input: InputSummary; isFallback: boolean; shadow: boolean },
 ): Promise<RequestLog> {
   const latencyMs = performance.now() - chat.started;
-  const inputText = extra.messages.map((m) => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content ?? ''))).join('\n');
+  const inputText = extra.input.text();
   // Usage from the upstream when it reports it; otherwise counted with the tokenizer, after the response.
   const ok = result.status === 200;
-  const input = result.usage.input ?? (ok ? await countMessageTokens(extra.messages) : 0);
+  const input = result.usage.input ?? (ok ? await extra.input.tokens() : 0);
   const output = result.usage.output ?? (ok ? await countTokens(result.outputText) : 0);
   // Kept for the gateway's own share and for online evals' share, chosen by request id, so online evals find every
   // request of theirs sampled. Online evals score whole answers: their samples are cut much later.
@@ -324,15 +512,17 @@ async function telemetryRow(
     inputTokens: input,
     outputTokens: output,
     costUsd: (input * target.priceInputPer1M + output * target.priceOutputPer1M) / 1_000_000,
-    stickyHash: chat.stickyKey ? createHash('sha256').update(chat.stickyKey).digest('hex').slice(0, 16) : null,
+    stickyHash: chat.stickyKey ? stickyHashOf(chat.stickyKey) : null,
+    endpoint: chat.endpoint,
     features: {
       inputChars: inputText.length,
       outputChars: result.outputText.length,
-      messages: extra.messages.length,
+      messages: extra.input.items,
       finishReason: result.finishReason && withoutNul(String(result.finishReason)),
-      ...(ok ? answerFlags(result.outputText) : {}),
+      ...(ok && chat.textOutput ? answerFlags(result.outputText) : {}),
     },
-    // A smoke test keeps its own answers (smoke_runs); its requests are never sampled as user traffic.
-    sample: keep && !chat.synthetic ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
+    // A smoke test keeps its own answers (smoke_runs); its requests are never sampled as user traffic, and vectors
+    // (embeddings) are not samples of anything.
+    sample: keep && !chat.synthetic && chat.textOutput ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
   };
 }

@@ -9,10 +9,11 @@ import type { Db } from '@/db/client';
 import { and, eq } from 'drizzle-orm';
 import { feedback as feedbackTable, releases, requestLogs, services } from '@/db/schema';
 import { logger } from '@/server/logger';
-import { handleChat, shadowCall, type ChatRequest } from './chat';
+import { handleChat, relayCall, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
-import { decodePathSegment, GatewayError, readJson, sendJson, sendOpenAIError } from './http';
-import { hashGatewayKey } from '@/server/lib/gateway-keys';
+import { decodePathSegment, GatewayError, readJson, readJsonWithBytes, sendJson, sendOpenAIError } from './http';
+import { KeyCache } from './key-cache';
+import { isPassthroughEndpoint, passthroughCall } from './passthrough';
 import { SMOKE_TOKEN_PREFIX, verifySmokeToken } from '@/server/secrets/smoke-token';
 import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
@@ -46,6 +47,7 @@ export class Gateway {
   private unlisten: (() => Promise<void>) | undefined;
   private pinnedTargets = new Map<string, Target>();
   private shadowInFlight = 0;
+  private readonly keyCache = new KeyCache();
   readonly telemetry: TelemetryWriter;
   readonly counters = { requests: 0, shadowSkipped: 0, refreshes: 0, refreshFailures: 0 };
   private readonly log = logger.child({ part: 'gateway' });
@@ -164,6 +166,7 @@ export class Gateway {
       if (!route || route.serviceId !== key.serviceId || route.environment !== key.environment) throw new GatewayError(401, 'invalid_api_key', 'This smoke token was made for another service or environment');
       if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
       if (endpoint === 'models' && req.method === 'GET') return this.models(res, route);
+      if (endpoint.startsWith('models/') && req.method === 'GET') return this.model(res, route, endpoint);
       throw new GatewayError(403, 'not_allowed', 'A smoke token may only call chat/completions and models');
     }
     if (!route || route.serviceId !== key.serviceId) {
@@ -174,8 +177,10 @@ export class Gateway {
 
     if (endpoint === 'chat/completions' && req.method === 'POST') return this.chat(req, res, route, key, started);
     if (endpoint === 'models' && req.method === 'GET') return this.models(res, route);
+    if (endpoint.startsWith('models/') && req.method === 'GET') return this.model(res, route, endpoint);
+    if (isPassthroughEndpoint(endpoint) && req.method === 'POST') return this.passthrough(req, res, route, key, started, endpoint);
     if (endpoint === 'feedback' && req.method === 'POST') return this.feedback(req, res, route, key.id!);
-    throw new GatewayError(404, 'not_found', `No ${req.method} ${endpoint || '(empty)'} endpoint; use chat/completions, models or feedback`);
+    throw new GatewayError(404, 'not_found', `No ${req.method} ${endpoint || '(empty)'} endpoint; use chat/completions, completions, responses, embeddings, models or feedback`);
   }
 
   private authenticate(req: IncomingMessage, snapshot: Snapshot): Caller {
@@ -188,13 +193,33 @@ export class Gateway {
       // Smoke tests pin each release they test; what they send is synthetic traffic.
       return { id: null, serviceId: check.claims.serviceId, allowPin: true, smoke: true, environment: check.claims.environment };
     }
-    const key = snapshot.keys.get(hashGatewayKey(token));
+    const key = this.keyCache.lookup(token, snapshot.keys);
     if (!key) throw new GatewayError(401, 'invalid_api_key', 'The gateway key is not valid (unknown or revoked)');
     return { ...key, smoke: false, environment: null };
   }
 
   private async chat(req: IncomingMessage, res: ServerResponse, route: EnvRoute, key: Caller, started: number): Promise<void> {
-    const body = await readJson(req);
+    const chat = await this.routed(req, route, key, started);
+    if (route.shadow && !chat.pinned && !key.smoke && Math.random() * 100 < route.shadow.percent) {
+      if (this.shadowInFlight < MAX_SHADOW_IN_FLIGHT) {
+        this.shadowInFlight += 1;
+        this.track(shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1)));
+      } else {
+        this.counters.shadowSkipped += 1;
+      }
+    }
+    await handleChat(req, res, chat, this.telemetry);
+  }
+
+  /** POST embeddings, responses or completions: routed as chat is, relayed with telemetry (passthrough.ts). */
+  private async passthrough(req: IncomingMessage, res: ServerResponse, route: EnvRoute, key: Caller, started: number, endpoint: 'embeddings' | 'responses' | 'completions'): Promise<void> {
+    const request = await this.routed(req, route, key, started);
+    await relayCall(res, passthroughCall(endpoint, request), this.telemetry);
+  }
+
+  /** Reads a model request and chooses its release: pinned (X-Slipway-Release, keys allowed to pin), sticky, or by weight. */
+  private async routed(req: IncomingMessage, route: EnvRoute, key: Caller, started: number): Promise<ChatRequest & { raw: Buffer }> {
+    const { raw, body } = await readJsonWithBytes(req);
     const stickyHeader = req.headers['x-slipway-sticky-key'];
     const stickyKey = typeof stickyHeader === 'string' && stickyHeader ? stickyHeader : typeof body.user === 'string' && body.user ? body.user : null;
     const pin = req.headers['x-slipway-release'];
@@ -209,16 +234,7 @@ export class Gateway {
     } else {
       arm = pickArm(route.arms, stickyKey ? stickyBucket(stickyKey) : randomBucket());
     }
-    const chat: ChatRequest = { requestId: randomUUID(), route, arm, body, keyId: key.id, stickyKey, pinned, synthetic: key.smoke, started };
-    if (route.shadow && !pinned && !key.smoke && Math.random() * 100 < route.shadow.percent) {
-      if (this.shadowInFlight < MAX_SHADOW_IN_FLIGHT) {
-        this.shadowInFlight += 1;
-        this.track(shadowCall(chat, route.shadow.target, this.telemetry).finally(() => (this.shadowInFlight -= 1)));
-      } else {
-        this.counters.shadowSkipped += 1;
-      }
-    }
-    await handleChat(req, res, chat, this.telemetry);
+    return { requestId: randomUUID(), route, arm, body, raw, keyId: key.id, stickyKey, pinned, synthetic: key.smoke, started };
   }
 
   private async pinnedTarget(route: EnvRoute, number: number): Promise<Target> {
@@ -244,6 +260,15 @@ export class Gateway {
       ...route.arms.arms.map((a) => ({ id: a.target.releaseRef, object: 'model', created: 0, owned_by: 'slipway', weight: a.weight, model: a.target.modelRef })),
     ];
     sendJson(res, 200, { object: 'list', data });
+  }
+
+  /** GET models/<id>: the service itself or a release the route serves, else a 404 as OpenAI answers it. */
+  private model(res: ServerResponse, route: EnvRoute, endpoint: string): void {
+    const id = decodePathSegment(endpoint.slice('models/'.length));
+    if (id === route.service) return sendJson(res, 200, { id, object: 'model', created: 0, owned_by: 'slipway' });
+    const arm = route.arms.arms.find((a) => a.target.releaseRef === id);
+    if (arm) return sendJson(res, 200, { id, object: 'model', created: 0, owned_by: 'slipway', weight: arm.weight, model: arm.target.modelRef });
+    throw new GatewayError(404, 'model_not_found', `The model '${id}' does not exist here; ${route.service}/${route.environment} serves ${[route.service, ...route.arms.arms.map((a) => a.target.releaseRef)].join(', ')}`);
   }
 
   /**

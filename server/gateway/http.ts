@@ -74,7 +74,16 @@ export function decodePathSegment(segment: string): string {
 }
 
 export async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readBody(req));
+}
+
+/** A request body as sent (to forward as is) and parsed (to read what routing and telemetry need). */
+export async function readJsonWithBytes(req: IncomingMessage): Promise<{ raw: Buffer; body: Record<string, unknown> }> {
   const raw = await readBody(req);
+  return { raw, body: parseJsonObject(raw) };
+}
+
+function parseJsonObject(raw: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));

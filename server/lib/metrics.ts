@@ -61,6 +61,8 @@ export interface TrafficObservation {
   errorClass?: string | null;
   latencyMs: number;
   ttftMs?: number | null;
+  /** The OpenAI endpoint called; embeddings calls stay out of the latency histogram (as in the dashboards). */
+  endpoint?: string | null;
   inputTokens?: number | null;
   outputTokens?: number | null;
   costUsd?: number | null;
@@ -147,7 +149,7 @@ export class Metrics {
       const cls = o.errorClass ?? 'other';
       cell.errors.set(cls, (cell.errors.get(cls) ?? 0) + 1);
     }
-    cell.latency.observe(o.latencyMs / 1000);
+    if (o.endpoint !== 'embeddings') cell.latency.observe(o.latencyMs / 1000);
     if (o.stream && o.ttftMs != null) cell.ttft.observe(o.ttftMs / 1000);
     cell.inputTokens += o.inputTokens ?? 0;
     cell.outputTokens += o.outputTokens ?? 0;

@@ -56,7 +56,8 @@ export const embeddingRequestSchema = z.looseObject({
   input: z.union([z.string(), z.array(z.string()).min(1, 'must contain at least one text').max(2048, 'at most 2048 texts')], { error: 'must be a string or an array of strings' }),
   model: z.string({ error: 'is required' }).min(1, 'must not be empty'),
   dimensions: z.number().int('must be a whole number').min(1, 'must be at least 1').max(3072, 'must be at most 3072').optional(),
-  encoding_format: z.enum(['float'], { error: 'must be float (base64 is not served here)' }).optional(),
+  // base64: the vector's float32 values, little-endian, as the openai client asks for by default.
+  encoding_format: z.enum(['float', 'base64'], { error: 'must be float or base64' }).optional(),
 });
 export type ChatMessage = ChatCompletionRequest['messages'][number];
 

@@ -1,5 +1,5 @@
 // The reference model server's HTTP side: a plain node:http server speaking the OpenAI API (models list, chat
-// completions with and without streaming, OpenAI error bodies), pacing responses by each plan's timings and
+// completions, legacy completions and responses with and without streaming, embeddings, OpenAI error bodies), pacing responses by each plan's timings and
 // dropping a generation the moment its client goes away. Embeddable: startReferenceModelServer().
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,7 +9,8 @@ import { logger } from '@/server/logger';
 import { MODEL_CREATED, ReferenceModels, type CompletionPlan } from './behaviour';
 import { loadReferenceModelConfig, parseReferenceModelConfig, type ReferenceModelConfig, type ReferenceModelConfigInput } from './config';
 import { embed, words } from './embeddings';
-import { chatCompletionRequestSchema, completionBody, embeddingRequestSchema, HttpError, moderationRequestSchema, modelObject, requestError, streamLines } from './protocol';
+import { chatOfCompletion, chatOfResponse, completionRequestSchema, responseBody, responseLines, responseRequestSchema, textCompletionBody, textCompletionLines } from './formats';
+import { chatCompletionRequestSchema, completionBody, embeddingRequestSchema, HttpError, moderationRequestSchema, modelObject, requestError, streamLines, type ChatCompletionRequest } from './protocol';
 import { moderate } from './safety';
 import { loadTokenizer } from './tokens';
 
@@ -72,6 +73,14 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** A vector as the caller asked for it: numbers, or base64 of its float32 values (little-endian, as OpenAI sends them). */
+function encoded(vector: number[], encoding: 'float' | 'base64' | undefined): number[] | string {
+  if (encoding !== 'base64') return vector;
+  const bytes = Buffer.alloc(vector.length * 4);
+  vector.forEach((x, i) => bytes.writeFloatLE(x, i * 4));
+  return bytes.toString('base64');
+}
+
 /** Compares digests so the comparison takes the same time whatever the key's length or content. */
 function keyMatches(header: string | undefined, apiKey: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
@@ -111,11 +120,11 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     else gen.timer = setTimeout(fn, wait);
   }
 
-  function stream(res: ServerResponse, gen: Generation, t0: number, plan: CompletionPlan, includeUsage: boolean): void {
+  /** Streams `lines`: line 0 opens the stream, lines 1..n carry the plan's pieces, the rest close it. */
+  function stream(res: ServerResponse, gen: Generation, t0: number, plan: CompletionPlan, lines: string[]): void {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-request-id': plan.requestId });
     // Headers go out at once, as real servers send them before the model has produced anything.
     res.flushHeaders();
-    const lines = streamLines(plan.meta, plan.pieces, plan.finishReason, includeUsage ? plan.usage : null);
     if (options.noDelay) {
       res.end(lines.join(''));
       gen.cancel();
@@ -143,7 +152,45 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     at(gen, t0, dueAt(0), tick);
   }
 
-  async function chat(req: IncomingMessage, res: ServerResponse, t0: number): Promise<void> {
+  /** One generation endpoint: its request read as a chat request, and its answer in its own wire format. */
+  interface Format {
+    read(body: unknown): { request: ChatCompletionRequest; stream: boolean; includeUsage: boolean };
+    whole(plan: CompletionPlan): string;
+    lines(plan: CompletionPlan, includeUsage: boolean): string[];
+  }
+
+  const parse = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Parameters<typeof requestError>[0] } } }, body: unknown): T => {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) throw requestError(parsed.error.issues);
+    return parsed.data;
+  };
+
+  const CHAT: Format = {
+    read(body) {
+      const request = parse(chatCompletionRequestSchema, body);
+      return { request, stream: request.stream === true, includeUsage: request.stream_options?.include_usage === true };
+    },
+    whole: (plan) => completionBody(plan.meta, plan.content, plan.finishReason, plan.usage),
+    lines: (plan, includeUsage) => streamLines(plan.meta, plan.pieces, plan.finishReason, includeUsage ? plan.usage : null),
+  };
+  const COMPLETIONS: Format = {
+    read(body) {
+      const request = parse(completionRequestSchema, body);
+      return { request: chatOfCompletion(request), stream: request.stream === true, includeUsage: request.stream_options?.include_usage === true };
+    },
+    whole: textCompletionBody,
+    lines: textCompletionLines,
+  };
+  const RESPONSES: Format = {
+    read(body) {
+      const request = parse(responseRequestSchema, body);
+      return { request: chatOfResponse(request), stream: request.stream === true, includeUsage: true };
+    },
+    whole: responseBody,
+    lines: (plan) => responseLines(plan),
+  };
+
+  async function generate(req: IncomingMessage, res: ServerResponse, t0: number, format: Format): Promise<void> {
     const raw = await readBody(req);
     let body: unknown;
     try {
@@ -151,9 +198,7 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     } catch {
       throw new HttpError(400, 'invalid_request_error', 'invalid_json', 'The request body is not valid JSON.');
     }
-    const parsed = chatCompletionRequestSchema.safeParse(body);
-    if (!parsed.success) throw requestError(parsed.error.issues);
-    const request = parsed.data;
+    const { request, stream: streamed, includeUsage } = format.read(body);
     const model = models.get(request.model);
     if (!model) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model "${request.model}" does not exist on this server. Models: ${models.names().join(', ')}.`, 'model');
 
@@ -168,13 +213,13 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
       });
       return;
     }
-    if (request.stream) {
-      stream(res, gen, t0, plan, request.stream_options?.include_usage === true);
+    if (streamed) {
+      stream(res, gen, t0, plan, format.lines(plan, includeUsage));
       return;
     }
     at(gen, t0, plan.timing.totalMs, () => {
       gen.cancel();
-      sendJson(res, 200, completionBody(plan.meta, plan.content, plan.finishReason, plan.usage), { 'x-request-id': plan.requestId });
+      sendJson(res, 200, format.whole(plan), { 'x-request-id': plan.requestId });
     });
   }
 
@@ -227,14 +272,14 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     }
     const parsed = embeddingRequestSchema.safeParse(body);
     if (!parsed.success) throw requestError(parsed.error.issues);
-    const { input, model, dimensions } = parsed.data;
+    const { input, model, dimensions, encoding_format: encoding } = parsed.data;
     if (!models.get(model)) throw new HttpError(404, 'invalid_request_error', 'model_not_found', `The model "${model}" does not exist on this server. Models: ${models.names().join(', ')}.`, 'model');
     const texts = Array.isArray(input) ? input : [input];
     const tokens = texts.reduce((n, t) => n + words(t).length, 0);
     sendJson(
       res,
       200,
-      JSON.stringify({ object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: embed(t, dimensions) })), usage: { prompt_tokens: tokens, total_tokens: tokens } }),
+      JSON.stringify({ object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: encoded(embed(t, dimensions), encoding) })), usage: { prompt_tokens: tokens, total_tokens: tokens } }),
     );
   }
 
@@ -271,7 +316,15 @@ export function createReferenceModelHandler(models: ReferenceModels, options: { 
     }
     if (path === '/v1/chat/completions') {
       allow('POST');
-      return chat(req, res, t0);
+      return generate(req, res, t0, CHAT);
+    }
+    if (path === '/v1/completions') {
+      allow('POST');
+      return generate(req, res, t0, COMPLETIONS);
+    }
+    if (path === '/v1/responses') {
+      allow('POST');
+      return generate(req, res, t0, RESPONSES);
     }
     if (path === '/v1/moderations') {
       allow('POST');

@@ -66,7 +66,8 @@ export async function gatherFigures(db: Db, q: FiguresQuery): Promise<ArmFigures
     .select({
       requests: sql<number>`count(*)::int`,
       errors: sql<number>`count(*) filter (where ${requestLogs.status} <> 200)::int`,
-      p95LatencyMs: sql<number | null>`percentile_cont(0.95) within group (order by ${requestLogs.latencyMs})`,
+      // Of generated answers: embeddings calls count for errors and cost, not for latency.
+      p95LatencyMs: sql<number | null>`percentile_cont(0.95) within group (order by ${requestLogs.latencyMs}) filter (where ${requestLogs.endpoint} <> 'embeddings')`,
       p95TtftMs: sql<number | null>`percentile_cont(0.95) within group (order by ${requestLogs.ttftMs}) filter (where ${requestLogs.stream} and ${requestLogs.ttftMs} is not null)`,
       costUsd: sql<number>`coalesce(sum(${requestLogs.costUsd}), 0)::float8`,
       feedbackCount: sql<number>`coalesce(sum(${fb.n}), 0)::int`,

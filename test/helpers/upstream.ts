@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 export interface TestUpstream {
   url: string;
-  calls: { model: string; body: Record<string, unknown>; authorization: string | undefined }[];
+  calls: { model: string; body: Record<string, unknown>; authorization: string | undefined; raw: string; path: string }[];
   aborted: string[];
   close(): Promise<void>;
 }
@@ -15,11 +15,12 @@ export async function startTestUpstream(): Promise<TestUpstream> {
   const calls: TestUpstream['calls'] = [];
   const aborted: string[] = [];
   const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
       const body = JSON.parse(raw || '{}') as { model: string; messages: { role: string; content: string }[]; stream?: boolean; stream_options?: { include_usage?: boolean } };
-      calls.push({ model: body.model, body: body as unknown as Record<string, unknown>, authorization: req.headers.authorization });
+      calls.push({ model: body.model, body: body as unknown as Record<string, unknown>, authorization: req.headers.authorization, raw, path: req.url ?? '' });
       if (body.model.startsWith('fail')) {
         res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'upstream exploded', type: 'server_error' } }));
         return;

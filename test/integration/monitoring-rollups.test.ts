@@ -107,6 +107,19 @@ describe('monitoring rollups', () => {
     expect(figures.ttft.reduce((a, b) => a + b, 0)).toBe(600);
   });
 
+  it('counts embeddings calls as requests and cost but keeps them out of the latency percentiles', async () => {
+    const minute = ago(40 * MIN);
+    const chat = Array.from({ length: 100 }, (_, i) => ({ at: new Date(minute.getTime() + i * 100), environment: 'mixed', latencyMs: 800 }));
+    const embeddings = Array.from({ length: 300 }, (_, i) => ({ at: new Date(minute.getTime() + i * 100), environment: 'mixed', latencyMs: 5, endpoint: 'embeddings' }));
+    await log([...chat, ...embeddings]);
+    await rollupRange(database.db, minute, new Date(minute.getTime() + MIN));
+    const figures = await windowFigures(database.db, { serviceId, environment: 'mixed', from: ago(DAY), to: NOW });
+    expect(figures.requests).toBe(400);
+    expect(figures.costUsd).toBeCloseTo(0.4, 9);
+    expect(figures.latency.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(quantile(figures.latency, 0.5)).toBeGreaterThan(700);
+  });
+
   it('catches up after a gap from its watermark, re-doing late minutes, and a second pass changes nothing', async () => {
     // The job last ran three hours ago; since then it was down. A row that arrived late sits just before its mark.
     await database.db.insert(monitoringWatermarks).values({ name: 'rollups', until: ago(180 * MIN) });

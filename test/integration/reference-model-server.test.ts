@@ -110,6 +110,54 @@ describe('reference model server', () => {
     expect(reasons.at(-1)).toBe('length');
   });
 
+  it('answers legacy completions with the chat answer’s text and usage, whole and streamed', async () => {
+    const prompt = QUESTIONS[2]!.question;
+    const res = await client.completions.create({ model: 'instant', prompt, temperature: 0 });
+    expect(res.object).toBe('text_completion');
+    expect(res.id).toMatch(/^cmpl-[0-9a-f]{24}$/);
+    const text = res.choices[0]!.text;
+    expect(text).toContain(QUESTIONS[2]!.fact);
+    expect(res.usage).toEqual({ prompt_tokens: promptTokens([{ role: 'user', content: prompt }]), completion_tokens: enc.encode(text).length, total_tokens: promptTokens([{ role: 'user', content: prompt }]) + enc.encode(text).length });
+    const stream = await client.completions.create({ model: 'instant', prompt, temperature: 0, stream: true, stream_options: { include_usage: true } });
+    let streamed = '';
+    let usage: OpenAI.Completions.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      streamed += chunk.choices[0]?.text ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(streamed).toBe(text);
+    expect(usage).toEqual(res.usage);
+    const bad = await apiError(client.completions.create({ model: 'instant', prompt: ['a', 'b'] }));
+    expect(bad.status).toBe(400);
+  });
+
+  it('answers responses with output text and usage, streamed as response events ending in response.completed', async () => {
+    const input = QUESTIONS[5]!.question;
+    const res = await client.responses.create({ model: 'instant', instructions: 'You are a support agent for Acme Cloud.', input, temperature: 0 });
+    expect(res).toMatchObject({ object: 'response', status: 'completed', model: 'instant' });
+    expect(res.output_text).toContain(QUESTIONS[5]!.fact);
+    const messages = [
+      { role: 'system', content: 'You are a support agent for Acme Cloud.' },
+      { role: 'user', content: input },
+    ];
+    expect(res.usage).toMatchObject({ input_tokens: promptTokens(messages), output_tokens: enc.encode(res.output_text).length });
+    const stream = await client.responses.create({ model: 'instant', instructions: 'You are a support agent for Acme Cloud.', input: [{ role: 'user', content: input }], temperature: 0, stream: true });
+    const types: string[] = [];
+    let text = '';
+    let final: OpenAI.Responses.Response | undefined;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.completed') final = event.response;
+    }
+    expect(text).toBe(res.output_text);
+    expect(types[0]).toBe('response.created');
+    expect(types.at(-1)).toBe('response.completed');
+    expect(final!.usage).toEqual(res.usage);
+    const cut = await client.responses.create({ model: 'instant', input, max_output_tokens: 3 });
+    expect(cut).toMatchObject({ status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' }, usage: { output_tokens: 3 } });
+  });
+
   it('reports an unknown model as 404, a bad request as 400 and bad JSON as 400, in the OpenAI error format', async () => {
     const unknown = await apiError(client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }));
     expect(unknown.status).toBe(404);

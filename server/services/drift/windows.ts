@@ -1,7 +1,7 @@
 // The windows a drift report compares: which span of an environment's traffic (or which dataset) is the
 // reference, which is the current one, and reading their requests — answered user traffic only (status 200, not
 // shadow, not a smoke test), evenly sampled down to `maxRows` — into per-feature samples and texts.
-import { and, desc, eq, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, requestLogs, type CaseInput, type DriftReference, type DriftWindow, type Environment, type RequestFeatures } from '@/db/schema';
 import type { FeatureKind, FeatureSamples } from '@/server/drift';
@@ -10,9 +10,9 @@ import { parseInstant } from '@/server/lib/instant';
 import { casesOf, resolveDatasetVersion } from '../datasets/resolve';
 import { rowsOf } from '../monitoring/read';
 
-/** The conditions that keep user traffic: answered, not shadow, not synthetic (smoke tests). */
+/** The conditions that keep user traffic: answered, not shadow, not synthetic (smoke tests), with a text answer (not embeddings). */
 export function liveTraffic(): SQL[] {
-  return [eq(requestLogs.status, 200), eq(requestLogs.shadow, false), eq(requestLogs.synthetic, false)];
+  return [eq(requestLogs.status, 200), eq(requestLogs.shadow, false), eq(requestLogs.synthetic, false), ne(requestLogs.endpoint, 'embeddings')];
 }
 
 /** One request as drift reads it. */

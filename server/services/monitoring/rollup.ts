@@ -42,7 +42,8 @@ async function minutesFromRaw(db: Db, from: Date, to: Date): Promise<void> {
   with r as (
     select date_trunc('minute', at, 'UTC') as bucket, service_id, environment, coalesce(release_number, 0) as release_number, shadow,
       status, error_class, fallback, input_tokens, output_tokens, cost_usd,
-      ${bucketSql('latency_ms')} as lb, case when stream and ttft_ms is not null then ${bucketSql('ttft_ms')} end as tb
+      -- Latency histograms are of generated answers: embeddings (a different, much faster call) count as requests only.
+      case when endpoint <> 'embeddings' then ${bucketSql('latency_ms')} end as lb, case when stream and ttft_ms is not null then ${bucketSql('ttft_ms')} end as tb
     from request_logs where at >= $1 and at < $2 and not synthetic
   ),
   -- Feedback counts in the minute it arrived, for the release whose live answer it scores (as telemetry.summary).
@@ -63,7 +64,7 @@ async function minutesFromRaw(db: Db, from: Date, to: Date): Promise<void> {
   base as (select * from req full join f using (${KEY})),
   ${assemble(
     `select ${KEY}, coalesce(error_class, 'http_' || status) as c, count(*)::int as n from r where status <> 200 group by ${KEY}, c`,
-    `select ${KEY}, lb as b, count(*)::int as n from r group by ${KEY}, lb`,
+    `select ${KEY}, lb as b, count(*)::int as n from r where lb is not null group by ${KEY}, lb`,
     `select ${KEY}, tb as b, count(*)::int as n from r where tb is not null group by ${KEY}, tb`,
   )}`;
   await db.execute(sql`${sql.raw(query.replaceAll('$1', `'${from.toISOString()}'::timestamptz`).replaceAll('$2', `'${to.toISOString()}'::timestamptz`))}`);

@@ -28,8 +28,9 @@ export async function telemetrySummary(ctx: ServiceContext, input: z.input<typeo
       requests: sql<number>`count(*)::int`,
       errors: sql<number>`count(*) filter (where ${requestLogs.status} <> 200)::int`,
       fallbacks: sql<number>`count(*) filter (where ${requestLogs.fallback})::int`,
-      p50LatencyMs: sql<number>`percentile_cont(0.5) within group (order by ${requestLogs.latencyMs})`,
-      p95LatencyMs: sql<number>`percentile_cont(0.95) within group (order by ${requestLogs.latencyMs})`,
+      // Latency of generated answers: embeddings calls are counted, but not in the percentiles.
+      p50LatencyMs: sql<number>`percentile_cont(0.5) within group (order by ${requestLogs.latencyMs}) filter (where ${requestLogs.endpoint} <> 'embeddings')`,
+      p95LatencyMs: sql<number>`percentile_cont(0.95) within group (order by ${requestLogs.latencyMs}) filter (where ${requestLogs.endpoint} <> 'embeddings')`,
       inputTokens: sql<number>`coalesce(sum(${requestLogs.inputTokens}), 0)::int`,
       outputTokens: sql<number>`coalesce(sum(${requestLogs.outputTokens}), 0)::int`,
       costUsd: sql<number>`coalesce(sum(${requestLogs.costUsd}), 0)::float8`,

@@ -1,0 +1,1 @@
+ALTER TABLE "request_logs" ADD COLUMN "endpoint" text DEFAULT 'chat/completions' NOT NULL;
