@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestLogs } from '@/db/schema';
 import { serve, type Serving } from '@/server/gateway/front';
 import { Gateway } from '@/server/gateway/handler';
+import { metrics } from '@/server/lib/metrics';
 import { secretKey } from '@/server/secrets/crypto';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
@@ -175,6 +176,21 @@ describe('gateway workers', () => {
     // Every answered request has its row, written by this process for the workers.
     await allWorkersWithin(2_000, 1, async () => (await loggedCount(ids)) === ids.length);
     expect(await loggedCount(ids)).toBe(ids.length);
+  });
+
+  it('counts the workers\' requests in this process\'s Prometheus metrics', async () => {
+    // Summed over the label sets that match (every release of wk-svc/dev).
+    const count = async (pattern: RegExp) => [...(await metrics().exposition()).matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0);
+    const answered = /slipway_gateway_requests_total\{service="wk-svc",environment="dev",release="\d+",shadow="false"\} (\d+)/g;
+    const refused = /slipway_gateway_refused_total\{code="invalid_api_key"\} (\d+)/g;
+    const [answeredBefore, refusedBefore] = [await count(answered), await count(refused)];
+    for (let i = 0; i < 4; i++) {
+      expect((await fresh('/gw/wk-svc/dev/v1/chat/completions', key, chatBody('count me'))).status).toBe(200);
+      expect((await fresh('/gw/wk-svc/dev/v1/models', 'sgw_not-a-key')).status).toBe(401);
+    }
+    // Rows arrive within the workers' flush interval, refusals within their report interval (earlier tests' stragglers
+    // may add to both).
+    expect(await allWorkersWithin(3_000, 1, async () => (await count(answered)) >= answeredBefore + 4 && (await count(refused)) >= refusedBefore + 4)).toBe(true);
   });
 
   it('replaces a worker killed with SIGKILL, keeps answering, and keeps the telemetry it handed over', async () => {
