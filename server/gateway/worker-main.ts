@@ -14,6 +14,8 @@ import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
 
 /** How often refused-request counts go to the main process for its Prometheus metrics. */
 const METRICS_INTERVAL_MS = 1_000;
+/** A worker stopped on its own (SIGTERM) waits this long for its requests, as the main process does. */
+const SIGTERM_GRACE_MS = 5_000;
 
 const log = logger.child({ part: 'gateway-worker', pid: process.pid });
 
@@ -68,12 +70,17 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
     } else if (m.t === 'reply') {
       data.reply(m.id, m.ok, m.ok ? m.value : m.error);
     } else if (m.t === 'drain') {
-      draining = true;
       void drain(m.graceMs);
     }
   });
+  // Ctrl-C reaches the whole process group: the main process decides when workers stop (it sends `drain`). A
+  // SIGTERM of this process alone (a supervisor stopping every process) drains it the same way.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void drain(SIGTERM_GRACE_MS));
 
   const drain = async (graceMs: number) => {
+    if (draining) return;
+    draining = true;
     const deadline = Date.now() + graceMs;
     while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // Shadow calls and telemetry still being built outlive their responses.

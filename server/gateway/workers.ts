@@ -37,6 +37,8 @@ export interface GatewayWorkersOptions {
 interface Worker {
   child: ChildProcess;
   ready: boolean;
+  /** The snapshot the worker started with, so it is not sent twice. */
+  initial: unknown;
   drained: Promise<void>;
 }
 
@@ -102,7 +104,8 @@ export class GatewayWorkers {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let markDrained = () => {};
-    const w: Worker = { child, ready: false, drained: new Promise<void>((r) => (markDrained = r)) };
+    const initial = this.opts.gateway.currentSnapshot;
+    const w: Worker = { child, ready: false, initial, drained: new Promise<void>((r) => (markDrained = r)) };
     this.workers.add(w);
     this.stats.started += 1;
     return new Promise<void>((resolve) => {
@@ -111,7 +114,7 @@ export class GatewayWorkers {
           w.ready = true;
           // A change installed while the worker started is sent now (init carried the snapshot of that moment).
           const snapshot = this.opts.gateway.currentSnapshot;
-          if (snapshot) this.send(w, { t: 'snapshot', snapshot });
+          if (snapshot && snapshot !== w.initial) this.send(w, { t: 'snapshot', snapshot });
           resolve();
         } else this.onMessage(w, m);
       });
@@ -129,7 +132,7 @@ export class GatewayWorkers {
       this.send(w, {
         t: 'init',
         secretKey: this.opts.secretKey.toString('base64url'),
-        snapshot: this.opts.gateway.currentSnapshot,
+        snapshot: initial,
         internal: { port: this.opts.internalPort, token: this.token },
       });
     });
@@ -188,7 +191,9 @@ export class GatewayWorkers {
     this.stopping = true;
     this.unsubscribe?.();
     const all = [...this.workers];
-    for (const w of all) this.send(w, { t: 'drain', graceMs });
+    // A worker still starting has nothing in flight and may not listen yet: it is simply stopped.
+    for (const w of all) if (w.ready) this.send(w, { t: 'drain', graceMs });
+    else w.child.kill('SIGKILL');
     const deadline = setTimeout(() => {
       for (const w of all) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     }, graceMs + 5_000);
