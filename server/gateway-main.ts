@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   let stopping = false;
   const server = http.createServer((req, res) => {
     if (stopping) res.setHeader('connection', 'close');
-    if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
+    if (req.url?.startsWith('/gw/')) return serving.handleGateway(req, res);
     if (isMetricsRequest(req.url)) {
       serveMetrics(req, res, e.SLIPWAY_METRICS_TOKEN).catch((err: unknown) => {
         log.error({ err }, 'could not build the metrics');

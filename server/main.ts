@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     res.once('close', () => open.delete(res));
     // While stopping, requests that still arrive on open connections are answered, and their connection closed.
     if (stopping) res.setHeader('connection', 'close');
-    if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
+    if (req.url?.startsWith('/gw/')) return serving.handleGateway(req, res);
     if (executorHttp && isExecutorRequest(req.url)) return executorHttp(req, res);
     if (isMetricsRequest(req.url)) {
       serveMetrics(req, res, e.SLIPWAY_METRICS_TOKEN).catch((err: unknown) => {

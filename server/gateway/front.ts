@@ -16,7 +16,7 @@ const MAX_REQUEST_LINE = 16 * 1024;
 const FIRST_LINE_TIMEOUT_MS = 30_000;
 
 export interface ServeOptions {
-  /** The app's server; it answers everything that does not go to a worker (with `/gw/*` served in-process). */
+  /** The app's server: everything that does not go to a worker (its `/gw/*` requests go to `Serving.handleGateway`). */
   app: http.Server;
   host: string;
   port: number;
@@ -33,6 +33,11 @@ export interface Serving {
   /** The public listener's address. */
   address: net.AddressInfo;
   workers: GatewayWorkers | null;
+  /**
+   * Serves a /gw/* request that arrived on a connection of the app's server: passed to a worker when there are
+   * workers (so the gateway never runs beside the app), else answered in this process.
+   */
+  handleGateway(req: http.IncomingMessage, res: http.ServerResponse): void;
   /** The client's address: a worker's passed request names it; otherwise the socket's peer. */
   remoteAddress(req: http.IncomingMessage): string | undefined;
   /** Stops taking connections on the public port, then drains the workers (their telemetry then is in this process). */
@@ -52,7 +57,7 @@ function listen(server: net.Server, port: number, host: string): Promise<net.Add
 export async function serve(opts: ServeOptions): Promise<Serving> {
   if (opts.workers <= 0) {
     const address = await listen(opts.app, opts.port, opts.host);
-    return { address, workers: null, remoteAddress: (req) => req.socket.remoteAddress, stopAccepting: async () => {} };
+    return { address, workers: null, handleGateway: opts.gateway.handle, remoteAddress: (req) => req.socket.remoteAddress, stopAccepting: async () => {} };
   }
   const internal = await listen(opts.app, 0, '127.0.0.1');
   const workers = new GatewayWorkers({ gateway: opts.gateway, db: opts.db, count: opts.workers, secretKey: opts.secretKey, internalPort: internal.port, entry: opts.workerEntry });
@@ -63,6 +68,9 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   return {
     address,
     workers,
+    handleGateway(req, res) {
+      if (!workers.passGateway(req, res)) opts.gateway.handle(req, res);
+    },
     remoteAddress(req) {
       const peer = req.headers[PEER_HEADER];
       delete req.headers[PEER_HEADER];

@@ -4,11 +4,12 @@
 // request of another kind that arrives on one of its connections (a keep-alive client calling /api after /gw) is
 // passed to the main process's loopback listener, streamed both ways.
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { logger } from '@/server/logger';
 import { metrics } from '@/server/lib/metrics';
 import { setSecretKey } from '@/server/secrets/crypto';
 import { Gateway } from './handler';
+import { passRequest } from './pass';
 import { workerData, type WorkerData } from './worker-data';
 import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
 
@@ -45,9 +46,12 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
     res.once('close', () => open.delete(res));
     if (draining) res.setHeader('connection', 'close');
     if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
-    passToMain(req, res, init.internal, agent);
+    passRequest(req, res, { port: init.internal.port, agent, extraHeaders: { [PEER_HEADER]: `${init.internal.token} ${req.socket.remoteAddress ?? ''}` } });
   });
   server.keepAliveTimeout = 65_000;
+  // A loopback port too, where the main process passes the gateway requests of connections it holds.
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
 
   const reportRefused = setInterval(() => {
     const counts = metrics().takeRefused();
@@ -81,6 +85,7 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   const drain = async (graceMs: number) => {
     if (draining) return;
     draining = true;
+    server.close();
     const deadline = Date.now() + graceMs;
     while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     // Shadow calls and telemetry still being built outlive their responses.
@@ -90,6 +95,7 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
     const ended = Date.now() + 1_000;
     while (sockets.size && Date.now() < ended) await new Promise((r) => setTimeout(r, 20));
     for (const socket of sockets) socket.destroy();
+    server.closeAllConnections();
     clearInterval(reportRefused);
     const counts = metrics().takeRefused();
     if (counts.length) send({ t: 'refused', counts });
@@ -99,31 +105,7 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
     send({ t: 'drained', complete }, () => process.exit(0));
   };
 
-  send({ t: 'ready' });
-}
-
-/** Headers of one connection, not of the request: each side sets its own. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
-
-/** Passes a request that is not the gateway's to the main process's loopback listener, with the client's address. */
-function passToMain(req: http.IncomingMessage, res: http.ServerResponse, internal: { port: number; token: string }, agent: http.Agent): void {
-  const headers: http.OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name)) headers[name] = value;
-  headers[PEER_HEADER] = `${internal.token} ${req.socket.remoteAddress ?? ''}`;
-  const upstream = http.request({ host: '127.0.0.1', port: internal.port, method: req.method, path: req.url, headers, agent }, (answer) => {
-    for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
-    res.writeHead(answer.statusCode ?? 502, answer.statusMessage);
-    answer.pipe(res);
-  });
-  upstream.on('error', (err) => {
-    log.warn({ err, url: req.url }, 'could not pass a request to the main process');
-    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('Slipway could not answer this request; try again.\n');
-    else res.destroy();
-  });
-  res.on('close', () => {
-    if (!res.writableFinished) upstream.destroy();
-  });
-  req.pipe(upstream);
+  send({ t: 'ready', port });
 }
 
 // The parent going away (crash, kill) leaves nothing to serve for.

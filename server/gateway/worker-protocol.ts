@@ -31,7 +31,8 @@ export type ToWorker =
   | { t: 'drain'; graceMs: number };
 
 export type FromWorker =
-  | { t: 'ready' }
+  /** Started; `port` is its loopback listener for the gateway requests the main process passes it. */
+  | { t: 'ready'; port: number }
   | { t: 'telemetry'; rows: RequestLog[] }
   | { t: 'call'; id: number; call: DataCall }
   | { t: 'refused'; counts: [string, number][] }

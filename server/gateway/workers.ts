@@ -4,8 +4,12 @@
 // snapshots and the one telemetry writer: every snapshot is sent to every worker as it is installed, worker
 // telemetry comes back in batches and is written (and counted for Prometheus) here, and the workers' few queries
 // are answered here. A worker that dies is replaced.
+// On PostgreSQL too the workers send their telemetry here rather than open pools of their own: one code path, and
+// the database sees one pool per gateway process instead of one per worker; writing a batch costs this process
+// little (one JSON parameter, the work happens in PostgreSQL).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +18,7 @@ import { metrics } from '@/server/lib/metrics';
 import { logger } from '@/server/logger';
 import { directData, type GatewayData } from './data';
 import type { Gateway } from './handler';
+import { passRequest } from './pass';
 import type { DataCall, DataReply, FromWorker, ToWorker } from './worker-protocol';
 
 /** The worker count `SLIPWAY_GATEWAY_WORKERS` means when unset: one per core, at least one. */
@@ -37,6 +42,8 @@ export interface GatewayWorkersOptions {
 interface Worker {
   child: ChildProcess;
   ready: boolean;
+  /** Its loopback listener. */
+  port: number;
   /** The snapshot the worker started with, so it is not sent twice. */
   initial: unknown;
   drained: Promise<void>;
@@ -96,6 +103,19 @@ export class GatewayWorkers {
     return true;
   }
 
+  /**
+   * Passes a gateway request that arrived on a connection this process holds (one that opened with a console
+   * request) to a worker over loopback; false when no worker is ready.
+   */
+  passGateway(req: IncomingMessage, res: ServerResponse): boolean {
+    const ready = [...this.workers].filter((w) => w.ready && w.port && w.child.connected);
+    if (!ready.length || this.stopping) return false;
+    passRequest(req, res, { port: ready[this.next++ % ready.length]!.port, agent: this.agent });
+    return true;
+  }
+
+  private readonly agent = new Agent({ keepAlive: true });
+
   private spawn(): Promise<void> {
     const child = fork(this.entry, [], {
       serialization: 'advanced',
@@ -105,13 +125,14 @@ export class GatewayWorkers {
     });
     let markDrained = () => {};
     const initial = this.opts.gateway.currentSnapshot;
-    const w: Worker = { child, ready: false, initial, drained: new Promise<void>((r) => (markDrained = r)) };
+    const w: Worker = { child, ready: false, port: 0, initial, drained: new Promise<void>((r) => (markDrained = r)) };
     this.workers.add(w);
     this.stats.started += 1;
     return new Promise<void>((resolve) => {
       child.on('message', (m: FromWorker) => {
         if (m.t === 'ready') {
           w.ready = true;
+          w.port = m.port;
           // A change installed while the worker started is sent now (init carried the snapshot of that moment).
           const snapshot = this.opts.gateway.currentSnapshot;
           if (snapshot && snapshot !== w.initial) this.send(w, { t: 'snapshot', snapshot });
@@ -199,5 +220,6 @@ export class GatewayWorkers {
     }, graceMs + 5_000);
     await Promise.all(all.map((w) => w.drained));
     clearTimeout(deadline);
+    this.agent.destroy();
   }
 }

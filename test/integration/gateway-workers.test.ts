@@ -84,7 +84,7 @@ beforeAll(async () => {
   gateway = new Gateway({ db: database.db, databaseUrl: database.url, listen: database.listen, pollIntervalMs: 60_000, telemetry: { flushIntervalMs: 20 } });
   await gateway.start();
   app = http.createServer((req, res) => {
-    if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
+    if (req.url?.startsWith('/gw/')) return serving.handleGateway(req, res);
     // Stands in for the app: says which process answered and for which client.
     let n = 0;
     req.on('data', (c: Buffer) => (n += c.length));
@@ -129,13 +129,15 @@ describe('gateway workers', () => {
     await agent.close();
     expect(serving.workers!.stats.handedOff).toBe(before + 1);
 
-    // A connection that opens with an app request stays in this process, and still answers the gateway.
+    // A connection that opens with an app request stays in this process; its gateway requests go to a worker.
+    const servedHere = gateway.counters.requests;
     const other = new Agent({ connections: 1 });
     expect((await request(`${base}/api/ping`, { dispatcher: other }).then((r) => r.body.json())) as { pid: number }).toMatchObject({ pid: process.pid });
     const res = await request(`${base}/gw/wk-svc/dev/v1/models`, { dispatcher: other, headers: { authorization: `Bearer ${key}` } });
     expect(res.statusCode).toBe(200);
     await res.body.dump();
     await other.close();
+    expect(gateway.counters.requests).toBe(servedHere);
   });
 
   it('brings a routing change and a key revocation to every worker within a second, while traffic keeps succeeding; telemetry rows equal responses', async () => {
