@@ -9,6 +9,7 @@
 // little (one JSON parameter, the work happens in PostgreSQL).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import os from 'node:os';
@@ -72,6 +73,7 @@ export class GatewayWorkers {
 
   /** Starts the workers and waits until each answers. */
   async start(): Promise<void> {
+    if (!existsSync(this.entry)) throw new Error(`The gateway worker script ${this.entry} is missing: run \`npm run build\` (or set SLIPWAY_GATEWAY_WORKERS=0)`);
     this.unsubscribe = this.opts.gateway.onSnapshot((snapshot) => {
       for (const w of this.workers) if (w.ready) this.send(w, { t: 'snapshot', snapshot });
     });
