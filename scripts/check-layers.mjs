@@ -49,7 +49,7 @@ function folderOf(file) {
   if (rel[0] === 'server' && rel[1] === 'evals' && /^runner/.test(rel[2] ?? '')) return 'server/evals/runner';
   if ((rel[0] === 'server' || rel[0] === 'inngest') && rel.length > 2) return `${rel[0]}/${rel[1]}`;
   // The process's own files: the entry points, and the runtime (database, first admin, demo) functions and routes open.
-  if (rel[0] === 'server' && /^(main|seed-main|health)\.ts$/.test(rel[1])) return 'server/main';
+  if (rel[0] === 'server' && /^(main|gateway-main|seed-main|health)\.ts$/.test(rel[1])) return 'server/main';
   if (rel[0] === 'server' && /^(runtime|bootstrap|seed|seed-[a-z-]+)\.ts$/.test(rel[1])) return 'server/runtime';
   // The other files at server/'s top (env, errors, logger, version) are libraries like server/lib.
   if (rel[0] === 'server') return 'server/lib';

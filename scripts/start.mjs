@@ -7,7 +7,7 @@ process.env.NODE_ENV = 'production';
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 process.chdir(root);
 
-if (!existsSync('.next/BUILD_ID') || !existsSync('dist/server.mjs')) {
+if (!existsSync('.next/BUILD_ID') || !existsSync('dist/server.mjs') || !existsSync('dist/gateway-worker.mjs')) {
   process.stdout.write('No build found: building Slipway first (this takes a minute or two)…\n');
   const result = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', env: process.env });
   if (result.status !== 0) process.exit(result.status ?? 1);

@@ -49,6 +49,18 @@ const outboundRules = optionalString.transform((v, ctx) => {
   }
 });
 
+/** An optional whole number within bounds (unset or empty: undefined). */
+const optionalInt = (message: string, min: number, max: number) =>
+  optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return n;
+  });
+
 /** A retention in whole days, 1 to 3650. */
 const days = (what: string, fallback: number) =>
   z.coerce
@@ -98,6 +110,10 @@ const schema = z
     SLIPWAY_MODEL_SERVER: z.enum(['auto', 'on', 'off'], { message: 'must be auto (run it with the embedded database), on or off' }).default('auto'),
     SLIPWAY_MODEL_SERVER_PORT: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(4010),
     SLIPWAY_MODEL_SERVER_CONFIG: optionalString,
+    /** Processes that serve /gw/*: unset means one per core; 0 serves the gateway in the app's own process. */
+    SLIPWAY_GATEWAY_WORKERS: optionalInt('must be a whole number from 0 (the gateway in the app’s own process) to 256', 0, 256),
+    /** `npm run gateway`'s port (else PORT). */
+    GATEWAY_PORT: optionalInt('must be between 1 and 65535', 1, 65535),
     INNGEST_DEV: optionalString.pipe(
       z
         .string()

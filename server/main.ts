@@ -1,13 +1,17 @@
 // The Slipway process: validates settings, opens the database, then serves Next.js (UI, tRPC, auth, health, the
-// Inngest endpoint), the gateway, Prometheus metrics and, in embedded mode, the executor's endpoints from one Node
-// HTTP server. `/gw/*`, `/api/metrics` and `/api/executor/*` never enter Next.js.
+// Inngest endpoint), the gateway, Prometheus metrics and, in embedded mode, the executor's endpoints on one port.
+// `/gw/*`, `/api/metrics` and `/api/executor/*` never enter Next.js. Gateway connections are served by gateway
+// worker processes (SLIPWAY_GATEWAY_WORKERS, server/gateway/front.ts); this process keeps the database, the one
+// telemetry writer and the routing snapshot the workers are sent.
 import http from 'node:http';
 import next from 'next';
 import { CLIENT_IP_HEADER, clientIp } from './auth/client-ip';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
 import { connectEvals, redispatchQueuedEvalRuns } from './evals/runner-dispatch';
+import { serve } from './gateway/front';
 import { Gateway } from './gateway/handler';
+import { defaultWorkerCount } from './gateway/workers';
 import { originOfAddress, setLocalGatewayOrigin } from './gateway/local';
 import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
 import { connectVariations, redispatchUnstartedVariations } from './evals/runner-variations';
@@ -18,6 +22,7 @@ import { isMetricsRequest, serveMetrics } from './lib/metrics-endpoint';
 import { rolloutStateCounts } from './services/rollouts/states';
 import { startReferenceModelServer, type ReferenceModelServer } from './reference-model';
 import { closeRuntime, getRuntime } from './runtime';
+import { secretKey } from './secrets/crypto';
 import { appVersion } from './version';
 
 /** How long a graceful stop waits for requests in flight. */
@@ -60,7 +65,7 @@ async function main(): Promise<void> {
     res.once('close', () => open.delete(res));
     // While stopping, requests that still arrive on open connections are answered, and their connection closed.
     if (stopping) res.setHeader('connection', 'close');
-    if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
+    if (req.url?.startsWith('/gw/')) return serving.handleGateway(req, res);
     if (executorHttp && isExecutorRequest(req.url)) return executorHttp(req, res);
     if (isMetricsRequest(req.url)) {
       serveMetrics(req, res, e.SLIPWAY_METRICS_TOKEN).catch((err: unknown) => {
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
       return;
     }
     // The client's address as Slipway believes it (whatever a client sent in this header is replaced).
-    req.headers[CLIENT_IP_HEADER] = clientIp(req.socket.remoteAddress, req.headers['x-forwarded-for'], e.SLIPWAY_TRUST_PROXY);
+    req.headers[CLIENT_IP_HEADER] = clientIp(serving.remoteAddress(req), req.headers['x-forwarded-for'], e.SLIPWAY_TRUST_PROXY);
     handle(req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'request failed');
       if (!res.headersSent) res.writeHead(500).end();
@@ -78,13 +83,11 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(e.PORT, e.HOST, resolve);
-  });
+  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
+  const serving = await serve({ app: server, host: e.HOST, port: e.PORT, workers, gateway, db: rt.database.db, secretKey: secretKey() });
   // Smoke tests call the gateway through this very listener.
-  setLocalGatewayOrigin(originOfAddress(server.address()));
-  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), version: appVersion() }, 'Slipway is listening');
+  setLocalGatewayOrigin(originOfAddress(serving.address));
+  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, version: appVersion() }, 'Slipway is listening');
   if (executor) {
     // The executor syncs through the serve endpoint, so it starts once the server answers.
     await executor.start();
@@ -109,6 +112,9 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     // Calls in flight finish first (they go through this server); the rest resume at the next start.
     await executor?.stop();
+    // Gateway workers answer what they have in flight and hand over their telemetry (they may pass requests to
+    // this process meanwhile, so its listener closes after them).
+    await serving.stopAccepting(SHUTDOWN_GRACE_MS);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;

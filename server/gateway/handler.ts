@@ -1,13 +1,11 @@
 // The gateway: a plain Node HTTP handler for /gw/<service>/<environment>/v1/*, served beside Next.js by the
-// same server because it sits on the request path of every model call. It answers from an in-memory
-// snapshot of routing tables and keys that follows the database within a second (LISTEN/NOTIFY on
-// PostgreSQL, a cheap signature poll everywhere), and writes telemetry off the request path.
+// same server (or, with gateway workers, in worker processes: server/gateway/workers.ts) because it sits on the
+// request path of every model call. It answers from an in-memory snapshot of routing tables and keys that follows
+// the database within a second (notifications on commit, with a slow signature poll for safety), and writes
+// telemetry off the request path. What it reads from the database goes through GatewayData (./data.ts).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import pg from 'pg';
 import type { Db } from '@/db/client';
-import { and, eq } from 'drizzle-orm';
-import { feedback as feedbackTable, releases, requestLogs, services } from '@/db/schema';
 import { logger } from '@/server/logger';
 import { handleChat, relayCall, shadowCall, type ChatRequest } from './chat';
 import { pickArm, randomBucket, stickyBucket, type Arm } from './choose';
@@ -15,10 +13,10 @@ import { decodePathSegment, GatewayError, readJson, readJsonWithBytes, sendJson,
 import { KeyCache } from './key-cache';
 import { isPassthroughEndpoint, passthroughCall } from './passthrough';
 import { SMOKE_TOKEN_PREFIX, verifySmokeToken } from '@/server/secrets/smoke-token';
-import { loadSnapshot, loadTargets, routeKey, snapshotSignature, type EnvRoute, type Snapshot, type Target } from './snapshot';
+import { directData, type GatewayData } from './data';
+import { routeKey, type EnvRoute, type Snapshot, type Target } from './snapshot';
 import { TelemetryWriter, type TelemetryOptions } from './telemetry';
 import { closePools } from './upstream';
-import { GATEWAY_CHANNEL } from '@/server/lib/gateway-channel';
 import { metrics } from '@/server/lib/metrics';
 
 /** Request ids are the gateway's own UUIDs. */
@@ -26,12 +24,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const MAX_SHADOW_IN_FLIGHT = 64;
 
+/** With notifications on commit, the signature poll only guards against a lost one. */
+export const SAFETY_POLL_MS = 5_000;
+
 export interface GatewayOptions {
-  db: Db;
+  /** The database, read directly (or `data` instead: a worker asks its main process). */
+  db?: Db;
+  data?: GatewayData;
   /** PostgreSQL URL for LISTEN/NOTIFY; without it (PGlite) the gateway relies on polling. */
   databaseUrl?: string;
   /** Embedded database: subscribe to its in-process notifications, so a change reaches the gateway on commit. */
   listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
+  /** The signature poll; 0 turns it off (a worker is sent every change). */
   pollIntervalMs?: number;
   telemetry?: TelemetryOptions;
 }
@@ -43,8 +47,9 @@ export class Gateway {
   private snapshot: Snapshot | null = null;
   private refreshing: Promise<void> | null = null;
   private poller: NodeJS.Timeout | undefined;
-  private listener: pg.Client | undefined;
-  private unlisten: (() => Promise<void>) | undefined;
+  private unlisten: (() => Promise<void>) | null = null;
+  private readonly data: GatewayData;
+  private readonly snapshotListeners = new Set<(snapshot: Snapshot) => void>();
   private pinnedTargets = new Map<string, Target>();
   private shadowInFlight = 0;
   private readonly keyCache = new KeyCache();
@@ -53,7 +58,9 @@ export class Gateway {
   private readonly log = logger.child({ part: 'gateway' });
 
   constructor(private readonly opts: GatewayOptions) {
-    this.telemetry = new TelemetryWriter(opts.db, opts.telemetry);
+    if (!opts.data && !opts.db) throw new Error('a gateway needs a database or a data source');
+    this.data = opts.data ?? directData(opts.db!, { databaseUrl: opts.databaseUrl, listen: opts.listen });
+    this.telemetry = new TelemetryWriter(opts.db ?? null, opts.telemetry);
     metrics().serviceName = (id) => this.serviceNameOf(id);
   }
 
@@ -66,43 +73,62 @@ export class Gateway {
   async start(): Promise<void> {
     await this.refresh(true);
     this.telemetry.start();
-    const every = this.opts.pollIntervalMs ?? (this.opts.databaseUrl ? 1000 : 250);
-    this.poller = setInterval(() => void this.refresh(false), every);
-    this.poller.unref();
-    if (this.opts.databaseUrl) {
-      const client = new pg.Client({ connectionString: this.opts.databaseUrl });
-      client.on('error', (err) => this.log.warn({ err }, 'gateway LISTEN connection failed; polling continues'));
-      client.on('notification', () => void this.refresh(true));
-      await client.connect();
-      await client.query(`LISTEN ${GATEWAY_CHANNEL}`);
-      this.listener = client;
-    } else if (this.opts.listen) {
-      this.unlisten = await this.opts.listen(GATEWAY_CHANNEL, () => void this.refresh(true));
+    this.unlisten = await this.data.watch((pushed) => (pushed ? this.install(pushed) : void this.refresh(true)));
+    // Without notifications the poll is how changes arrive; with them, only a slow safety net.
+    const every = this.opts.pollIntervalMs ?? (this.unlisten ? SAFETY_POLL_MS : 250);
+    if (every > 0) {
+      this.poller = setInterval(() => void this.refresh(false), every);
+      this.poller.unref();
     }
+  }
+
+  /** The snapshot requests are answered from (null until the first load). */
+  get currentSnapshot(): Snapshot | null {
+    return this.snapshot;
+  }
+
+  /** Calls `listener` with every snapshot installed from now on (the main process passes them to its workers). */
+  onSnapshot(listener: (snapshot: Snapshot) => void): () => void {
+    this.snapshotListeners.add(listener);
+    return () => this.snapshotListeners.delete(listener);
+  }
+
+  private install(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.pinnedTargets.clear();
+    this.counters.refreshes += 1;
+    for (const listener of this.snapshotListeners) listener(snapshot);
   }
 
   /** Reloads the snapshot when the database changed (or always, with force). Concurrent calls share one load. */
   async refresh(force: boolean): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing) {
+      // A change noticed during a load may have committed after that load read the database: load once more.
+      if (force) this.refreshAgain = true;
+      return this.refreshing;
+    }
     this.refreshing = (async () => {
       try {
-        if (!force && this.snapshot && (await snapshotSignature(this.opts.db)) === this.snapshot.signature) return;
-        this.snapshot = await loadSnapshot(this.opts.db);
-        this.pinnedTargets.clear();
-        this.counters.refreshes += 1;
+        const next = await this.data.snapshot(this.snapshot, force);
+        if (next) this.install(next);
       } catch (err) {
         this.counters.refreshFailures += 1;
         this.log.error({ err }, 'could not load the routing snapshot; serving the previous one');
       }
     })().finally(() => {
       this.refreshing = null;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        void this.refresh(true);
+      }
     });
     return this.refreshing;
   }
 
+  private refreshAgain = false;
+
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);
-    await this.listener?.end().catch(() => undefined);
     await this.unlisten?.().catch(() => undefined);
     await this.telemetry.close();
     await closePools();
@@ -243,13 +269,8 @@ export class Gateway {
     const cacheKey = `${route.serviceId}#${number}`;
     const cached = this.pinnedTargets.get(cacheKey);
     if (cached) return cached;
-    const [service] = await this.opts.db.select().from(services).where(eq(services.id, route.serviceId));
-    const [release] = await this.opts.db
-      .select({ id: releases.id })
-      .from(releases)
-      .where(and(eq(releases.serviceId, route.serviceId), eq(releases.number, number)));
-    if (!service || !release) throw new GatewayError(404, 'release_not_found', `${route.service} has no release #${number}`);
-    const target = (await loadTargets(this.opts.db, service, [release.id])).get(release.id)!;
+    const target = await this.data.pinnedTarget(route.serviceId, number);
+    if (!target) throw new GatewayError(404, 'release_not_found', `${route.service} has no release #${number}`);
     this.pinnedTargets.set(cacheKey, target);
     return target;
   }
@@ -278,14 +299,7 @@ export class Gateway {
    */
   private async servedHere(requestId: string, route: EnvRoute): Promise<boolean> {
     if (!UUID.test(requestId)) return false;
-    const find = async () =>
-      (
-        await this.opts.db
-          .select({ id: requestLogs.requestId })
-          .from(requestLogs)
-          .where(and(eq(requestLogs.requestId, requestId), eq(requestLogs.serviceId, route.serviceId), eq(requestLogs.environment, route.environment)))
-          .limit(1)
-      ).length > 0;
+    const find = () => this.data.requestLogged(requestId, route.serviceId, route.environment);
     if (await find()) return true;
     await this.telemetry.flush();
     return find();
@@ -301,7 +315,7 @@ export class Gateway {
     if (comment !== undefined && (typeof comment !== 'string' || comment.length > 2000)) throw new GatewayError(400, 'invalid_request', 'comment must be a string of at most 2000 characters');
     if (typeof comment === 'string' && comment.includes('\u0000')) throw new GatewayError(400, 'invalid_request', 'comment must not contain the NUL character (U+0000)');
     if (!(await this.servedHere(requestId, route))) throw new GatewayError(404, 'request_not_found', `No request ${requestId} of ${route.service}/${route.environment}; send the x-slipway-request-id of one of its responses`);
-    await this.opts.db.insert(feedbackTable).values({ requestId, serviceId: route.serviceId, environment: route.environment, score, comment: (comment as string | undefined) ?? null, keyId });
+    await this.data.insertFeedback({ requestId, serviceId: route.serviceId, environment: route.environment, score, comment: (comment as string | undefined) ?? null, keyId });
     sendJson(res, 200, { object: 'feedback', request_id: requestId, score });
   }
 }

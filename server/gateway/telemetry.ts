@@ -24,10 +24,19 @@ export interface TelemetryStats {
  */
 export const TELEMETRY_FLUSH_INTERVAL_MS = 20;
 
+/** How often the keys seen since the last time get their `last_used_at` set: one update per interval, not per flush. */
+export const KEY_LAST_USED_INTERVAL_MS = 30_000;
+
 export interface TelemetryOptions {
   capacity?: number;
   batchSize?: number;
   flushIntervalMs?: number;
+  keysUsedIntervalMs?: number;
+  /**
+   * Where batches go instead of the database: a gateway worker hands its batches to the main process, whose one
+   * writer stores them (and counts them for Prometheus). A batch the sink refuses stays queued for the next flush.
+   */
+  sink?: (batch: RequestLog[]) => Promise<void>;
 }
 
 const COLUMNS = Object.entries(getTableColumns(requestLogs))
@@ -64,13 +73,19 @@ export class TelemetryWriter {
   private readonly capacity: number;
   private readonly batchSize: number;
   private readonly interval: number;
+  private readonly keysInterval: number;
+  private keysWrittenAt = 0;
+  private readonly sink: ((batch: RequestLog[]) => Promise<void>) | undefined;
   private readonly log = logger.child({ part: 'telemetry' });
   private unwatch: (() => void) | undefined;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: Db | null,
     opts: TelemetryOptions = {},
   ) {
+    if (!db && !opts.sink) throw new Error('a telemetry writer needs a database or a sink');
+    this.sink = opts.sink;
+    this.keysInterval = opts.keysUsedIntervalMs ?? KEY_LAST_USED_INTERVAL_MS;
     this.capacity = opts.capacity ?? 100_000;
     this.batchSize = opts.batchSize ?? 1_000;
     this.interval = opts.flushIntervalMs ?? TELEMETRY_FLUSH_INTERVAL_MS;
@@ -79,13 +94,15 @@ export class TelemetryWriter {
   start(): void {
     this.timer ??= setInterval(() => void this.flush(), this.interval);
     this.timer.unref();
-    this.unwatch ??= metrics().watchTelemetry(this);
+    // A worker's queue is counted where its batches are written, in the main process.
+    if (!this.sink) this.unwatch ??= metrics().watchTelemetry(this);
   }
 
   record(row: RequestLog): void {
     // Counted for Prometheus whether or not the queue has room: the request was answered either way. A smoke
-    // test's requests are not user traffic and stay out of the counters.
-    if (!row.synthetic) metrics().observeRequest(row);
+    // test's requests are not user traffic and stay out of the counters. A worker's rows are counted by the main
+    // process when they reach its writer.
+    if (!row.synthetic && !this.sink) metrics().observeRequest(row);
     if (this.queue.length >= this.capacity) {
       this.stats.dropped += 1;
       return;
@@ -111,7 +128,10 @@ export class TelemetryWriter {
   async flush(): Promise<void> {
     if (this.building.size) await Promise.all([...this.building]);
     while (this.writing) await this.writing;
-    if (!this.queue.length) return;
+    if (!this.queue.length) {
+      if (this.keysUsed.size && Date.now() - this.keysWrittenAt >= this.keysInterval) await this.writeKeysUsed();
+      return;
+    }
     this.writing = this.writeAll().finally(() => {
       this.writing = null;
     });
@@ -122,8 +142,21 @@ export class TelemetryWriter {
     while (this.queue.length) {
       const batch = this.queue.slice(0, this.batchSize);
       let written = batch.length;
+      if (this.sink) {
+        try {
+          await this.sink(batch);
+        } catch (err) {
+          this.stats.failedWrites += 1;
+          this.log.warn({ err, pending: this.queue.length }, 'could not hand telemetry to the writer; keeping the batch for the next flush');
+          return;
+        }
+        this.queue.splice(0, batch.length);
+        this.stats.written += batch.length;
+        this.stats.queued = this.queue.length;
+        continue;
+      }
       try {
-        await insertBatch(this.db, batch);
+        await insertBatch(this.db!, batch);
       } catch (err) {
         this.stats.failedWrites += 1;
         // Row by row tells a database that is down (keep everything, retry later) from one bad record (set it aside).
@@ -138,15 +171,21 @@ export class TelemetryWriter {
       this.stats.written += written;
       this.stats.queued = this.queue.length;
     }
-    if (this.keysUsed.size) {
-      const ids = [...this.keysUsed];
-      this.keysUsed.clear();
-      await this.db
-        .update(gatewayKeys)
-        .set({ lastUsedAt: sql`now()` })
-        .where(inArray(gatewayKeys.id, ids))
-        .catch(() => ids.forEach((id) => this.keysUsed.add(id)));
-    }
+    if (this.keysUsed.size && Date.now() - this.keysWrittenAt >= this.keysInterval) await this.writeKeysUsed();
+  }
+
+  /** Marks the keys seen since the last time as used now: a key's last use is shown to the minute, not to the request. */
+  private async writeKeysUsed(): Promise<void> {
+    // A worker's rows carry their key ids to the main process, whose writer marks them.
+    if (!this.db) return this.keysUsed.clear();
+    const ids = [...this.keysUsed];
+    this.keysUsed.clear();
+    this.keysWrittenAt = Date.now();
+    await this.db
+      .update(gatewayKeys)
+      .set({ lastUsedAt: sql`now()` })
+      .where(inArray(gatewayKeys.id, ids))
+      .catch(() => ids.forEach((id) => this.keysUsed.add(id)));
   }
 
   /** Writes a batch one record at a time; null when even that fails for a reason other than a bad record. */
@@ -155,7 +194,7 @@ export class TelemetryWriter {
     let refused = 0;
     for (const row of batch) {
       try {
-        await insertBatch(this.db, [row]);
+        await insertBatch(this.db!, [row]);
         written += 1;
       } catch (err) {
         const code = (err as { cause?: { code?: string }; code?: string }).cause?.code ?? (err as { code?: string }).code ?? '';
@@ -186,6 +225,7 @@ export class TelemetryWriter {
       await this.flush();
       if (this.queue.length) await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
     }
+    if (this.keysUsed.size) await this.writeKeysUsed();
     if (this.queue.length) this.log.error({ lost: this.queue.length }, 'telemetry records could not be written before shutdown');
   }
 }

@@ -161,6 +161,18 @@ export class Metrics {
     this.refused.set(code, (this.refused.get(code) ?? 0) + 1);
   }
 
+  /** The refused counts since the last call, reset: a gateway worker sends them to its main process, which serves the metrics. */
+  takeRefused(): [string, number][] {
+    const out = [...this.refused];
+    this.refused.clear();
+    return out;
+  }
+
+  /** Adds refused counts a gateway worker reported. */
+  addRefused(counts: [string, number][]): void {
+    for (const [code, n] of counts) this.refused.set(code, (this.refused.get(code) ?? 0) + n);
+  }
+
   private cell(serviceId: string, environment: string, release: number, shadow: boolean): TrafficCell {
     let envs = this.traffic.get(serviceId);
     if (!envs) this.traffic.set(serviceId, (envs = new Map()));

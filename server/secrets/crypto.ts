@@ -10,7 +10,8 @@ export function setSecretKey(key: Buffer): void {
   (globalThis as Holder)[KEY] = key;
 }
 
-function secretKey(): Buffer {
+/** The process's secret key (a gateway worker is given it at start, to check smoke tokens). */
+export function secretKey(): Buffer {
   const key = (globalThis as Holder)[KEY];
   if (!key) throw new Error('secret key not initialised');
   return key;

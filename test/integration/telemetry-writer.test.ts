@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestLogs, type RequestLog } from '@/db/schema';
+import { gatewayKeys, requestLogs, type RequestLog } from '@/db/schema';
 import { sampleText } from '@/server/lib/redact';
 import { TelemetryWriter } from '@/server/gateway/telemetry';
+import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
 let database: TestDatabase;
@@ -74,6 +75,25 @@ describe('the telemetry writer', () => {
     const ids = (await database.db.select({ id: requestLogs.requestId }).from(requestLogs).where(sql`${requestLogs.requestId} like 'down-%'`)).map((r) => r.id).sort();
     expect(ids).toEqual(['down-1', 'down-2', 'down-3', 'down-4']);
     await writer.close();
+  });
+
+  it('marks a key used at its first request, then at most once per interval, and on close', async () => {
+    const api = callerFor(database.db, await makeUser(database.db, { role: 'admin' }));
+    await api.services.create({ name: 'tw-svc' });
+    const { gatewayKey } = await api.gatewayKeys.create({ service: 'tw-svc', name: 'k' });
+    const lastUsed = async () => (await database.db.select({ at: gatewayKeys.lastUsedAt }).from(gatewayKeys).where(eq(gatewayKeys.id, gatewayKey.id)))[0]!.at;
+    const writer = new TelemetryWriter(database.db, { flushIntervalMs: 10_000, keysUsedIntervalMs: 60_000 });
+    writer.record({ ...row(randomUUID()), keyId: gatewayKey.id });
+    await writer.flush();
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    await new Promise((r) => setTimeout(r, 20));
+    writer.record({ ...row(randomUUID()), keyId: gatewayKey.id });
+    await writer.flush();
+    // Within the interval the row is written, the key is not touched again.
+    expect(await lastUsed()).toEqual(first);
+    await writer.close();
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(first!.getTime());
   });
 
   it('cleans samples: no NUL, never half a character, redacted', async () => {

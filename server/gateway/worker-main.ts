@@ -1,0 +1,119 @@
+// A gateway worker process (bundled as dist/gateway-worker.mjs): serves the /gw/* requests of the connections the
+// main process hands it, from a routing snapshot the main process sends on every change. It owns no database:
+// its telemetry goes to the main process's one writer in batches, its few queries go there by message, and a
+// request of another kind that arrives on one of its connections (a keep-alive client calling /api after /gw) is
+// passed to the main process's loopback listener, streamed both ways.
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { logger } from '@/server/logger';
+import { metrics } from '@/server/lib/metrics';
+import { setSecretKey } from '@/server/secrets/crypto';
+import { Gateway } from './handler';
+import { passRequest } from './pass';
+import { workerData, type WorkerData } from './worker-data';
+import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
+
+/** How often refused-request counts go to the main process for its Prometheus metrics. */
+const METRICS_INTERVAL_MS = 1_000;
+/** A worker stopped on its own (SIGTERM) waits this long for its requests, as the main process does. */
+const SIGTERM_GRACE_MS = 5_000;
+
+const log = logger.child({ part: 'gateway-worker', pid: process.pid });
+
+function send(message: FromWorker, onSent?: (err: Error | null) => void): void {
+  if (!process.connected) return onSent?.(new Error('the main process is gone'));
+  process.send!(message, undefined, {}, (err) => onSent?.(err ?? null));
+}
+
+/** Hands a telemetry batch to the main process; resolved once it is written to the channel (the main then owns it). */
+function handOver(rows: FromWorker & { t: 'telemetry' }): Promise<void> {
+  return new Promise((resolve, reject) => send(rows, (err) => (err ? reject(err) : resolve())));
+}
+
+async function main(init: ToWorker & { t: 'init' }): Promise<void> {
+  setSecretKey(Buffer.from(init.secretKey, 'base64url'));
+  const data: WorkerData = workerData((m) => send(m), init.snapshot);
+  const gateway = new Gateway({ data, pollIntervalMs: 0, telemetry: { sink: (batch) => handOver({ t: 'telemetry', rows: batch }) } });
+  await gateway.start();
+
+  const agent = new http.Agent({ keepAlive: true });
+  let draining = false;
+  /** Connections and unfinished responses, so a drain can wait for the answers and then close cleanly. */
+  const sockets = new Set<Socket>();
+  const open = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    open.add(res);
+    res.once('close', () => open.delete(res));
+    if (draining) res.setHeader('connection', 'close');
+    if (req.url?.startsWith('/gw/')) return gateway.handle(req, res);
+    passRequest(req, res, { port: init.internal.port, agent, extraHeaders: { [PEER_HEADER]: `${init.internal.token} ${req.socket.remoteAddress ?? ''}` } });
+  });
+  server.keepAliveTimeout = 65_000;
+  // A loopback port too, where the main process passes the gateway requests of connections it holds.
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const reportRefused = setInterval(() => {
+    const counts = metrics().takeRefused();
+    if (counts.length) send({ t: 'refused', counts });
+  }, METRICS_INTERVAL_MS);
+  reportRefused.unref();
+
+  process.on('message', (m: ToWorker, handle?: Socket) => {
+    if (m.t === 'connection') {
+      if (!handle) return;
+      if (draining) return void handle.destroy();
+      // The bytes the main process read to see the request line come first again.
+      handle.unshift(Buffer.from(m.head));
+      sockets.add(handle);
+      handle.once('close', () => sockets.delete(handle));
+      server.emit('connection', handle);
+      handle.resume();
+    } else if (m.t === 'snapshot') {
+      data.push(m.snapshot);
+    } else if (m.t === 'reply') {
+      data.reply(m.id, m.ok, m.ok ? m.value : m.error);
+    } else if (m.t === 'drain') {
+      void drain(m.graceMs);
+    }
+  });
+  // Ctrl-C reaches the whole process group: the main process decides when workers stop (it sends `drain`). A
+  // SIGTERM of this process alone (a supervisor stopping every process) drains it the same way.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => void drain(SIGTERM_GRACE_MS));
+
+  const drain = async (graceMs: number) => {
+    if (draining) return;
+    draining = true;
+    server.close();
+    const deadline = Date.now() + graceMs;
+    while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Shadow calls and telemetry still being built outlive their responses.
+    const complete = (await gateway.drain(Math.max(0, deadline - Date.now()))) && !open.size;
+    // Idle connections are ended politely (the answers written before reach the client), then cut after a moment.
+    for (const socket of sockets) socket.end();
+    const ended = Date.now() + 1_000;
+    while (sockets.size && Date.now() < ended) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of sockets) socket.destroy();
+    server.closeAllConnections();
+    clearInterval(reportRefused);
+    const counts = metrics().takeRefused();
+    if (counts.length) send({ t: 'refused', counts });
+    // Writes what is queued to the main process (its writer then stores it).
+    await gateway.close();
+    agent.destroy();
+    send({ t: 'drained', complete }, () => process.exit(0));
+  };
+
+  send({ t: 'ready', port });
+}
+
+// The parent going away (crash, kill) leaves nothing to serve for.
+process.on('disconnect', () => process.exit(0));
+process.once('message', (m: ToWorker) => {
+  if (m.t !== 'init') return;
+  main(m).catch((err: unknown) => {
+    log.fatal({ err }, 'gateway worker failed to start');
+    process.exit(1);
+  });
+});

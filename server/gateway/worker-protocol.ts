@@ -1,0 +1,42 @@
+// The messages between the main process and its gateway worker processes (child_process IPC with the 'advanced'
+// serialization, so snapshots keep their Maps and telemetry rows their Dates). Accepted sockets travel beside a
+// `connection` message as its handle.
+import type { RequestLog } from '@/db/schema';
+import type { FeedbackRow } from './data';
+import type { Snapshot, Target } from './snapshot';
+
+/** What a worker asks of the main process's database. */
+export type DataCall =
+  | { op: 'pinnedTarget'; serviceId: string; releaseNumber: number }
+  | { op: 'requestLogged'; requestId: string; serviceId: string; environment: string }
+  | { op: 'insertFeedback'; row: FeedbackRow };
+
+export type DataReply = Target | boolean | null | undefined;
+
+export type ToWorker =
+  | {
+      t: 'init';
+      /** The app's secret key (base64url), for smoke tokens' signatures. */
+      secretKey: string;
+      snapshot: Snapshot | null;
+      /** The main process's loopback listener, where a worker sends the non-gateway requests of its connections. */
+      internal: { port: number; token: string };
+    }
+  | { t: 'snapshot'; snapshot: Snapshot }
+  /** An accepted connection (its handle beside the message), with the bytes the main process already read from it. */
+  | { t: 'connection'; head: Uint8Array }
+  | { t: 'reply'; id: number; ok: true; value: DataReply }
+  | { t: 'reply'; id: number; ok: false; error: string }
+  /** Stop taking requests, answer those in flight (for at most graceMs), hand over the telemetry, then exit. */
+  | { t: 'drain'; graceMs: number };
+
+export type FromWorker =
+  /** Started; `port` is its loopback listener for the gateway requests the main process passes it. */
+  | { t: 'ready'; port: number }
+  | { t: 'telemetry'; rows: RequestLog[] }
+  | { t: 'call'; id: number; call: DataCall }
+  | { t: 'refused'; counts: [string, number][] }
+  | { t: 'drained'; complete: boolean };
+
+/** The header a worker adds to the requests it passes to the main process: `<token> <client address>`. */
+export const PEER_HEADER = 'x-slipway-gateway-peer';

@@ -1,0 +1,227 @@
+// Gateway workers, from the main process's side: N child processes (child_process.fork; worker threads cannot be
+// given sockets) that serve /gw/* off the main event loop. The main process accepts every connection and hands
+// those that open with a /gw/ request to a worker, round-robin. It keeps the one Gateway that loads routing
+// snapshots and the one telemetry writer: every snapshot is sent to every worker as it is installed, worker
+// telemetry comes back in batches and is written (and counted for Prometheus) here, and the workers' few queries
+// are answered here. A worker that dies is replaced.
+// On PostgreSQL too the workers send their telemetry here rather than open pools of their own: one code path, and
+// the database sees one pool per gateway process instead of one per worker; writing a batch costs this process
+// little (one JSON parameter, the work happens in PostgreSQL).
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '@/db/client';
+import { metrics } from '@/server/lib/metrics';
+import { logger } from '@/server/logger';
+import { directData, type GatewayData } from './data';
+import type { Gateway } from './handler';
+import { passRequest } from './pass';
+import type { DataCall, DataReply, FromWorker, ToWorker } from './worker-protocol';
+
+/** The worker count `SLIPWAY_GATEWAY_WORKERS` means when unset: one per core, at least one. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+export interface GatewayWorkersOptions {
+  /** The main process's gateway: its snapshots go to the workers, its telemetry writer takes theirs. */
+  gateway: Gateway;
+  db: Db;
+  count: number;
+  /** The app's secret key (smoke tokens are checked in the workers). */
+  secretKey: Buffer;
+  /** The main process's loopback listener for requests that are not the gateway's. */
+  internalPort: number;
+  /** The worker script; by default dist/gateway-worker.mjs beside the bundled server. */
+  entry?: string;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  /** Its loopback listener. */
+  port: number;
+  /** The snapshot the worker started with, so it is not sent twice. */
+  initial: unknown;
+  drained: Promise<void>;
+}
+
+/** Restarts within this window count as a crash loop and are spaced out. */
+const RESTART_WINDOW_MS = 10_000;
+
+export class GatewayWorkers {
+  private readonly workers = new Set<Worker>();
+  private next = 0;
+  private stopping = false;
+  private readonly data: GatewayData;
+  private readonly log = logger.child({ part: 'gateway-workers' });
+  private readonly entry: string;
+  /** Proves to the loopback listener that a request comes from a worker, so the client address it names is believed. */
+  readonly token = randomBytes(18).toString('base64url');
+  readonly stats = { started: 0, replaced: 0, handedOff: 0, telemetryRows: 0 };
+  private recentExits: number[] = [];
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly opts: GatewayWorkersOptions) {
+    this.data = directData(opts.db);
+    this.entry = opts.entry ?? fileURLToPath(new URL('./gateway-worker.mjs', import.meta.url));
+  }
+
+  /** Starts the workers and waits until each answers. */
+  async start(): Promise<void> {
+    if (!existsSync(this.entry)) throw new Error(`The gateway worker script ${this.entry} is missing: run \`npm run build\` (or set SLIPWAY_GATEWAY_WORKERS=0)`);
+    this.unsubscribe = this.opts.gateway.onSnapshot((snapshot) => {
+      for (const w of this.workers) if (w.ready) this.send(w, { t: 'snapshot', snapshot });
+    });
+    await Promise.all(Array.from({ length: this.opts.count }, () => this.spawn()));
+  }
+
+  /** The process ids of the running workers. */
+  get pids(): number[] {
+    return [...this.workers].flatMap((w) => (w.ready && w.child.pid ? [w.child.pid] : []));
+  }
+
+  /** Gives an accepted connection (and the bytes already read from it) to a worker; false when none can take it. */
+  handOff(socket: Socket, head: Buffer): boolean {
+    const ready = [...this.workers].filter((w) => w.ready && w.child.connected);
+    if (!ready.length || this.stopping) return false;
+    const w = ready[this.next++ % ready.length]!;
+    this.stats.handedOff += 1;
+    try {
+      w.child.send({ t: 'connection', head } satisfies ToWorker, socket, { keepOpen: false }, (err) => {
+        if (err) {
+          this.log.warn({ err, pid: w.child.pid }, 'could not hand a connection to a gateway worker');
+          socket.destroy();
+        }
+      });
+    } catch (err) {
+      this.log.warn({ err, pid: w.child.pid }, 'could not hand a connection to a gateway worker');
+      socket.destroy();
+    }
+    return true;
+  }
+
+  /**
+   * Passes a gateway request that arrived on a connection this process holds (one that opened with a console
+   * request) to a worker over loopback; false when no worker is ready.
+   */
+  passGateway(req: IncomingMessage, res: ServerResponse): boolean {
+    const ready = [...this.workers].filter((w) => w.ready && w.port && w.child.connected);
+    if (!ready.length || this.stopping) return false;
+    passRequest(req, res, { port: ready[this.next++ % ready.length]!.port, agent: this.agent });
+    return true;
+  }
+
+  private readonly agent = new Agent({ keepAlive: true });
+
+  private spawn(): Promise<void> {
+    const child = fork(this.entry, [], {
+      serialization: 'advanced',
+      // A debugger flag of the main process would make every worker fight for its port.
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let markDrained = () => {};
+    const initial = this.opts.gateway.currentSnapshot;
+    const w: Worker = { child, ready: false, port: 0, initial, drained: new Promise<void>((r) => (markDrained = r)) };
+    this.workers.add(w);
+    this.stats.started += 1;
+    return new Promise<void>((resolve) => {
+      child.on('message', (m: FromWorker) => {
+        if (m.t === 'ready') {
+          w.ready = true;
+          w.port = m.port;
+          // A change installed while the worker started is sent now (init carried the snapshot of that moment).
+          const snapshot = this.opts.gateway.currentSnapshot;
+          if (snapshot && snapshot !== w.initial) this.send(w, { t: 'snapshot', snapshot });
+          resolve();
+        } else this.onMessage(w, m);
+      });
+      // 'close' comes after the channel is read to its end: telemetry the worker sent before it died is in by then.
+      child.once('close', (code, signal) => {
+        this.workers.delete(w);
+        markDrained();
+        resolve();
+        if (this.stopping) return;
+        this.log.error({ pid: child.pid, code, signal }, 'a gateway worker died; starting another');
+        this.stats.replaced += 1;
+        this.respawnSoon();
+      });
+      child.on('error', (err) => this.log.warn({ err, pid: child.pid }, 'gateway worker channel error'));
+      this.send(w, {
+        t: 'init',
+        secretKey: this.opts.secretKey.toString('base64url'),
+        snapshot: initial,
+        internal: { port: this.opts.internalPort, token: this.token },
+      });
+    });
+  }
+
+  private respawnSoon(): void {
+    const now = Date.now();
+    this.recentExits = [...this.recentExits.filter((t) => now - t < RESTART_WINDOW_MS), now];
+    // One death restarts at once; a worker that keeps dying is restarted at most every few seconds.
+    const delay = this.recentExits.length > 3 ? 5_000 : 0;
+    setTimeout(() => {
+      if (!this.stopping) void this.spawn();
+    }, delay).unref();
+  }
+
+  private onMessage(w: Worker, m: FromWorker): void {
+    if (m.t === 'telemetry') {
+      this.stats.telemetryRows += m.rows.length;
+      for (const row of m.rows) this.opts.gateway.telemetry.record(row);
+    } else if (m.t === 'call') {
+      this.answer(m.call).then(
+        (value) => this.send(w, { t: 'reply', id: m.id, ok: true, value }),
+        (err: unknown) => {
+          this.log.error({ err, op: m.call.op }, 'a gateway worker query failed');
+          this.send(w, { t: 'reply', id: m.id, ok: false, error: `${m.call.op} failed` });
+        },
+      );
+    } else if (m.t === 'refused') {
+      metrics().addRefused(m.counts);
+    }
+  }
+
+  private async answer(call: DataCall): Promise<DataReply> {
+    if (call.op === 'pinnedTarget') return this.data.pinnedTarget(call.serviceId, call.releaseNumber);
+    if (call.op === 'insertFeedback') return void (await this.data.insertFeedback(call.row));
+    // The worker handed over its queue before asking; the rows may still wait in this process's writer.
+    const find = () => this.data.requestLogged(call.requestId, call.serviceId, call.environment);
+    if (await find()) return true;
+    await this.opts.gateway.telemetry.flush();
+    return find();
+  }
+
+  private send(w: Worker, message: ToWorker): void {
+    if (!w.child.connected) return;
+    w.child.send(message, undefined, {}, (err) => {
+      if (err) this.log.warn({ err, pid: w.child.pid, t: message.t }, 'could not send to a gateway worker');
+    });
+  }
+
+  /**
+   * A graceful stop: no more connections go to workers; each answers what it has in flight (for at most graceMs),
+   * hands over its telemetry and exits. Resolves when all have exited; their telemetry is then in this process's
+   * writer (messages arrive in order, before the exit).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    const all = [...this.workers];
+    // A worker still starting has nothing in flight and may not listen yet: it is simply stopped.
+    for (const w of all) if (w.ready) this.send(w, { t: 'drain', graceMs });
+    else w.child.kill('SIGKILL');
+    const deadline = setTimeout(() => {
+      for (const w of all) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+    }, graceMs + 5_000);
+    await Promise.all(all.map((w) => w.drained));
+    clearTimeout(deadline);
+    this.agent.destroy();
+  }
+}

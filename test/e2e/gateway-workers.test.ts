@@ -1,0 +1,53 @@
+// Gateway workers in the built app: one keep-alive connection (as undici clients such as the CLI pool them) carries
+// gateway calls, served by a worker, and console API calls, which the worker passes to the app's process.
+import path from 'node:path';
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startServer, type RunningServer } from './server';
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startServer({
+    SLIPWAY_GATEWAY_WORKERS: '2',
+    SLIPWAY_DEMO: 'on',
+    SLIPWAY_MODEL_SERVER: 'on',
+    SLIPWAY_MODEL_SERVER_PORT: String(await freePort()),
+    SLIPWAY_MODEL_SERVER_CONFIG: path.resolve('test/fixtures/reference-models.yaml'),
+  });
+});
+afterAll(() => server?.stop());
+
+describe('gateway workers in the app', () => {
+  it('serves /gw and /api requests in turn on one keep-alive connection', async () => {
+    const agent = new Agent({ connections: 1 });
+    const trpc = async (procedure: string, input: unknown, method: 'GET' | 'POST' = 'POST') => {
+      const encoded = JSON.stringify({ json: input });
+      const url = `${server.url}/api/trpc/${procedure}${method === 'GET' ? `?input=${encodeURIComponent(encoded)}` : ''}`;
+      const res = await request(url, { dispatcher: agent, method, headers: { authorization: `Bearer ${server.bootstrapToken}`, 'content-type': 'application/json' }, body: method === 'POST' ? encoded : undefined });
+      expect(res.statusCode).toBe(200);
+      return ((await res.body.json()) as { result: { data: { json: unknown } } }).result.data.json;
+    };
+    const gw = async (key: string) => {
+      const res = await request(`${server.url}/gw/support-bot/production/v1/chat/completions`, {
+        dispatcher: agent,
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'What plans do you offer?' }], max_tokens: 16 }),
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    // The connection opens with a gateway call (a worker takes it); a key is unknown at first.
+    expect(await gw('sgw_unknown')).toBe(401);
+    const { key } = (await trpc('gatewayKeys.create', { service: 'support-bot', name: 'keep-alive' })) as { key: string };
+    let status = await gw(key);
+    for (const until = Date.now() + 2_000; status !== 200 && Date.now() < until; status = await gw(key)) await new Promise((r) => setTimeout(r, 50));
+    expect(status).toBe(200);
+    const health = await request(`${server.url}/api/health`, { dispatcher: agent });
+    expect(((await health.body.json()) as { status: string }).status).toBe('ok');
+    expect(((await trpc('services.list', {}, 'GET')) as { name: string }[]).map((s) => s.name)).toContain('support-bot');
+    expect(await gw(key)).toBe(200);
+    await agent.close();
+  });
+});
