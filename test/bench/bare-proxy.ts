@@ -1,27 +1,31 @@
-// The practical floor for the benchmark: a bare Node pass-through proxy (node:http + undici), with no key
-// check, routing or telemetry. What the gateway adds is measured against this.
+// The practical floor for the benchmark: a bare Node pass-through proxy (node:http + undici) with no key check,
+// routing or telemetry. It forwards any path to the upstream's origin and streams both bodies through, so
+// streamed answers reach the client chunk by chunk as they do through the gateway. Usage: bare-proxy <port> <upstream origin>.
 import http from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 
-const [, , portArg, upstreamUrl] = process.argv;
-const upstream = new URL(upstreamUrl!);
-const pool = new Pool(upstream.origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
+const [, , portArg, upstreamOrigin] = process.argv;
+const pool = new Pool(new URL(upstreamOrigin!).origin, { connections: 256, pipelining: 1, keepAliveTimeout: 30_000 });
 
 const server = http.createServer((req, res) => {
-  const chunks: Buffer[] = [];
-  req.on('data', (c: Buffer) => chunks.push(c));
-  req.on('end', () => {
-    pool
-      .request({ path: upstream.pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
-      .then(async (up) => {
-        const body = Buffer.from(await up.body.arrayBuffer());
-        res.writeHead(up.statusCode, { 'content-type': 'application/json', 'content-length': body.length });
-        res.end(body);
-      })
-      .catch(() => {
-        res.writeHead(502).end();
-      });
-  });
+  const headers: Record<string, string> = {};
+  if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
+  pool
+    .request({ path: req.url ?? '/', method: (req.method ?? 'GET') as 'GET', headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : req })
+    .then(async (up) => {
+      const out: Record<string, string> = {};
+      for (const name of ['content-type', 'content-length', 'cache-control']) {
+        const v = up.headers[name];
+        if (typeof v === 'string') out[name] = v;
+      }
+      res.writeHead(up.statusCode, out);
+      await pipeline(up.body, res);
+    })
+    .catch(() => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
 });
 server.keepAliveTimeout = 65_000;
 server.listen(Number(portArg), '127.0.0.1', () => process.stdout.write('ready\n'));
