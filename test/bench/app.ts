@@ -28,6 +28,8 @@ export interface App {
   startupPeakRssBytes: number;
   api: ReturnType<typeof apiClient>;
   output: () => string;
+  /** Why the app is no longer running (its exit code or signal), or null while it runs. */
+  exited: () => string | null;
   stop: () => Promise<void>;
 }
 
@@ -179,7 +181,7 @@ export async function startApp(root: string, port: number, adminUrl: string | un
     throw err;
   }
   const { peakBytes } = await startup.stop();
-  return { url, pid: child.pid!, databaseKind: databaseUrl ? 'postgres' : 'embedded', startupPeakRssBytes: peakBytes, api: apiClient(url, token), output: () => out, stop, databaseUrl: databaseUrl ?? null };
+  return { url, pid: child.pid!, databaseKind: databaseUrl ? 'postgres' : 'embedded', startupPeakRssBytes: peakBytes, api: apiClient(url, token), output: () => out, exited: () => (child.exitCode !== null ? `exit code ${child.exitCode}` : child.signalCode ? `signal ${child.signalCode}` : null), stop, databaseUrl: databaseUrl ?? null };
 }
 
 /** The benchmark's service and gateway key; waits until the gateway serves it. */

@@ -178,6 +178,8 @@ async function main() {
           const peak = await sampler?.stop();
           if (peak && peak.peakBytes > loadPeak.peakBytes) loadPeak = peak;
           if (t === 'gateway') answered += results[t][mode].responses;
+          const gone = app.exited();
+          if (gone) throw new Error(`the app stopped (${gone}) during round ${n + 1}`);
         }
       }
       const rows = await settledRows(app, since, answered);
@@ -262,8 +264,11 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
     'Figures: median [min–max] over rounds.',
     '',
     `Latency at ${S.BENCH_RATE} req/s (open loop, from the scheduled send time), ms`,
-    `${head(['p50', 'p90', 'p99', 'achieved req/s'])}   fail`,
-    ...TARGETS.map((t) => row(t, [cell(fig(t, 'rate', 'p50')), cell(fig(t, 'rate', 'p90')), cell(fig(t, 'rate', 'p99')), cell(fig(t, 'rate', 'throughput'), 0)], fails(t, 'rate'))),
+    `${head(['p50', 'p90', 'p99', 'achieved req/s', 'send lag p99'])}   fail`,
+    ...TARGETS.map((t) =>
+      row(t, [cell(fig(t, 'rate', 'p50')), cell(fig(t, 'rate', 'p90')), cell(fig(t, 'rate', 'p99')), cell(fig(t, 'rate', 'throughput'), 0), cell(fig(t, 'rate', 'sendLagP99'))], fails(t, 'rate')),
+    ),
+    `(send lag: how late the load generator itself sent, counted in the latencies; large values mean the machine was too busy to measure well)`,
     '',
     `Maximum throughput (closed loop, ${S.BENCH_CONNECTIONS} connections) and streamed time to first token at ${S.BENCH_STREAM_RATE} req/s`,
     `${head(['max req/s', 'TTFT p50 ms', 'TTFT p99 ms'])}   fail`,
