@@ -216,7 +216,7 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
         stream: { ttftP50Ms: fig(t, 'stream', 'p50'), ttftP99Ms: fig(t, 'stream', 'p99'), failed: fails(t, 'stream') },
       },
     ]),
-  ) as Record<Target, { atRate: Record<string, Spread | number>; max: Record<string, Spread | number>; stream: Record<string, Spread | number> }>;
+  );
   // Added latency and throughput share are taken within each round (same moment, same machine load), then summarised.
   const added = (m: Mode, k: 'p50' | 'p99', base: Target = 'direct') => over((r) => r.results.gateway[m][k] - r.results[base][m][k]);
   const addedP50 = added('rate', 'p50');
