@@ -1,33 +1,77 @@
-// `npm run bench:gateway`: the gateway's hot-path cost, side by side with baselines in the same run.
-// (a) the reference model server directly, in no-delay mode; (b) a bare Node pass-through proxy, the
-// practical floor; (c) the gateway with key check, routing, sticky hashing and telemetry. Each at a fixed
-// 1,000 req/s and at maximum throughput, from a load generator in its own process.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+// `npm run bench:gateway`: what Slipway's gateway costs inside the real app, side by side with two baselines on
+// the same machine at the same time: (a) the reference model server called directly, in no-delay mode, in its
+// own process; (b) a bare Node pass-through proxy, the practical floor; (c) the gateway of the app that
+// `npm start` runs, with key check, routing (90/10 over two releases), sticky hashing and telemetry. Rounds
+// interleave the three (each round in a rotated order) so the machine's other load falls on all of them alike.
+// Each round measures, from a load generator in its own process: latency at a fixed open-loop rate, maximum
+// throughput (closed loop, fixed connections), and streamed time to first token; plus the app's memory idle and
+// under load, and after each round the telemetry rows written against the gateway's answers.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
+import { sampleRss, setUpService, startApp, telemetryRows, treeRss, ENVIRONMENT, SERVICE, type App } from './app';
+import { formatSpread, spread, type Spread } from './stats';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 10_000);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2_000);
-const RATE = Number(process.env.BENCH_RATE ?? 1000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
-const MODEL = 'ref-fast';
+const root = path.resolve(here, '..', '..');
+
+const knob = (min: number) => z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`);
+const settingsSchema = z.object({
+  BENCH_ROUNDS: knob(1).default(3),
+  BENCH_SECONDS: knob(1).default(10),
+  BENCH_WARMUP_SECONDS: knob(0).default(2),
+  BENCH_RATE: knob(1).default(1000),
+  BENCH_STREAM_RATE: knob(1).default(200),
+  BENCH_CONNECTIONS: knob(1).default(64),
+  BENCH_DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
+});
+const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('BENCH_') && v !== '')));
+if (!parsed.success) {
+  process.stderr.write(`${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('\n')}\n`);
+  process.exit(2);
+}
+const S = parsed.data;
+const UPSTREAM_MODEL = 'ref-fast';
+const TARGETS = ['direct', 'bare proxy', 'gateway'] as const;
+type Target = (typeof TARGETS)[number];
+type Mode = 'rate' | 'max' | 'stream';
 
 interface LoadResult {
+  mode: Mode;
   sent: number;
   ok: number;
   failed: number;
+  errors: number;
+  responses: number;
   throughput: number;
   p50: number;
   p90: number;
   p99: number;
   max: number;
+  sendLagP50: number;
+  sendLagP99: number;
 }
 
+interface Round {
+  order: Target[];
+  results: Record<Target, Record<Mode, LoadResult>>;
+  app: { idleRssMb: number; loadRssMb: number; processes: number };
+  telemetry: { responsesAnswered: number; rowsWritten: number; lost: number };
+}
+
+const MB = 1024 * 1024;
+const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
       const { port } = s.address() as net.AddressInfo;
       s.close(() => resolve(port));
     });
@@ -37,109 +81,233 @@ function freePort(): Promise<number> {
 async function waitFor(url: string, init?: RequestInit): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    try {
-      const res = await fetch(url, init);
-      if (res.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
+    const up = await fetch(url, init).then(
+      async (r) => (await r.arrayBuffer(), r.status < 500),
+      () => false,
+    );
+    if (up) return;
+    if (Date.now() > deadline) throw new Error(`${url} did not come up within 30 s`);
+    await sleep(100);
   }
 }
 
-function load(url: string, mode: 'rate' | 'max', headers: Record<string, string>): Promise<LoadResult> {
-  const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'What is the capital of France?' }], user: 'bench-user-7', max_tokens: 32 });
-  const opts = { url, mode, rate: RATE, connections: mode === 'rate' ? 128 : CONNECTIONS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, headers: { 'content-type': 'application/json', ...headers }, body };
+const children: ChildProcess[] = [];
+function startChild(file: string, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [path.join(here, file), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
+  children.push(child);
+  return child;
+}
+
+function load(url: string, mode: Mode, headers: Record<string, string>): Promise<LoadResult> {
+  const body = JSON.stringify({
+    model: UPSTREAM_MODEL,
+    messages: [{ role: 'user', content: 'What is the capital of France?' }],
+    user: 'bench-user-7',
+    max_tokens: 32,
+    ...(mode === 'stream' ? { stream: true } : {}),
+  });
+  const opts = {
+    url,
+    mode,
+    rate: mode === 'stream' ? S.BENCH_STREAM_RATE : S.BENCH_RATE,
+    // Open loop: enough connections that the client never queues at the target rate unless the server is slow.
+    connections: mode === 'max' ? S.BENCH_CONNECTIONS : 256,
+    durationMs: S.BENCH_SECONDS * 1000,
+    warmupMs: S.BENCH_WARMUP_SECONDS * 1000,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(here, 'loadgen.mjs'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    // JSON has no NaN: a figure without samples comes back as null.
+    const revive = (_: string, v: unknown) => (v === null ? NaN : v);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out, revive) as LoadResult) : reject(new Error(`the load generator exited with ${code}`))));
   });
 }
 
-const children: ChildProcess[] = [];
-const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
-process.on('exit', stopAll);
+/** Waits until the telemetry rows reach `expected`, or stop growing for 3 s (at most 30 s); returns the count. */
+async function settledRows(app: App, since: Date, expected: number): Promise<number> {
+  let rows = await telemetryRows(app, since);
+  let changedAt = Date.now();
+  for (const until = Date.now() + 30_000; rows < expected && Date.now() - changedAt < 3000 && Date.now() < until; ) {
+    await sleep(250);
+    const n = await telemetryRows(app, since);
+    if (n !== rows) changedAt = Date.now();
+    rows = n;
+  }
+  return rows;
+}
 
-const upstreamPort = await freePort();
-const refServer = spawn(process.execPath, [path.join(here, '..', 'model-server.mjs'), '--port', String(upstreamPort), '--host', '127.0.0.1', '--no-delay'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-children.push(refServer);
-const upstreamBase = `http://127.0.0.1:${upstreamPort}/v1`;
-await waitFor(`${upstreamBase}/models`);
+async function main() {
+  const loadStart = os.loadavg();
+  const modelPort = await freePort();
+  startChild('../model-server.mjs', ['--port', String(modelPort), '--host', '127.0.0.1', '--no-delay']);
+  const modelOrigin = `http://127.0.0.1:${modelPort}`;
+  await waitFor(`${modelOrigin}/v1/models`);
 
-const proxyPort = await freePort();
-const proxy = spawn(process.execPath, [path.join(here, 'bare-proxy.mjs'), String(proxyPort), `${upstreamBase}/chat/completions`], { stdio: ['ignore', 'pipe', 'inherit'] });
-children.push(proxy);
-await waitFor(`http://127.0.0.1:${proxyPort}/`, { method: 'POST', body: '{}' });
+  const proxyPort = await freePort();
+  startChild('bare-proxy.mjs', [String(proxyPort), modelOrigin]);
+  await waitFor(`http://127.0.0.1:${proxyPort}/v1/models`);
 
-const gatewayPort = await freePort();
-const gw = fork(path.join(here, 'gateway-server.mjs'), [String(gatewayPort), upstreamBase, MODEL], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, LOG_LEVEL: 'warn' } });
-const databaseKind = process.env.BENCH_DATABASE_URL ? 'postgres' : 'embedded';
-children.push(gw);
-const key = await new Promise<string>((resolve) => gw.on('message', (m: { ready?: boolean; key?: string }) => m.ready && resolve(m.key!)));
-const ask = <T>(msg: object, field: string) =>
-  new Promise<T>((resolve) => {
-    const on = (m: Record<string, unknown>) => {
-      if (field in m) {
-        gw.off('message', on);
-        resolve(m[field] as T);
-      }
+  process.stdout.write(`starting the app (${S.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded database'}) …\n`);
+  const since = new Date();
+  const app = await startApp(root, await freePort(), S.BENCH_DATABASE_URL);
+  stopApp = app.stop;
+  try {
+    const key = await setUpService(app, `${modelOrigin}/v1`, UPSTREAM_MODEL);
+    const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
+      direct: { url: `${modelOrigin}/v1/chat/completions`, headers: {} },
+      'bare proxy': { url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, headers: {} },
+      gateway: { url: `${app.url}/gw/${SERVICE}/${ENVIRONMENT}/v1/chat/completions`, headers: { authorization: `Bearer ${key}` } },
     };
-    gw.on('message', on);
-    gw.send(msg);
-  });
-
-const targets = {
-  upstream: { url: `${upstreamBase}/chat/completions`, headers: {} },
-  'bare proxy': { url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, headers: {} },
-  gateway: { url: `http://127.0.0.1:${gatewayPort}/gw/bench/dev/v1/chat/completions`, headers: { authorization: `Bearer ${key}` } },
-} as const;
-
-const results: Record<string, { rate: LoadResult; max: LoadResult }> = {};
-for (const [name, t] of Object.entries(targets)) {
-  process.stdout.write(`measuring ${name} …\n`);
-  const rate = await load(t.url, 'rate', t.headers);
-  const max = await load(t.url, 'max', t.headers);
-  results[name] = { rate, max };
+    const rounds: Round[] = [];
+    let answered = 0;
+    let rowsBefore = 0;
+    for (let n = 0; n < S.BENCH_ROUNDS; n++) {
+      const order = TARGETS.map((_, i) => TARGETS[(i + n) % TARGETS.length]!);
+      process.stdout.write(`round ${n + 1}/${S.BENCH_ROUNDS}: ${order.join(', ')} …\n`);
+      const idle = await treeRss(app.pid);
+      const results = Object.fromEntries(TARGETS.map((t) => [t, {}])) as Round['results'];
+      let loadPeak = { peakBytes: 0, processes: 0 };
+      for (const mode of ['rate', 'max', 'stream'] as const) {
+        for (const t of order) {
+          const sampler = t === 'gateway' ? sampleRss(app.pid, 250) : null;
+          results[t][mode] = await load(targets[t].url, mode, targets[t].headers);
+          const peak = await sampler?.stop();
+          if (peak && peak.peakBytes > loadPeak.peakBytes) loadPeak = peak;
+          if (t === 'gateway') answered += results[t][mode].responses;
+          const gone = app.exited();
+          if (gone) throw new Error(`the app stopped (${gone}) during round ${n + 1}`);
+        }
+      }
+      const rows = await settledRows(app, since, answered);
+      const roundAnswered = Object.values(results.gateway).reduce((sum, x) => sum + x.responses, 0);
+      rounds.push({
+        order,
+        results,
+        app: { idleRssMb: mb(idle.bytes), loadRssMb: mb(loadPeak.peakBytes), processes: Math.max(idle.processes, loadPeak.processes) },
+        telemetry: { responsesAnswered: roundAnswered, rowsWritten: rows - rowsBefore, lost: roundAnswered - (rows - rowsBefore) },
+      });
+      rowsBefore = rows;
+    }
+    const finalRows = await settledRows(app, since, answered);
+    await report(app, rounds, answered, finalRows, loadStart);
+  } catch (err) {
+    process.stderr.write(`the app's last output:\n${app.output()}\n`);
+    throw err;
+  } finally {
+    stopApp = null;
+    await app.stop();
+  }
 }
-const stats = await ask<{ handled: number; rows: number; dropped: number; failedWrites: number }>({ stats: true }, 'stats');
-gw.send({ stop: true });
 
-const r = (n: number) => Math.round(n * 1000) / 1000;
-const up = results.upstream!;
-const bare = results['bare proxy']!;
-const gwr = results.gateway!;
-const gatewaySent = gwr.rate.sent + gwr.max.sent;
-const summary = {
-  machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
-  settings: { durationMs: DURATION_MS, warmupMs: WARMUP_MS, rate: RATE, connections: CONNECTIONS, telemetryDatabase: databaseKind },
-  results,
-  gateway: {
-    addedP50AtRateMs: r(gwr.rate.p50 - up.rate.p50),
-    addedP99AtRateMs: r(gwr.rate.p99 - up.rate.p99),
-    maxThroughputShareOfBareProxy: r(gwr.max.throughput / bare.max.throughput),
-    telemetry: { requestsHandled: stats.handled, rowsWritten: stats.rows, measuredRequestsSent: gatewaySent, dropped: stats.dropped, failedWrites: stats.failedWrites, lost: stats.handled - stats.rows },
-  },
-  targets: { addedP50AtRateMs: 0.5, addedP99AtRateMs: 3, maxThroughputShareOfBareProxy: 0.6, telemetryLost: 0 },
-};
+function report(app: App, rounds: Round[], answered: number, rows: number, loadStart: number[]) {
+  const over = (f: (r: Round) => number): Spread => spread(rounds.map(f));
+  const fig = (t: Target, m: Mode, k: keyof LoadResult) => over((r) => r.results[t][m][k] as number);
+  const fails = (t: Target, m: Mode) => rounds.reduce((s, r) => s + r.results[t][m].failed + r.results[t][m].errors, 0);
+  const summary = Object.fromEntries(
+    TARGETS.map((t) => [
+      t,
+      {
+        atRate: { p50Ms: fig(t, 'rate', 'p50'), p90Ms: fig(t, 'rate', 'p90'), p99Ms: fig(t, 'rate', 'p99'), achievedRate: fig(t, 'rate', 'throughput'), failed: fails(t, 'rate') },
+        max: { throughput: fig(t, 'max', 'throughput'), p50Ms: fig(t, 'max', 'p50'), failed: fails(t, 'max') },
+        stream: { ttftP50Ms: fig(t, 'stream', 'p50'), ttftP99Ms: fig(t, 'stream', 'p99'), failed: fails(t, 'stream') },
+      },
+    ]),
+  );
+  // Added latency and throughput share are taken within each round (same moment, same machine load), then summarised.
+  const added = (m: Mode, k: 'p50' | 'p99', base: Target = 'direct') => over((r) => r.results.gateway[m][k] - r.results[base][m][k]);
+  const addedP50 = added('rate', 'p50');
+  const addedP99 = added('rate', 'p99');
+  const bareAddedP99 = over((r) => r.results['bare proxy'].rate.p99 - r.results.direct.rate.p99);
+  const addedTtftP50 = added('stream', 'p50');
+  const addedTtftP99 = added('stream', 'p99');
+  const share = over((r) => r.results.gateway.max.throughput / r.results['bare proxy'].max.throughput);
+  const idle = over((r) => r.app.idleRssMb);
+  const underLoad = over((r) => r.app.loadRssMb);
+  const lost = answered - rows;
 
-const line = (name: string, x: { rate: LoadResult; max: LoadResult }) =>
-  `${name.padEnd(11)} │ ${x.rate.p50.toFixed(3).padStart(8)} ${x.rate.p99.toFixed(3).padStart(8)} ${x.rate.throughput.toFixed(0).padStart(7)} ${String(x.rate.failed).padStart(6)} │ ${x.max.p50.toFixed(3).padStart(8)} ${x.max.p99.toFixed(3).padStart(8)} ${x.max.throughput.toFixed(0).padStart(7)} ${String(x.max.failed).padStart(6)}`;
-process.stdout.write(`
-target      │ at ${RATE} req/s: p50 ms   p99 ms   req/s   fail │ at max (${CONNECTIONS} conns): p50 ms   p99 ms   req/s   fail
-${Object.entries(results)
-  .map(([n, x]) => line(n, x))
-  .join('\n')}
+  const json = {
+    machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: { start: r3(loadStart[0]!), end: r3(os.loadavg()[0]!) } },
+    database: app.databaseKind,
+    settings: {
+      rounds: S.BENCH_ROUNDS,
+      seconds: S.BENCH_SECONDS,
+      warmupSeconds: S.BENCH_WARMUP_SECONDS,
+      rate: S.BENCH_RATE,
+      streamRate: S.BENCH_STREAM_RATE,
+      connections: S.BENCH_CONNECTIONS,
+      telemetryDatabase: app.databaseKind,
+      gatewayWorkers: process.env.SLIPWAY_GATEWAY_WORKERS ?? null,
+    },
+    results: summary,
+    app: { startupPeakRssMb: mb(app.startupPeakRssBytes), idleRssMb: idle, underLoadRssMb: underLoad },
+    gateway: {
+      addedP50AtRateMs: r3(addedP50.median),
+      addedP99AtRateMs: r3(addedP99.median),
+      maxThroughputShareOfBareProxy: r3(share.median),
+      spread: { addedP50AtRateMs: addedP50, addedP99AtRateMs: addedP99, maxThroughputShareOfBareProxy: share, addedTtftP50Ms: addedTtftP50, addedTtftP99Ms: addedTtftP99, bareProxyAddedP99AtRateMs: bareAddedP99 },
+      telemetry: { responsesAnswered: answered, rowsWritten: rows, lost },
+    },
+    targets: { addedP50AtRateMs: 0.5, addedP99AtRateMs: 3, maxThroughputShareOfBareProxy: 0.6, telemetryLost: 0 },
+    rounds,
+  };
 
-gateway added latency at ${RATE} req/s: p50 ${summary.gateway.addedP50AtRateMs} ms (target ≤ 0.5), p99 ${summary.gateway.addedP99AtRateMs} ms (target ≤ 3)
-gateway max throughput: ${(summary.gateway.maxThroughputShareOfBareProxy * 100).toFixed(1)}% of the bare proxy (target ≥ 60%)
-telemetry (${databaseKind} database): ${stats.rows} rows written for ${stats.handled} requests handled (${stats.handled - stats.rows} lost, ${stats.dropped} dropped)
-`);
-const out = path.join(process.cwd(), 'test-results', 'bench-gateway.json');
-await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify(summary, null, 2));
-process.stdout.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
-stopAll();
-process.exit(0);
+  const cell = (s: Spread, d = 2, sign = false) => formatSpread(s, d, sign).padStart(22);
+  const head = (cols: string[]) => `${'target'.padEnd(11)} │${cols.map((c) => c.padStart(22)).join(' ')}`;
+  const row = (t: Target, cells: string[], failed: number) => `${t.padEnd(11)} │${cells.join(' ')}${String(failed).padStart(7)}`;
+  const lines = [
+    '',
+    `Gateway benchmark: the app on the ${app.databaseKind === 'postgres' ? 'PostgreSQL' : 'embedded'} database, ${S.BENCH_ROUNDS} rounds of ${S.BENCH_SECONDS} s per measurement (after ${S.BENCH_WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs, load average ${loadStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}; SLIPWAY_GATEWAY_WORKERS=${process.env.SLIPWAY_GATEWAY_WORKERS ?? '(default)'}`,
+    'Figures: median [min–max] over rounds.',
+    '',
+    `Latency at ${S.BENCH_RATE} req/s (open loop, from the scheduled send time), ms`,
+    `${head(['p50', 'p90', 'p99', 'achieved req/s', 'send lag p99'])}   fail`,
+    ...TARGETS.map((t) =>
+      row(t, [cell(fig(t, 'rate', 'p50')), cell(fig(t, 'rate', 'p90')), cell(fig(t, 'rate', 'p99')), cell(fig(t, 'rate', 'throughput'), 0), cell(fig(t, 'rate', 'sendLagP99'))], fails(t, 'rate')),
+    ),
+    `(send lag: how late the load generator itself sent, counted in the latencies; large values mean the machine was too busy to measure well)`,
+    '',
+    `Maximum throughput (closed loop, ${S.BENCH_CONNECTIONS} connections) and streamed time to first token at ${S.BENCH_STREAM_RATE} req/s`,
+    `${head(['max req/s', 'TTFT p50 ms', 'TTFT p99 ms'])}   fail`,
+    ...TARGETS.map((t) => row(t, [cell(fig(t, 'max', 'throughput'), 0), cell(fig(t, 'stream', 'p50')), cell(fig(t, 'stream', 'p99'))], fails(t, 'max') + fails(t, 'stream'))),
+    '',
+    `gateway added over direct at ${S.BENCH_RATE} req/s: p50 ${formatSpread(addedP50, 2, true)} ms (target ≤ 0.5), p99 ${formatSpread(addedP99, 2, true)} ms (target ≤ 3); bare proxy p99 ${formatSpread(bareAddedP99, 2, true)} ms`,
+    `gateway added to streamed TTFT: p50 ${formatSpread(addedTtftP50, 2, true)} ms, p99 ${formatSpread(addedTtftP99, 2, true)} ms`,
+    `gateway max throughput: ${formatSpread(share, 2)}× the bare proxy (target ≥ 0.6)`,
+    `app memory (RSS, app process and its children): idle ${formatSpread(idle, 0)} MB, under load ${formatSpread(underLoad, 0)} MB, peak while starting ${mb(app.startupPeakRssBytes).toFixed(0)} MB`,
+    `telemetry (${app.databaseKind}): ${rows} rows for ${answered} responses the gateway answered, ${lost} lost`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  return writeJson(json);
+}
+
+async function writeJson(json: object) {
+  const out = path.join(root, 'test-results', 'bench-gateway.json');
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, JSON.stringify(json, null, 2));
+  process.stdout.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
+}
+
+// Interrupted: stop the app too, so its data folder and PostgreSQL database go with it.
+let stopApp: (() => Promise<void>) | null = null;
+const stopChildren = () => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
+process.on('exit', stopChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`${signal}: stopping the app and the benchmark's processes\n`);
+    void (stopApp?.() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+try {
+  await main();
+  stopChildren();
+  process.exit(0);
+} catch (err) {
+  process.stderr.write(`bench:gateway failed: ${(err as Error).stack ?? String(err)}\n`);
+  stopChildren();
+  process.exit(1);
+}
