@@ -103,9 +103,14 @@ export class Gateway {
   /** Reloads the snapshot when the database changed (or always, with force). Concurrent calls share one load. */
   async refresh(force: boolean): Promise<void> {
     if (this.refreshing) {
-      // A change noticed during a load may have committed after that load read the database: load once more.
-      if (force) this.refreshAgain = true;
-      return this.refreshing;
+      if (!force) return this.refreshing;
+      // A change noticed during a load may have committed after that load read the database: one more load follows
+      // it, and the caller waits for that one (so a caller that just committed a change sees it served).
+      this.refreshAgain ??= this.refreshing.then(() => {
+        this.refreshAgain = null;
+        return this.refresh(true);
+      });
+      return this.refreshAgain;
     }
     this.refreshing = (async () => {
       try {
@@ -117,15 +122,11 @@ export class Gateway {
       }
     })().finally(() => {
       this.refreshing = null;
-      if (this.refreshAgain) {
-        this.refreshAgain = false;
-        void this.refresh(true);
-      }
     });
     return this.refreshing;
   }
 
-  private refreshAgain = false;
+  private refreshAgain: Promise<void> | null = null;
 
   async close(): Promise<void> {
     if (this.poller) clearInterval(this.poller);

@@ -227,7 +227,9 @@ describe('smoke tests', () => {
     expect((await runDueSmokeTests(database.db, now)).every((r) => !r.created)).toBe(true);
 
     // A run cut off by a stopped process is closed as an error after half an hour, not left running, and alerts
-    // as a run that could not run does: the smoke rule fires once for it.
+    // as a run that could not run does: the smoke rule fires once for it (the failures earlier in this file are
+    // moved past the rule's one-hour cooldown, which would otherwise keep it quiet).
+    await database.db.update(triggerEvents).set({ at: new Date(Date.now() - 2 * 3_600_000) }).where(eq(triggerEvents.serviceId, serviceId));
     const [cut] = await database.db.insert(smokeRuns).values({ serviceId, environmentId: (await envRow('dev')).id, environment: 'dev', trigger: 'schedule', key: 'schedule:cut-off', status: 'running', startedAt: new Date(now.getTime() - 31 * 60_000) }).returning();
     await runDueSmokeTests(database.db, now);
     await runDueSmokeTests(database.db, now);
