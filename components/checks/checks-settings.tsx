@@ -296,7 +296,7 @@ function ChecksForm({ service, environment, checks, defaultTriggers, save }: { s
 
         <fieldset className="grid gap-3">
           <legend className="mb-1 text-sm font-semibold">Trigger rules</legend>
-          <p className="text-sm text-muted-fg">When drift, online quality or feedback crosses a rule, or a smoke test fails, an event is recorded once per report or window, and its actions run.</p>
+          <p className="text-sm text-muted-fg">When drift, online quality or feedback crosses a rule, or a smoke test fails, an event is recorded once per report, run or window and its actions run; then the rule stays quiet for its cooldown.</p>
           <div role="radiogroup" aria-label="Trigger rules" className="flex flex-wrap gap-x-5 gap-y-2">
             <label className="flex items-center gap-2 text-sm">
               <input type="radio" name="triggers.mode" checked={!custom} onChange={() => setCustom(false)} className="accent-primary" /> The defaults

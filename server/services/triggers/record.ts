@@ -40,28 +40,28 @@ export async function targetOf(db: Db, environmentId: string): Promise<Target | 
  * The event that keeps the rule quiet: one it fired for another source key within its cooldown. Called under a
  * lock per (environment, rule), so two reports stored at once (the hourly cron and one asked for) fire once.
  */
-async function quietBecauseOf(tx: Db, target: Target, rule: TriggerRule, sourceKey: string, now: Date): Promise<{ id: string; at: Date } | null> {
+async function quietBecauseOf(tx: Db, target: Target, rule: TriggerRule, sourceKey: string): Promise<{ id: string; at: Date } | null> {
   const hours = cooldownHoursOf(rule);
   if (hours <= 0) return null;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`trigger-rule:${target.env.id}:${rule.id}`}))`);
   const [recent] = await tx
     .select({ id: triggerEvents.id, at: triggerEvents.at, sourceKey: triggerEvents.sourceKey })
     .from(triggerEvents)
-    .where(and(eq(triggerEvents.environmentId, target.env.id), eq(triggerEvents.ruleId, rule.id), gt(triggerEvents.at, new Date(now.getTime() - hours * 3_600_000))))
+    .where(and(eq(triggerEvents.environmentId, target.env.id), eq(triggerEvents.ruleId, rule.id), gt(triggerEvents.at, new Date(Date.now() - hours * 3_600_000))))
     .orderBy(desc(triggerEvents.at))
     .limit(1);
   return recent && recent.sourceKey !== sourceKey ? recent : null;
 }
 
 /** Records the firing; the new event's id, or null when this rule already fired for this source key or is quiet. */
-export async function recordFiring(db: Db, target: Target, firing: Firing, now: Date = new Date()): Promise<string | null> {
+export async function recordFiring(db: Db, target: Target, firing: Firing): Promise<string | null> {
   const { rule } = firing;
   const where = `${target.service.name}/${target.env.name}`;
   const summary = summaryOf(firing.data);
   const afterCommit: (() => Promise<void> | void)[] = [];
   const id = await db.transaction(async (txDb) => {
     const tx = txDb as unknown as Db;
-    const quiet = await quietBecauseOf(tx, target, rule, firing.sourceKey, now);
+    const quiet = await quietBecauseOf(tx, target, rule, firing.sourceKey);
     if (quiet) {
       logger.info({ environment: where, rule: rule.id, sourceKey: firing.sourceKey, firedAt: quiet.at, eventId: quiet.id, cooldownHours: cooldownHoursOf(rule) }, 'a trigger rule crossed again within its cooldown; no new event');
       return null;
