@@ -1,7 +1,8 @@
 // Bundles the custom server (server/main.ts) into dist/server.mjs, its gateway worker process
 // (server/gateway/worker-main.ts) into dist/gateway-worker.mjs beside it, the scale-out gateway
 // (server/gateway-main.ts, `npm run gateway`) into dist/gateway.mjs, and the CLI into dist/cli.mjs;
-// dependencies stay in node_modules.
+// dependencies stay in node_modules — except in dist/reference-model.mjs, the reference model server whole, which
+// its container image carries.
 import { build } from 'esbuild';
 import { bundleCli } from './cli-bundle.mjs';
 
@@ -17,5 +18,18 @@ await build({
   sourcemap: true,
   logLevel: 'warning',
   tsconfig: 'tsconfig.json',
+});
+// The reference model server with its dependencies in one file, for its container image (server/containers).
+await build({
+  entryPoints: { 'reference-model': 'server/reference-model/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning',
+  tsconfig: 'tsconfig.json',
+  banner: { js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);" },
 });
 await bundleCli(process.cwd());

@@ -114,6 +114,13 @@ const schema = z
     SLIPWAY_GATEWAY_WORKERS: optionalInt('must be a whole number from 0 (the gateway in the app’s own process) to 256', 0, 256),
     /** `npm run gateway`'s port (else PORT). */
     GATEWAY_PORT: optionalInt('must be between 1 and 65535', 1, 65535),
+    /** The Docker engine container builds and the Docker deploy target use: unix:///path or tcp://host:port (else the local socket). */
+    DOCKER_HOST: optionalString.pipe(
+      z
+        .string()
+        .regex(/^(?:unix:\/\/\/\S+|tcp:\/\/[^\s/]+(?::\d+)?\/?|https?:\/\/[^\s/]+(?::\d+)?\/?)$/, 'must be unix:///path/to/docker.sock or tcp://host:port')
+        .optional(),
+    ),
     INNGEST_DEV: optionalString.pipe(
       z
         .string()
