@@ -19,7 +19,7 @@ await build({
   logLevel: 'warning',
   tsconfig: 'tsconfig.json',
 });
-// The reference model server with its dependencies in one file, for its container image (server/containers).
+// The reference model server with its dependencies in one file, for its container image (server/docker).
 await build({
   entryPoints: { 'reference-model': 'server/reference-model/main.ts' },
   outdir: 'dist',

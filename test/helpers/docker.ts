@@ -5,10 +5,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import type Docker from 'dockerode';
-import { docker, dockerAvailable, followProgress } from '@/server/containers/docker';
-import { ensureNodeBaseImage } from '@/server/containers/base-image';
-import { referenceModelContext, type ReferenceModelFiles } from '@/server/containers/reference-image';
-import { tarStream } from '@/server/containers/tar';
+import { docker, dockerAvailable, followProgress } from '@/server/docker/docker';
+import { ensureNodeBaseImage } from '@/server/docker/base-image';
+import { referenceModelContext, type ReferenceModelFiles } from '@/server/docker/reference-image';
+import { tarStream } from '@/server/docker/tar';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
