@@ -169,6 +169,24 @@ export interface Lineage {
   trainingRunUri: string | null;
 }
 
+/**
+ * How a container model version is built and served (providerKind `container`). The image is either built from
+ * `build.context` (a directory of the service's repository at a pipeline run's commit) or given by `imageRef`
+ * pinned by digest. Artifacts and the tokenizer (the version's `artifacts` and `tokenizer`) are fetched and checked
+ * against their sha256 before they enter the image.
+ */
+export interface ContainerSpec {
+  build: { context: string; dockerfile: string } | null;
+  /** Arguments the container runs with (the image's CMD when null); `{port}` is replaced by the port it must listen on. */
+  command: string[] | null;
+  /** The port it listens on when the command does not say (`{port}`). */
+  port: number;
+  /** Path answered with a 2xx when a replica is ready for traffic. */
+  healthPath: string;
+  env: Record<string, string>;
+  resources: { cpus: number | null; memoryMb: number | null };
+}
+
 export const modelVersions = pgTable(
   'model_versions',
   {
@@ -185,6 +203,8 @@ export const modelVersions = pgTable(
     artifacts: jsonb('artifacts').$type<Artifact[]>().notNull().default([]),
     tokenizer: jsonb('tokenizer').$type<{ uri: string; sha256: string } | null>(),
     imageRef: text('image_ref'),
+    /** Build and serving settings of a container model version; null for an endpoint. */
+    container: jsonb('container').$type<ContainerSpec | null>(),
     priceInputPer1M: numeric('price_input_per_1m', { precision: 12, scale: 6 }).notNull().default('0'),
     priceOutputPer1M: numeric('price_output_per_1m', { precision: 12, scale: 6 }).notNull().default('0'),
     contextWindow: integer('context_window'),
