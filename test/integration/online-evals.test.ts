@@ -212,6 +212,16 @@ describe('online evals', { timeout: 60_000 }, () => {
     expect(up.count('ref-grader')).toBe(before2);
     const recent = await api.onlineEvals.recent({ service: S, environment: 'staging' });
     expect(recent.spend).toMatchObject({ budgetUsd: 0.000001, exhausted: true });
+
+    // The chart's pass rate is over whole scores only: those made without the judge are counted apart.
+    const series = await api.onlineEvals.series({ service: S, environment: 'staging', range: '1h' });
+    const total = series.totals.find((t) => t.release === 1)!;
+    const all = await database.db.select().from(onlineScores).where(eq(onlineScores.environment, 'staging'));
+    const whole = all.filter((s) => !s.budgetSkipped);
+    expect(total.budgetSkipped).toBe(all.length - whole.length);
+    expect(total.count).toBe(whole.length);
+    expect(total.passed).toBe(whole.filter((s) => s.pass).length);
+    expect(series.points.reduce((n, p) => n + p.count + p.budgetSkipped, 0)).toBe(all.length);
   });
 
   it('never scores shadow, synthetic or failed requests, nor those outside the share', async () => {

@@ -21,6 +21,7 @@ export interface OnlinePoint {
   t: string;
   /** Release number (0: not attributed to a release). */
   release: number;
+  /** Scores made with every assertion of the suite: what the pass rate and mean score are over. */
   count: number;
   passed: number;
   passRate: number;
@@ -68,7 +69,8 @@ export async function onlineSeries(ctx: ServiceContext, input: z.input<typeof on
   const rows = rowsOf<Bucket>(
     await ctx.db.execute(sql`
       select to_timestamp(floor(extract(epoch from at) / ${step}) * ${step}) as t, coalesce(release_number, 0) as release,
-        count(*)::int as count, (count(*) filter (where pass))::int as passed, sum(score)::float8 as score,
+        (count(*) filter (where not budget_skipped))::int as count, (count(*) filter (where pass and not budget_skipped))::int as passed,
+        coalesce(sum(score) filter (where not budget_skipped), 0)::float8 as score,
         (count(*) filter (where budget_skipped))::int as skipped, sum(cost_usd)::float8 as cost
       from online_scores
       where environment_id = ${env.id} and at >= ${range.from} and at < ${range.to}
