@@ -3,6 +3,7 @@
 import { rollupsDay, rollupsHour, rollupsMinute, type RollupTable } from '@/db/schema';
 import { env } from '@/server/env';
 import { invalid } from '@/server/errors';
+import { INSTANT_RULE, parseInstant } from '@/server/lib/instant';
 import type { RangeInput } from './types';
 
 const PRESETS = { '1h': 3600, '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
@@ -18,8 +19,11 @@ export interface ResolvedRange {
 
 export function resolveRange(input: RangeInput, now = new Date()): { from: Date; to: Date } {
   if ('range' in input) return { from: new Date(now.getTime() - PRESETS[input.range] * 1000), to: now };
-  const from = new Date(input.from);
-  const to = new Date(input.to);
+  const [fromMs, toMs] = [parseInstant(input.from), parseInstant(input.to)];
+  if (fromMs === undefined) throw invalid('from', INSTANT_RULE);
+  if (toMs === undefined) throw invalid('to', INSTANT_RULE);
+  const from = new Date(fromMs);
+  const to = new Date(toMs);
   if (!(to > from)) throw invalid('to', 'must be after from');
   if ((to.getTime() - from.getTime()) / 1000 > MAX_SPAN_S) throw invalid('from', 'the range may span at most 400 days');
   return { from, to };

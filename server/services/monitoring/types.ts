@@ -1,8 +1,17 @@
 // The monitoring query contract: the range every dashboard query takes and the shapes they return (charts, the
 // overview, alerts and the release page read these).
 import { z } from 'zod';
+import { INSTANT_RULE, instantIso } from '@/server/lib/instant';
 
-const isoInstant = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time');
+/** An ISO 8601 date-time, read the same on every server (no zone: UTC), passed on as a UTC ISO string. */
+const isoInstant = z.string().transform((s, ctx) => {
+  const iso = instantIso(s);
+  if (iso === undefined) {
+    ctx.addIssue({ code: 'custom', message: INSTANT_RULE });
+    return z.NEVER;
+  }
+  return iso;
+});
 
 /** A preset window ending now, or an explicit [from, to). */
 export const rangeInput = z.union([
