@@ -278,6 +278,8 @@ export const smokeRuns = pgTable(
     results: jsonb('results').$type<SmokeResult[]>().notNull().default([]),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set after every call while the run goes on: a run is cut off when this stops moving, however long it is. */
+    progressAt: timestamp('progress_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('smoke_runs_key').on(t.environmentId, t.key), index('smoke_runs_env_started_idx').on(t.environmentId, t.startedAt)],

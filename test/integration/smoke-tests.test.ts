@@ -226,15 +226,20 @@ describe('smoke tests', () => {
     expect(afterRollback).toContainEqual({ environment: `${S}/dev`, key: `rollback:${rolledBack.historyId}`, status: 'passed', created: true });
     expect((await runDueSmokeTests(database.db, now)).every((r) => !r.created)).toBe(true);
 
-    // A run cut off by a stopped process is closed as an error after half an hour, not left running, and alerts
+    // A run cut off by a stopped process is closed as an error once it made no call for 15 minutes, not left running, and alerts
     // as a run that could not run does: the smoke rule fires once for it (the failures earlier in this file are
     // moved past the rule's one-hour cooldown, which would otherwise keep it quiet).
     await database.db.update(triggerEvents).set({ at: new Date(Date.now() - 2 * 3_600_000) }).where(eq(triggerEvents.serviceId, serviceId));
-    const [cut] = await database.db.insert(smokeRuns).values({ serviceId, environmentId: (await envRow('dev')).id, environment: 'dev', trigger: 'schedule', key: 'schedule:cut-off', status: 'running', startedAt: new Date(now.getTime() - 31 * 60_000) }).returning();
+    const devId = (await envRow('dev')).id;
+    const [cut] = await database.db.insert(smokeRuns).values({ serviceId, environmentId: devId, environment: 'dev', trigger: 'schedule', key: 'schedule:cut-off', status: 'running', startedAt: new Date(now.getTime() - 31 * 60_000), progressAt: new Date(now.getTime() - 16 * 60_000) }).returning();
+    // A long run that is still calling (its last call a minute ago) is left to finish, however long ago it started.
+    const [long] = await database.db.insert(smokeRuns).values({ serviceId, environmentId: devId, environment: 'dev', trigger: 'schedule', key: 'schedule:long', status: 'running', startedAt: new Date(now.getTime() - 90 * 60_000), progressAt: new Date(now.getTime() - 60_000) }).returning();
     await runDueSmokeTests(database.db, now);
     await runDueSmokeTests(database.db, now);
     const [closed] = await database.db.select().from(smokeRuns).where(eq(smokeRuns.id, cut!.id));
-    expect(closed).toMatchObject({ status: 'error', error: 'the smoke test was cut off before it finished: still running 30 min after it started (the process running it stopped)' });
+    expect(closed).toMatchObject({ status: 'error', error: 'the smoke test was cut off before it finished: no call made for 15 min (the process running it stopped)' });
+    const [still] = await database.db.select().from(smokeRuns).where(eq(smokeRuns.id, long!.id));
+    expect(still).toMatchObject({ status: 'running', error: null });
     const alerted = await database.db.select().from(triggerEvents).where(eq(triggerEvents.sourceKey, cut!.id));
     expect(alerted.map((e) => [e.ruleId, e.source])).toEqual([['smoke-failed', 'smoke']]);
   });

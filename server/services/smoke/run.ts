@@ -61,7 +61,9 @@ export async function runSmoke(db: Db, input: RunSmokeInput): Promise<{ run: Smo
 export async function executeSmokeRun(db: Db, run: SmokeRun, service: Service, env: Environment, opts: Pick<RunSmokeInput, 'gatewayOrigin' | 'timeoutMs'> = {}): Promise<SmokeRun> {
   let patch: Partial<SmokeRun>;
   try {
-    const results = await smokeResults(db, service, env, opts);
+    // Progress after every call keeps a long run from being taken for one cut off (closeStaleRuns).
+    const progress = (done: number) => db.update(smokeRuns).set({ progressAt: new Date(), cases: done }).where(and(eq(smokeRuns.id, run.id), eq(smokeRuns.status, 'running')));
+    const results = await smokeResults(db, service, env, opts, progress);
     const passed = results.filter((r) => r.pass).length;
     patch = { status: passed === results.length ? 'passed' : 'failed', cases: results.length, passed, results, error: null };
   } catch (err) {
@@ -82,7 +84,7 @@ export async function executeSmokeRun(db: Db, run: SmokeRun, service: Service, e
 /** What keeps a smoke test from running at all (no suite, no dataset, nothing deployed): said as it is. */
 class SmokeSetupError extends Error {}
 
-async function smokeResults(db: Db, service: Service, env: Environment, opts: Pick<RunSmokeInput, 'gatewayOrigin' | 'timeoutMs'>): Promise<SmokeResult[]> {
+async function smokeResults(db: Db, service: Service, env: Environment, opts: Pick<RunSmokeInput, 'gatewayOrigin' | 'timeoutMs'>, progress: (done: number) => Promise<unknown>): Promise<SmokeResult[]> {
   const settings = checksOf(env).smoke;
   const where = `${service.name}/${env.name}`;
   if (!settings.suite) throw new SmokeSetupError(`${where} names no eval suite for its smoke tests (checks.smoke.suite)`);
@@ -117,6 +119,7 @@ async function smokeResults(db: Db, service: Service, env: Environment, opts: Pi
       // cases, releases and slow answers, and its later calls would be refused as if the release had failed.
       const token = mintSmokeToken({ serviceId: service.id, environment: env.name });
       const called = await callGateway(url, token, route.releaseNumber, requestBody(testCase, prompts), opts.timeoutMs ?? 30_000);
+      await progress(results.length + 1);
       if (!called.output) {
         results.push({ caseIndex: testCase.index, releaseNumber: route.releaseNumber, status: called.status, latencyMs: called.latencyMs, pass: false, score: 0, output: null, reason: called.problem, requestId: called.requestId });
         continue;

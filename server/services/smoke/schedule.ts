@@ -2,7 +2,7 @@
 // and runs the latest slot that came due, once: its key is the slot's time), and after a rollback of an
 // environment whose smoke tests also run after rollouts (the rollback's history entry is the key). A run cut off
 // by a stopped process is closed as an error and fires the smoke triggers.
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, environments, services, smokeRuns, type SmokeRun } from '@/db/schema';
 import { parseCron } from '@/server/executor/cron';
@@ -17,7 +17,7 @@ export const SLOT_GRACE_MS = 5 * 60_000;
 /** Rollbacks this recent get their smoke test (the function looks every minute; this covers a few missed looks). */
 export const ROLLBACK_LOOKBACK_MS = 15 * 60_000;
 /** A run still `running` after this was cut off (its process stopped): it is closed as an error, so it does not show as running forever. */
-export const STALE_RUN_MS = 30 * 60_000;
+export const STALE_RUN_MS = 15 * 60_000;
 
 const log = logger.child({ part: 'smoke' });
 
@@ -52,19 +52,20 @@ export interface DueRun {
 }
 
 /**
- * Closes the runs still `running` STALE_RUN_MS after they started (the process running them stopped) as errors that
- * say so, and hands each to the environment's smoke triggers, as a run that could not finish is: otherwise a crash
- * in the middle of a smoke test would never alert.
+ * Closes the runs still `running` with no progress for STALE_RUN_MS (the process running them stopped: a live run
+ * records progress after every call, each bounded by its timeout) as errors that say so, and hands each to the
+ * environment's smoke triggers, as a run that could not finish is: otherwise a crash in the middle of a smoke test
+ * would never alert. A long run that keeps calling is never cut off.
  */
 export async function closeStaleRuns(db: Db, now: Date): Promise<SmokeRun[]> {
   const closed = await db
     .update(smokeRuns)
     .set({
       status: 'error',
-      error: `the smoke test was cut off before it finished: still running ${Math.round(STALE_RUN_MS / 60_000)} min after it started (the process running it stopped)`,
+      error: `the smoke test was cut off before it finished: no call made for ${Math.round(STALE_RUN_MS / 60_000)} min (the process running it stopped)`,
       finishedAt: now,
     })
-    .where(and(eq(smokeRuns.status, 'running'), lt(smokeRuns.startedAt, new Date(now.getTime() - STALE_RUN_MS))))
+    .where(and(eq(smokeRuns.status, 'running'), lt(sql`coalesce(${smokeRuns.progressAt}, ${smokeRuns.startedAt})`, new Date(now.getTime() - STALE_RUN_MS))))
     .returning();
   for (const run of closed) {
     await onSmokeRun(db, run).catch((err: unknown) => log.error({ err, run: run.id }, 'could not fire the triggers of a cut-off smoke test'));
