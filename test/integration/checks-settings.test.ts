@@ -42,6 +42,10 @@ beforeAll(async () => {
   await api.evals.saveSuite({ service: S, name: 'guard', yaml: 'type: safety\ndescription: built-in cases\n' });
   await api.secrets.create({ name: 'retrain-signing', purposes: ['webhook_signing'], value: 'whsec-0123456789abcdef' });
   await api.secrets.create({ name: 'chat-hook', purposes: ['notifications'], value: 'https://hooks.example.com/T0/x' });
+  // An embeddings model whose key belongs to another service: this one may not send it.
+  await api.services.create({ name: 'other-bot', description: 'Another service' });
+  await api.secrets.create({ name: 'other-key', purposes: ['provider_key'], services: ['other-bot'], origin: 'https://embed.example.com', value: 'sk-other-0123456789' });
+  await api.models.register({ model: 'embedder', providerKind: 'openai-compatible', baseUrl: 'https://embed.example.com/v1', upstreamModel: 'embed-1', apiKeySecret: 'other-key' });
 });
 afterAll(() => database.close());
 
@@ -60,6 +64,7 @@ describe('production checks settings', () => {
       [{ ...good(), smoke: { ...good().smoke, suite: 'guard' } }, /checks\.smoke\.suite: "guard" is a safety suite/],
       [{ ...good(), drift: { ...good().drift, reference: { kind: 'dataset', dataset: 'questions', version: 9 } } }, /checks\.drift\.reference\.version: dataset "questions" has no version 9/],
       [{ ...good(), drift: { ...good().drift, embeddingsModel: 'nothing@1' } }, /checks\.drift\.embeddingsModel: no model version nothing@1/],
+      [{ ...good(), drift: { ...good().drift, embeddingsModel: 'embedder@1' } }, /checks\.drift\.embeddingsModel: embedder@1: .*other-bot/],
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'https://retrain.example.com/hook', secret: 'chat-hook' } } }] }, /checks\.triggers\.0\.actions\.webhook\.secret: .*webhook/i],
       [{ ...good(), triggers: [{ ...good().triggers![0]!, actions: { notify: false, pipeline: false, webhook: { url: 'http://169.254.169.254/latest', secret: 'retrain-signing' } } }] }, /checks\.triggers\.0\.actions\.webhook\.url/],
       [{ ...good(), triggers: [good().triggers![0]!, good().triggers![0]!] }, /is used by another rule/],

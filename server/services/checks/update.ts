@@ -6,7 +6,7 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
-import { datasets, datasetVersions, environments, evalSuites, evalSuiteVersions, models, modelVersions, type Environment, type ProductionChecks, type Service, type TriggerRule } from '@/db/schema';
+import { datasets, datasetVersions, environments, evalSuites, evalSuiteVersions, models, modelVersions, secrets, type Environment, type ProductionChecks, type Service, type TriggerRule } from '@/db/schema';
 import { actorRole } from '@/server/auth/actor';
 import { can } from '@/server/auth/permissions';
 import { invalid } from '@/server/errors';
@@ -16,7 +16,7 @@ import { literalAddressRefusal } from '@/server/outbound/policy';
 import { recordAudit, recordNoChange } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
-import { bindSecret } from '../secrets/scope';
+import { bindSecret, refusalOfUse } from '../secrets/scope';
 import { checksOf, checksSchema, DEFAULT_CHECKS, DEFAULT_TRIGGERS } from './settings';
 
 export const checksInput = z.object({ service: slugSchema, environment: slugSchema });
@@ -106,12 +106,18 @@ async function checkReferences(ctx: ServiceContext, service: Service, checks: Pr
   if (checks.drift.embeddingsModel) {
     const [name, version] = checks.drift.embeddingsModel.split('@') as [string, string];
     const [mv] = await db
-      .select({ kind: modelVersions.providerKind, baseUrl: modelVersions.baseUrl })
+      .select({ kind: modelVersions.providerKind, baseUrl: modelVersions.baseUrl, secret: secrets })
       .from(modelVersions)
       .innerJoin(models, eq(models.id, modelVersions.modelId))
+      .leftJoin(secrets, eq(secrets.id, modelVersions.apiKeySecretId))
       .where(and(eq(models.name, name), eq(modelVersions.version, Number(version))));
     if (!mv) throw invalid('checks.drift.embeddingsModel', `no model version ${checks.drift.embeddingsModel}`);
     if (!mv.baseUrl) throw invalid('checks.drift.embeddingsModel', `${checks.drift.embeddingsModel} has no endpoint to call`);
+    // Its key is sent for this service's drift reports: refused now, not at the first report, when its scope says no.
+    if (mv.secret) {
+      const refusal = await refusalOfUse(db, mv.secret, { purpose: 'provider_key', service: service.name, url: `${mv.baseUrl.replace(/\/+$/, '')}/embeddings` });
+      if (refusal) throw invalid('checks.drift.embeddingsModel', `${checks.drift.embeddingsModel}: ${refusal}`);
+    }
   }
   for (const [i, rule] of (checks.triggers ?? []).entries()) {
     const hook = rule.actions.webhook;
