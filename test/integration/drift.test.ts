@@ -346,6 +346,21 @@ describe('drift reports', () => {
     expect(samples.samples[0]).toMatchObject({ id: 'case:0', input: MIX_B[0], output: null });
   });
 
+  it('against a dataset of the same questions, counts tokens the same way on both sides and shows no drift', async () => {
+    // Live prompt_tokens hold the request as the provider counted it (with the release's prompt); a dataset case is
+    // text alone. Both sides are counted from the input text, so the stream's own questions do not read as drift.
+    await api.datasets.push({ service: S, name: 'same-questions', cases: [...MIX_A, ...MIX_A, ...MIX_A, ...MIX_A].map((q, i) => ({ id: `q${i}`, messages: [{ role: 'user', content: q }] })) });
+    await setDrift({ reference: { kind: 'dataset', dataset: 'same-questions', version: null }, currentHours: 0.25, perRelease: false });
+    // As a provider would count them with the release's rendered system prompt: 150 tokens more than the text.
+    const shift = (by: number) => database.db.execute(sql`update request_logs set input_tokens = input_tokens + ${by} where service_id = ${serviceId} and at >= ${new Date(windowEnd(1).getTime() - 15 * MIN).toISOString()}::timestamptz and at < ${windowEnd(1).toISOString()}::timestamptz`);
+    await shift(150);
+    const [r] = await runDriftReports(database.db, { environmentId: envId, trigger: 'manual', requestedBy: 'test', now: windowEnd(1) }).finally(() => shift(-150));
+    const tokens = r!.features.find((f) => f.feature === 'input_tokens')!;
+    expect(tokens.drifted).toBe(false);
+    expect(tokens.skipped ?? null).toBeNull();
+    expect(tokens.pValue).toBeGreaterThan(0.01);
+  });
+
   it('read the same later: whole, listed without histograms, over time, with their samples', async () => {
     const page = await api.drift.reports({ service: S, environment: E, limit: 50 });
     const listed = page.reports.find((r) => r.releaseNumber === 2)!;

@@ -17,7 +17,7 @@ import { by, environmentByName, serviceByName, slugSchema } from '../registry-sh
 import { deliverFired, onDriftReport } from '../triggers/fire';
 import { embedderFor, type Embedder } from './embeddings';
 import { summaryOf, type DriftReportSummary } from './queries';
-import { featureSamples, readDatasetRows, readTraffic, referenceSpan, textsOf, type WindowData } from './windows';
+import { featureSamples, readDatasetRows, readTraffic, recountedInputTokens, referenceSpan, textsOf, type WindowData } from './windows';
 
 /** The text classifier's seed: a report over the same windows reads the same. */
 const TEXT_SEED = 14;
@@ -110,7 +110,8 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
       }
       const readCurrent = async (releaseId: string | null, label: string): Promise<WindowData> => {
         const read = await readTraffic(rdb, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now, releaseId, maxRows: settings.maxRows });
-        return { rows: read.rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: read.rows.length, total: read.total, label } };
+        const rows = reference.inputsOnly ? await recountedInputTokens(read.rows) : read.rows;
+        return { rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: rows.length, total: read.total, label } };
       };
 
       let embeddings: Parameters<typeof compare>[3] = null;

@@ -21,7 +21,8 @@ export interface WindowRow {
   at: Date;
   releaseId: string | null;
   releaseNumber: number | null;
-  inputTokens: number;
+  /** Null when recounted from an input text a row did not keep (see recountedInputTokens). */
+  inputTokens: number | null;
   outputTokens: number;
   latencyMs: number;
   ttftMs: number | null;
@@ -195,7 +196,21 @@ export async function referenceSpan(
   };
 }
 
-/** A dataset version's cases as window rows: input text and input tokens (counted as the gateway counts a prompt). */
+/**
+ * Tokens of an input text, counted here as one user message. Against a dataset both windows are counted this way —
+ * the cases' text and the kept samples' input text — since a provider's live count also holds the release's
+ * rendered prompt and would read as drift on its own.
+ */
+export function inputTextTokens(text: string): Promise<number> {
+  return countMessageTokens([{ role: 'user', content: text }]);
+}
+
+/** Live rows with input_tokens recounted from their kept input text (null without one), to compare with a dataset's. */
+export async function recountedInputTokens(rows: WindowRow[]): Promise<WindowRow[]> {
+  return Promise.all(rows.map(async (r) => ({ ...r, inputTokens: r.input && r.input.trim() ? await inputTextTokens(r.input) : null })));
+}
+
+/** A dataset version's cases as window rows: input text and the tokens of that text (inputTextTokens). */
 export async function readDatasetRows(db: Db, datasetVersionId: string, maxRows: number): Promise<WindowRow[]> {
   const cases = await casesOf(db, datasetVersionId);
   const step = Math.max(1, cases.length / maxRows);
@@ -204,13 +219,12 @@ export async function readDatasetRows(db: Db, datasetVersionId: string, maxRows:
   const rows: WindowRow[] = [];
   for (const c of picked) {
     const text = caseInputText(c.input);
-    const messages = c.input.messages?.length ? c.input.messages : [{ role: 'user', content: text }];
     rows.push({
       requestId: `case:${c.index}`,
       at: new Date(0),
       releaseId: null,
       releaseNumber: null,
-      inputTokens: await countMessageTokens(messages),
+      inputTokens: await inputTextTokens(text),
       outputTokens: 0,
       latencyMs: 0,
       ttftMs: null,
