@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedback, requestLogs, type RequestFeatures } from '@/db/schema';
-import { readTraffic, trafficQuery } from '@/server/services/drift/windows';
+import { readTraffic, readWindow, textsOf, trafficQuery, windowArms } from '@/server/services/drift/windows';
 import { rowsOf } from '@/server/services/monitoring/read';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 
@@ -39,6 +39,28 @@ beforeAll(async () => {
 });
 afterAll(() => database.close());
 
+/** A second environment: 60 requests of release #1 of which every fifth kept a sample, and 3 of a small arm, #2. */
+async function sparseEnvironment() {
+  const arm1 = randomUUID();
+  const arm2 = randomUUID();
+  await database.db.insert(requestLogs).values([
+    ...Array.from({ length: 60 }, (_, i) => ({
+      at: new Date(T + i * 30_000),
+      requestId: `sparse-${i}`,
+      serviceId,
+      environment: 'staging',
+      status: 200,
+      latencyMs: 50,
+      releaseId: arm1,
+      releaseNumber: 1,
+      features: FEATURES,
+      sample: i % 5 === 0 ? { input: `kept question ${i}`, output: `kept answer ${i}` } : null,
+    })),
+    ...[7, 23, 41].map((i) => ({ at: new Date(T + i * 30_000 + 1000), requestId: `arm2-${i}`, serviceId, environment: 'staging', status: 200, latencyMs: 50, releaseId: arm2, releaseNumber: 2, features: FEATURES })),
+  ]);
+  return { arm1, arm2 };
+}
+
 const window = (maxRows: number) => ({ serviceId, environment: 'production', from: new Date(T), to: new Date(T + 3_600_000), maxRows });
 
 /** Every node of a plan (EXPLAIN's JSON), depth first. */
@@ -47,6 +69,21 @@ function nodes(plan: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 describe('a drift window', () => {
+  it('reads its texts from the requests that kept a sample, sampled on their own, and finds every release arm', async () => {
+    const { arm1, arm2 } = await sparseEnvironment();
+    const span = { serviceId, environment: 'staging', from: new Date(T), to: new Date(T + 3_600_000) };
+    const read = await readWindow(database.db, { ...span, maxRows: 12 });
+    expect(read.rows).toHaveLength(12);
+    // All 12 kept samples, not the two or three that fall among 12 rows spread over 63.
+    expect(textsOf({ ...read, inputsOnly: false, window: { from: '', to: '', rows: 12, total: 63, label: '' } }, 'input')).toEqual(Array.from({ length: 12 }, (_, k) => `kept question ${k * 5}`));
+    expect(read.rows.filter((r) => r.input !== null).length).toBeLessThan(6);
+    // Release #2 answered 3 of 63: an even sample of 12 may miss it, the arms do not.
+    expect((await windowArms(database.db, span)).sort((a, b) => (a.releaseNumber ?? 0) - (b.releaseNumber ?? 0))).toEqual([
+      { releaseId: arm1, releaseNumber: 1 },
+      { releaseId: arm2, releaseNumber: 2 },
+    ]);
+  });
+
   it('keeps live requests only, evenly spaced down to maxRows, with features, samples and feedback', async () => {
     const all = await readTraffic(database.db, window(1000));
     expect(all.total).toBe(40);

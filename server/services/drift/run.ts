@@ -17,7 +17,7 @@ import { by, environmentByName, serviceByName, slugSchema } from '../registry-sh
 import { deliverFired, onDriftReport } from '../triggers/fire';
 import { embedderFor, type Embedder } from './embeddings';
 import { summaryOf, type DriftReportSummary } from './queries';
-import { featureSamples, readDatasetRows, readTraffic, recountedInputTokens, referenceSpan, textsOf, type WindowData } from './windows';
+import { featureSamples, readDatasetRows, readWindow, recountedInputTokens, referenceSpan, textsOf, windowArms, type WindowData } from './windows';
 
 /** The text classifier's seed: a report over the same windows reads the same. */
 const TEXT_SEED = 14;
@@ -105,13 +105,14 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
         const rows = await readDatasetRows(rdb, span.datasetVersionId, settings.maxRows);
         reference = { rows, inputsOnly: true, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: rows.length, total: rows.length, label: span.label } };
       } else {
-        const read = await readTraffic(rdb, { serviceId: env.serviceId, environment: env.name, from: span.from, to: span.to, maxRows: settings.maxRows });
-        reference = { rows: read.rows, inputsOnly: false, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: read.rows.length, total: read.total, label: span.label } };
+        const read = await readWindow(rdb, { serviceId: env.serviceId, environment: env.name, from: span.from, to: span.to, maxRows: settings.maxRows });
+        reference = { rows: read.rows, textRows: read.textRows, inputsOnly: false, window: { from: span.from.toISOString(), to: span.to.toISOString(), rows: read.rows.length, total: read.total, label: span.label } };
       }
       const readCurrent = async (releaseId: string | null, label: string): Promise<WindowData> => {
-        const read = await readTraffic(rdb, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now, releaseId, maxRows: settings.maxRows });
-        const rows = reference.inputsOnly ? await recountedInputTokens(read.rows) : read.rows;
-        return { rows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: rows.length, total: read.total, label } };
+        const read = await readWindow(rdb, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now, releaseId, maxRows: settings.maxRows });
+        // Against a dataset, input tokens are counted from the kept input texts (recountedInputTokens).
+        const rows = reference.inputsOnly ? await recountedInputTokens(read.textRows) : read.rows;
+        return { rows, textRows: read.textRows, inputsOnly: false, window: { from: currentFrom.toISOString(), to: now.toISOString(), rows: rows.length, total: read.total, label } };
       };
 
       let embeddings: Parameters<typeof compare>[3] = null;
@@ -139,8 +140,9 @@ export async function runDriftReports(db: Db, opts: RunDriftOptions): Promise<Dr
       });
 
       if (settings.perRelease) {
+        // Every release that answered in the window, not only those among the sampled rows: a small arm is one too.
         const arms = new Map<string, number | null>();
-        for (const r of current.rows) if (r.releaseId) arms.set(r.releaseId, r.releaseNumber);
+        for (const a of await windowArms(rdb, { serviceId: env.serviceId, environment: env.name, from: currentFrom, to: now })) arms.set(a.releaseId, a.releaseNumber);
         if (arms.size > 1) {
           for (const [releaseId, releaseNumber] of [...arms.entries()].sort((a, b) => (a[1] ?? 0) - (b[1] ?? 0))) {
             const armStarted = Date.now();

@@ -1,7 +1,7 @@
 // The windows a drift report compares: which span of an environment's traffic (or which dataset) is the
 // reference, which is the current one, and reading their requests — answered user traffic only (status 200, not
 // shadow, not a smoke test), evenly sampled down to `maxRows` — into per-feature samples and texts.
-import { and, desc, eq, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { environmentHistory, requestLogs, type CaseInput, type DriftReference, type DriftWindow, type Environment, type RequestFeatures } from '@/db/schema';
 import type { FeatureKind, FeatureSamples } from '@/server/drift';
@@ -40,6 +40,11 @@ export interface WindowData {
   rows: WindowRow[];
   /** Only the input side is known (a dataset's cases). */
   inputsOnly: boolean;
+  /**
+   * The rows text drift reads: the window's requests that kept a sample, spread evenly over it on their own (a
+   * sample of all requests would hold only samplePercent of them); `rows` when absent (a dataset's cases).
+   */
+  textRows?: WindowRow[];
 }
 
 interface RawRow {
@@ -68,6 +73,8 @@ export interface TrafficFilter {
   to: Date;
   releaseId?: string | null;
   maxRows: number;
+  /** Only requests that kept an input/output sample. */
+  sampledOnly?: boolean;
 }
 
 /**
@@ -83,6 +90,7 @@ export function trafficQuery(f: TrafficFilter): SQL {
     sql`${requestLogs.at} >= ${f.from.toISOString()}::timestamptz`,
     sql`${requestLogs.at} < ${f.to.toISOString()}::timestamptz`,
     f.releaseId ? eq(requestLogs.releaseId, f.releaseId) : undefined,
+    f.sampledOnly ? isNotNull(requestLogs.sample) : undefined,
     ...liveTraffic(),
   );
   const max = f.maxRows;
@@ -99,6 +107,31 @@ export function trafficQuery(f: TrafficFilter): SQL {
     ) k
     join ${requestLogs} r on r.id = k.id and r.at = k.at
     order by k.at, k.rn`;
+}
+
+/** A window of live traffic: its rows for the columns and, read apart, its requests that kept a sample for the texts. */
+export async function readWindow(db: Db, f: TrafficFilter): Promise<{ rows: WindowRow[]; textRows: WindowRow[]; total: number }> {
+  const all = await readTraffic(db, f);
+  const sampled = await readTraffic(db, { ...f, sampledOnly: true });
+  return { rows: all.rows, textRows: sampled.rows, total: all.total };
+}
+
+/** The releases that answered live requests in [from, to): every arm, however few requests it had. */
+export async function windowArms(db: Db, f: Omit<TrafficFilter, 'maxRows' | 'releaseId' | 'sampledOnly'>): Promise<{ releaseId: string; releaseNumber: number | null }[]> {
+  const rows = await db
+    .selectDistinct({ releaseId: requestLogs.releaseId, releaseNumber: requestLogs.releaseNumber })
+    .from(requestLogs)
+    .where(
+      and(
+        eq(requestLogs.serviceId, f.serviceId),
+        eq(requestLogs.environment, f.environment),
+        sql`${requestLogs.at} >= ${f.from.toISOString()}::timestamptz`,
+        sql`${requestLogs.at} < ${f.to.toISOString()}::timestamptz`,
+        isNotNull(requestLogs.releaseId),
+        ...liveTraffic(),
+      ),
+    );
+  return rows.filter((r): r is { releaseId: string; releaseNumber: number | null } => r.releaseId !== null);
 }
 
 /**
@@ -265,5 +298,5 @@ export function featureSamples(reference: WindowData, current: WindowData): Feat
 
 /** The kept texts of a window's requests, one field. */
 export function textsOf(data: WindowData, field: 'input' | 'output'): string[] {
-  return data.rows.map((r) => r[field]).filter((t): t is string => typeof t === 'string' && t.trim().length > 0);
+  return (data.textRows ?? data.rows).map((r) => r[field]).filter((t): t is string => typeof t === 'string' && t.trim().length > 0);
 }
