@@ -6,30 +6,18 @@
 import { build } from 'esbuild';
 import { bundleCli } from './cli-bundle.mjs';
 
+const common = { bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning', tsconfig: 'tsconfig.json', outdir: 'dist', outExtension: { '.js': '.mjs' } };
+
 await build({
+  ...common,
   entryPoints: { server: 'server/main.ts', 'gateway-worker': 'server/gateway/worker-main.ts', gateway: 'server/gateway-main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
   packages: 'external',
   sourcemap: true,
-  logLevel: 'warning',
-  tsconfig: 'tsconfig.json',
 });
 // The reference model server with its dependencies in one file, for its container image (server/docker).
 await build({
+  ...common,
   entryPoints: { 'reference-model': 'server/reference-model/main.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  logLevel: 'warning',
-  tsconfig: 'tsconfig.json',
   banner: { js: "import { createRequire as __slipwayRequire } from 'node:module'; const require = __slipwayRequire(import.meta.url);" },
 });
 await bundleCli(process.cwd());
