@@ -6,15 +6,13 @@ import type { Db } from '@/db/client';
 import { imageBuilds, models, modelVersions, services, type ImageBuild, type ModelVersion } from '@/db/schema';
 import { ensureNodeBaseImage } from '@/server/docker/base-image';
 import { dockerEndpoint, engineMessage, followProgress, isNotFound, requireDocker, type ProgressMessage } from '@/server/docker/docker';
+import { IMAGE_TAG } from '@/server/docker/registry-ref';
 import { tarStream } from '@/server/docker/tar';
 import { invalid, precondition } from '@/server/errors';
 import { withCheckout } from '@/server/pipelines/git';
 import { sourceSettings } from '@/server/pipelines/source';
 import { assembleContext, BuildError, fetchVerified, fromImages, MAX_CONTEXT_BYTES, pinnedFiles, readContextDir } from './context';
 import { BuildLog } from './log';
-
-/** An image name with an optional tag, as `docker tag` takes it (lowercase, no digest). */
-export const IMAGE_TAG = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 
 /** `org.slipway.artifact.<name>.sha256`: the artifact's path in the context, in the characters label keys use. */
 export function artifactLabelKey(contextPath: string): string {

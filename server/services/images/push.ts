@@ -5,7 +5,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import { imageBuilds, models, modelVersions, type ImageBuild } from '@/db/schema';
 import { engineMessage, followProgress, requireDocker } from '@/server/docker/docker';
-import { fetchManifest, parseRegistry, type RegistryCredentials } from '@/server/docker/registry';
+import { fetchManifest, type RegistryCredentials } from '@/server/docker/registry';
+import { parseRegistry } from '@/server/docker/registry-ref';
 import { BuildError } from './context';
 
 export interface PushOptions {

@@ -9,7 +9,8 @@ import { logger } from '@/server/logger';
 import { recordAudit } from '../audit/record';
 import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, parseRef, serviceByName } from '../registry-shared';
-import { IMAGE_TAG, queueImageBuild, runImageBuild } from './build';
+import { IMAGE_TAG } from '@/server/docker/registry-ref';
+import { queueImageBuild, runImageBuild } from './build';
 import { modelVersionOf, toBuildView } from './queries';
 
 export const startImageBuildInput = z.object({
