@@ -113,8 +113,16 @@ export async function runImageBuild(db: Db, buildId: string, opts: { serviceId: 
     };
     for (const a of verified) labels[artifactLabelKey(a.path)] = a.sha256;
     if (v.tokenizer) labels['org.slipway.tokenizer.sha256'] = v.tokenizer.sha256;
+    // One LABEL instruction at the end of the Dockerfile (its last stage): the engine's `labels` parameter would add
+    // a step, and an intermediate container, per label.
+    const dfEntry = entries.find((e) => e.path === spec.dockerfile)!;
+    const labelLine = `LABEL ${Object.entries(labels)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, val]) => `${k}=${JSON.stringify(val)}`)
+      .join(' ')}`;
+    dfEntry.data = Buffer.from(`${dockerfile.replace(/\s*$/, '')}\n${labelLine}\n`);
     log.line(`building ${build.tag} from ${entries.length} context entries`);
-    const stream = (await client.buildImage(tarStream(entries), { t: build.tag!, dockerfile: spec.dockerfile, labels, rm: true, forcerm: true, abortSignal: opts.signal } as never)) as unknown as NodeJS.ReadableStream;
+    const stream = (await client.buildImage(tarStream(entries), { t: build.tag!, dockerfile: spec.dockerfile, rm: true, forcerm: true, abortSignal: opts.signal } as never)) as unknown as NodeJS.ReadableStream;
     let builtId: string | null = null;
     const messages = await followProgress(stream, (m: ProgressMessage) => {
       if (m.aux?.ID) builtId = m.aux.ID;
