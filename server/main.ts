@@ -14,6 +14,7 @@ import { Gateway } from './gateway/handler';
 import { defaultWorkerCount } from './gateway/workers';
 import { originOfAddress, setLocalGatewayOrigin } from './gateway/local';
 import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
+import { failInterruptedBuilds } from './services/images/start';
 import { connectVariations, redispatchUnstartedVariations } from './evals/runner-variations';
 import { connectRollouts, redispatchActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';
@@ -99,6 +100,7 @@ async function main(): Promise<void> {
   await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
   await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
   await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
+  await failInterruptedBuilds(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not mark interrupted image builds'));
   await redispatchUnstartedVariations(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch prompt-variations runs'));
 
   /**

@@ -25,6 +25,7 @@ import type { ModelStatus } from '@/db/schema';
 import { STATUS_TRANSITIONS } from '@/server/services/registry-rules';
 import { PROVIDER_LABELS } from './models-list';
 import { StatusBadge } from './status';
+import { ContainerSettings } from './image-builds';
 
 const orList = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}` : (xs[0] ?? ''));
 
@@ -233,12 +234,14 @@ function VersionDetail({ v, onChanged }: { v: Version; onChanged: () => void }) 
             <p className="text-sm">
               <code className="font-mono text-xs">{v.tokenizer.uri}</code>
               <span className="block font-mono text-xs text-muted-fg">sha256 {v.tokenizer.sha256}</span>
+              {v.tokenizer.path ? <span className="block font-mono text-xs text-muted-fg">placed at {v.tokenizer.path}</span> : null}
             </p>
           ) : (
             <p className="text-sm text-muted-fg">None pinned.</p>
           )}
         </section>
       </div>
+      <ContainerSettings v={v} />
       <VersionReleases v={v} />
       <section aria-label="Artifacts" className="border-t border-border">
         <h3 className="px-5 pt-4 text-sm font-semibold">Artifacts</h3>
@@ -249,6 +252,7 @@ function VersionDetail({ v, onChanged }: { v: Version; onChanged: () => void }) 
                 <TH>URI</TH>
                 <TH>sha256</TH>
                 <TH>Size</TH>
+                <TH>Path in image context</TH>
               </tr>
             </THead>
             <TBody>
@@ -257,6 +261,7 @@ function VersionDetail({ v, onChanged }: { v: Version; onChanged: () => void }) 
                   <TD className="font-mono text-xs break-all">{a.uri}</TD>
                   <TD className="font-mono text-xs break-all">{a.sha256}</TD>
                   <TD className="whitespace-nowrap">{formatBytes(a.sizeBytes)}</TD>
+                  <TD className="font-mono text-xs break-all">{a.path ?? '—'}</TD>
                 </TR>
               ))}
             </TBody>

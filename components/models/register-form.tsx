@@ -1,6 +1,8 @@
 'use client';
-// Registers an immutable model version: an OpenAI-compatible endpoint (base URL) or a container image pinned
-// by digest, with artifacts and tokenizer pinned by sha256, lineage, tags, prices and the API key's secret.
+// Registers an immutable model version: an OpenAI-compatible endpoint (base URL) or a container — built from a
+// context in the service's repository or an image pinned by digest, with its command, port, health path,
+// environment and resources — with artifacts and tokenizer pinned by sha256, lineage, tags, prices and the API
+// key's secret.
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Plus, Trash2 } from 'lucide-react';
 import Link from 'next/link';
@@ -17,11 +19,35 @@ import { useCan } from '@/components/viewer';
 import { PROVIDER_LABELS } from './models-list';
 
 type RegisterInput = RouterInputs['models']['register'];
-type Artifact = { uri: string; sha256: string; sizeBytes: string };
+type Artifact = { uri: string; sha256: string; sizeBytes: string; path: string };
 type Tag = { key: string; value: string };
 
 const text = (f: FormData, name: string) => String(f.get(name) ?? '').trim();
 const optional = (f: FormData, name: string) => text(f, name) || undefined;
+const lines = (f: FormData, name: string) =>
+  String(f.get(name) ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/** The container settings from the form: arguments one per line, environment as KEY=value lines. */
+function containerFrom(f: FormData, source: 'build' | 'image'): NonNullable<RegisterInput['container']> {
+  const command = lines(f, 'containerCommand');
+  const env = Object.fromEntries(
+    lines(f, 'containerEnv').map((l) => {
+      const eq = l.indexOf('=');
+      return eq < 0 ? [l, ''] : [l.slice(0, eq).trim(), l.slice(eq + 1)];
+    }),
+  );
+  return {
+    build: source === 'build' ? { context: text(f, 'buildContext') || '.', dockerfile: text(f, 'buildDockerfile') || 'Dockerfile' } : null,
+    command: command.length ? command : null,
+    port: numberOr(f.get('containerPort'), 0),
+    healthPath: text(f, 'containerHealthPath') || '/health',
+    env,
+    resources: { cpus: numberOr(f.get('containerCpus'), null), memoryMb: numberOr(f.get('containerMemoryMb'), null) },
+  };
+}
 
 export function RegisterModelForm({ model }: { model?: string }) {
   const trpc = useTRPC();
@@ -30,6 +56,7 @@ export function RegisterModelForm({ model }: { model?: string }) {
   const secrets = useQuery(trpc.secrets.list.queryOptions(undefined, { enabled: canReadSecrets }));
   const [kind, setKind] = useState<RegisterInput['providerKind']>('openai-compatible');
   const [artifacts, setArtifacts] = useState<Artifact[]>([]);
+  const [source, setSource] = useState<'build' | 'image'>('build');
   const [tags, setTags] = useState<Tag[]>([]);
   const [paramsError, setParamsError] = useState<string | null>(null);
   const register = useMutation(trpc.models.register.mutationOptions({ onSuccess: (v) => router.push(`/models/${v.model}?version=${v.version}`) }));
@@ -49,12 +76,13 @@ export function RegisterModelForm({ model }: { model?: string }) {
       modelDescription: optional(f, 'modelDescription'),
       providerKind: kind,
       baseUrl: kind === 'openai-compatible' ? optional(f, 'baseUrl') : undefined,
-      imageRef: kind === 'container' ? optional(f, 'imageRef') : undefined,
+      imageRef: kind === 'container' && source === 'image' ? optional(f, 'imageRef') : undefined,
+      container: kind === 'container' ? containerFrom(f, source) : undefined,
       upstreamModel: text(f, 'upstreamModel'),
       apiKeySecret: optional(f, 'apiKeySecret'),
       defaultParams: params.value,
-      artifacts: artifacts.map((a) => ({ uri: a.uri.trim(), sha256: a.sha256.trim(), sizeBytes: numberOr(a.sizeBytes, 0) })),
-      tokenizer: tokenizerUri || tokenizerSha ? { uri: tokenizerUri, sha256: tokenizerSha } : undefined,
+      artifacts: artifacts.map((a) => ({ uri: a.uri.trim(), sha256: a.sha256.trim(), sizeBytes: numberOr(a.sizeBytes, 0), path: a.path.trim() || undefined })),
+      tokenizer: tokenizerUri || tokenizerSha ? { uri: tokenizerUri, sha256: tokenizerSha, path: optional(f, 'tokenizerPath') } : undefined,
       priceInputPer1M: numberOr(f.get('priceInputPer1M'), 0),
       priceOutputPer1M: numberOr(f.get('priceOutputPer1M'), 0),
       contextWindow: numberOr(f.get('contextWindow'), undefined),
@@ -100,9 +128,7 @@ export function RegisterModelForm({ model }: { model?: string }) {
               <Input name="baseUrl" type="url" placeholder="https://" />
             </Field>
           ) : (
-            <Field label="Image reference" hint="Pinned by digest: registry/name@sha256:<64 hex>" error={at('imageRef')}>
-              <Input name="imageRef" className="font-mono text-xs" />
-            </Field>
+            <ContainerFields source={source} setSource={setSource} at={at} />
           )}
           <Field label="Upstream model name" hint="What the endpoint calls the model" error={at('upstreamModel')}>
             <Input name="upstreamModel" required />
@@ -142,10 +168,10 @@ export function RegisterModelForm({ model }: { model?: string }) {
         <CardHeader title="Artifacts and tokenizer" description="Weights and other files, each pinned by sha256 so what was evaluated is what runs." />
         <div className="grid gap-3 px-5 py-4">
           {artifacts.map((a, i) => (
-            <div key={i} className="grid gap-2 sm:grid-cols-[2fr_2fr_8rem_auto] sm:items-end">
+            <div key={i} className="grid gap-2 sm:grid-cols-[2fr_2fr_8rem_10rem_auto] sm:items-end">
               <div className="grid gap-1.5">
                 <Label htmlFor={`artifact-${i}-uri`}>Artifact {i + 1} URI</Label>
-                <Input id={`artifact-${i}-uri`} value={a.uri} placeholder="s3://bucket/model.safetensors" onChange={(e) => setArtifact(i, { uri: e.target.value })} aria-invalid={Boolean(fields[`artifacts.${i}.uri`])} />
+                <Input id={`artifact-${i}-uri`} value={a.uri} placeholder={kind === 'container' ? 'https://host/weights.bin or repo:models/weights.bin' : 's3://bucket/model.safetensors'} onChange={(e) => setArtifact(i, { uri: e.target.value })} aria-invalid={Boolean(fields[`artifacts.${i}.uri`])} />
               </div>
               <div className="grid gap-1.5">
                 <Label htmlFor={`artifact-${i}-sha`}>sha256</Label>
@@ -155,18 +181,22 @@ export function RegisterModelForm({ model }: { model?: string }) {
                 <Label htmlFor={`artifact-${i}-size`}>Size (bytes)</Label>
                 <Input id={`artifact-${i}-size`} inputMode="numeric" value={a.sizeBytes} onChange={(e) => setArtifact(i, { sizeBytes: e.target.value })} aria-invalid={Boolean(fields[`artifacts.${i}.sizeBytes`])} />
               </div>
+              <div className="grid gap-1.5">
+                <Label htmlFor={`artifact-${i}-path`}>Path in build context</Label>
+                <Input id={`artifact-${i}-path`} className="font-mono text-xs" value={a.path} placeholder="models/weights.bin" onChange={(e) => setArtifact(i, { path: e.target.value })} aria-invalid={Boolean(fields[`artifacts.${i}.path`])} />
+              </div>
               <Button variant="ghost" size="icon" aria-label={`Remove artifact ${i + 1}`} onClick={() => setArtifacts((as) => as.filter((_, j) => j !== i))}>
                 <Trash2 className="h-4 w-4" aria-hidden />
               </Button>
               {at(`artifacts.${i}`) ? (
-                <p role="alert" className="text-xs text-danger sm:col-span-4">
+                <p role="alert" className="text-xs text-danger sm:col-span-5">
                   Artifact {i + 1}, {at(`artifacts.${i}`)}
                 </p>
               ) : null}
             </div>
           ))}
           <div>
-            <Button variant="secondary" size="sm" onClick={() => setArtifacts((as) => [...as, { uri: '', sha256: '', sizeBytes: '' }])}>
+            <Button variant="secondary" size="sm" onClick={() => setArtifacts((as) => [...as, { uri: '', sha256: '', sizeBytes: '', path: '' }])}>
               <Plus className="h-3.5 w-3.5" aria-hidden /> Add artifact
             </Button>
           </div>
@@ -177,6 +207,11 @@ export function RegisterModelForm({ model }: { model?: string }) {
             <Field label="Tokenizer sha256" error={at('tokenizer.sha256')}>
               <Input name="tokenizerSha256" className="font-mono text-xs" />
             </Field>
+            {kind === 'container' ? (
+              <Field label="Tokenizer path in build context" hint="Where a build places it, e.g. models/tokenizer.json" error={at('tokenizer.path')}>
+                <Input name="tokenizerPath" className="font-mono text-xs" />
+              </Field>
+            ) : null}
           </div>
         </div>
       </Card>
@@ -236,5 +271,60 @@ export function RegisterModelForm({ model }: { model?: string }) {
         </Button>
       </div>
     </form>
+  );
+}
+
+function ContainerFields({ source, setSource, at }: { source: 'build' | 'image'; setSource: (s: 'build' | 'image') => void; at: (p: string) => string | undefined }) {
+  return (
+    <div className="grid gap-4 sm:col-span-2 sm:grid-cols-2" role="group" aria-label="Container">
+      <fieldset className="sm:col-span-2">
+        <legend className="mb-2 text-sm font-medium">Image</legend>
+        <div className="flex flex-wrap gap-5 text-sm">
+          <label className="flex items-center gap-2">
+            <input type="radio" name="containerSource" value="build" checked={source === 'build'} onChange={() => setSource('build')} /> Built from the service repository
+          </label>
+          <label className="flex items-center gap-2">
+            <input type="radio" name="containerSource" value="image" checked={source === 'image'} onChange={() => setSource('image')} /> An existing image pinned by digest
+          </label>
+        </div>
+        {at('container.build') ? (
+          <p role="alert" className="mt-1 text-xs text-danger">
+            {at('container.build')}
+          </p>
+        ) : null}
+      </fieldset>
+      {source === 'build' ? (
+        <>
+          <Field label="Build context" hint="A directory of the repository at the pipeline run's commit" error={at('container.build.context')}>
+            <Input name="buildContext" className="font-mono text-xs" defaultValue="." />
+          </Field>
+          <Field label="Dockerfile" hint="Its path inside the build context" error={at('container.build.dockerfile')}>
+            <Input name="buildDockerfile" className="font-mono text-xs" defaultValue="Dockerfile" />
+          </Field>
+        </>
+      ) : (
+        <Field label="Image reference" hint="registry/name@sha256:<64 hex>, or a local image id sha256:<64 hex>" error={at('imageRef')}>
+          <Input name="imageRef" className="font-mono text-xs" />
+        </Field>
+      )}
+      <Field label="Command" hint="One argument per line; {port} becomes the port it must listen on. Blank: the image's own" error={at('container.command')}>
+        <Textarea name="containerCommand" code rows={3} placeholder={'/app/server.mjs\n--port\n{port}'} />
+      </Field>
+      <Field label="Environment" hint="KEY=value, one per line" error={at('container.env')}>
+        <Textarea name="containerEnv" code rows={3} />
+      </Field>
+      <Field label="Port" error={at('container.port')}>
+        <Input name="containerPort" inputMode="numeric" defaultValue="8000" />
+      </Field>
+      <Field label="Health path" hint="Answers 2xx when a replica is ready" error={at('container.healthPath')}>
+        <Input name="containerHealthPath" className="font-mono text-xs" defaultValue="/health" />
+      </Field>
+      <Field label="CPUs" hint="Blank: no limit" error={at('container.resources.cpus')}>
+        <Input name="containerCpus" inputMode="decimal" />
+      </Field>
+      <Field label="Memory (MB)" hint="Blank: no limit" error={at('container.resources.memoryMb')}>
+        <Input name="containerMemoryMb" inputMode="numeric" />
+      </Field>
+    </div>
   );
 }

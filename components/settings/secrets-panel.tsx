@@ -17,7 +17,7 @@ import { Checkbox, Field, Input } from '@/components/ui/form';
 import { useCan } from '@/components/viewer';
 
 type Purpose = NonNullable<RouterInputs['secrets']['create']['purposes']>[number];
-const PURPOSE_LABELS: Record<Purpose, string> = { provider_key: 'Provider API key', repository_token: 'Repository token', webhook_signing: 'Webhook signing', notifications: 'Notifications' };
+const PURPOSE_LABELS: Record<Purpose, string> = { provider_key: 'Provider API key', repository_token: 'Repository token', webhook_signing: 'Webhook signing', notifications: 'Notifications', registry_credentials: 'Registry credentials' };
 const PURPOSES = Object.keys(PURPOSE_LABELS) as Purpose[];
 
 interface Scope {

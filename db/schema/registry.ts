@@ -105,7 +105,7 @@ export const environments = pgTable(
 );
 
 /** What a secret may be used for; each use checks its purpose. */
-export const SECRET_PURPOSES = ['provider_key', 'repository_token', 'webhook_signing', 'notifications'] as const;
+export const SECRET_PURPOSES = ['provider_key', 'repository_token', 'webhook_signing', 'notifications', 'registry_credentials'] as const;
 export type SecretPurpose = (typeof SECRET_PURPOSES)[number];
 
 export const secrets = pgTable('secrets', {
@@ -158,9 +158,18 @@ export const models = pgTable('models', {
 
 export type ModelStatus = 'registered' | 'validated' | 'deprecated' | 'archived';
 export interface Artifact {
+  /** Where it is fetched from: an http(s) URL, `repo:<path>` in the service's repository, or (endpoints) any URI. */
   uri: string;
   sha256: string;
   sizeBytes: number;
+  /** Container builds: where it is written inside the build context (relative, `/`-separated). */
+  path?: string;
+}
+/** The tokenizer, pinned like an artifact; `path` as for artifacts. */
+export interface TokenizerRef {
+  uri: string;
+  sha256: string;
+  path?: string;
 }
 export interface Lineage {
   gitRepository: string | null;
@@ -201,7 +210,7 @@ export const modelVersions = pgTable(
     defaultParams: jsonb('default_params').$type<Record<string, Json>>().notNull().default({}),
     apiKeySecretId: uuid('api_key_secret_id').references(() => secrets.id),
     artifacts: jsonb('artifacts').$type<Artifact[]>().notNull().default([]),
-    tokenizer: jsonb('tokenizer').$type<{ uri: string; sha256: string } | null>(),
+    tokenizer: jsonb('tokenizer').$type<TokenizerRef | null>(),
     imageRef: text('image_ref'),
     /** Build and serving settings of a container model version; null for an endpoint. */
     container: jsonb('container').$type<ContainerSpec | null>(),

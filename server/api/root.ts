@@ -8,6 +8,7 @@ import { datasetsRouter } from './routers/datasets';
 import { pipelinesRouter } from './routers/pipelines';
 import { executorRouter } from './routers/executor';
 import { gatesRouter } from './routers/gates';
+import { imagesRouter } from './routers/images';
 import { gatewayKeysRouter, telemetryRouter } from './routers/gateway';
 import { labelsRouter, modelsRouter, promptsRouter, releasesRouter, secretsRouter } from './routers/registry';
 import { monitoringRouter } from './routers/monitoring';
@@ -31,6 +32,7 @@ export const appRouter = router({
   services: servicesRouter,
   environments: environmentsRouter,
   models: modelsRouter,
+  images: imagesRouter,
   prompts: promptsRouter,
   labels: labelsRouter,
   releases: releasesRouter,

@@ -12,6 +12,7 @@ import { gatesGroup } from './commands/gates';
 import { evalsGroup } from './commands/evals';
 import { keysGroup } from './commands/keys';
 import { modelsGroup } from './commands/models';
+import { imagesGroup } from './commands/images';
 import { pipelinesGroup } from './commands/pipelines';
 import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
@@ -25,6 +26,7 @@ export const GROUPS: Group[] = [
   servicesGroup,
   promptsGroup,
   modelsGroup,
+  imagesGroup,
   releasesGroup,
   envsGroup,
   promoteGroup,

@@ -11,9 +11,10 @@ export interface ModelVersionContent {
   upstreamModel: string;
   defaultParams: Record<string, Json>;
   apiKeySecret?: string | null;
-  artifacts: { uri: string; sha256: string; sizeBytes: number }[];
-  tokenizer?: { uri: string; sha256: string } | null;
+  artifacts: { uri: string; sha256: string; sizeBytes: number; path?: string }[];
+  tokenizer?: { uri: string; sha256: string; path?: string } | null;
   imageRef?: string | null;
+  container?: unknown;
   priceInputPer1M: number | string;
   priceOutputPer1M: number | string;
   contextWindow?: number | null;
@@ -22,7 +23,7 @@ export interface ModelVersionContent {
   description: string;
 }
 
-export const MODEL_CONTENT_FIELDS = ['providerKind', 'baseUrl', 'upstreamModel', 'defaultParams', 'apiKeySecret', 'artifacts', 'tokenizer', 'imageRef', 'priceInputPer1M', 'priceOutputPer1M', 'contextWindow', 'lineage', 'tags', 'description'] as const;
+export const MODEL_CONTENT_FIELDS = ['providerKind', 'baseUrl', 'upstreamModel', 'defaultParams', 'apiKeySecret', 'artifacts', 'tokenizer', 'imageRef', 'container', 'priceInputPer1M', 'priceOutputPer1M', 'contextWindow', 'lineage', 'tags', 'description'] as const;
 
 /** One canonical shape for a version as registered (input) and as stored (view): absent and null are the same. */
 export function modelContent(v: ModelVersionContent): Record<(typeof MODEL_CONTENT_FIELDS)[number], unknown> {
@@ -35,6 +36,7 @@ export function modelContent(v: ModelVersionContent): Record<(typeof MODEL_CONTE
     artifacts: v.artifacts,
     tokenizer: v.tokenizer ?? null,
     imageRef: v.imageRef ?? null,
+    container: v.container ?? null,
     priceInputPer1M: Number(v.priceInputPer1M),
     priceOutputPer1M: Number(v.priceOutputPer1M),
     contextWindow: v.contextWindow ?? null,

@@ -18,7 +18,9 @@ export const modelsGroup: Group = {
       summary: 'Register a new version of a model from a YAML or JSON file',
       details:
         'The file holds the fields of a model version: providerKind (openai-compatible or container), baseUrl or imageRef,\n' +
-        'upstreamModel, defaultParams, apiKeySecret (a secret name), artifacts, tokenizer, priceInputPer1M,\n' +
+        'container (build: {context, dockerfile} or an imageRef pinned by digest; command with {port}, port, healthPath,\n' +
+        'env, resources: {cpus, memoryMb}), artifacts (uri: https URL or repo:<path>, sha256, sizeBytes, path in the\n' +
+        'build context), tokenizer (uri, sha256, path), upstreamModel, defaultParams, apiKeySecret (a secret name), priceInputPer1M,\n' +
         'priceOutputPer1M, contextWindow, lineage, tags, description, and modelDescription for a new model.\n' +
         'Versions are immutable: every registration creates a new version, unless --if-changed finds an identical one.',
       args: [{ name: 'model', description: 'model name, e.g. support-llm' }],

@@ -10,6 +10,7 @@ import { recordAudit, recordNoChange } from '../audit/record';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { by, serviceByName, slugSchema } from '../registry-shared';
 import { bindSecret } from '../secrets/scope';
+import { parseRegistry } from '@/server/docker/registry-ref';
 
 /** A webhook step's URL that is a literal address the outbound policy refuses is refused when saved. */
 const SERVER_CHECKS = { url: literalAddressRefusal };
@@ -59,6 +60,12 @@ export async function saveDefinition(ctx: ServiceContext, input: z.input<typeof 
     // A webhook step sends what its secret signs to its URL: the secret is bound there as any other.
     for (const stage of check.definition.stages) {
       for (const step of stage.steps) {
+        if (step.type === 'push-image' && step.inputs.secret) {
+          // The credentials go to the registry: bound to its origin as any other secret's use.
+          const { registry, secret } = step.inputs as { registry: string; secret: string };
+          await bindSecret(tx, { field: `stages.${stage.name}.${step.name}.inputs.secret`, name: secret, purpose: 'registry_credentials', service: service.name, url: parseRegistry(registry).origin, boundTo: `push-image step ${stage.name}/${step.name} of ${service.name}` });
+          continue;
+        }
         if (step.type !== 'webhook') continue;
         const { url, secret } = step.inputs as { url: string; secret: string };
         await bindSecret(tx, { field: `stages.${stage.name}.${step.name}.inputs.secret`, name: secret, purpose: 'webhook_signing', service: service.name, url, boundTo: `webhook step ${stage.name}/${step.name} of ${service.name}` });

@@ -1,6 +1,7 @@
 // The step types a pipeline may use. Each available type validates its own inputs; a type whose feature
 // has not been built yet is refused when a definition is saved, with a message saying so — never faked.
 import { z } from 'zod';
+import { IMAGE_TAG, registryProblem } from '@/server/docker/registry-ref';
 import { slugSchema } from '@/server/services/registry-shared';
 
 export interface StepType {
@@ -50,12 +51,29 @@ export const AVAILABLE_STEP_TYPES = {
     summary: 'POSTs the run, service and candidate to a URL, signed with HMAC-SHA256; passes on a 2xx answer',
     inputs: z.object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }), secret: slugSchema, headers: z.record(z.string(), z.string()).default({}) }).strict(),
   },
+  'build-image': {
+    summary: "Builds the candidate's container model version from the service's repository at the run's commit: artifacts verified by sha256 first, no pulls, OCI labels with the commit and digests; the log streams to the run page",
+    inputs: z.object({ tag: z.string().trim().regex(IMAGE_TAG, 'must be an image name with an optional tag, lowercase: team/name:tag').optional() }).strict(),
+  },
+  'push-image': {
+    summary: "Pushes the image this run built to a registry (credentials from a registry_credentials secret) and checks the registry's manifest against the built image",
+    inputs: z
+      .object({
+        registry: z
+          .string()
+          .trim()
+          .superRefine((v, ctx) => {
+            const problem = registryProblem(v);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        secret: slugSchema.optional(),
+      })
+      .strict(),
+  },
 } satisfies Record<string, StepType>;
 
 /** Planned step types and what brings them. */
 export const PLANNED_STEP_TYPES: Record<string, string> = {
-  'build-image': 'container builds',
-  'push-image': 'container builds',
   'load-test': 'load tests',
   'smoke-test': 'smoke tests',
 };

@@ -26,7 +26,7 @@ export const createSecretInput = z
     description: z.string().trim().max(500).default(''),
   })
   .superRefine((v, ctx) => {
-    if (!v.purposes && !v.kind) ctx.addIssue({ code: 'custom', path: ['purposes'], message: 'is required: provider_key, repository_token, webhook_signing or notifications' });
+    if (!v.purposes && !v.kind) ctx.addIssue({ code: 'custom', path: ['purposes'], message: 'is required: provider_key, repository_token, webhook_signing, notifications or registry_credentials' });
     if (v.purposes && v.kind) ctx.addIssue({ code: 'custom', path: ['kind'], message: 'give purposes or the older kind, not both' });
   })
   .transform(({ kind, ...v }) => ({ ...v, purposes: v.purposes ?? LEGACY_KIND_PURPOSES[kind!] }));

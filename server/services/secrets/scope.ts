@@ -16,6 +16,7 @@ export const PURPOSE_LABELS: Record<SecretPurpose, string> = {
   repository_token: 'repository token',
   webhook_signing: 'webhook signing',
   notifications: 'notifications',
+  registry_credentials: 'image registry credentials',
 };
 
 /** `https://api.example.com` for any URL there; null when the text is no URL with an origin. */
