@@ -121,6 +121,21 @@ const schema = z
         .regex(/^(?:unix:\/\/\/\S+|tcp:\/\/[^\s/]+(?::\d+)?\/?|https?:\/\/[^\s/]+(?::\d+)?\/?)$/, 'must be unix:///path/to/docker.sock or tcp://host:port')
         .optional(),
     ),
+    /** Host ports the Docker deploy target gives its containers (host networking: one port per replica), `from-to`. */
+    SLIPWAY_CONTAINER_PORTS: z
+      .string()
+      .trim()
+      .default('20000-20999')
+      .transform((v, ctx) => {
+        const m = /^(\d{1,5})-(\d{1,5})$/.exec(v);
+        const from = m ? Number(m[1]) : NaN;
+        const to = m ? Number(m[2]) : NaN;
+        if (!m || from < 1024 || to > 65535 || from > to) {
+          ctx.addIssue({ code: 'custom', message: 'must be a port range such as 20000-20999 (ports 1024 to 65535, first not above last)' });
+          return z.NEVER;
+        }
+        return { from, to };
+      }),
     INNGEST_DEV: optionalString.pipe(
       z
         .string()

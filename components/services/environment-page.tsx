@@ -27,6 +27,7 @@ import { Table, TBody, TD, TH, THead, TR } from '@/components/ui/table';
 import Link from 'next/link';
 import { DeployForm, useDeployBlock } from './deploy-form';
 import { EnvironmentHistory, StateAt } from './environment-history';
+import { ContainersPanel } from './containers-panel';
 import { EnvironmentSettings } from './environment-settings';
 import { describeProtection, describeRollout } from './environment-text';
 import { TrafficCard } from './traffic-card';
@@ -43,7 +44,7 @@ const IDLE_MS = 15_000;
 /** How often the routing table is read again, so the deploy form follows changes made elsewhere. */
 const TABLE_MS = 5000;
 
-const TAB_LABELS: Record<EnvironmentTab, string> = { overview: 'Overview', drift: 'Drift', checks: 'Checks', rollouts: 'Rollouts', history: 'History', settings: 'Settings' };
+const TAB_LABELS: Record<EnvironmentTab, string> = { overview: 'Overview', drift: 'Drift', checks: 'Checks', rollouts: 'Rollouts', containers: 'Containers', history: 'History', settings: 'Settings' };
 
 export function EnvironmentPage({ service, environment, tab }: { service: string; environment: string; tab: EnvironmentTab }) {
   const trpc = useTRPC();
@@ -166,6 +167,7 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
             {tab === 'drift' ? <DriftPanel service={service} environment={environment} /> : null}
             {tab === 'checks' ? <ChecksTab service={service} environment={environment} /> : null}
             {tab === 'rollouts' ? <RolloutHistory service={service} environment={environment} /> : null}
+            {tab === 'containers' ? <ContainersPanel service={service} environment={environment} /> : null}
             {tab === 'history' ? (
               <>
                 <StateAt service={service} environment={environment} />
@@ -174,7 +176,7 @@ export function EnvironmentPage({ service, environment, tab }: { service: string
             ) : null}
             {tab === 'settings' ? (
               <>
-                <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} onSaved={refresh} />
+                <EnvironmentSettings service={service} environment={environment} protection={e.protection} slos={e.slos} rollout={e.rollout} gateway={e.gateway} runtime={e.runtime} onSaved={refresh} />
                 <ChecksSettings service={service} environment={environment} />
                 <AlertRulesEditor service={service} environment={environment} />
               </>

@@ -12,7 +12,7 @@ import { Button } from '@/components/ui/button';
 import { Card, CardHeader } from '@/components/ui/card';
 import { Checkbox, Field, Input, Label, Select } from '@/components/ui/form';
 import { useCan } from '@/components/viewer';
-import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, RuntimeSettings, Slos } from '@/db/schema';
 import { SAMPLE_MAX_CHARS } from '@/server/lib/redact';
 // The gate names come from the server's schema so the checkboxes never offer one it would refuse.
 import { DEFAULT_ANALYSIS, DEFAULT_APPROVAL_TIMEOUT_MINUTES, protectionSchema } from '@/server/services/environments/settings';
@@ -44,6 +44,7 @@ export function EnvironmentSettings({
   slos,
   rollout,
   gateway,
+  runtime,
   onSaved,
 }: {
   service: string;
@@ -52,6 +53,7 @@ export function EnvironmentSettings({
   slos: Slos;
   rollout: RolloutPolicy;
   gateway: GatewaySettings;
+  runtime: RuntimeSettings;
   onSaved: () => void;
 }) {
   const trpc = useTRPC();
@@ -64,6 +66,8 @@ export function EnvironmentSettings({
   // '' is "no shadow traffic"; otherwise the release number as typed in the select.
   const [shadowRelease, setShadowRelease] = useState(gateway.shadow ? String(gateway.shadow.releaseNumber) : '');
   const [strategy, setStrategy] = useState<Strategy>(rollout.strategy);
+  const [runtimeKind, setRuntimeKind] = useState<RuntimeSettings['kind']>(runtime.kind);
+  const docker = runtime.kind === 'docker' ? runtime : null;
   const [steps, setSteps] = useState<Step[]>(rollout.strategy === 'canary' ? rollout.steps.map((s) => ({ weight: String(s.weight), bakeMinutes: String(s.bakeMinutes) })) : [{ weight: '10', bakeMinutes: '10' }]);
   const save = useMutation(trpc.environments.update.mutationOptions({ onSuccess: onSaved }));
   const fields = fieldErrors(save.error);
@@ -118,6 +122,10 @@ export function EnvironmentSettings({
         samplePercent: num('samplePercent'),
         upstreamTimeoutMs: num('upstreamTimeoutMs'),
       },
+      runtime:
+        runtimeKind === 'docker'
+          ? { kind: 'docker', replicas: num('runtime.replicas'), healthTimeoutSeconds: num('runtime.healthTimeoutSeconds'), keepOldMinutes: numberOr(f.get('runtime.keepOldMinutes'), null) }
+          : { kind: 'endpoints' },
     });
   }
 
@@ -323,6 +331,29 @@ export function EnvironmentSettings({
             <Field label="Upstream timeout (ms)" hint="How long the gateway waits for an upstream before failing the request." error={at('gateway.upstreamTimeoutMs')}>
               <Input name="upstreamTimeoutMs" inputMode="numeric" defaultValue={gateway.upstreamTimeoutMs} />
             </Field>
+          </fieldset>
+
+          <fieldset className="grid gap-4 sm:grid-cols-2">
+            <legend className="mb-2 text-sm font-semibold">Container runtime</legend>
+            <Field label="Container releases run" hint="Releases whose model version is a container image need the Docker engine (DOCKER_HOST) to serve here." error={fields['runtime.kind'] ?? fields.runtime}>
+              <Select name="runtime.kind" value={runtimeKind} onChange={(e) => setRuntimeKind(e.target.value as RuntimeSettings['kind'])}>
+                <option value="endpoints">Nowhere: endpoints only</option>
+                <option value="docker">On the Docker engine</option>
+              </Select>
+            </Field>
+            {runtimeKind === 'docker' ? (
+              <>
+                <Field label="Replicas per release" hint="1 to 8; each gets its own host port" error={at('runtime.replicas')}>
+                  <Input name="runtime.replicas" inputMode="numeric" defaultValue={docker?.replicas ?? 1} />
+                </Field>
+                <Field label="Health timeout (seconds)" hint="How long replicas have to answer their health path before the rollout step fails" error={at('runtime.healthTimeoutSeconds')}>
+                  <Input name="runtime.healthTimeoutSeconds" inputMode="numeric" defaultValue={docker?.healthTimeoutSeconds ?? 60} />
+                </Field>
+                <Field label="Keep old slot (minutes)" hint="After a release loses its traffic; blank: the blue-green rollback window (else 10)" error={at('runtime.keepOldMinutes')}>
+                  <Input name="runtime.keepOldMinutes" inputMode="decimal" defaultValue={opt(docker?.keepOldMinutes ?? null)} />
+                </Field>
+              </>
+            ) : null}
           </fieldset>
         </fieldset>
         <ErrorAlert error={save.error} besideFields />

@@ -11,3 +11,4 @@ export * from './monitoring';
 export * from './alerts';
 export * from './production';
 export * from './images';
+export * from './containers';

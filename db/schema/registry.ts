@@ -84,6 +84,14 @@ export interface GatewaySettings {
 
 export const DEFAULT_GATEWAY_SETTINGS: GatewaySettings = { fallbackToStable: true, shadow: null, samplePercent: 0, upstreamTimeoutMs: 60_000 };
 
+/**
+ * How an environment runs releases whose model version is a container: `endpoints` (the default) serves only
+ * model versions with a base URL; `docker` starts each routed container release as `replicas` containers on the
+ * Docker engine, health-checked before they get traffic, and keeps a release that lost its traffic for
+ * `keepOldMinutes` (default: the rollout policy's rollback window) before removing it.
+ */
+export type RuntimeSettings = { kind: 'endpoints' } | { kind: 'docker'; replicas: number; healthTimeoutSeconds: number; keepOldMinutes?: number | null };
+
 export const environments = pgTable(
   'environments',
   {
@@ -98,6 +106,8 @@ export const environments = pgTable(
     gateway: jsonb('gateway').$type<GatewaySettings>().notNull().default(DEFAULT_GATEWAY_SETTINGS),
     /** Drift, online evals, smoke tests and triggers (db/schema/production.ts); null: the defaults. */
     checks: jsonb('checks').$type<ProductionChecks | null>(),
+    /** Where container releases run: nowhere (endpoints only, the default) or on the Docker engine. */
+    runtime: jsonb('runtime').$type<RuntimeSettings>().notNull().default({ kind: 'endpoints' }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -2,6 +2,7 @@
 import { alertsRouter } from './routers/alerts';
 import { auditRouter } from './routers/audit';
 import { checksRouter } from './routers/checks';
+import { containersRouter } from './routers/containers';
 import { driftRouter } from './routers/drift';
 import { evalsRouter } from './routers/evals';
 import { datasetsRouter } from './routers/datasets';
@@ -31,6 +32,7 @@ export const appRouter = router({
   checks: checksRouter,
   services: servicesRouter,
   environments: environmentsRouter,
+  containers: containersRouter,
   models: modelsRouter,
   images: imagesRouter,
   prompts: promptsRouter,

@@ -12,6 +12,7 @@ import { fill } from '@/server/lib/template';
 import type { Arm } from './choose';
 import { GatewayError, sendOpenAIError } from './http';
 import type { EnvRoute, Target } from './snapshot';
+import { targetUrl } from './replicas';
 import { withoutNul } from '@/server/lib/storable';
 import { ONLINE_EVAL_SAMPLE_MAX_CHARS, SAMPLE_MAX_CHARS, sampleText } from '@/server/lib/redact';
 import { inSample } from '@/server/lib/sampling';
@@ -101,8 +102,9 @@ const CHAT_SUFFIX = 'chat/completions';
 
 /** The URL of another endpoint of a target's upstream (targets carry their chat completions URL). */
 export function endpointUrl(target: Target, endpoint: string): string | null {
-  if (!target.url) return null;
-  return target.url.endsWith(CHAT_SUFFIX) ? target.url.slice(0, -CHAT_SUFFIX.length) + endpoint : target.url;
+  const url = targetUrl(target);
+  if (!url) return null;
+  return url.endsWith(CHAT_SUFFIX) ? url.slice(0, -CHAT_SUFFIX.length) + endpoint : url;
 }
 
 /** How an endpoint's answers are read for telemetry: only as far as usage and the recorded features need. */
@@ -138,7 +140,7 @@ async function attempt(target: Target, out: Outgoing, res: ServerResponse, signa
   if (!out.url) {
     result.status = 502;
     result.errorClass = 'no_endpoint';
-    result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: `${target.modelRef} is a container image with no endpoint yet`, type: 'api_error', param: null, code: 'no_endpoint' } })) };
+    result.failure = { status: 502, headers: {}, body: Buffer.from(JSON.stringify({ error: { message: target.noEndpoint ?? `${target.modelRef} is a container image with no endpoint yet`, type: 'api_error', param: null, code: 'no_endpoint' } })) };
     return result;
   }
   if (target.keyRefusal) {
@@ -341,7 +343,7 @@ function messagesInput(messages: Message[]): InputSummary {
  * model, the release's defaults and the usage option spliced in; with one, the body is built anew.
  */
 export function prepareChat(target: Target, body: Record<string, unknown>, raw: Buffer | undefined): Prepared {
-  const url = target.url;
+  const url = targetUrl(target);
   if (raw && body.slipway === undefined && Array.isArray(body.messages) && body.messages.length && !('stream' in target.params) && !('stream_options' in target.params)) {
     const spliced = spliceBody(raw, body, { model: target.upstreamModel, defaults: target.params, streamUsage: true });
     if (spliced) return { out: { url, body: spliced }, promptVersionId: null, input: messagesInput(body.messages as Message[]) };

@@ -13,11 +13,11 @@ export interface ProbeResult {
   timings: number[];
 }
 
-export async function probeRelease(db: Db, service: Service, release: { id: string; number: number }, requests: number): Promise<ProbeResult> {
+export async function probeRelease(db: Db, service: Service, release: { id: string; number: number }, requests: number, environmentId?: string): Promise<ProbeResult> {
   const problems: string[] = [];
   const timings: number[] = [];
-  const target = (await loadTargets(db, service, [release.id])).get(release.id);
-  if (!target?.url) return { problems: [`#${release.number} has no model endpoint to call`], timings };
+  const target = (await loadTargets(db, service, [release.id], environmentId)).get(release.id);
+  if (!target?.url) return { problems: [target?.noEndpoint ?? `#${release.number} has no model endpoint to call`], timings };
   for (let i = 0; i < requests; i++) {
     const started = performance.now();
     try {

@@ -4,6 +4,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
 import {
+  containerInstances,
   environmentHistory,
   environments,
   gatewayKeys,
@@ -56,6 +57,23 @@ export interface Target {
   priceInputPer1M: number;
   priceOutputPer1M: number;
   prompts: Map<string, PromptTarget>;
+  /** A container release in a Docker environment: the chat URLs of its healthy replicas, taken in turn (see `targetUrl`). */
+  replicas?: string[];
+  /** Why a target has no URL, when it is not the default (a container release with no healthy replica). */
+  noEndpoint?: string;
+}
+
+/** Healthy replicas of container releases in Docker environments, as chat URLs by release (an empty list: none healthy). */
+async function replicaUrls(db: Db, environmentId: string, releaseIds: string[]): Promise<Map<string, string[]> | null> {
+  const [env] = await db.select({ runtime: environments.runtime, name: environments.name }).from(environments).where(eq(environments.id, environmentId));
+  if (env?.runtime.kind !== 'docker') return null;
+  const rows = await db
+    .select({ releaseId: containerInstances.releaseId, port: containerInstances.hostPort, replica: containerInstances.replica })
+    .from(containerInstances)
+    .where(and(eq(containerInstances.environmentId, environmentId), inArray(containerInstances.releaseId, releaseIds), isNull(containerInstances.removedAt), eq(containerInstances.state, 'running'), eq(containerInstances.health, 'healthy')));
+  const out = new Map<string, string[]>(releaseIds.map((id) => [id, []]));
+  for (const r of rows.sort((a, b) => a.replica - b.replica)) out.get(r.releaseId)?.push(chatUrl(`http://127.0.0.1:${r.port}/v1`));
+  return out;
 }
 
 export interface EnvRoute {
@@ -105,7 +123,8 @@ export async function snapshotSignature(db: Db): Promise<string> {
       (select coalesce(extract(epoch from max(updated_at)), 0) from services),
       (select coalesce(extract(epoch from max(rotated_at)), 0) from secrets),
       (select coalesce(extract(epoch from max(updated_at)), 0) from secrets),
-      (select count(*) from secret_grants)) as sig`);
+      (select count(*) from secret_grants),
+      (select count(*) from container_instances), (select coalesce(extract(epoch from max(updated_at)), 0) from container_instances)) as sig`);
   const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { sig: string }[];
   return rows[0]!.sig;
 }
@@ -149,8 +168,11 @@ function targetOf(service: Service, r: VersionRow, granted: Map<string, Set<stri
   };
 }
 
-/** Loads one release's target; used for routed releases and for pinned or shadowed ones. */
-export async function loadTargets(db: Db, service: Service, releaseIds: string[]): Promise<Map<string, Target>> {
+/**
+ * Loads one release's target; used for routed releases and for pinned or shadowed ones. With an environment that
+ * runs containers, a container release's target points at its healthy replicas there.
+ */
+export async function loadTargets(db: Db, service: Service, releaseIds: string[], environmentId?: string): Promise<Map<string, Target>> {
   const out = new Map<string, Target>();
   if (!releaseIds.length) return out;
   const rows = await db
@@ -174,6 +196,17 @@ export async function loadTargets(db: Db, service: Service, releaseIds: string[]
       promptRows.filter((x) => x.releaseId === r.release.id),
     );
     out.set(r.release.id, targetOf(service, r, granted, r.release, promptMap));
+  }
+  const replicas = environmentId ? await replicaUrls(db, environmentId, releaseIds) : null;
+  if (replicas) {
+    for (const r of rows) {
+      if (r.version.providerKind !== 'container') continue;
+      const target = out.get(r.release.id)!;
+      const urls = replicas.get(r.release.id) ?? [];
+      target.replicas = urls;
+      target.url = urls[0] ?? null;
+      if (!urls.length) target.noEndpoint = `${target.releaseRef} (${target.modelRef}) has no healthy replica running`;
+    }
   }
   return out;
 }
@@ -233,7 +266,7 @@ export async function loadSnapshot(db: Db): Promise<Snapshot> {
         .where(and(eq(releases.serviceId, service.id), eq(releases.number, env.gateway.shadow.releaseNumber)));
       shadowId = s?.id ?? null;
     }
-    const targets = await loadTargets(db, service, [...entry.routes.map((r) => r.releaseId), ...(shadowId ? [shadowId] : [])]);
+    const targets = await loadTargets(db, service, [...entry.routes.map((r) => r.releaseId), ...(shadowId ? [shadowId] : [])], env.id);
     const arms = buildArms(entry.routes.map((r) => ({ releaseNumber: r.releaseNumber, weight: r.weight, target: targets.get(r.releaseId)! })));
     routesOut.set(routeKey(service.name, env.name), {
       serviceId: service.id,

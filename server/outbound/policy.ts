@@ -112,6 +112,8 @@ export interface PolicyOptions {
   deny: OutboundRule[];
   /** Origins always allowed (the reference model server the app starts): `127.0.0.1:4010`. */
   builtIn?: { address: string; port: number }[];
+  /** Host ports of the containers the Docker deploy target starts on 127.0.0.1 (SLIPWAY_CONTAINER_PORTS). */
+  containerPorts?: { from: number; to: number } | null;
   /** Where the app itself listens: its port on any local address, and its public URL's host and port. */
   self?: { port: number; publicHost: string | null; publicPort: number | null } | null;
 }
@@ -171,6 +173,8 @@ export class OutboundPolicy {
     if (denied) return new OutboundRefusedError(shown, `matches SLIPWAY_OUTBOUND_DENY entry "${denied.text}"`);
     const a = effective;
     if (this.opts.builtIn?.some((b) => b.address === a && b.port === port)) return null;
+    const cp = this.opts.containerPorts;
+    if (cp && a === '127.0.0.1' && port >= cp.from && port <= cp.to) return null;
     if (this.isSelf(host, address, port)) {
       // Only an entry naming the port lets the app call itself (a broad loopback allowance does not).
       if (this.opts.allow.some((r) => r.port === port && this.matches(r, host, address, port))) return null;
@@ -197,6 +201,7 @@ export function policyFromEnv(e: Env = env()): OutboundPolicy {
     allow: e.SLIPWAY_OUTBOUND_ALLOW,
     deny: e.SLIPWAY_OUTBOUND_DENY,
     builtIn: referenceModelOrigin(e),
+    containerPorts: e.SLIPWAY_CONTAINER_PORTS,
     self: { port: e.PORT, publicHost: normalHost(pub.hostname), publicPort: Number(pub.port) || (pub.protocol === 'https:' ? 443 : 80) },
   });
 }

@@ -13,6 +13,8 @@ import { describeStep, routesFor } from '@/server/services/rollouts/plan';
 import { rolloutNow } from '@/server/services/rollouts/clock';
 import { checksOf } from '@/server/services/checks/settings';
 import { runSmoke } from '@/server/services/smoke/run';
+import { ensureReleaseContainers } from '@/server/services/containers/deploy';
+import { DomainError } from '@/server/errors';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
 const APPROVAL_RECHECK_MS = 10 * 60_000;
@@ -89,12 +91,45 @@ export async function applyStep(db: Db, id: string, index: number): Promise<Appl
   });
 }
 
+export type Prepared = { ok: true; started: number } | { ok: false; status: string };
+
+/**
+ * Before a step gives the candidate a place in the routing table: in a Docker environment, its replicas run and
+ * answer their health path. A replica that does not become healthy ends the rollout as failed (the environment
+ * goes back to its baseline) with what went wrong, and nothing it started is left running.
+ */
+export async function prepareContainers(db: Db, id: string, index: number): Promise<Prepared> {
+  const l = await loadRollout(db, id);
+  const r = l.rollout;
+  if (!isActive(r.status)) return { ok: false, status: r.status };
+  if (r.status === 'paused' || r.stepIndex >= index) return { ok: true, started: 0 };
+  let problem: string;
+  try {
+    const ensured = await ensureReleaseContainers(db, l.env.id, r.releaseId);
+    if (!ensured) return { ok: true, started: 0 };
+    if (ensured.started) {
+      await asEngine(db, id, (ctx) =>
+        addEvent(ctx, id, 'containers', `${ensured.replicas.length} replica(s) of #${r.releaseNumber} healthy in slot ${ensured.slot} (ports ${ensured.replicas.map((x) => x.port).join(', ')})`, { slot: ensured.slot, replicas: ensured.replicas }),
+      );
+    }
+    return { ok: true, started: ensured.started };
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    problem = err.message;
+  }
+  return asEngine(db, id, async (ctx, cur) => {
+    if (!isActive(cur.rollout.status)) return { ok: false, status: cur.rollout.status };
+    await endRollout(ctx, cur, 'failed', `step ${index + 1}: ${problem}`, { restore: true });
+    return { ok: false, status: 'failed' };
+  });
+}
+
 const SMOKE_REQUESTS = 3;
 
 /** Blue-green: calls the warmed release directly a few times; any failure rolls the rollout back. */
 export async function smokeCheck(db: Db, id: string): Promise<{ ok: boolean }> {
   const first = await loadRollout(db, id);
-  const { problems, timings } = await probeRelease(db, first.service, { id: first.rollout.releaseId, number: first.rollout.releaseNumber }, SMOKE_REQUESTS);
+  const { problems, timings } = await probeRelease(db, first.service, { id: first.rollout.releaseId, number: first.rollout.releaseNumber }, SMOKE_REQUESTS, first.env.id);
   return asEngine(db, id, async (ctx, l) => {
     if (!isActive(l.rollout.status)) return { ok: false };
     if (!problems.length) {

@@ -2,7 +2,7 @@
 // plan with its bake and analysis. Decisions come only from what those calls returned (memoized by the
 // workflow engine), so a replay after a restart takes the same path and repeats nothing already done.
 import type { Db } from '@/db/client';
-import { applyStep, approvalGate, checkStep, completeRollout, PAUSED_RECHECK_MS, smokeCheck, smokeTestsAfterStep, startRollout, waitTimerLeft } from './engine';
+import { applyStep, approvalGate, checkStep, completeRollout, PAUSED_RECHECK_MS, prepareContainers, smokeCheck, smokeTestsAfterStep, startRollout, waitTimerLeft } from './engine';
 
 export interface Flow {
   run<T>(id: string, fn: () => Promise<T>): Promise<T>;
@@ -32,6 +32,9 @@ export async function orchestrateRollout(db: Db, id: string, flow: Flow): Promis
   for (let index = 0; index < started.steps; index++) {
     let applied = false;
     for (let a = 0; !applied; a++) {
+      // In a Docker environment the candidate's replicas run and are healthy before any routing change.
+      const prepared = await flow.run(`step-${index}-containers-${a}`, () => prepareContainers(db, id, index));
+      if (!prepared.ok) return { status: prepared.status };
       const result = await flow.run(`step-${index}-apply-${a}`, () => applyStep(db, id, index));
       if (result.action === 'ended') return { status: result.status };
       if (result.action === 'promote') break;

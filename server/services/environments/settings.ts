@@ -1,6 +1,6 @@
 // Environment settings: protection rules, SLOs and the rollout policy, validated as a whole on save.
 import { z } from 'zod';
-import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, Slos } from '@/db/schema';
+import type { AnalysisSettings, GatewaySettings, ProtectionRules, RolloutPolicy, RuntimeSettings, Slos } from '@/db/schema';
 
 const GATES = ['validate-config', 'data-quality', 'eval', 'prompt-variations', 'safety', 'injection', 'build-image', 'push-image', 'load-test', 'smoke-test', 'webhook'] as const;
 
@@ -109,6 +109,17 @@ export const gatewaySettingsSchema = z.object({
   samplePercent: z.number().min(0, 'must be 0 to 100').max(100, 'must be 0 to 100'),
   upstreamTimeoutMs: z.number().int().min(100, 'must be at least 100 ms').max(600_000, 'must be at most 600000 ms'),
 }) satisfies z.ZodType<GatewaySettings>;
+
+/** Where container releases run (see RuntimeSettings). */
+export const runtimeSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('endpoints') }),
+  z.object({
+    kind: z.literal('docker'),
+    replicas: z.number().int('must be a whole number').min(1, 'must be 1 to 8').max(8, 'must be 1 to 8').default(1),
+    healthTimeoutSeconds: z.number().int('must be a whole number').min(1, 'must be 1 to 600 s').max(600, 'must be 1 to 600 s').default(60),
+    keepOldMinutes: z.number().min(0, 'must be 0 to 1440 min').max(1440, 'must be 0 to 1440 min').nullable().optional(),
+  }),
+], { error: (issue) => (issue.code === 'invalid_union' ? 'kind must be endpoints or docker' : undefined) }) satisfies z.ZodType<RuntimeSettings, unknown>;
 
 export interface EnvironmentDefaults {
   protection: z.output<typeof protectionSchema>;

@@ -9,7 +9,7 @@ import { notifyGateway } from '@/server/lib/gateway-channel';
 import { requireScope, withTransaction, type ServiceContext } from '../context';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { bindSecret } from '../secrets/scope';
-import { CUSTOM_ENVIRONMENT_DEFAULTS, gatewaySettingsSchema, protectionSchema, rolloutSchema, slosSchema } from './settings';
+import { CUSTOM_ENVIRONMENT_DEFAULTS, gatewaySettingsSchema, protectionSchema, rolloutSchema, runtimeSchema, slosSchema } from './settings';
 
 /** Checked in the verb, once fields the caller left out are filled from the environment's current settings. */
 const section = <T>(name: string) => z.custom<T>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), `${name} must be an object`);
@@ -21,6 +21,8 @@ export const updateEnvironmentInput = z.object({
   slos: section<z.input<typeof slosSchema>>('slos').optional(),
   rollout: section<z.input<typeof rolloutSchema>>('rollout').optional(),
   gateway: gatewaySettingsSchema.optional(),
+  /** Where container releases run: `{ kind: 'endpoints' }` or `{ kind: 'docker', replicas, healthTimeoutSeconds, keepOldMinutes? }`. */
+  runtime: runtimeSchema.optional(),
 });
 
 const settingsSchema = z.object({ protection: protectionSchema.optional(), slos: slosSchema.optional(), rollout: rolloutSchema.optional() });
@@ -61,14 +63,14 @@ export async function updateEnvironment(ctx: ServiceContext, input: z.input<type
         .where(and(eq(releases.serviceId, service.id), eq(releases.number, data.gateway.shadow.releaseNumber)));
       if (!r) throw invalid('gateway.shadow.releaseNumber', `${service.name} has no release #${data.gateway.shadow.releaseNumber}`);
     }
-    const next = { protection: data.protection ?? before.protection, slos: data.slos ?? before.slos, rollout: current.rollout ?? before.rollout, gateway: data.gateway ?? before.gateway };
+    const next = { protection: data.protection ?? before.protection, slos: data.slos ?? before.slos, rollout: current.rollout ?? before.rollout, gateway: data.gateway ?? before.gateway, runtime: data.runtime ?? before.runtime };
     const [after] = await tx.db
       .update(environments)
       .set({ ...next, updatedAt: new Date() })
       .where(eq(environments.id, before.id))
       .returning();
     await notifyGateway(tx);
-    const changes = diffValues({ protection: before.protection, slos: before.slos, rollout: before.rollout, gateway: before.gateway }, next);
+    const changes = diffValues({ protection: before.protection, slos: before.slos, rollout: before.rollout, gateway: before.gateway, runtime: before.runtime }, next);
     await recordAudit(tx, {
       action: 'environment.update',
       target: { kind: 'environment', id: before.id, label: `${service.name}/${before.name}` },
