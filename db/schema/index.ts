@@ -10,3 +10,4 @@ export * from './evals';
 export * from './monitoring';
 export * from './alerts';
 export * from './production';
+export * from './load-tests';

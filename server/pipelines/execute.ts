@@ -8,6 +8,7 @@ import { logger } from '@/server/logger';
 import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
 import { deployStep } from './steps/deploy';
+import { loadTestStep } from './steps/load-test';
 import { evalRunsOutcome, suiteGateStep } from './steps/eval';
 import type { StepContext, StepOutcome } from './steps/types';
 import { promptVariationsStep } from './steps/prompt-variations';
@@ -23,6 +24,7 @@ const IMPLEMENTATIONS: Record<string, (ctx: StepContext) => Promise<StepOutcome>
   'data-quality': suiteGateStep('data-quality'),
   webhook: webhookStep,
   'prompt-variations': promptVariationsStep,
+  'load-test': loadTestStep,
 };
 
 export interface CandidateResolver {
