@@ -5,9 +5,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TRPCError } from '@trpc/server';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, environments, loadTests, requestLogs } from '@/db/schema';
+import { appRouter } from '@/server/api/root';
+import { createInnerContext } from '@/server/api/trpc';
+import { runCli } from '@/server/cli/run';
 import { Gateway } from '@/server/gateway/handler';
 import { setLocalGatewayOrigin } from '@/server/gateway/local';
 import { startReferenceModelServer, type ReferenceModelServer } from '@/server/reference-model';
@@ -25,6 +29,7 @@ let gateway: Gateway;
 let server: http.Server;
 let serviceId: string;
 let api: Awaited<ReturnType<typeof evalService>>['api'];
+let admin: Awaited<ReturnType<typeof evalService>>['admin'];
 const started = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
 
 /** A failed call's code and message, with the field of each validation issue. */
@@ -53,7 +58,7 @@ beforeAll(async () => {
     noDelay: false,
   });
   database = await freshDatabase();
-  ({ api, serviceId } = await evalService(database.db, S));
+  ({ api, admin, serviceId } = await evalService(database.db, S));
   for (const m of ['lt-fast', 'lt-slow', 'lt-fast']) await api.models.register({ model: 'load-llm', providerKind: 'openai-compatible', baseUrl: `${ref.url}/v1`, upstreamModel: m, priceInputPer1M: 1, priceOutputPer1M: 2 });
   await api.releases.create({ service: S, model: 'load-llm@1', prompts: ['answer@1'] }); // #1 fast: staging's stable release
   await api.releases.create({ service: S, model: 'load-llm@2', prompts: ['answer@1'] }); // #2 slow and flaky
@@ -128,7 +133,7 @@ describe('load tests', () => {
     const step = view.steps.find((s) => s.name === 'load')!;
     expect(step.status).toBe('passed');
     expect(step.outputs).toMatchObject({ environment: 'staging', verdict: 'passed', candidate: { release: 3, requests: 16, errorRate: 0 }, baseline: { release: 1, requests: 16 } });
-    expect(step.logs.map((l) => l.line).join('\n')).toMatch(/#3 held within the margins of #1 and the objectives/);
+    expect(step.outputs.reasons).toEqual(['#3 held within the margins of #1 and the objectives']);
     const listed = await api.loadTests.list({ service: S, pipelineRun: run.number });
     expect(listed.tests.map((t) => [t.id, t.status, t.candidateNumber, t.pipelineRunNumber])).toEqual([[step.outputs.loadTest, 'passed', 3, run.number]]);
     const checks = listed.tests[0]!.verdict!.checks.map((c) => [c.name, c.outcome]);
@@ -163,10 +168,39 @@ describe('load tests', () => {
     expect((await database.db.select({ n: count() }).from(loadTests))[0]!.n).toBe(before);
   });
 
+  it('run from the CLI, with its flags in the messages and exit codes for a verdict', async () => {
+    const handler = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: () => createInnerContext({ actor: admin, db: database.db }) });
+    const apiServer = http.createServer((req, res) => void handler(req, res));
+    await new Promise<void>((r) => apiServer.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`;
+    const cli = async (...argv: string[]) => {
+      let stdout = '';
+      let stderr = '';
+      const code = await runCli(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { SLIPWAY_URL: url, SLIPWAY_TOKEN: 'slw_test_token_not_checked_here' }, version: 'test' });
+      return { code, stdout, stderr };
+    };
+    try {
+      const ok = await cli('loadtest', 'run', S, '--environment', 'staging', '--release', `${S}#3`, '--rate', '8', '--duration', '2', '--segment', '0.5', '--min-samples', '5', '--min-latency-diff', '150', '--stream', 'always');
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(/^candidate +#3 +8 +8\/s /m);
+      expect(ok.stdout).toMatch(/^stable +#1 +8 +8\/s /m);
+      expect(ok.stdout).toContain('verdict: passed');
+      expect(await cli('loadtest', 'run', S, '--environment', 'staging', '--release', '3', '--rate', 'fast')).toMatchObject({ code: 2, stderr: expect.stringContaining('--rate must be a number') });
+      expect(await cli('loadtest', 'run', S, '--environment', 'staging', '--release', '3', '--rate', '500')).toMatchObject({ code: 1, stderr: expect.stringContaining('--rate: must be at most 200 requests per second') });
+      const listed = await cli('loadtest', 'list', S, '--environment', 'staging');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout.split('\n').filter((l) => l.includes('staging'))).toHaveLength(4);
+    } finally {
+      apiServer.closeAllConnections();
+      await new Promise((r) => apiServer.close(r));
+    }
+  }, 30_000);
+
   it('send synthetic requests only: rollups and the traffic summary leave them out', async () => {
     await gateway.telemetry.flush();
     const rows = await database.db.select({ synthetic: requestLogs.synthetic, n: count() }).from(requestLogs).where(eq(requestLogs.serviceId, serviceId)).groupBy(requestLogs.synthetic);
-    expect(rows).toEqual([{ synthetic: true, n: 32 + 32 + 2 }]);
+    expect(rows).toEqual([{ synthetic: true, n: 32 + 32 + 2 + 16 }]);
     await rollupRange(database.db, started, new Date(Math.ceil((Date.now() + 1) / 60_000) * 60_000));
     const result = await database.db.execute(sql`select coalesce(sum(requests), 0)::int as requests from monitoring_rollups_minute where service_id = ${serviceId}`);
     const rolled = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { requests: number }[];

@@ -22,14 +22,13 @@ export async function loadTestStep(ctx: StepContext): Promise<StepOutcome> {
     const b = test.results?.baseline;
     const line = (name: string, a: NonNullable<typeof c>) =>
       `${name} #${a.releaseNumber}: ${a.completed} requests (${a.achievedRps}/s), p50 ${a.latencyMs.p50 ?? '—'} ms, p95 ${a.latencyMs.p95 ?? '—'} ms, p99 ${a.latencyMs.p99 ?? '—'} ms, TTFT p95 ${a.ttftMs.p95 ?? '—'} ms, ${a.outputTokensPerSecond ?? '—'} tokens/s, errors ${(a.errorRate * 100).toFixed(1)}%`;
-    if (c) ctx.log(line('candidate', c));
-    if (b) ctx.log(line('stable', b));
-    else if (c) ctx.log('no stable release to compare with: held to the objectives only');
-    for (const reason of test.verdict?.reasons ?? []) ctx.log(reason);
+    // One entry: separate appends may land out of order.
+    ctx.log([...(c ? [line('candidate', c)] : []), ...(b ? [line('stable', b)] : c ? ['no stable release to compare with: held to the objectives only'] : []), ...(test.verdict?.reasons ?? [])].join('\n'));
     const outputs = {
       environment,
       loadTest: test.id,
       verdict: test.status,
+      reasons: test.verdict?.reasons ?? [],
       candidate: c ? { release: c.releaseNumber, requests: c.completed, p95Ms: c.latencyMs.p95, p99Ms: c.latencyMs.p99, ttftP95Ms: c.ttftMs.p95, errorRate: c.errorRate } : null,
       baseline: b ? { release: b.releaseNumber, requests: b.completed, p95Ms: b.latencyMs.p95, p99Ms: b.latencyMs.p99, ttftP95Ms: b.ttftMs.p95, errorRate: b.errorRate } : null,
     };
