@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import type { StepRunStatus } from '@/db/schema';
 import { formatDuration, formatTime } from '@/components/format';
+import { LoadTestDetail } from '@/components/load-tests/load-test-detail';
 import { JsonBlock } from '@/components/registry/json-block';
 import type { RouterOutputs } from '@/components/trpc';
 import { Badge } from '@/components/ui/badge';
@@ -86,6 +87,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
             </p>
           ) : null}
           <RolloutLink step={step} service={service} />
+          {step.type === 'load-test' && typeof step.outputs.loadTest === 'string' ? <LoadTestDetail id={step.outputs.loadTest} compact /> : null}
           <div className="text-xs text-muted-fg">
             {step.startedAt ? `Started ${formatTime(step.startedAt)}` : 'Not started'}
             {step.endedAt ? ` · ended ${formatTime(step.endedAt)}` : ''}

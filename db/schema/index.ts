@@ -12,3 +12,4 @@ export * from './alerts';
 export * from './production';
 export * from './images';
 export * from './containers';
+export * from './load-tests';

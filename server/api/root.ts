@@ -19,6 +19,7 @@ import { overviewRouter } from './routers/overview';
 import { approvalsRouter, rolloutsRouter } from './routers/rollouts';
 import { environmentsRouter, servicesRouter } from './routers/services';
 import { smokeRouter } from './routers/smoke';
+import { loadTestsRouter } from './routers/load-tests';
 import { tokensRouter } from './routers/tokens';
 import { triggersRouter } from './routers/triggers';
 import { usersRouter } from './routers/users';
@@ -55,6 +56,7 @@ export const appRouter = router({
   onlineEvals: onlineEvalsRouter,
   overview: overviewRouter,
   smoke: smokeRouter,
+  loadTests: loadTestsRouter,
   triggers: triggersRouter,
   drift: driftRouter,
 });

@@ -18,6 +18,7 @@ import { promptsGroup } from './commands/prompts';
 import { releasesGroup } from './commands/releases';
 import { promoteGroup, rollbackGroup, rolloutsGroup } from './commands/rollouts';
 import { servicesGroup } from './commands/services';
+import { loadtestGroup } from './commands/loadtest';
 import { smokeGroup } from './commands/smoke';
 import { syncGroup } from './commands/sync';
 import { trafficGroup } from './commands/traffic';
@@ -40,6 +41,7 @@ export const GROUPS: Group[] = [
   datasetsGroup,
   driftGroup,
   smokeGroup,
+  loadtestGroup,
   syncGroup,
   trafficGroup,
 ];

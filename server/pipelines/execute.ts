@@ -9,6 +9,7 @@ import { recordAudit } from '@/server/services/audit/record';
 import { withTransaction } from '@/server/services/context';
 import { deployStep } from './steps/deploy';
 import { buildImageStep, pushImageStep } from './steps/images';
+import { loadTestStep } from './steps/load-test';
 import { evalRunsOutcome, suiteGateStep } from './steps/eval';
 import type { StepContext, StepOutcome } from './steps/types';
 import { promptVariationsStep } from './steps/prompt-variations';
@@ -26,6 +27,7 @@ const IMPLEMENTATIONS: Record<string, (ctx: StepContext) => Promise<StepOutcome>
   'prompt-variations': promptVariationsStep,
   'build-image': buildImageStep,
   'push-image': pushImageStep,
+  'load-test': loadTestStep,
 };
 
 export interface CandidateResolver {

@@ -5,6 +5,7 @@ import type { PipelineDef } from '@/db/schema';
 import { unstorableIssues } from '@/server/lib/storable';
 import { parseYamlWithLines } from '@/server/lib/yaml-lines';
 import { slugSchema } from '@/server/services/registry-shared';
+import { loadTestBudgetSeconds } from '@/server/services/load-tests/settings';
 import { AVAILABLE_STEP_TYPES, isAvailableStepType, PLANNED_STEP_TYPES } from './step-types';
 
 const stepSchema = z
@@ -66,7 +67,11 @@ const schemaWith = (checks: DefinitionChecks) => z
         }
         const inputs = AVAILABLE_STEP_TYPES[step.type].inputs.safeParse(step.inputs);
         if (!inputs.success) for (const issue of inputs.error.issues) ctx.addIssue({ code: 'custom', path: [...at, 'inputs', ...issue.path], message: issue.message });
-        else if (step.type === 'webhook' && checks.url) {
+        else if (step.type === 'load-test') {
+          // The step's timeout stops the sending: it must leave the test its whole time and the last answers.
+          const need = loadTestBudgetSeconds(inputs.data as { durationSeconds: number; requestTimeoutMs: number });
+          if (step.timeout < need) ctx.addIssue({ code: 'custom', path: [...at, 'timeout'], message: `must be at least ${need} seconds for this load test (its duration, one request timeout and a margin)` });
+        } else if (step.type === 'webhook' && checks.url) {
           const problem = checks.url((inputs.data as { url: string }).url);
           if (problem) ctx.addIssue({ code: 'custom', path: [...at, 'inputs', 'url'], message: problem });
         }

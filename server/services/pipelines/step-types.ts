@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { IMAGE_TAG, registryProblem } from '@/server/docker/registry-ref';
 import { slugSchema } from '@/server/services/registry-shared';
+import { loadTestSettingsSchema, refineSettings } from '@/server/services/load-tests/settings';
 
 export interface StepType {
   summary: string;
@@ -47,6 +48,11 @@ export const AVAILABLE_STEP_TYPES = {
       })
       .strict(),
   },
+  'load-test': {
+    summary:
+      "Sends a fixed rate of chat requests for a fixed time through an environment's own gateway (the step's, or the run's target) to the candidate, pinned, and interleaved to the release it serves now; fails when the candidate's p95/p99 latency, time to first token or error rate regress beyond the margins, or break the environment's objectives",
+    inputs: z.object({ environment: slugSchema.optional() }).extend(loadTestSettingsSchema.shape).strict().superRefine(refineSettings),
+  },
   webhook: {
     summary: 'POSTs the run, service and candidate to a URL, signed with HMAC-SHA256; passes on a 2xx answer',
     inputs: z.object({ url: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }), secret: slugSchema, headers: z.record(z.string(), z.string()).default({}) }).strict(),
@@ -74,7 +80,6 @@ export const AVAILABLE_STEP_TYPES = {
 
 /** Planned step types and what brings them. */
 export const PLANNED_STEP_TYPES: Record<string, string> = {
-  'load-test': 'load tests',
   'smoke-test': 'smoke tests',
 };
 
