@@ -39,6 +39,8 @@ let commit: string;
 let files: http.Server;
 let filesUrl: string;
 const made = new Set<string>();
+/** Manifests pushed to the test registry, deleted afterwards (`repository@digest`). */
+const pushed = new Set<string>();
 
 const container = { build: { context: 'serving', dockerfile: 'Dockerfile' }, command: ['/app/server.mjs', '--port', '{port}'], port: 8000, healthPath: '/health', resources: { cpus: 1, memoryMb: 256 } };
 
@@ -78,6 +80,10 @@ describe.skipIf(!available)('container image builds', () => {
   afterAll(async () => {
     const client = docker();
     for (const id of made) await client.getImage(id).remove({ force: true }).catch(() => undefined);
+    for (const ref of pushed) {
+      const [repository, digest] = ref.slice(TEST_REGISTRY.length + 1).split('@') as [string, string];
+      await fetch(`http://${TEST_REGISTRY}/v2/${repository}/manifests/${digest}`, { method: 'DELETE' }).catch(() => undefined);
+    }
     files?.closeAllConnections();
     await new Promise((r) => files?.close(r));
     await database?.close();
@@ -140,6 +146,7 @@ describe.skipIf(!available)('container image builds', () => {
     const name = `${TEST_REGISTRY}/slipway-test-${RUN}/img-llm`;
     expect(push.outputs).toMatchObject({ image: b.imageId, pushedRef: expect.stringMatching(new RegExp(`^${name.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}$`)) });
     const full = await api.images.get({ id: b.id });
+    pushed.add(full.pushedRef!);
     expect(full.pushedRef).toBe(push.outputs.pushedRef);
     expect(full.pushedDigest).toBe(String(push.outputs.pushedRef).split('@')[1]);
     expect(full.log).toContain(`verified ${full.pushedRef}: its config is ${b.imageId}`);
