@@ -15,7 +15,7 @@ import { Gateway } from './gateway/handler';
 import { defaultWorkerCount } from './gateway/workers';
 import { originOfAddress, setLocalGatewayOrigin } from './gateway/local';
 import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
-import { failInterruptedBuilds } from './services/images/start';
+import { failInterruptedBuilds } from './services/images/queue';
 import { connectVariations, redispatchUnstartedVariations } from './evals/runner-variations';
 import { connectRollouts, redispatchActiveRollouts } from './rollouts/connect';
 import { logger } from './logger';

@@ -195,7 +195,7 @@ function VersionDetail({ v, onChanged }: { v: Version; onChanged: () => void }) 
           <h3 className="mb-2 text-sm font-semibold">Serving</h3>
           <dl className="grid grid-cols-[9rem_1fr] gap-x-4 gap-y-2 text-sm">
             <Row label="Provider">{PROVIDER_LABELS[v.providerKind]}</Row>
-            {v.providerKind === 'openai-compatible' ? <Row label="Base URL">{v.baseUrl ? <code className="font-mono text-xs">{v.baseUrl}</code> : '—'}</Row> : <Row label="Image">{v.imageRef ? <code className="font-mono text-xs break-all">{v.imageRef}</code> : '—'}</Row>}
+            {v.providerKind === 'openai-compatible' ? <Row label="Base URL">{v.baseUrl ? <code className="font-mono text-xs">{v.baseUrl}</code> : '—'}</Row> : <Row label="Image">{v.imageRef ? <code className="font-mono text-xs break-all">{v.imageRef}</code> : v.container?.build ? 'built from the service repository (see Image builds)' : '—'}</Row>}
             <Row label="Upstream model">
               <code className="font-mono text-xs">{v.upstreamModel}</code>
             </Row>

@@ -3,7 +3,7 @@
 // so builds live here; a version "has" its newest succeeded build.
 import { bigint, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { pipelineRuns } from './pipelines';
-import { modelVersions } from './registry';
+import { modelVersions, services } from './registry';
 
 /** One artifact checked before it entered the build context. */
 export interface VerifiedArtifact {
@@ -25,6 +25,10 @@ export const imageBuilds = pgTable(
     modelVersionId: uuid('model_version_id')
       .notNull()
       .references(() => modelVersions.id),
+    /** The service whose repository held the build context. */
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id),
     /** The run whose step made it; null for a build started by hand. */
     pipelineRunId: uuid('pipeline_run_id').references(() => pipelineRuns.id),
     /** The step's name in its pipeline, or `manual`. */

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageBuilds, pipelineStepRuns } from '@/db/schema';
 import { docker, followProgress } from '@/server/docker/docker';
 import { nodeBaseImageRef } from '@/server/docker/base-image';
-import { artifactLabelKey } from '@/server/services/images/build';
-import { latestBuiltImage, settleManualBuilds } from '@/server/services/images';
+import { artifactLabelKey } from '@/server/pipelines/images/build';
+import { settleManualBuilds } from '@/server/pipelines/images/manual';
+import { latestBuiltImage } from '@/server/services/images';
 import { callerFor, makeUser } from '../helpers/actors';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
 import { dockerForTests, TEST_REGISTRY } from '../helpers/docker';
@@ -26,6 +27,7 @@ const RUN = randomBytes(4).toString('hex');
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 const WEIGHTS = randomBytes(64 * 1024);
+const PASSWORD = `PASSWORD-MUST-NOT-LEAK-${randomBytes(6).toString('hex')}`;
 const TOKENIZER = Buffer.from(JSON.stringify({ vocab: ['a', 'b', RUN] }));
 const CONFIG = `{"run":"${RUN}"}\n`;
 const DOCKERFILE = `FROM ${nodeBaseImageRef()}\nCOPY server.mjs /app/\nCOPY models/ /app/models/\nUSER 1000:1000\nCMD ["/app/server.mjs"]\n`;
@@ -37,6 +39,8 @@ let commit: string;
 let files: http.Server;
 let filesUrl: string;
 const made = new Set<string>();
+/** Manifests pushed to the test registry, deleted afterwards (`repository@digest`). */
+const pushed = new Set<string>();
 
 const container = { build: { context: 'serving', dockerfile: 'Dockerfile' }, command: ['/app/server.mjs', '--port', '{port}'], port: 8000, healthPath: '/health', resources: { cpus: 1, memoryMb: 256 } };
 
@@ -65,15 +69,21 @@ describe.skipIf(!available)('container image builds', () => {
     await api.models.register({ model: 'img-llm', providerKind: 'container', upstreamModel: 'ref-small', container, artifacts: artifacts('0'.repeat(64)), tokenizer });
     await api.releases.create({ service: 'imgbot', model: 'img-llm@1', gitSha: commit });
     await api.releases.create({ service: 'imgbot', model: 'img-llm@2', gitSha: commit });
+    await api.secrets.create({ name: 'registry-login', purposes: ['registry_credentials'], value: `robot:${PASSWORD}` });
+    await api.secrets.create({ name: 'hook-key', purposes: ['webhook_signing'], value: 'whsec_not_for_registries' });
     await api.pipelines.saveDefinition({
       service: 'imgbot',
-      yaml: `branches:\n  - pattern: main\n    mode: evaluate\nstages:\n  - name: image\n    steps:\n      - name: build\n        type: build-image\n        inputs: { tag: "slipway-test/img-llm:${RUN}" }\n      - name: push\n        type: push-image\n        inputs: { registry: "${TEST_REGISTRY}/slipway-test-${RUN}" }\n`,
+      yaml: `branches:\n  - pattern: main\n    mode: evaluate\nstages:\n  - name: image\n    steps:\n      - name: build\n        type: build-image\n        inputs: { tag: "slipway-test/img-llm:${RUN}" }\n      - name: push\n        type: push-image\n        inputs: { registry: "${TEST_REGISTRY}/slipway-test-${RUN}", secret: registry-login }\n`,
     });
   });
 
   afterAll(async () => {
     const client = docker();
     for (const id of made) await client.getImage(id).remove({ force: true }).catch(() => undefined);
+    for (const ref of pushed) {
+      const [repository, digest] = ref.slice(TEST_REGISTRY.length + 1).split('@') as [string, string];
+      await fetch(`http://${TEST_REGISTRY}/v2/${repository}/manifests/${digest}`, { method: 'DELETE' }).catch(() => undefined);
+    }
     files?.closeAllConnections();
     await new Promise((r) => files?.close(r));
     await database?.close();
@@ -136,10 +146,15 @@ describe.skipIf(!available)('container image builds', () => {
     const name = `${TEST_REGISTRY}/slipway-test-${RUN}/img-llm`;
     expect(push.outputs).toMatchObject({ image: b.imageId, pushedRef: expect.stringMatching(new RegExp(`^${name.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}$`)) });
     const full = await api.images.get({ id: b.id });
+    pushed.add(full.pushedRef!);
     expect(full.pushedRef).toBe(push.outputs.pushedRef);
     expect(full.pushedDigest).toBe(String(push.outputs.pushedRef).split('@')[1]);
     expect(full.log).toContain(`verified ${full.pushedRef}: its config is ${b.imageId}`);
     expect(await latestBuiltImage(database.db, b.modelVersionId)).toMatchObject({ buildId: b.id, imageId: b.imageId, pushedRef: full.pushedRef });
+    // The credentials went to the engine only: never into the run, its logs and outputs, or the build's record.
+    expect(push.logs.map((l) => l.line)).toContain(`pushing ${b.imageId} as ${name}:v1-${commit.slice(0, 12)} (as robot)`);
+    expect(JSON.stringify(view)).not.toContain(PASSWORD);
+    expect(JSON.stringify(full)).not.toContain(PASSWORD);
 
     // Pulled back by digest into a clean engine state: the same image.
     const client = docker();
@@ -149,6 +164,13 @@ describe.skipIf(!available)('container image builds', () => {
     const messages = await followProgress(pull, () => {});
     expect(messages.find((m) => m.error)).toBeUndefined();
     expect((await client.getImage(full.pushedRef!).inspect()).Id).toBe(b.imageId);
+  });
+
+  it('refuses registry credentials from a secret of another purpose when the pipeline is saved', async () => {
+    const yaml = `stages:\n  - name: image\n    steps:\n      - name: push\n        type: push-image\n        inputs: { registry: "${TEST_REGISTRY}/x", secret: hook-key }\n`;
+    await expect(api.pipelines.saveDefinition({ service: 'imgbot', yaml })).rejects.toThrow(
+      'stages.image.push.inputs.secret: secret "hook-key" is not for image registry credentials (its purposes: webhook signing); add the purpose under Settings → Secrets or name another secret',
+    );
   });
 
   it('fails a build whose artifact does not match its sha256, naming the file and both digests', async () => {

@@ -102,7 +102,7 @@ stages:
       { line: 8, path: 'stages[0].steps[0].type', message: 'step type load-test is not available yet (it comes with load tests)' },
       { line: 12, path: 'stages[0].steps[1].inputs.url', message: 'must be an http(s) URL' },
       { line: 14, path: 'stages[0].steps[2].name', message: '"hook" is used twice; step names are unique in a pipeline' },
-      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, eval, safety, injection, data-quality, prompt-variations, webhook' },
+      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, eval, safety, injection, data-quality, prompt-variations, webhook, build-image, push-image' },
       { line: 16, path: 'stages[0].steps[2]', message: 'unknown field colour' },
     ]);
     const broken = checkDefinition('stages:\n  - name: a\n   steps: [');

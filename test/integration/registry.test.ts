@@ -210,16 +210,17 @@ describe('immutability', () => {
 describe('model versions', () => {
   it('validate provider kind, digests and hashes with the field named', async () => {
     expect(await failure(api.models.register({ model: 'llm', providerKind: 'openai-compatible', upstreamModel: 'x' }))).toEqual({ code: 'BAD_REQUEST', message: 'baseUrl: is required for an OpenAI-compatible endpoint' });
-    expect((await failure(api.models.register({ model: 'llm', providerKind: 'container', upstreamModel: 'x', imageRef: 'registry.local/llm:latest' })))?.message).toBe('imageRef: must be pinned by digest: name@sha256:<64 hex>');
-    expect((await failure(api.models.register({ model: 'llm', providerKind: 'container', upstreamModel: 'x', imageRef: `registry.local/llm@sha256:${'a'.repeat(64)}`, artifacts: [{ uri: 's3://b/w.bin', sha256: 'abc', sizeBytes: 1 }] })))?.message).toBe(
+    expect((await failure(api.models.register({ model: 'llm', providerKind: 'container', upstreamModel: 'x', imageRef: 'registry.local/llm:latest', container: { port: 8000 } })))?.message).toBe('imageRef: must be pinned by digest: name@sha256:<64 hex>, or a local image id sha256:<64 hex>');
+    expect((await failure(api.models.register({ model: 'llm', providerKind: 'container', upstreamModel: 'x', imageRef: `registry.local/llm@sha256:${'a'.repeat(64)}`, container: { port: 8000 }, artifacts: [{ uri: 's3://b/w.bin', sha256: 'abc', sizeBytes: 1 }] })))?.message).toBe(
       'artifacts.0.sha256: must be 64 lowercase hex characters (sha256)',
     );
-    expect((await failure(api.models.register({ model: 'llm', providerKind: 'container', upstreamModel: 'x', imageRef: `registry.local/llm@sha256:${'a'.repeat(64)}`, lineage: { gitCommit: 'abc123' } })))?.message).toBe('lineage.gitCommit: must be a 40-character hex git commit');
+    expect((await failure(api.models.register({ model: 'llm', providerKind: 'container', upstreamModel: 'x', imageRef: `registry.local/llm@sha256:${'a'.repeat(64)}`, container: { port: 8000 }, lineage: { gitCommit: 'abc123' } })))?.message).toBe('lineage.gitCommit: must be a 40-character hex git commit');
     const v = await api.models.register({
       model: 'llm',
       providerKind: 'container',
       upstreamModel: 'x',
       imageRef: `registry.local/llm@sha256:${'a'.repeat(64)}`,
+      container: { port: 8000 },
       artifacts: [{ uri: 's3://b/w.bin', sha256: 'b'.repeat(64), sizeBytes: 1024 }],
       tokenizer: { uri: 's3://b/tok.json', sha256: 'c'.repeat(64) },
       lineage: { gitRepository: 'git@example.test:ml/llm.git', gitCommit: 'd'.repeat(40), trainingRunUri: 'mlflow://runs/42' },

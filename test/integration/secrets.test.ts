@@ -2,7 +2,7 @@
 import { TRPCError } from '@trpc/server';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { environments, executorRuns, secrets, services, smokeRuns } from '@/db/schema';
+import { environments, executorRuns, imageBuilds, modelVersions, models, secrets, services, smokeRuns } from '@/db/schema';
 import { appRouter } from '@/server/api/root';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { callerFor, makeUser } from '../helpers/actors';
@@ -52,7 +52,12 @@ beforeAll(async () => {
   const result = { caseIndex: 0, releaseNumber: 2, status: 502, latencyMs: 5, pass: false, score: 0, output: null, reason: '#2 answered 502: the model endpoint did not answer', requestId: '' };
   const [smoke] = await database.db.insert(smokeRuns).values({ serviceId: dev!.serviceId, environmentId: dev!.id, environment: 'dev', trigger: 'manual', key: 'manual:secrets-test', status: 'failed', cases: 1, passed: 0, results: [result], finishedAt: new Date() }).returning();
   smokeRunId = smoke!.id;
+  // An image build record of the version whose model holds the key (the build itself is covered by image-builds.test.ts).
+  const [hosted] = await database.db.select({ id: modelVersions.id }).from(modelVersions).innerJoin(models, eq(models.id, modelVersions.modelId)).where(eq(models.name, 'hosted'));
+  const [build] = await database.db.insert(imageBuilds).values({ modelVersionId: hosted!.id, serviceId: dev!.serviceId, stepName: 'manual', sourceRepository: '/srv/repo', sourceCommit: 'a'.repeat(40), status: 'failed', error: 'not a container', createdBy: 'test' }).returning();
+  imageBuildId = build!.id;
 });
+let imageBuildId = '';
 let approvalId = '';
 let driftReportId = '';
 let smokeRunId = '';
@@ -72,6 +77,10 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'models.list': {},
   'models.get': { name: 'hosted' },
   'models.version': { model: 'hosted', version: 1 },
+  'images.list': { model: 'hosted', version: 1 },
+  get 'images.get'() {
+    return { id: imageBuildId };
+  },
   'prompts.list': { service: 'support-bot' },
   'prompts.get': { service: 'support-bot', prompt: 'answer' },
   'prompts.version': { service: 'support-bot', prompt: 'answer', version: 1 },

@@ -6,8 +6,9 @@ import { and, desc, eq } from 'drizzle-orm';
 import { imageBuilds, releases, secrets } from '@/db/schema';
 import { parseRegistryCredentials, type RegistryCredentials } from '@/server/docker/registry';
 import { parseRegistry } from '@/server/docker/registry-ref';
-import { queueImageBuild, runImageBuild } from '@/server/services/images/build';
-import { pushImageBuild } from '@/server/services/images/push';
+import { queueImageBuild } from '@/server/services/images/queue';
+import { runImageBuild } from '../images/build';
+import { pushImageBuild } from '../images/push';
 import { readSecretValue } from '@/server/services/secrets/queries';
 import { refusalOfUse } from '@/server/services/secrets/scope';
 import type { StepContext, StepOutcome } from './types';
@@ -35,7 +36,7 @@ export async function buildImageStep(ctx: StepContext): Promise<StepOutcome> {
   } catch (err) {
     return failed((err as Error).message);
   }
-  const build = await runImageBuild(ctx.db, buildId, { serviceId: ctx.service.id, log: ctx.log, signal: ctx.signal });
+  const build = await runImageBuild(ctx.db, buildId, { log: ctx.log, signal: ctx.signal });
   const outputs = { build: build.id, tag: build.tag, image: build.imageId, sizeBytes: build.sizeBytes, commit };
   return build.status === 'succeeded' ? { status: 'passed', outputs } : failed(build.error ?? 'the build failed', outputs);
 }

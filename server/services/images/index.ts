@@ -1,6 +1,4 @@
-// Container images of model versions: builds from a repository commit with verified artifacts, pushes to a
-// registry, and the image a model version has (its newest succeeded build).
+// Container images of model versions as records: builds queued and listed, and the image a model version has
+// (its newest succeeded build), which the deploy target resolves. Builds and pushes run in server/pipelines/images.
 export { latestBuiltImage, type BuiltImage, listImageBuilds, getImageBuild } from './queries';
-export { queueImageBuild, runImageBuild, buildProblem, artifactLabelKey } from './build';
-export { pushImageBuild, pushTarget } from './push';
-export { startImageBuild, failInterruptedBuilds, settleManualBuilds } from './start';
+export { queueImageBuild, buildProblem, startImageBuild, failInterruptedBuilds } from './queue';

@@ -3,14 +3,12 @@
 // naming the source and every digest; the result (image id, size, labels, log) is recorded in image_builds.
 import { eq } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { imageBuilds, models, modelVersions, services, type ImageBuild, type ModelVersion } from '@/db/schema';
+import { imageBuilds, models, modelVersions, type ImageBuild } from '@/db/schema';
 import { ensureNodeBaseImage } from '@/server/docker/base-image';
 import { dockerEndpoint, engineMessage, followProgress, isNotFound, requireDocker, type ProgressMessage } from '@/server/docker/docker';
-import { IMAGE_TAG } from '@/server/docker/registry-ref';
 import { tarStream } from '@/server/docker/tar';
-import { invalid, precondition } from '@/server/errors';
-import { withCheckout } from '@/server/pipelines/git';
-import { sourceSettings } from '@/server/pipelines/source';
+import { withCheckout } from '../git';
+import { sourceSettings } from '../source';
 import { assembleContext, BuildError, fetchVerified, fromImages, MAX_CONTEXT_BYTES, pinnedFiles, readContextDir } from './context';
 import { BuildLog } from './log';
 
@@ -19,52 +17,12 @@ export function artifactLabelKey(contextPath: string): string {
   return `org.slipway.artifact.${contextPath.toLowerCase().replace(/[^a-z0-9.-]+/g, '-')}.sha256`;
 }
 
-/** What a model version must be for a build: a container with a build context. */
-export function buildProblem(v: Pick<ModelVersion, 'providerKind' | 'container' | 'imageRef'>, ref: string): string | null {
-  if (v.providerKind !== 'container') return `${ref} is an OpenAI-compatible endpoint; only container model versions are built`;
-  if (!v.container?.build) return `${ref} names an existing image (${v.imageRef ?? 'imageRef'}) instead of a build context (container.build); there is nothing to build`;
-  return null;
-}
-
-export interface BuildRequest {
-  modelVersionId: string;
-  serviceId: string;
-  commit: string;
-  pipelineRunId: string | null;
-  stepName: string;
-  /** Image name and tag; default `slipway-models/<model>:v<version>-<commit 12>`. */
-  tag?: string;
-  createdBy: string;
-}
-
-/** Checks the request and records the build as queued. */
-export async function queueImageBuild(db: Db, req: BuildRequest): Promise<ImageBuild> {
-  const [row] = await db
-    .select({ v: modelVersions, model: models.name })
-    .from(modelVersions)
-    .innerJoin(models, eq(models.id, modelVersions.modelId))
-    .where(eq(modelVersions.id, req.modelVersionId));
-  if (!row) throw precondition('the model version no longer exists');
-  const ref = `${row.model}@${row.v.version}`;
-  const problem = buildProblem(row.v, ref);
-  if (problem) throw precondition(problem);
-  if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(req.commit)) throw invalid('ref', `"${req.commit}" is not a full commit id (40 hex characters)`);
-  if (req.tag !== undefined && !IMAGE_TAG.test(req.tag)) throw invalid('tag', 'must be an image name with an optional tag, lowercase: registry/team/name:tag');
-  const settings = await sourceSettings(db, req.serviceId);
-  const tag = req.tag ?? `slipway-models/${row.model}:v${row.v.version}-${req.commit.slice(0, 12)}`;
-  const [build] = await db
-    .insert(imageBuilds)
-    .values({ modelVersionId: req.modelVersionId, pipelineRunId: req.pipelineRunId, stepName: req.stepName, sourceRepository: settings.url, sourceCommit: req.commit, tag, status: 'queued', createdBy: req.createdBy })
-    .returning();
-  return build!;
-}
-
 /**
  * Runs a queued build to its end and returns the recorded row: succeeded with the image's id, size and labels, or
  * failed with the error (a wrong sha256 names the file, the expected and the actual digest). `log` receives every
  * line as it comes (the run page's live log); the row keeps the last 200 KB.
  */
-export async function runImageBuild(db: Db, buildId: string, opts: { serviceId: string; log?: (line: string) => void; signal?: AbortSignal }): Promise<ImageBuild> {
+export async function runImageBuild(db: Db, buildId: string, opts: { log?: (line: string) => void; signal?: AbortSignal } = {}): Promise<ImageBuild> {
   const [build] = await db.select().from(imageBuilds).where(eq(imageBuilds.id, buildId));
   if (!build) throw new Error(`image build ${buildId} not found`);
   const log = new BuildLog(opts.log, (text) => db.update(imageBuilds).set({ log: text }).where(eq(imageBuilds.id, buildId)).then(() => undefined));
@@ -83,7 +41,7 @@ export async function runImageBuild(db: Db, buildId: string, opts: { serviceId: 
     // The base image is made from this host's Node.js runtime when missing, so a Dockerfile FROM it works on a fresh engine.
     const base = await ensureNodeBaseImage(client, { log: (l) => log.line(l) });
     log.line(`base image ${base.ref} is ${base.id}`);
-    const settings = await sourceSettings(db, opts.serviceId);
+    const settings = await sourceSettings(db, build.serviceId);
     log.line(`reading ${spec.context} of ${settings.url} at ${build.sourceCommit}`);
     const { entries, verified } = await withCheckout(settings, build.sourceCommit, async (dir) => {
       const ctx = await readContextDir(dir, spec.context);
@@ -148,11 +106,4 @@ export async function runImageBuild(db: Db, buildId: string, opts: { serviceId: 
     const [failed] = await db.update(imageBuilds).set({ status: 'failed', error: message.slice(0, 4000), log: log.contents(), finishedAt: new Date() }).where(eq(imageBuilds.id, buildId)).returning();
     return failed!;
   }
-}
-
-/** The service a build's repository belongs to, by name (manual builds name it). */
-export async function serviceIdByName(db: Db, name: string): Promise<string> {
-  const [s] = await db.select({ id: services.id }).from(services).where(eq(services.name, name));
-  if (!s) throw invalid('service', `no service named "${name}"`);
-  return s.id;
 }

@@ -1,6 +1,8 @@
 // A build's log: every line handed on as it comes (the run page's live log), the last 200 KB kept for the record
 // and written to it every few seconds, so a build in progress can be read from its row too.
 export const MAX_BUILD_LOG_BYTES = 200 * 1024;
+/** Lines handed on live (each is a write to the run's step); the rest stay in the build's own log. */
+export const MAX_LIVE_LINES = 2000;
 const FLUSH_MS = 2000;
 
 export class BuildLog {
@@ -8,6 +10,7 @@ export class BuildLog {
   private partial = '';
   private last = 0;
   private pending: Promise<void> = Promise.resolve();
+  private liveLines = 0;
 
   constructor(
     private readonly live: ((line: string) => void) | undefined,
@@ -20,7 +23,9 @@ export class BuildLog {
     if (!clean) return;
     this.buffer += `${clean}\n`;
     if (this.buffer.length > MAX_BUILD_LOG_BYTES) this.buffer = `…\n${this.buffer.slice(this.buffer.length - MAX_BUILD_LOG_BYTES)}`;
-    this.live?.(clean);
+    this.liveLines++;
+    if (this.liveLines <= MAX_LIVE_LINES) this.live?.(clean);
+    else if (this.liveLines === MAX_LIVE_LINES + 1) this.live?.(`… more output: see the build's log (slipway images show, or the model version's page)`);
     if (Date.now() - this.last > FLUSH_MS) void this.flush();
   }
 
