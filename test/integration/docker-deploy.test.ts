@@ -195,11 +195,19 @@ describe.skipIf(!hasDocker)('Docker deploy target', () => {
     // What a crash leaves: a labelled container no row knows (killed between create and record) …
     const [one, two] = before;
     await launchReplica(docker(), { instanceId: randomUUID(), environmentId: envId, releaseId: releaseIds[2]!, name: `slipway-orphan-${randomUUID()}`, image: one!.image, hostPort: 20999, spec: spec() });
+    // … a removal cut short (the row says removing, its container still runs) …
+    const [stuck] = await h.database.db
+      .insert(containerInstances)
+      .values({ environmentId: envId, releaseId: releaseIds[1]!, modelVersionId: one!.modelVersionId, slot: 'green', replica: 0, image: one!.image, containerName: `slipway-stuck-${randomUUID()}`, hostPort: 20998, state: 'removing' })
+      .returning();
+    const stuckId = await launchReplica(docker(), { instanceId: stuck!.id, environmentId: envId, releaseId: releaseIds[1]!, name: stuck!.containerName, image: one!.image, hostPort: 20998, spec: spec() });
+    await h.database.db.update(containerInstances).set({ containerId: stuckId }).where(eq(containerInstances.id, stuck!.id));
     // … a replica that died, and one whose container is gone altogether.
     await docker().getContainer(one!.containerId!).kill();
     await docker().getContainer(two!.containerId!).remove({ force: true });
     const report = await reconcileContainers(h.database.db, { startup: true });
-    expect(report).toMatchObject({ removedContainers: 1, replaced: 2, started: 2, problems: [] });
+    expect(report).toMatchObject({ removedContainers: 1, expired: 1, replaced: 2, started: 2, problems: [] });
+    expect(await live(releaseIds[1]!)).toEqual([]);
     const after = await live(releaseIds[2]!);
     expect(after.map((r) => [r.state, r.health, r.restarts])).toEqual([
       ['running', 'healthy', 1],
