@@ -116,7 +116,6 @@ async function reconcileOnce(db: Db, opts: { now?: Date; startup?: boolean; clie
       report.expired += rows.length;
       continue;
     }
-    const runtime = env.runtime;
     const want = await wanted(db, env);
     const keepMs = keepMinutes(env) * 60_000;
     const byRelease = new Map<string, ContainerInstance[]>();
@@ -145,10 +144,10 @@ async function reconcileOnce(db: Db, opts: { now?: Date; startup?: boolean; clie
     // 3. Replicas of wanted releases whose container died or vanished: replaced in place (same row, same port).
     for (const mine of byRelease.values()) {
       for (const row of mine) {
+        // A start in progress, or one a crash cut short: the pass below carries it on, adopting the container it made.
+        if (row.state === 'starting') continue;
         const alive = row.containerId ? running.get(row.containerId) : undefined;
         if (alive) continue;
-        const beingStarted = row.state === 'starting' && !opts.startup && now.getTime() - row.updatedAt.getTime() < runtime.healthTimeoutSeconds * 1000 + STARTING_GRACE_MS;
-        if (beingStarted) continue;
         const why = alive === false ? 'its container stopped' : 'its container vanished';
         if (row.containerId) await removeContainer(client, row.containerId);
         await db
