@@ -3,9 +3,9 @@
 // `/gw/*`, `/api/metrics` and `/api/executor/*` never enter Next.js. Gateway connections are served by gateway
 // worker processes (SLIPWAY_GATEWAY_WORKERS, server/gateway/front.ts); this process keeps the database, the one
 // telemetry writer and the routing snapshot the workers are sent.
-import { reconcileContainers } from '@/server/services/containers/reconcile';
 import http from 'node:http';
 import next from 'next';
+import { reconcileContainers } from '@/server/services/containers/reconcile';
 import { CLIENT_IP_HEADER, clientIp } from './auth/client-ip';
 import { ConfigError, env, inngestDevMode, publicUrl, type Env } from './env';
 import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from './executor';
@@ -90,6 +90,9 @@ async function main(): Promise<void> {
   // Smoke tests call the gateway through this very listener.
   setLocalGatewayOrigin(originOfAddress(serving.address));
   log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, version: appVersion() }, 'Slipway is listening');
+  // Containers a crashed app left (or whose rows say removed) are removed, vanished replicas of routed releases
+  // replaced: before the executor replays rollout steps that may be starting replicas of their own.
+  await reconcileContainers(rt.database.db, { startup: true }).catch((err: unknown) => log.error({ err }, 'could not reconcile containers'));
   if (executor) {
     // The executor syncs through the serve endpoint, so it starts once the server answers.
     await executor.start();
@@ -103,8 +106,6 @@ async function main(): Promise<void> {
   await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
   await failInterruptedBuilds(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not mark interrupted image builds'));
   await redispatchUnstartedVariations(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch prompt-variations runs'));
-  // Containers a crashed app left (or whose rows say removed) are removed, vanished replicas of routed releases replaced.
-  await reconcileContainers(rt.database.db, { startup: true }).catch((err: unknown) => log.error({ err }, 'could not reconcile containers'));
 
   /**
    * A graceful stop (SIGTERM, SIGINT) loses nothing: the server stops accepting connections, requests in flight

@@ -53,11 +53,24 @@ export interface ReconcileReport {
 
 const STARTING_GRACE_MS = 30_000;
 
+let queue: Promise<unknown> = Promise.resolve();
+
 /**
  * One pass over every environment's containers. `startup`: the app just started, so no replica is being started
- * by anyone (rows left `starting` by a crash are checked like the rest).
+ * by anyone (rows left `starting` by a crash are checked like the rest). Passes in one process run one at a time.
  */
-export async function reconcileContainers(db: Db, opts: { now?: Date; startup?: boolean; client?: Docker } = {}): Promise<ReconcileReport> {
+export function reconcileContainers(db: Db, opts: { now?: Date; startup?: boolean; client?: Docker } = {}): Promise<ReconcileReport> {
+  const run = queue.then(() => reconcileOnce(db, opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/** A pass in the background, after a routing change in a Docker environment; problems are logged. */
+export function reconcileSoon(db: Db): void {
+  reconcileContainers(db).catch((err: unknown) => logger.warn({ err }, 'could not reconcile containers after a routing change; the next scheduled pass tries again'));
+}
+
+async function reconcileOnce(db: Db, opts: { now?: Date; startup?: boolean; client?: Docker }): Promise<ReconcileReport> {
   const now = opts.now ?? new Date();
   const report: ReconcileReport = { removedContainers: 0, expired: 0, replaced: 0, started: 0, healthChanged: 0, problems: [] };
   const envRows = await db.select().from(environments);
@@ -79,7 +92,7 @@ export async function reconcileContainers(db: Db, opts: { now?: Date; startup?: 
     // Another installation's containers (its environments are not ours) are left alone.
     if (!envIds.has(c.Labels[LABEL_ENVIRONMENT] ?? '')) continue;
     const row = liveById.get(c.Labels[LABEL_INSTANCE] ?? '');
-    const starting = row?.state === 'starting' && !row.containerId && !opts.startup && now.getTime() - row.createdAt.getTime() < STARTING_GRACE_MS;
+    const starting = row?.state === 'starting' && !row.containerId && !opts.startup && now.getTime() - row.updatedAt.getTime() < STARTING_GRACE_MS;
     if (!row || (row.containerId && row.containerId !== c.Id && !starting)) {
       await removeContainer(client, c.Id);
       report.removedContainers++;
@@ -89,15 +102,20 @@ export async function reconcileContainers(db: Db, opts: { now?: Date; startup?: 
   }
 
   let changed = false;
+  // A removal a crash interrupted is finished.
+  const interrupted = live.filter((r) => r.state === 'removing');
+  if (interrupted.length) {
+    await removeInstances(db, client, interrupted, 'removed (a removal was interrupted)');
+    report.expired += interrupted.length;
+  }
   for (const env of envRows) {
-    const rows = live.filter((r) => r.environmentId === env.id);
+    const rows = live.filter((r) => r.environmentId === env.id && r.state !== 'removing');
     if (!rows.length && env.runtime.kind !== 'docker') continue;
     if (env.runtime.kind !== 'docker') {
       await removeInstances(db, client, rows, `${env.name} no longer runs containers (runtime: endpoints)`);
       report.expired += rows.length;
       continue;
     }
-    const runtime = env.runtime;
     const want = await wanted(db, env);
     const keepMs = keepMinutes(env) * 60_000;
     const byRelease = new Map<string, ContainerInstance[]>();
@@ -126,10 +144,10 @@ export async function reconcileContainers(db: Db, opts: { now?: Date; startup?: 
     // 3. Replicas of wanted releases whose container died or vanished: replaced in place (same row, same port).
     for (const mine of byRelease.values()) {
       for (const row of mine) {
+        // A start in progress, or one a crash cut short: the pass below carries it on, adopting the container it made.
+        if (row.state === 'starting') continue;
         const alive = row.containerId ? running.get(row.containerId) : undefined;
         if (alive) continue;
-        const beingStarted = row.state === 'starting' && !opts.startup && now.getTime() - row.updatedAt.getTime() < runtime.healthTimeoutSeconds * 1000 + STARTING_GRACE_MS;
-        if (beingStarted) continue;
         const why = alive === false ? 'its container stopped' : 'its container vanished';
         if (row.containerId) await removeContainer(client, row.containerId);
         await db

@@ -12,7 +12,8 @@ import { can } from '@/server/auth/permissions';
 import { conflict, forbidden, invalid } from '@/server/errors';
 import { recordAudit } from '../audit/record';
 import { notifyGateway } from '@/server/lib/gateway-channel';
-import { requireScope, withTransaction, type ServiceContext } from '../context';
+import { onCommit, requireScope, withTransaction, type ServiceContext } from '../context';
+import { reconcileSoon } from '../containers/reconcile';
 import { by, environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { hasServed } from '../gates/baseline';
 import { assertGatesPass, describeOverrides } from '../gates/status';
@@ -96,6 +97,12 @@ export async function appendHistory(
     })
     .returning();
   await notifyGateway(ctx);
+  // In a Docker environment, a release routed without its containers (a direct deploy, a rollback past the
+  // window) gets them started now rather than at the next reconcile; old slots keep their window.
+  if (env.runtime.kind === 'docker') {
+    const db = ctx.outerDb ?? ctx.db;
+    await onCommit(ctx, () => reconcileSoon(db));
+  }
   const text = entry.routes.map((r) => `${service.name}#${r.releaseNumber} ${r.weight}%`).join(', ');
   await recordAudit(ctx, {
     action: bypassReason !== null ? 'environment.bypass' : `environment.${entry.kind}`,
