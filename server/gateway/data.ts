@@ -6,7 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import pg from 'pg';
 import type { Db } from '@/db/client';
-import { feedback as feedbackTable, releases, requestLogs, services } from '@/db/schema';
+import { environments, feedback as feedbackTable, releases, requestLogs, services } from '@/db/schema';
 import { GATEWAY_CHANNEL } from '@/server/lib/gateway-channel';
 import { logger } from '@/server/logger';
 import { loadSnapshot, loadTargets, snapshotSignature, type Snapshot, type Target } from './snapshot';
@@ -29,7 +29,8 @@ export interface GatewayData {
    */
   watch(onChange: (pushed?: Snapshot) => void): Promise<(() => Promise<void>) | null>;
   /** A release's target by number, for requests that pin a release not in the routing table; null when there is none. */
-  pinnedTarget(serviceId: string, releaseNumber: number): Promise<Target | null>;
+  /** A release pinned by a request in an environment (a container release: its replicas there, if any run). */
+  pinnedTarget(serviceId: string, releaseNumber: number, environment: string): Promise<Target | null>;
   /** Whether telemetry holds `requestId` for this service and environment. */
   requestLogged(requestId: string, serviceId: string, environment: string): Promise<boolean>;
   insertFeedback(row: FeedbackRow): Promise<void>;
@@ -62,14 +63,15 @@ export function directData(db: Db, opts: DirectDataOptions = {}): GatewayData {
       if (opts.listen) return opts.listen(GATEWAY_CHANNEL, () => onChange());
       return null;
     },
-    async pinnedTarget(serviceId, number) {
+    async pinnedTarget(serviceId, number, environment) {
       const [service] = await db.select().from(services).where(eq(services.id, serviceId));
       const [release] = await db
         .select({ id: releases.id })
         .from(releases)
         .where(and(eq(releases.serviceId, serviceId), eq(releases.number, number)));
       if (!service || !release) return null;
-      return (await loadTargets(db, service, [release.id])).get(release.id) ?? null;
+      const [env] = await db.select({ id: environments.id }).from(environments).where(and(eq(environments.serviceId, serviceId), eq(environments.name, environment)));
+      return (await loadTargets(db, service, [release.id], env?.id)).get(release.id) ?? null;
     },
     async requestLogged(requestId, serviceId, environment) {
       const rows = await db

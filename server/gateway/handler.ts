@@ -267,10 +267,10 @@ export class Gateway {
   private async pinnedTarget(route: EnvRoute, number: number): Promise<Target> {
     const routed = route.arms.arms.find((a) => a.releaseNumber === number);
     if (routed) return routed.target;
-    const cacheKey = `${route.serviceId}#${number}`;
+    const cacheKey = `${route.serviceId}/${route.environment}#${number}`;
     const cached = this.pinnedTargets.get(cacheKey);
     if (cached) return cached;
-    const target = await this.data.pinnedTarget(route.serviceId, number);
+    const target = await this.data.pinnedTarget(route.serviceId, number, route.environment);
     if (!target) throw new GatewayError(404, 'release_not_found', `${route.service} has no release #${number}`);
     this.pinnedTargets.set(cacheKey, target);
     return target;

@@ -41,7 +41,7 @@ export function workerData(send: (message: FromWorker) => void, initial: Snapsho
       onChange = fn;
       return async () => void (onChange = null);
     },
-    pinnedTarget: (serviceId, releaseNumber) => call<Target | null>({ op: 'pinnedTarget', serviceId, releaseNumber }),
+    pinnedTarget: (serviceId, releaseNumber, environment) => call<Target | null>({ op: 'pinnedTarget', serviceId, releaseNumber, environment }),
     requestLogged: (requestId, serviceId, environment) => call<boolean>({ op: 'requestLogged', requestId, serviceId, environment }),
     insertFeedback: async (row) => void (await call<undefined>({ op: 'insertFeedback', row })),
     push(snapshot) {

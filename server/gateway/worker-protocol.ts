@@ -7,7 +7,7 @@ import type { Snapshot, Target } from './snapshot';
 
 /** What a worker asks of the main process's database. */
 export type DataCall =
-  | { op: 'pinnedTarget'; serviceId: string; releaseNumber: number }
+  | { op: 'pinnedTarget'; serviceId: string; releaseNumber: number; environment: string }
   | { op: 'requestLogged'; requestId: string; serviceId: string; environment: string }
   | { op: 'insertFeedback'; row: FeedbackRow };
 

@@ -189,7 +189,7 @@ export class GatewayWorkers {
   }
 
   private async answer(call: DataCall): Promise<DataReply> {
-    if (call.op === 'pinnedTarget') return this.data.pinnedTarget(call.serviceId, call.releaseNumber);
+    if (call.op === 'pinnedTarget') return this.data.pinnedTarget(call.serviceId, call.releaseNumber, call.environment);
     if (call.op === 'insertFeedback') return void (await this.data.insertFeedback(call.row));
     // The worker handed over its queue before asking; the rows may still wait in this process's writer.
     const find = () => this.data.requestLogged(call.requestId, call.serviceId, call.environment);

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import type Docker from 'dockerode';
 import type { ContainerSpec } from '@/db/schema';
-import { engineMessage, isNotFound } from '@/server/docker/docker';
+import { engineMessage, followProgress, isNotFound } from '@/server/docker/docker';
 import { precondition } from '@/server/errors';
 
 export const LABEL_MANAGED = 'org.slipway.managed';
@@ -42,6 +42,18 @@ export async function localImage(client: Docker, ref: string): Promise<string> {
       if (info.Id === digest) return digest;
     } catch (err) {
       if (!isNotFound(err)) throw precondition(`Docker engine: could not inspect image ${digest}: ${engineMessage(err)}`);
+    }
+  }
+  // Pinned by digest in a registry: pulled by that digest (the engine checks the content against it).
+  if (digest && /^[^@]+\/[^@]+@sha256:/.test(ref)) {
+    try {
+      const messages = await followProgress((await client.pull(ref)) as NodeJS.ReadableStream, () => {});
+      const failed = messages.find((m) => m.error);
+      if (failed) throw new Error(failed.errorDetail?.message ?? failed.error);
+      await client.getImage(ref).inspect();
+      return ref;
+    } catch (err) {
+      throw precondition(`image ${ref} is not on the Docker engine and could not be pulled: ${engineMessage(err)}`);
     }
   }
   throw precondition(`image ${ref} is not on the Docker engine (push it to a registry the engine can pull from, or build it there)`);

@@ -4,7 +4,7 @@
 import { and, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type Docker from 'dockerode';
 import type { Db } from '@/db/client';
-import { ACTIVE_ROLLOUT_STATUSES, containerInstances, environmentHistory, environments, modelVersions, rollouts, type ContainerInstance, type Environment } from '@/db/schema';
+import { ACTIVE_ROLLOUT_STATUSES, containerInstances, environmentHistory, environments, loadTests, modelVersions, rollouts, type ContainerInstance, type Environment } from '@/db/schema';
 import { dockerAvailable, docker } from '@/server/docker/docker';
 import { DomainError } from '@/server/errors';
 import { notifyGateway } from '@/server/lib/gateway-channel';
@@ -33,6 +33,9 @@ async function wanted(db: Db, env: Environment): Promise<{ ids: Set<string>; los
     .from(rollouts)
     .where(and(eq(rollouts.environmentId, env.id), inArray(rollouts.status, [...ACTIVE_ROLLOUT_STATUSES])));
   for (const r of active) if (r.status === 'running' || r.status === 'paused') ids.add(r.releaseId);
+  // A load test's releases run while it does (a candidate is started for it without traffic).
+  const testing = await db.select({ candidate: loadTests.candidateReleaseId, baseline: loadTests.baselineReleaseId }).from(loadTests).where(and(eq(loadTests.environmentId, env.id), eq(loadTests.status, 'running')));
+  for (const t of testing) for (const id of [t.candidate, t.baseline]) if (id) ids.add(id);
   // When a release stopped having traffic: the entry after the newest one that gave it weight.
   const lostAt = (releaseId: string, fallback: Date) => {
     const i = history.findIndex((h) => h.routes.some((r) => r.releaseId === releaseId && r.weight > 0));
