@@ -1,6 +1,7 @@
 CREATE TABLE "image_builds" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"model_version_id" uuid NOT NULL,
+	"service_id" uuid NOT NULL,
 	"pipeline_run_id" uuid,
 	"step_name" text NOT NULL,
 	"source_repository" text NOT NULL,
@@ -66,6 +67,7 @@ CREATE TABLE "load_tests" (
 --> statement-breakpoint
 ALTER TABLE "environments" ADD COLUMN "runtime" jsonb DEFAULT '{"kind":"endpoints"}'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "image_builds" ADD CONSTRAINT "image_builds_model_version_id_model_versions_id_fk" FOREIGN KEY ("model_version_id") REFERENCES "public"."model_versions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "image_builds" ADD CONSTRAINT "image_builds_service_id_services_id_fk" FOREIGN KEY ("service_id") REFERENCES "public"."services"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "image_builds" ADD CONSTRAINT "image_builds_pipeline_run_id_pipeline_runs_id_fk" FOREIGN KEY ("pipeline_run_id") REFERENCES "public"."pipeline_runs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "container_instances" ADD CONSTRAINT "container_instances_environment_id_environments_id_fk" FOREIGN KEY ("environment_id") REFERENCES "public"."environments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "container_instances" ADD CONSTRAINT "container_instances_release_id_releases_id_fk" FOREIGN KEY ("release_id") REFERENCES "public"."releases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
