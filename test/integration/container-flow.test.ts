@@ -43,7 +43,8 @@ let key: string;
 const pushed: string[] = [];
 
 const serving = { command: ['--port', '{port}'], port: 8000, healthPath: '/health', env: {}, resources: { cpus: null, memoryMb: 256 } };
-const rollout = { strategy: 'blue-green' as const, bakeMinutes: 0, rollbackWindowMinutes: 0.05, autoRollback: false, analysis: DEFAULT_ANALYSIS };
+// Analysis judges the candidate on the traffic the test keeps sending while it rolls out (a few requests suffice).
+const rollout = { strategy: 'blue-green' as const, bakeMinutes: 0, rollbackWindowMinutes: 0.05, autoRollback: true, analysis: { ...DEFAULT_ANALYSIS, minSamples: 3, intervalSeconds: 1 } };
 
 /** One chat request through an environment's gateway: its status and the model that answered. */
 async function ask(environment: string): Promise<{ status: number; model?: string }> {
@@ -154,8 +155,24 @@ describe.skipIf(!available)('a container model version from the repository to pr
 
   it('builds, pushes, load-tests against stable, deploys to staging and promotes to production', async () => {
     expect(await ask('staging')).toEqual({ status: 200, model: 'ref-small' });
+    // An application keeps calling both environments while the pipeline runs.
+    const seen: Record<string, { status: number; model?: string }[]> = { staging: [], production: [] };
+    let calling = true;
+    const traffic = (async () => {
+      while (calling) {
+        for (const environment of ['staging', 'production']) seen[environment]!.push(await ask(environment).catch(() => ({ status: 0 })));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
     const run = await api.pipelines.start({ service: S, release: 2, environment: 'staging' });
-    expect(await runPipelineHere(database.db, run.id)).toEqual({ status: 'passed' });
+    const outcome = await runPipelineHere(database.db, run.id).finally(() => (calling = false));
+    await traffic;
+    expect(outcome).toEqual({ status: 'passed' });
+    // Staging answered throughout, from #1 and then #2 (the reference models fail 0.5–1% of requests on purpose).
+    const staging = seen.staging!;
+    expect(staging.filter((r) => r.status !== 200).length).toBeLessThanOrEqual(Math.max(1, Math.ceil(staging.length * 0.03)));
+    expect(staging.at(0)!.model).toBe('ref-small');
+    expect(staging.at(-1)).toEqual({ status: 200, model: 'ref-small-v2' });
     const view = await api.pipelines.run({ service: S, number: run.number });
     const steps = Object.fromEntries(view.steps.map((s) => [s.name, s]));
     expect(Object.fromEntries(view.steps.map((s) => [s.name, s.status]))).toMatchObject({ build: 'passed', push: 'passed', load: 'passed', 'deploy-staging': 'passed', promote: 'passed' });
