@@ -33,11 +33,19 @@ export function LoadTestDetail({ id, compact = false }: { id: string; compact?: 
   return compact ? <Compact test={t} /> : <Full test={t} />;
 }
 
+/** The turn each arm had: the asked-for segment evened out so both arms got the same time (as the server does). */
+function turn(t: LoadTestView): number {
+  const s = t.settings;
+  if (!t.baselineReleaseId) return Math.min(s.segmentSeconds, s.durationSeconds);
+  const rounds = Math.max(1, Math.round(s.durationSeconds / (s.segmentSeconds * 2)));
+  return Math.round((s.durationSeconds / (rounds * 2)) * 100) / 100;
+}
+
 function loadWords(t: LoadTestView): string {
   const s = t.settings;
   const stream = s.stream === 'mixed' ? 'every other request streamed' : s.stream === 'always' ? 'all streamed' : 'none streamed';
   const input = s.input.kind === 'suite' ? `cases of suite ${s.input.suite}` : 'one fixed question';
-  return `${s.ratePerSecond} req/s for ${s.durationSeconds} s in ${s.segmentSeconds} s turns · ${stream} · ${input} · at most ${s.maxConcurrency} in flight`;
+  return `${s.ratePerSecond} req/s for ${s.durationSeconds} s${t.baselineReleaseId ? ` in ${turn(t)} s turns` : ''} · ${stream} · ${input} · at most ${s.maxConcurrency} in flight`;
 }
 
 function Verdict({ test }: { test: LoadTestView }) {
