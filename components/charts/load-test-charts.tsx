@@ -10,7 +10,7 @@ import { AXIS, niceCeil } from './theme';
 const CANDIDATE = 'var(--primary)';
 const STABLE = 'var(--muted-fg)';
 /** Milliseconds under a second, seconds above (axis ticks stay short on a phone). */
-const ms = (v: number) => (v >= 1000 ? `${Number((v / 1000).toFixed(v >= 10_000 ? 0 : 1))} s` : `${Math.round(v)} ms`);
+const ms = (v: number) => (v >= 1000 ? `${Number((v / 1000).toFixed(v >= 10_000 ? 1 : 2))} s` : `${Math.round(v)} ms`);
 
 type Metric = 'p50' | 'p95' | 'ttftP95';
 const METRIC_WORDS: Record<Metric, string> = { p50: 'p50 latency', p95: 'p95 latency', ttftP95: 'p95 time to first token' };

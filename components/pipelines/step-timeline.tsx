@@ -80,7 +80,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
         </span>
       </button>
       {open ? (
-        <div id={panelId} className="grid gap-3 border-t border-border px-3 py-3 text-sm">
+        <div id={panelId} className="grid gap-3 border-t border-border px-3 py-3 text-sm *:min-w-0">
           {step.error ? (
             <p role="alert" className="rounded-md bg-danger/10 px-3 py-2 text-danger">
               {step.error}
@@ -123,7 +123,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
 export function StepTimeline({ steps, service }: { steps: Step[]; service: string }) {
   const done = steps.filter((s) => DONE.includes(s.status)).length;
   return (
-    <div className="grid gap-5 px-5 py-4">
+    <div className="grid gap-5 px-5 py-4 *:min-w-0">
       <div className="grid gap-1">
         <div className="flex justify-between text-xs text-muted-fg">
           <span>
@@ -134,7 +134,7 @@ export function StepTimeline({ steps, service }: { steps: Step[]; service: strin
           <div className="h-full bg-primary transition-[width]" style={{ width: `${steps.length ? (done / steps.length) * 100 : 0}%` }} />
         </div>
       </div>
-      <ol className="grid gap-5">
+      <ol className="grid gap-5 *:min-w-0">
         {byStage(steps).map((group, i) => {
           const status = stageStatus(group.steps);
           return (
@@ -147,7 +147,7 @@ export function StepTimeline({ steps, service }: { steps: Step[]; service: strin
                   <span className="sr-only">, {status}</span>
                 </span>
               </h3>
-              <ol className="grid gap-2 border-l-2 border-border pl-4">
+              <ol className="grid gap-2 border-l-2 border-border pl-4 *:min-w-0">
                 {group.steps.map((s) => (
                   <StepItem key={s.id} step={s} service={service} />
                 ))}
