@@ -63,7 +63,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
     <li className="rounded-md border border-border" aria-label={`Step ${step.name}`}>
       <button
         type="button"
-        className="flex w-full items-center gap-3 px-3 py-2 text-left text-sm hover:bg-muted/60 focus-visible:outline-2 focus-visible:outline-ring"
+        className="flex w-full flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-left text-sm hover:bg-muted/60 focus-visible:outline-2 focus-visible:outline-ring"
         aria-expanded={open}
         aria-controls={panelId}
         onClick={() => setChosen(!open)}
@@ -76,7 +76,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
         <span className="ml-auto flex items-center gap-3">
           {step.attempts > 1 ? <span className="text-xs text-muted-fg">attempt {step.attempts}</span> : null}
           <StepStatusBadge status={step.status} />
-          <span className="w-20 text-right text-xs tabular-nums text-muted-fg">{formatDuration(step.durationMs)}</span>
+          <span className="text-right text-xs tabular-nums text-muted-fg sm:w-20">{formatDuration(step.durationMs)}</span>
         </span>
       </button>
       {open ? (
