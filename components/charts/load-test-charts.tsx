@@ -9,7 +9,8 @@ import { AXIS, niceCeil } from './theme';
 
 const CANDIDATE = 'var(--primary)';
 const STABLE = 'var(--muted-fg)';
-const ms = (v: number) => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+/** Milliseconds under a second, seconds above (axis ticks stay short on a phone). */
+const ms = (v: number) => (v >= 1000 ? `${Number((v / 1000).toFixed(v >= 10_000 ? 1 : 2))} s` : `${Math.round(v)} ms`);
 
 type Metric = 'p50' | 'p95' | 'ttftP95';
 const METRIC_WORDS: Record<Metric, string> = { p50: 'p50 latency', p95: 'p95 latency', ttftP95: 'p95 time to first token' };
@@ -43,7 +44,7 @@ export function LoadTestTimeChart({
   height?: number;
 }) {
   const rows = secondRows(series, metric);
-  const title = `${METRIC_WORDS[metric][0]!.toUpperCase()}${METRIC_WORDS[metric].slice(1)} second by second`;
+  const title = `${METRIC_WORDS[metric]}, second by second`;
   const has = rows.some((r) => r.candidate !== null || r.stable !== null);
   const peak = (k: 'candidate' | 'stable') => Math.max(0, ...rows.map((r) => r[k] ?? 0));
   const summary = has ? `Over ${rows.length} seconds: candidate ${candidate} peaked at ${ms(peak('candidate'))}${stable ? `, stable ${stable} at ${ms(peak('stable'))}` : ''}${objective !== null ? `; objective ${ms(objective)}` : ''}.` : 'No answered requests to draw.';
@@ -87,6 +88,20 @@ export function LoadTestTimeChart({
   );
 }
 
+/** An axis label word per line ("TTFT" over "p95"), so five groups fit a phone's width. */
+function WordsTick({ x, y, payload }: { x?: number | string; y?: number | string; payload?: { value: string } }) {
+  const words = String(payload?.value ?? '').split(' ');
+  return (
+    <text x={Number(x)} y={Number(y)} textAnchor="middle" fill={AXIS.tick.fill} fontSize={AXIS.tick.fontSize}>
+      {words.map((w, i) => (
+        <tspan key={i} x={Number(x)} dy={i ? 12 : 10}>
+          {w}
+        </tspan>
+      ))}
+    </text>
+  );
+}
+
 export function LoadTestPercentileChart({ candidate, stable, candidateLabel, stableLabel, height = 200 }: { candidate: LoadTestArm; stable: LoadTestArm | null; candidateLabel: string; stableLabel: string | null; height?: number }) {
   const rows = [
     { name: 'p50', candidate: candidate.latencyMs.p50, stable: stable?.latencyMs.p50 ?? null },
@@ -105,7 +120,7 @@ export function LoadTestPercentileChart({ candidate, stable, candidateLabel, sta
           <ResponsiveContainer width="100%" height="100%">
             <BarChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} role="img" aria-label={title} title={title} desc={summary}>
               <CartesianGrid stroke={AXIS.grid} vertical={false} />
-              <XAxis dataKey="name" tick={AXIS.tick} stroke={AXIS.stroke} interval={0} />
+              <XAxis dataKey="name" tick={<WordsTick />} stroke={AXIS.stroke} interval={0} height={34} />
               <YAxis tickFormatter={ms} tick={AXIS.tick} stroke={AXIS.stroke} width={AXIS.width} domain={[0, (max: number) => niceCeil(Math.max(max, 1))]} />
               <Tooltip
                 isAnimationActive={false}

@@ -33,15 +33,23 @@ export function LoadTestDetail({ id, compact = false }: { id: string; compact?: 
   return compact ? <Compact test={t} /> : <Full test={t} />;
 }
 
+/** The turn each arm had: the asked-for segment evened out so both arms got the same time (as the server does). */
+function turn(t: LoadTestView): number {
+  const s = t.settings;
+  if (!t.baselineReleaseId) return Math.min(s.segmentSeconds, s.durationSeconds);
+  const rounds = Math.max(1, Math.round(s.durationSeconds / (s.segmentSeconds * 2)));
+  return Math.round((s.durationSeconds / (rounds * 2)) * 100) / 100;
+}
+
 function loadWords(t: LoadTestView): string {
   const s = t.settings;
   const stream = s.stream === 'mixed' ? 'every other request streamed' : s.stream === 'always' ? 'all streamed' : 'none streamed';
   const input = s.input.kind === 'suite' ? `cases of suite ${s.input.suite}` : 'one fixed question';
-  return `${s.ratePerSecond} req/s for ${s.durationSeconds} s in ${s.segmentSeconds} s turns · ${stream} · ${input} · at most ${s.maxConcurrency} in flight`;
+  return `${s.ratePerSecond} req/s for ${s.durationSeconds} s${t.baselineReleaseId ? ` in ${turn(t)} s turns` : ''} · ${stream} · ${input} · at most ${s.maxConcurrency} in flight`;
 }
 
-function Verdict({ test }: { test: LoadTestView }) {
-  const reasons = test.verdict?.reasons ?? [];
+function Verdict({ test, reasons: showReasons = true }: { test: LoadTestView; reasons?: boolean }) {
+  const reasons = showReasons ? (test.verdict?.reasons ?? []) : [];
   return (
     <div className="grid gap-2">
       <p className="flex flex-wrap items-center gap-2 text-sm">
@@ -115,8 +123,9 @@ function ArmsTable({ test }: { test: LoadTestView }) {
 
 function Compact({ test }: { test: LoadTestView }) {
   return (
-    <section aria-label="Load test" className="grid gap-3 rounded-md border border-border p-3">
-      <Verdict test={test} />
+    <section aria-label="Load test" className="grid min-w-0 gap-3 rounded-md border border-border p-3 *:min-w-0">
+      {/* The step's error and log already say why. */}
+      <Verdict test={test} reasons={test.status !== 'failed'} />
       <ArmsTable test={test} />
       {test.results ? <LoadTestPercentileChart candidate={test.results.candidate} stable={test.results.baseline} candidateLabel={`#${test.candidateNumber}`} stableLabel={test.baselineNumber ? `#${test.baselineNumber}` : null} height={170} /> : null}
       <p className="text-sm">
@@ -197,26 +206,17 @@ function Full({ test }: { test: LoadTestView }) {
       {test.verdict?.checks.length ? (
         <section aria-label="Checks" className="grid gap-2 rounded-lg border border-border bg-card py-4">
           <h2 className="px-5 text-sm font-semibold">Checks</h2>
-          <Table aria-label="Checks of the load test">
-            <THead>
-              <tr>
-                <TH>Check</TH>
-                <TH>Result</TH>
-                <TH>Detail</TH>
-              </tr>
-            </THead>
-            <TBody>
-              {test.verdict.checks.map((c) => (
-                <TR key={c.name}>
-                  <TD className="whitespace-nowrap">{c.name}</TD>
-                  <TD>
-                    <Badge tone={CHECK_TONE[c.outcome]}>{c.outcome}</Badge>
-                  </TD>
-                  <TD className="min-w-64 text-xs break-words">{c.detail}</TD>
-                </TR>
-              ))}
-            </TBody>
-          </Table>
+          <ul aria-label="Checks of the load test" className="divide-y divide-border border-t border-border">
+            {test.verdict.checks.map((c) => (
+              <li key={c.name} className="grid gap-1 px-5 py-2.5 text-sm sm:grid-cols-[14rem_6rem_1fr] sm:items-baseline sm:gap-3">
+                <span className="font-medium">{c.name}</span>
+                <span>
+                  <Badge tone={CHECK_TONE[c.outcome]}>{c.outcome}</Badge>
+                </span>
+                <span className="text-xs break-words text-muted-fg sm:text-fg">{c.detail}</span>
+              </li>
+            ))}
+          </ul>
         </section>
       ) : null}
       {r && (r.candidate.errorSamples.length || r.baseline?.errorSamples.length) ? (

@@ -43,7 +43,7 @@ export function RunDetail({ service, number }: { service: string; number: number
       {run.isLoading ? <Loading className="px-0" /> : null}
       <LoadError error={run.error} className="px-0" />
       {r ? (
-        <div className="grid gap-6">
+        <div className="grid gap-6 *:min-w-0">
           <Card role="region" aria-label="Run">
             <dl className="grid gap-x-6 gap-y-3 px-5 py-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
               <Item label="Trigger">

@@ -63,7 +63,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
     <li className="rounded-md border border-border" aria-label={`Step ${step.name}`}>
       <button
         type="button"
-        className="flex w-full items-center gap-3 px-3 py-2 text-left text-sm hover:bg-muted/60 focus-visible:outline-2 focus-visible:outline-ring"
+        className="flex w-full flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-left text-sm hover:bg-muted/60 focus-visible:outline-2 focus-visible:outline-ring"
         aria-expanded={open}
         aria-controls={panelId}
         onClick={() => setChosen(!open)}
@@ -76,11 +76,11 @@ function StepItem({ step, service }: { step: Step; service: string }) {
         <span className="ml-auto flex items-center gap-3">
           {step.attempts > 1 ? <span className="text-xs text-muted-fg">attempt {step.attempts}</span> : null}
           <StepStatusBadge status={step.status} />
-          <span className="w-20 text-right text-xs tabular-nums text-muted-fg">{formatDuration(step.durationMs)}</span>
+          <span className="text-right text-xs tabular-nums text-muted-fg sm:w-20">{formatDuration(step.durationMs)}</span>
         </span>
       </button>
       {open ? (
-        <div id={panelId} className="grid gap-3 border-t border-border px-3 py-3 text-sm">
+        <div id={panelId} className="grid gap-3 border-t border-border px-3 py-3 text-sm *:min-w-0">
           {step.error ? (
             <p role="alert" className="rounded-md bg-danger/10 px-3 py-2 text-danger">
               {step.error}
@@ -123,7 +123,7 @@ function StepItem({ step, service }: { step: Step; service: string }) {
 export function StepTimeline({ steps, service }: { steps: Step[]; service: string }) {
   const done = steps.filter((s) => DONE.includes(s.status)).length;
   return (
-    <div className="grid gap-5 px-5 py-4">
+    <div className="grid gap-5 px-5 py-4 *:min-w-0">
       <div className="grid gap-1">
         <div className="flex justify-between text-xs text-muted-fg">
           <span>
@@ -134,7 +134,7 @@ export function StepTimeline({ steps, service }: { steps: Step[]; service: strin
           <div className="h-full bg-primary transition-[width]" style={{ width: `${steps.length ? (done / steps.length) * 100 : 0}%` }} />
         </div>
       </div>
-      <ol className="grid gap-5">
+      <ol className="grid gap-5 *:min-w-0">
         {byStage(steps).map((group, i) => {
           const status = stageStatus(group.steps);
           return (
@@ -147,7 +147,7 @@ export function StepTimeline({ steps, service }: { steps: Step[]; service: strin
                   <span className="sr-only">, {status}</span>
                 </span>
               </h3>
-              <ol className="grid gap-2 border-l-2 border-border pl-4">
+              <ol className="grid gap-2 border-l-2 border-border pl-4 *:min-w-0">
                 {group.steps.map((s) => (
                   <StepItem key={s.id} step={s} service={service} />
                 ))}

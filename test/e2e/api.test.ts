@@ -56,14 +56,14 @@ describe('a running server', () => {
   it('answers a query sent as POST, so inputs too long for a URL (a large pipeline definition) still get an answer', async () => {
     const auth = { authorization: `Bearer ${server.bootstrapToken}` };
     const steps = Array.from({ length: 400 }, (_, i) => `      - name: step-${i}\n        type: validate-config\n`).join('');
-    const yaml = `stages:\n  - name: check\n    steps:\n${steps}      - name: gate\n        type: load-test\n`;
+    const yaml = `stages:\n  - name: check\n    steps:\n${steps}      - name: gate\n        type: smoke-test\n`;
     const asGet = await trpcGet(`pipelines.validate?input=${encodeURIComponent(JSON.stringify({ json: { yaml } }))}`, auth);
     expect(asGet.status).toBe(431);
     const res = await trpcPost('pipelines.validate', { yaml }, auth);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { result: { data: { json: unknown } } }).result.data.json).toEqual({
       ok: false,
-      problems: [{ line: 805, path: 'stages[0].steps[400].type', message: 'step type load-test is not available yet (it comes with load tests)' }],
+      problems: [{ line: 805, path: 'stages[0].steps[400].type', message: 'step type smoke-test is not available yet (it comes with smoke tests)' }],
       definition: null,
     });
     // Still a query: it needs the same authentication as one sent with GET.

@@ -148,7 +148,7 @@ stages:
       - name: config
         type: validate-config
       - name: gate
-        type: load-test
+        type: smoke-test
   - name: deliver
     steps:
       - name: deploy
@@ -241,14 +241,14 @@ describe.runIf(enabled)('pipelines in the console', () => {
     expect(scrollWidth).toBeLessThanOrEqual(clientWidth!);
     await expect.poll(() => text(definition)).toContain('Valid: 2 stages, 2 steps.');
     expect(await text(definition)).toContain('not saved');
-    const planned = page.getByRole('list', { name: 'Planned step types' }).getByRole('listitem').filter({ hasText: /^load-test/ });
-    expect(await text(planned)).toBe('load-testnot available yetcomes with load tests');
+    const planned = page.getByRole('list', { name: 'Planned step types' }).getByRole('listitem').filter({ hasText: /^smoke-test/ });
+    expect(await text(planned)).toBe('smoke-testnot available yetcomes with smoke tests');
     expect(await text(page.getByRole('list', { name: 'Available step types' }))).toContain('webhookavailable');
 
     await editor.fill(WITH_PLANNED_STEP);
     const problems = definition.getByRole('list', { name: 'Problems' });
     await expect.poll(() => problems.getByRole('listitem').allTextContents()).toEqual([
-      'line 12stages[0].steps[1].typestep type load-test is not available yet (it comes with load tests)',
+      'line 12stages[0].steps[1].typestep type smoke-test is not available yet (it comes with smoke tests)',
     ]);
     expect(await definition.getByRole('button', { name: 'Save', exact: true }).isDisabled()).toBe(true);
     await definition.screenshot({ path: 'test-results/pipelines-definition-problem.png' });
@@ -256,7 +256,7 @@ describe.runIf(enabled)('pipelines in the console', () => {
     await editor.evaluate((el: HTMLTextAreaElement) => el.setSelectionRange(0, 0));
     await problems.getByRole('button', { name: /^line 12/ }).click();
     const cursor = await editor.evaluate((el: HTMLTextAreaElement) => ({ focused: document.activeElement === el, line: el.value.slice(0, el.selectionStart).split('\n').length, rest: el.value.slice(el.selectionStart).split('\n')[0] }));
-    expect(cursor).toEqual({ focused: true, line: 12, rest: 'type: load-test' });
+    expect(cursor).toEqual({ focused: true, line: 12, rest: 'type: smoke-test' });
     // Fix it where the cursor now is.
     await page.keyboard.press('Shift+End');
     await page.keyboard.type('type: validate-config');

@@ -84,7 +84,7 @@ stages:
   - name: check
     steps:
       - name: evals
-        type: load-test
+        type: smoke-test
       - name: hook
         type: webhook
         inputs:
@@ -99,10 +99,10 @@ stages:
     if (check.ok) return;
     expect(check.problems).toEqual([
       { line: 2, path: 'branches[0].environment', message: 'a deploy branch names the environment it goes to' },
-      { line: 8, path: 'stages[0].steps[0].type', message: 'step type load-test is not available yet (it comes with load tests)' },
+      { line: 8, path: 'stages[0].steps[0].type', message: 'step type smoke-test is not available yet (it comes with smoke tests)' },
       { line: 12, path: 'stages[0].steps[1].inputs.url', message: 'must be an http(s) URL' },
       { line: 14, path: 'stages[0].steps[2].name', message: '"hook" is used twice; step names are unique in a pipeline' },
-      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, eval, safety, injection, data-quality, prompt-variations, webhook, build-image, push-image' },
+      { line: 15, path: 'stages[0].steps[2].type', message: 'unknown step type teleport; available: validate-config, deploy, eval, safety, injection, data-quality, prompt-variations, load-test, webhook, build-image, push-image' },
       { line: 16, path: 'stages[0].steps[2]', message: 'unknown field colour' },
     ]);
     const broken = checkDefinition('stages:\n  - name: a\n   steps: [');

@@ -1,7 +1,7 @@
 // The load test's schedule (open loop, arms taking turns by segment) and its verdict rules, without a network.
 import { describe, expect, it } from 'vitest';
 import type { LoadTestArm } from '@/db/schema';
-import { armSeconds, schedule } from '@/server/services/load-tests/engine';
+import { armSeconds, schedule, turnSeconds } from '@/server/services/load-tests/engine';
 import { loadTestSettingsSchema } from '@/server/services/load-tests/settings';
 import { judgeLoadTest } from '@/server/services/load-tests/verdict';
 
@@ -25,12 +25,16 @@ const arm = (releaseNumber: number, p95: number, errorRate = 0, completed = 50, 
 const none = { p95LatencyMs: null, p95TtftMs: null, maxErrorRate: null };
 
 describe('load test schedule', () => {
-  it('sends at the rate from the start, the arms taking turns by segment', () => {
+  it('sends at the rate from the start, the arms taking turns of equal length', () => {
     const arms = [{ arm: 'candidate' as const, releaseNumber: 2 }, { arm: 'baseline' as const, releaseNumber: 1 }];
-    const plan = schedule({ ratePerSecond: 4, durationSeconds: 3, segmentSeconds: 1 }, arms);
-    expect(plan.map((p) => [p.at, p.arm.releaseNumber])).toEqual([[0, 2], [250, 2], [500, 2], [750, 2], [1000, 1], [1250, 1], [1500, 1], [1750, 1], [2000, 2], [2250, 2], [2500, 2], [2750, 2]]);
-    expect(armSeconds({ durationSeconds: 3, segmentSeconds: 1 }, arms, 'candidate')).toBe(2);
-    expect(armSeconds({ durationSeconds: 3, segmentSeconds: 1 }, arms, 'baseline')).toBe(1);
+    const plan = schedule({ ratePerSecond: 2, durationSeconds: 4, segmentSeconds: 1 }, arms);
+    expect(plan.map((p) => [p.at, p.arm.releaseNumber])).toEqual([[0, 2], [500, 2], [1000, 1], [1500, 1], [2000, 2], [2500, 2], [3000, 1], [3500, 1]]);
+    // 10 s in 2 s turns would give the candidate 6 s: the turns become 10/6 s, five requests each at 1/s.
+    expect(turnSeconds({ durationSeconds: 10, segmentSeconds: 2 }, 2)).toBeCloseTo(10 / 6);
+    const uneven = schedule({ ratePerSecond: 1, durationSeconds: 10, segmentSeconds: 2 }, arms);
+    expect(uneven.filter((p) => p.arm.arm === 'candidate')).toHaveLength(5);
+    expect(armSeconds({ durationSeconds: 10, segmentSeconds: 2 }, arms, 'baseline')).toBe(5);
+    expect(turnSeconds({ durationSeconds: 10, segmentSeconds: 2 }, 1)).toBe(2);
   });
 });
 

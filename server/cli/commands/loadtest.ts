@@ -7,6 +7,7 @@ import type { AppRouter } from '@/server/api/root';
 import type { Group, ParsedOptions } from '../core/args';
 import { CliError, EXIT, usageError } from '../core/errors';
 import { pairs, table } from '../core/output';
+import { turnSeconds } from '@/server/services/load-tests/settings';
 
 type Test = inferRouterOutputs<AppRouter>['loadTests']['get'];
 type Arm = NonNullable<Test['results']>['candidate'];
@@ -71,7 +72,7 @@ export function renderLoadTest(t: Test): string {
   const head = pairs([
     ['load test', `${t.id}`],
     ['target', `${t.service}#${t.candidateNumber} in ${t.service}/${t.environment}${t.baselineNumber ? ` against #${t.baselineNumber}` : ' (no stable release to compare with)'}`],
-    ['load', `${s.ratePerSecond} req/s for ${s.durationSeconds} s in ${s.segmentSeconds} s turns, ${s.stream === 'mixed' ? 'every other request streamed' : s.stream === 'always' ? 'streamed' : 'not streamed'}, at most ${s.maxConcurrency} in flight`],
+    ['load', `${s.ratePerSecond} req/s for ${s.durationSeconds} s${t.baselineNumber ? ` in ${Math.round(turnSeconds(s, 2) * 100) / 100} s turns` : ''}, ${s.stream === 'mixed' ? 'every other request streamed' : s.stream === 'always' ? 'streamed' : 'not streamed'}, at most ${s.maxConcurrency} in flight`],
     ['input', s.input.kind === 'suite' ? `suite ${s.input.suite} (${s.input.cases} cases)` : `prompt “${s.input.prompt.length > 60 ? `${s.input.prompt.slice(0, 59)}…` : s.input.prompt}”`],
     ['status', `${t.status}${t.error ? `: ${t.error}` : ''}`],
   ]);

@@ -5,6 +5,9 @@
 import { Pool } from 'undici';
 import type { LoadTestArm, LoadTestPoint, LoadTestSettings } from '@/db/schema';
 import { quantileSorted } from '@/server/drift/stats';
+import { turnSeconds } from './settings';
+
+export { turnSeconds };
 
 export type ArmName = 'candidate' | 'baseline';
 export interface EngineArm {
@@ -46,25 +49,21 @@ export interface EngineResult {
   stopped: boolean;
 }
 
-/** Planned sends: time from the start (ms) and arm, for `durationSeconds` at `ratePerSecond`, arms taking turns by segment. */
+/** Planned sends: time from the start (ms) and arm, for `durationSeconds` at `ratePerSecond`, arms taking turns. */
 export function schedule(settings: Pick<LoadTestSettings, 'ratePerSecond' | 'durationSeconds' | 'segmentSeconds'>, arms: EngineArm[]): { at: number; arm: EngineArm }[] {
   const total = Math.floor(settings.ratePerSecond * settings.durationSeconds + 1e-9);
+  const turnMs = turnSeconds(settings, arms.length) * 1000;
   const out: { at: number; arm: EngineArm }[] = [];
   for (let n = 0; n < total; n++) {
     const at = (n * 1000) / settings.ratePerSecond;
-    const segment = Math.floor(at / (settings.segmentSeconds * 1000));
-    out.push({ at, arm: arms[segment % arms.length]! });
+    out.push({ at, arm: arms[Math.floor(at / turnMs + 1e-9) % arms.length]! });
   }
   return out;
 }
 
 /** Seconds each arm was the one sent to. */
 export function armSeconds(settings: Pick<LoadTestSettings, 'durationSeconds' | 'segmentSeconds'>, arms: EngineArm[], arm: ArmName): number {
-  let seconds = 0;
-  for (let start = 0, i = 0; start < settings.durationSeconds; start += settings.segmentSeconds, i++) {
-    if (arms[i % arms.length]!.arm === arm) seconds += Math.min(settings.segmentSeconds, settings.durationSeconds - start);
-  }
-  return seconds;
+  return arms.some((a) => a.arm === arm) ? settings.durationSeconds / arms.length : 0;
 }
 
 /** Requests sent to each arm before the test, not counted. */
@@ -129,7 +128,7 @@ export async function runLoad(input: EngineInput): Promise<EngineResult> {
       const now = performance.now() - t0;
       while (n < plan.length && plan[n]!.at <= now) {
         const item = plan[n]!;
-        const segment = Math.floor(item.at / (settings.segmentSeconds * 1000));
+        const segment = Math.floor(item.at / (turnSeconds(settings, input.arms.length) * 1000));
         if (segment !== tokenSegment) {
           token = input.token();
           tokenSegment = segment;

@@ -114,6 +114,8 @@ export async function startLoadTest(ctx: ServiceContext, input: z.input<typeof s
     return row!;
   });
   if (started && opts.wait) answer = await (started as Promise<LoadTest>);
+  // In the background nobody awaits it: a failure to store the result is logged, never an unhandled rejection.
+  else if (started) (started as Promise<LoadTest>).catch((err: unknown) => log.error({ err, test: created.id }, 'could not store the result of a load test'));
   return answer ?? created;
 }
 

@@ -56,3 +56,13 @@ export type LoadTestSettingsInput = z.input<typeof loadTestSettingsSchema>;
 export function loadTestBudgetSeconds(s: Pick<LoadTestSettings, 'durationSeconds' | 'requestTimeoutMs'>): number {
   return s.durationSeconds + Math.ceil(s.requestTimeoutMs / 1000) + 15;
 }
+
+/**
+ * The length of one arm's turn: the asked-for segment, adjusted so that the duration holds whole rounds of turns and
+ * every arm gets the same time (10 s in 2 s turns with two arms would give one arm 6 s; it becomes 1.67 s turns).
+ */
+export function turnSeconds(settings: Pick<LoadTestSettings, 'durationSeconds' | 'segmentSeconds'>, arms: number): number {
+  if (arms <= 1) return Math.min(settings.segmentSeconds, settings.durationSeconds);
+  const rounds = Math.max(1, Math.round(settings.durationSeconds / (settings.segmentSeconds * arms)));
+  return settings.durationSeconds / (rounds * arms);
+}
