@@ -1,14 +1,16 @@
-// A gateway worker process (bundled as dist/gateway-worker.mjs): serves the /gw/* requests of the connections the
-// main process hands it, from a routing snapshot the main process sends on every change. It owns no database:
-// its telemetry goes to the main process's one writer in batches, its few queries go there by message, and a
-// request of another kind that arrives on one of its connections (a keep-alive client calling /api after /gw) is
-// passed to the main process's loopback listener, streamed both ways.
+// A gateway worker process (bundled as dist/gateway-worker.mjs): accepts connections on the public port's socket,
+// which the main process shares with every worker (listener.ts), and serves their /gw/* requests from a routing
+// snapshot the main process sends on every change; a connection that opens with another request is handed to the
+// main process. It owns no database: its telemetry goes to the main process's one writer in batches, its few
+// queries go there by message, and a request of another kind that arrives later on one of its connections (a
+// keep-alive client calling /api after /gw) is passed to the main process's loopback listener, streamed both ways.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { logger } from '@/server/logger';
 import { metrics } from '@/server/lib/metrics';
 import { setSecretKey } from '@/server/secrets/crypto';
 import { Gateway } from './handler';
+import { readRequestLine } from './listener';
 import { passRequest } from './pass';
 import { workerData, type WorkerData } from './worker-data';
 import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
@@ -20,9 +22,16 @@ const SIGTERM_GRACE_MS = 5_000;
 
 const log = logger.child({ part: 'gateway-worker', pid: process.pid });
 
-function send(message: FromWorker, onSent?: (err: Error | null) => void): void {
-  if (!process.connected) return onSent?.(new Error('the main process is gone'));
-  process.send!(message, undefined, {}, (err) => onSent?.(err ?? null));
+function send(message: FromWorker, onSent?: (err: Error | null) => void, socket?: Socket): void {
+  if (!process.connected) {
+    socket?.destroy();
+    return onSent?.(new Error('the main process is gone'));
+  }
+  // A socket handed over is closed here once sent (keepOpen: false): the main process owns it.
+  process.send!(message, socket, { keepOpen: false }, (err) => {
+    if (err) socket?.destroy();
+    onSent?.(err ?? null);
+  });
 }
 
 /** Hands a telemetry batch to the main process; resolved once it is written to the channel (the main then owns it). */
@@ -30,7 +39,7 @@ function handOver(rows: FromWorker & { t: 'telemetry' }): Promise<void> {
   return new Promise((resolve, reject) => send(rows, (err) => (err ? reject(err) : resolve())));
 }
 
-async function main(init: ToWorker & { t: 'init' }): Promise<void> {
+async function main(init: ToWorker & { t: 'init' }, shared: unknown): Promise<void> {
   setSecretKey(Buffer.from(init.secretKey, 'base64url'));
   const data: WorkerData = workerData((m) => send(m), init.snapshot);
   const gateway = new Gateway({ data, pollIntervalMs: 0, telemetry: { sink: (batch) => handOver({ t: 'telemetry', rows: batch }) } });
@@ -59,17 +68,28 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   }, METRICS_INTERVAL_MS);
   reportRefused.unref();
 
-  process.on('message', (m: ToWorker, handle?: Socket) => {
-    if (m.t === 'connection') {
-      if (!handle) return;
-      if (draining) return void handle.destroy();
-      // The bytes the main process read to see the request line come first again.
-      handle.unshift(Buffer.from(m.head));
-      sockets.add(handle);
-      handle.once('close', () => sockets.delete(handle));
-      server.emit('connection', handle);
-      handle.resume();
-    } else if (m.t === 'snapshot') {
+  // The public port: gateway connections are served here, others go to the main process with the bytes read.
+  const front = net.createServer({ noDelay: true }, (socket) =>
+    readRequestLine(socket, (gateway, head) => {
+      if (!gateway) {
+        send({ t: 'connection', head }, undefined, socket);
+        return;
+      }
+      socket.unshift(head);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      server.emit('connection', socket);
+      socket.resume();
+    }),
+  );
+  if (!shared) throw new Error('the main process sent no listening socket');
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', reject);
+    front.listen(shared, () => resolve());
+  });
+
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'snapshot') {
       data.push(m.snapshot);
     } else if (m.t === 'reply') {
       data.reply(m.id, m.ok, m.ok ? m.value : m.error);
@@ -85,6 +105,7 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   const drain = async (graceMs: number) => {
     if (draining) return;
     draining = true;
+    front.close();
     server.close();
     const deadline = Date.now() + graceMs;
     while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -110,9 +131,9 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
 
 // The parent going away (crash, kill) leaves nothing to serve for.
 process.on('disconnect', () => process.exit(0));
-process.once('message', (m: ToWorker) => {
+process.once('message', (m: ToWorker, shared?: unknown) => {
   if (m.t !== 'init') return;
-  main(m).catch((err: unknown) => {
+  main(m, shared).catch((err: unknown) => {
     log.fatal({ err }, 'gateway worker failed to start');
     process.exit(1);
   });
