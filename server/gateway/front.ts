@@ -83,6 +83,8 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   }
   const address = shared.address;
   const trusted = `${workers.token} `;
+  // The workers take connections from the next turn on, when the caller holds what this returns.
+  workers.accept();
   return {
     address,
     workers,

@@ -39,7 +39,7 @@ function handOver(rows: FromWorker & { t: 'telemetry' }): Promise<void> {
   return new Promise((resolve, reject) => send(rows, (err) => (err ? reject(err) : resolve())));
 }
 
-async function main(init: ToWorker & { t: 'init' }, shared: unknown): Promise<void> {
+async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   setSecretKey(Buffer.from(init.secretKey, 'base64url'));
   const data: WorkerData = workerData((m) => send(m), init.snapshot);
   const gateway = new Gateway({ data, pollIntervalMs: 0, telemetry: { sink: (batch) => handOver({ t: 'telemetry', rows: batch }) } });
@@ -82,14 +82,21 @@ async function main(init: ToWorker & { t: 'init' }, shared: unknown): Promise<vo
       socket.resume();
     }),
   );
-  if (!shared) throw new Error('the main process sent no listening socket');
-  await new Promise<void>((resolve, reject) => {
-    front.once('error', reject);
-    front.listen(shared, () => resolve());
-  });
+  // Told to once the main process can take the connections handed back; a worker that cannot listen exits (and is
+  // replaced).
+  const listen = (shared: unknown) => {
+    if (!shared || draining || front.listening) return;
+    front.once('error', (err) => {
+      log.fatal({ err }, 'gateway worker could not listen on the public port');
+      process.exit(1);
+    });
+    front.listen(shared);
+  };
 
-  process.on('message', (m: ToWorker) => {
-    if (m.t === 'snapshot') {
+  process.on('message', (m: ToWorker, handle?: unknown) => {
+    if (m.t === 'listen') {
+      listen(handle);
+    } else if (m.t === 'snapshot') {
       data.push(m.snapshot);
     } else if (m.t === 'reply') {
       data.reply(m.id, m.ok, m.ok ? m.value : m.error);
@@ -105,7 +112,7 @@ async function main(init: ToWorker & { t: 'init' }, shared: unknown): Promise<vo
   const drain = async (graceMs: number) => {
     if (draining) return;
     draining = true;
-    front.close();
+    if (front.listening) front.close();
     server.close();
     const deadline = Date.now() + graceMs;
     while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -131,9 +138,9 @@ async function main(init: ToWorker & { t: 'init' }, shared: unknown): Promise<vo
 
 // The parent going away (crash, kill) leaves nothing to serve for.
 process.on('disconnect', () => process.exit(0));
-process.once('message', (m: ToWorker, shared?: unknown) => {
+process.once('message', (m: ToWorker) => {
   if (m.t !== 'init') return;
-  main(m, shared).catch((err: unknown) => {
+  main(m).catch((err: unknown) => {
     log.fatal({ err }, 'gateway worker failed to start');
     process.exit(1);
   });

@@ -1,6 +1,6 @@
 // The messages between the main process and its gateway worker processes (child_process IPC with the 'advanced'
 // serialization, so snapshots keep their Maps and telemetry rows their Dates). The public port's socket travels
-// beside `init`; a connection a worker hands to the main process travels beside a `connection` message.
+// beside `listen`; a connection a worker hands to the main process travels beside a `connection` message.
 import type { RequestLog } from '@/db/schema';
 import type { FeedbackRow } from './data';
 import type { Snapshot, Target } from './snapshot';
@@ -15,7 +15,6 @@ export type DataReply = Target | boolean | null | undefined;
 
 export type ToWorker =
   | {
-      /** Sent with the public port's bound socket as its handle: the worker listens on it. */
       t: 'init';
       /** The app's secret key (base64url), for smoke tokens' signatures. */
       secretKey: string;
@@ -24,6 +23,8 @@ export type ToWorker =
       internal: { port: number; token: string };
     }
   | { t: 'snapshot'; snapshot: Snapshot }
+  /** Sent with the public port's bound socket as its handle: the worker listens on it from now on. */
+  | { t: 'listen' }
   | { t: 'reply'; id: number; ok: true; value: DataReply }
   | { t: 'reply'; id: number; ok: false; error: string }
   /** Stop taking requests, answer those in flight (for at most graceMs), hand over the telemetry, then exit. */

@@ -71,6 +71,8 @@ export class GatewayWorkers {
   readonly stats = { started: 0, replaced: 0, connectionsToApp: 0, telemetryRows: 0 };
   private recentExits: number[] = [];
   private unsubscribe: (() => void) | undefined;
+  /** Set by `accept()`: ready workers listen on the public port (a replacement as soon as it is ready). */
+  private accepting = false;
 
   constructor(private readonly opts: GatewayWorkersOptions) {
     this.data = directData(opts.db);
@@ -89,6 +91,19 @@ export class GatewayWorkers {
   /** The process ids of the running workers. */
   get pids(): number[] {
     return [...this.workers].flatMap((w) => (w.ready && w.child.pid ? [w.child.pid] : []));
+  }
+
+  /**
+   * Lets the workers accept on the public port. Called once the caller can take the connections they hand back (a
+   * connection handed over before the app's server is wired up would wait forever).
+   */
+  accept(): void {
+    this.accepting = true;
+    for (const w of this.workers) if (w.ready) this.listenOn(w);
+  }
+
+  private listenOn(w: Worker): void {
+    this.send(w, { t: 'listen' }, this.opts.listener);
   }
 
   /** The running workers' loopback ports (each reaches one worker, where the public port reaches any). */
@@ -137,6 +152,7 @@ export class GatewayWorkers {
           // A change installed while the worker started is sent now (init carried the snapshot of that moment).
           const snapshot = this.opts.gateway.currentSnapshot;
           if (snapshot && snapshot !== w.initial) this.send(w, { t: 'snapshot', snapshot });
+          if (this.accepting && !this.stopping) this.listenOn(w);
           resolve();
         } else this.onMessage(w, m);
       });
@@ -151,16 +167,12 @@ export class GatewayWorkers {
         this.respawnSoon();
       });
       child.on('error', (err) => this.log.warn({ err, pid: child.pid }, 'gateway worker channel error'));
-      this.send(
-        w,
-        {
-          t: 'init',
-          secretKey: this.opts.secretKey.toString('base64url'),
-          snapshot: initial,
-          internal: { port: this.opts.internalPort, token: this.token },
-        },
-        this.opts.listener,
-      );
+      this.send(w, {
+        t: 'init',
+        secretKey: this.opts.secretKey.toString('base64url'),
+        snapshot: initial,
+        internal: { port: this.opts.internalPort, token: this.token },
+      });
     });
   }
 
