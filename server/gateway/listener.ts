@@ -29,13 +29,19 @@ export async function bindShared(host: string, port: number): Promise<{ socket: 
   if (typeof create !== 'function') throw new Error(`This Node.js (${process.version}) cannot share a listening socket with gateway workers: set SLIPWAY_GATEWAY_WORKERS=0`);
   // A host name is resolved as net.Server.listen resolves it (its first address).
   const ip = net.isIP(host) ? { address: host, family: net.isIP(host) } : await lookup(host);
+  const failed = (errno: number) => {
+    const code = getSystemErrorName(errno);
+    return Object.assign(new Error(`listen ${code}: ${code === 'EADDRINUSE' ? 'address already in use' : 'cannot bind'} ${ip.address}:${port}`), { code, syscall: 'listen', address: ip.address, port });
+  };
   const handle = create(ip.address, port, ip.family);
-  if (typeof handle === 'number') {
-    const code = getSystemErrorName(handle);
-    throw Object.assign(new Error(`listen ${code}: ${code === 'EADDRINUSE' ? 'address already in use' : 'cannot bind'} ${ip.address}:${port}`), { code, syscall: 'listen', address: ip.address, port });
-  }
+  if (typeof handle === 'number') throw failed(handle);
+  // libuv keeps a bind's EADDRINUSE for the listen that follows; the socket's name reports it now.
   const out: Record<string, unknown> = {};
-  handle.getsockname(out);
+  const errno = handle.getsockname(out);
+  if (errno) {
+    handle.close();
+    throw failed(errno);
+  }
   return { socket: handle, address: out as unknown as net.AddressInfo };
 }
 

@@ -238,6 +238,17 @@ describe('gateway workers', () => {
     expect(await loggedCount(ids)).toBe(ids.length);
   });
 
+  it('reports a port in use, naming it (libuv would otherwise keep the error until a worker listens)', async () => {
+    const holder = http.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const { port } = holder.address() as { port: number };
+    try {
+      await expect(serve({ app: http.createServer(), host: '127.0.0.1', port, workers: 2, gateway, db: database.db, secretKey: secretKey(), workerEntry: path.join(buildDir, 'gateway-worker.mjs') })).rejects.toMatchObject({ code: 'EADDRINUSE', message: `listen EADDRINUSE: address already in use 127.0.0.1:${port}` });
+    } finally {
+      holder.close();
+    }
+  });
+
   it('stops gracefully: requests in flight are answered and their telemetry is written', async () => {
     const slow = Array.from({ length: 4 }, () => fresh('/gw/wk-svc/dev/v1/chat/completions', key, JSON.stringify({ stream: true, messages: [{ role: 'user', content: 'one two three four five six' }] }), { 'x-slipway-release': '3' }));
     // Let the requests reach the workers and start streaming.
