@@ -1,19 +1,15 @@
-// The one public port, with gateway workers: a plain TCP listener reads each new connection's request line and
-// hands connections that open with a /gw/ request to a gateway worker (the bytes read travel with the socket);
-// every other connection goes to the app's HTTP server in this process. The app's server also listens on a
-// loopback port, where workers pass the non-gateway requests of their keep-alive connections. Without workers the
-// app's server listens on the public port itself, as it always did.
+// The one public port, with gateway workers: the workers accept its connections on a shared socket (see
+// listener.ts), serve those that open with a /gw/ request and hand every other connection to the app's HTTP server
+// in this process. The app's server also listens on a loopback port, where workers pass the non-gateway requests
+// of their keep-alive connections. Without workers the app's server listens on the public port itself, as it
+// always did.
 import type http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import type { Db } from '@/db/client';
 import type { Gateway } from './handler';
+import { bindShared } from './listener';
 import { GatewayWorkers } from './workers';
 import { PEER_HEADER } from './worker-protocol';
-
-/** Longest request line looked for; a longer one goes to the app's server, which refuses it. */
-const MAX_REQUEST_LINE = 16 * 1024;
-/** A connection that sends no request line in this time is closed (the app's server would time it out too). */
-const FIRST_LINE_TIMEOUT_MS = 30_000;
 
 export interface ServeOptions {
   /** The app's server: everything that does not go to a worker (its `/gw/*` requests go to `Serving.handleGateway`). */
@@ -44,7 +40,7 @@ export interface Serving {
   stopAccepting(graceMs: number): Promise<void>;
 }
 
-function listen(server: net.Server, port: number, host: string): Promise<net.AddressInfo> {
+function listen(server: http.Server, port: number, host: string): Promise<net.AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -59,12 +55,36 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
     const address = await listen(opts.app, opts.port, opts.host);
     return { address, workers: null, handleGateway: opts.gateway.handle, remoteAddress: (req) => req.socket.remoteAddress, stopAccepting: async () => {} };
   }
-  const internal = await listen(opts.app, 0, '127.0.0.1');
-  const workers = new GatewayWorkers({ gateway: opts.gateway, db: opts.db, count: opts.workers, secretKey: opts.secretKey, internalPort: internal.port, entry: opts.workerEntry });
-  await workers.start();
-  const front = net.createServer({ noDelay: true }, (socket) => dispatch(socket, opts.app, workers));
-  const address = await listen(front, opts.port, opts.host);
+  // Bound first: a port in use is reported before any worker starts, and port 0 is one port for all workers.
+  const shared = await bindShared(opts.host, opts.port);
+  let internal: net.AddressInfo;
+  let workers: GatewayWorkers;
+  try {
+    internal = await listen(opts.app, 0, '127.0.0.1');
+    workers = new GatewayWorkers({
+      gateway: opts.gateway,
+      db: opts.db,
+      count: opts.workers,
+      secretKey: opts.secretKey,
+      internalPort: internal.port,
+      listener: shared.socket,
+      // A connection a worker accepted that opens with another request: the app's server takes it from here.
+      onConnection: (socket, head) => {
+        socket.unshift(head);
+        opts.app.emit('connection', socket);
+        socket.resume();
+      },
+      entry: opts.workerEntry,
+    });
+    await workers.start();
+  } catch (err) {
+    shared.socket.close();
+    throw err;
+  }
+  const address = shared.address;
   const trusted = `${workers.token} `;
+  // The workers take connections from the next turn on, when the caller holds what this returns.
+  workers.accept();
   return {
     address,
     workers,
@@ -78,39 +98,10 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
       return req.socket.remoteAddress;
     },
     async stopAccepting(graceMs) {
-      front.close();
-      await workers.drain(graceMs);
+      // The workers close their listeners at once; with this process's copy closed too, the port is closed.
+      const drained = workers.drain(graceMs);
+      shared.socket.close();
+      await drained;
     },
   };
-}
-
-/** Reads up to the end of the request line, then gives the connection to a worker or to the app's server. */
-function dispatch(socket: net.Socket, app: http.Server, workers: GatewayWorkers): void {
-  let head: Buffer = Buffer.alloc(0);
-  const timer = setTimeout(() => socket.destroy(), FIRST_LINE_TIMEOUT_MS);
-  const onError = () => socket.destroy();
-  const onClose = () => clearTimeout(timer);
-  const onData = (chunk: Buffer) => {
-    head = head.length ? Buffer.concat([head, chunk]) : chunk;
-    const eol = head.indexOf(10);
-    if (eol < 0 && head.length < MAX_REQUEST_LINE) return;
-    socket.off('data', onData);
-    socket.off('error', onError);
-    socket.off('close', onClose);
-    clearTimeout(timer);
-    socket.pause();
-    if (opensGatewayRequest(head) && workers.handOff(socket, head)) return;
-    socket.unshift(head);
-    app.emit('connection', socket);
-    socket.resume();
-  };
-  socket.on('data', onData);
-  socket.on('error', onError);
-  socket.on('close', onClose);
-}
-
-/** `<METHOD> /gw/…`: the request line of a gateway call. */
-function opensGatewayRequest(head: Buffer): boolean {
-  const space = head.indexOf(32);
-  return space > 0 && space <= 16 && head.toString('latin1', space + 1, space + 5) === '/gw/';
 }

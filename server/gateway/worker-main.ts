@@ -1,14 +1,16 @@
-// A gateway worker process (bundled as dist/gateway-worker.mjs): serves the /gw/* requests of the connections the
-// main process hands it, from a routing snapshot the main process sends on every change. It owns no database:
-// its telemetry goes to the main process's one writer in batches, its few queries go there by message, and a
-// request of another kind that arrives on one of its connections (a keep-alive client calling /api after /gw) is
-// passed to the main process's loopback listener, streamed both ways.
+// A gateway worker process (bundled as dist/gateway-worker.mjs): accepts connections on the public port's socket,
+// which the main process shares with every worker (listener.ts), and serves their /gw/* requests from a routing
+// snapshot the main process sends on every change; a connection that opens with another request is handed to the
+// main process. It owns no database: its telemetry goes to the main process's one writer in batches, its few
+// queries go there by message, and a request of another kind that arrives later on one of its connections (a
+// keep-alive client calling /api after /gw) is passed to the main process's loopback listener, streamed both ways.
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { logger } from '@/server/logger';
 import { metrics } from '@/server/lib/metrics';
 import { setSecretKey } from '@/server/secrets/crypto';
 import { Gateway } from './handler';
+import { readRequestLine } from './listener';
 import { passRequest } from './pass';
 import { workerData, type WorkerData } from './worker-data';
 import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
@@ -20,9 +22,16 @@ const SIGTERM_GRACE_MS = 5_000;
 
 const log = logger.child({ part: 'gateway-worker', pid: process.pid });
 
-function send(message: FromWorker, onSent?: (err: Error | null) => void): void {
-  if (!process.connected) return onSent?.(new Error('the main process is gone'));
-  process.send!(message, undefined, {}, (err) => onSent?.(err ?? null));
+function send(message: FromWorker, onSent?: (err: Error | null) => void, socket?: Socket): void {
+  if (!process.connected) {
+    socket?.destroy();
+    return onSent?.(new Error('the main process is gone'));
+  }
+  // A socket handed over is closed here once sent (keepOpen: false): the main process owns it.
+  process.send!(message, socket, { keepOpen: false }, (err) => {
+    if (err) socket?.destroy();
+    onSent?.(err ?? null);
+  });
 }
 
 /** Hands a telemetry batch to the main process; resolved once it is written to the channel (the main then owns it). */
@@ -59,16 +68,34 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   }, METRICS_INTERVAL_MS);
   reportRefused.unref();
 
-  process.on('message', (m: ToWorker, handle?: Socket) => {
-    if (m.t === 'connection') {
-      if (!handle) return;
-      if (draining) return void handle.destroy();
-      // The bytes the main process read to see the request line come first again.
-      handle.unshift(Buffer.from(m.head));
-      sockets.add(handle);
-      handle.once('close', () => sockets.delete(handle));
-      server.emit('connection', handle);
-      handle.resume();
+  // The public port: gateway connections are served here, others go to the main process with the bytes read.
+  const front = net.createServer({ noDelay: true }, (socket) =>
+    readRequestLine(socket, (gateway, head) => {
+      if (!gateway) {
+        send({ t: 'connection', head }, undefined, socket);
+        return;
+      }
+      socket.unshift(head);
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      server.emit('connection', socket);
+      socket.resume();
+    }),
+  );
+  // Told to once the main process can take the connections handed back; a worker that cannot listen exits (and is
+  // replaced).
+  const listen = (shared: unknown) => {
+    if (!shared || draining || front.listening) return;
+    front.once('error', (err) => {
+      log.fatal({ err }, 'gateway worker could not listen on the public port');
+      process.exit(1);
+    });
+    front.listen(shared);
+  };
+
+  process.on('message', (m: ToWorker, handle?: unknown) => {
+    if (m.t === 'listen') {
+      listen(handle);
     } else if (m.t === 'snapshot') {
       data.push(m.snapshot);
     } else if (m.t === 'reply') {
@@ -85,6 +112,7 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   const drain = async (graceMs: number) => {
     if (draining) return;
     draining = true;
+    if (front.listening) front.close();
     server.close();
     const deadline = Date.now() + graceMs;
     while (open.size && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,6 @@
 // The messages between the main process and its gateway worker processes (child_process IPC with the 'advanced'
-// serialization, so snapshots keep their Maps and telemetry rows their Dates). Accepted sockets travel beside a
-// `connection` message as its handle.
+// serialization, so snapshots keep their Maps and telemetry rows their Dates). The public port's socket travels
+// beside `listen`; a connection a worker hands to the main process travels beside a `connection` message.
 import type { RequestLog } from '@/db/schema';
 import type { FeedbackRow } from './data';
 import type { Snapshot, Target } from './snapshot';
@@ -23,8 +23,8 @@ export type ToWorker =
       internal: { port: number; token: string };
     }
   | { t: 'snapshot'; snapshot: Snapshot }
-  /** An accepted connection (its handle beside the message), with the bytes the main process already read from it. */
-  | { t: 'connection'; head: Uint8Array }
+  /** Sent with the public port's bound socket as its handle: the worker listens on it from now on. */
+  | { t: 'listen' }
   | { t: 'reply'; id: number; ok: true; value: DataReply }
   | { t: 'reply'; id: number; ok: false; error: string }
   /** Stop taking requests, answer those in flight (for at most graceMs), hand over the telemetry, then exit. */
@@ -34,6 +34,8 @@ export type FromWorker =
   /** Started; `port` is its loopback listener for the gateway requests the main process passes it. */
   | { t: 'ready'; port: number }
   | { t: 'telemetry'; rows: RequestLog[] }
+  /** A connection that opened with a request not for the gateway (its socket beside the message), with the bytes read. */
+  | { t: 'connection'; head: Uint8Array }
   | { t: 'call'; id: number; call: DataCall }
   | { t: 'refused'; counts: [string, number][] }
   | { t: 'drained'; complete: boolean };

@@ -1,6 +1,7 @@
 // Gateway workers, from the main process's side: N child processes (child_process.fork; worker threads cannot be
-// given sockets) that serve /gw/* off the main event loop. The main process accepts every connection and hands
-// those that open with a /gw/ request to a worker, round-robin. It keeps the one Gateway that loads routing
+// given sockets) that serve /gw/* off the main event loop. Each is sent the public port's socket and accepts on it
+// (listener.ts); connections that open with another request come back to the main process. It keeps the one
+// Gateway that loads routing
 // snapshots and the one telemetry writer: every snapshot is sent to every worker as it is installed, worker
 // telemetry comes back in batches and is written (and counted for Prometheus) here, and the workers' few queries
 // are answered here. A worker that dies is replaced.
@@ -11,7 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '@/db/client';
@@ -19,6 +20,7 @@ import { metrics } from '@/server/lib/metrics';
 import { logger } from '@/server/logger';
 import { directData, type GatewayData } from './data';
 import type { Gateway } from './handler';
+import type { SharedSocket } from './listener';
 import { passRequest } from './pass';
 import type { DataCall, DataReply, FromWorker, ToWorker } from './worker-protocol';
 
@@ -36,6 +38,10 @@ export interface GatewayWorkersOptions {
   secretKey: Buffer;
   /** The main process's loopback listener for requests that are not the gateway's. */
   internalPort: number;
+  /** The public port's bound socket, which every worker listens on. */
+  listener: SharedSocket;
+  /** Takes a connection a worker accepted that opened with a request not for the gateway (`head`: the bytes read). */
+  onConnection: (socket: Socket, head: Buffer) => void;
   /** The worker script; by default dist/gateway-worker.mjs beside the bundled server. */
   entry?: string;
 }
@@ -62,9 +68,11 @@ export class GatewayWorkers {
   private readonly entry: string;
   /** Proves to the loopback listener that a request comes from a worker, so the client address it names is believed. */
   readonly token = randomBytes(18).toString('base64url');
-  readonly stats = { started: 0, replaced: 0, handedOff: 0, telemetryRows: 0 };
+  readonly stats = { started: 0, replaced: 0, connectionsToApp: 0, telemetryRows: 0 };
   private recentExits: number[] = [];
   private unsubscribe: (() => void) | undefined;
+  /** Set by `accept()`: ready workers listen on the public port (a replacement as soon as it is ready). */
+  private accepting = false;
 
   constructor(private readonly opts: GatewayWorkersOptions) {
     this.data = directData(opts.db);
@@ -85,24 +93,22 @@ export class GatewayWorkers {
     return [...this.workers].flatMap((w) => (w.ready && w.child.pid ? [w.child.pid] : []));
   }
 
-  /** Gives an accepted connection (and the bytes already read from it) to a worker; false when none can take it. */
-  handOff(socket: Socket, head: Buffer): boolean {
-    const ready = [...this.workers].filter((w) => w.ready && w.child.connected);
-    if (!ready.length || this.stopping) return false;
-    const w = ready[this.next++ % ready.length]!;
-    this.stats.handedOff += 1;
-    try {
-      w.child.send({ t: 'connection', head } satisfies ToWorker, socket, { keepOpen: false }, (err) => {
-        if (err) {
-          this.log.warn({ err, pid: w.child.pid }, 'could not hand a connection to a gateway worker');
-          socket.destroy();
-        }
-      });
-    } catch (err) {
-      this.log.warn({ err, pid: w.child.pid }, 'could not hand a connection to a gateway worker');
-      socket.destroy();
-    }
-    return true;
+  /**
+   * Lets the workers accept on the public port. Called once the caller can take the connections they hand back (a
+   * connection handed over before the app's server is wired up would wait forever).
+   */
+  accept(): void {
+    this.accepting = true;
+    for (const w of this.workers) if (w.ready) this.listenOn(w);
+  }
+
+  private listenOn(w: Worker): void {
+    this.send(w, { t: 'listen' }, this.opts.listener);
+  }
+
+  /** The running workers' loopback ports (each reaches one worker, where the public port reaches any). */
+  get ports(): number[] {
+    return [...this.workers].flatMap((w) => (w.ready && w.port ? [w.port] : []));
   }
 
   /**
@@ -121,6 +127,9 @@ export class GatewayWorkers {
   private spawn(): Promise<void> {
     const child = fork(this.entry, [], {
       serialization: 'advanced',
+      // libuv's accept loop takes one connection per turn, so a burst of connections spreads over the workers
+      // instead of going to whichever woke first.
+      env: { ...process.env, UV_TCP_SINGLE_ACCEPT: '1' },
       // A debugger flag of the main process would make every worker fight for its port.
       execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -131,13 +140,19 @@ export class GatewayWorkers {
     this.workers.add(w);
     this.stats.started += 1;
     return new Promise<void>((resolve) => {
-      child.on('message', (m: FromWorker) => {
-        if (m.t === 'ready') {
+      child.on('message', (m: FromWorker, handle?: unknown) => {
+        if (m.t === 'connection') {
+          if (!(handle instanceof net.Socket)) return;
+          this.stats.connectionsToApp += 1;
+          // Also while stopping: the app's server answers it (and closes it) until it closes itself.
+          this.opts.onConnection(handle, Buffer.from(m.head));
+        } else if (m.t === 'ready') {
           w.ready = true;
           w.port = m.port;
           // A change installed while the worker started is sent now (init carried the snapshot of that moment).
           const snapshot = this.opts.gateway.currentSnapshot;
           if (snapshot && snapshot !== w.initial) this.send(w, { t: 'snapshot', snapshot });
+          if (this.accepting && !this.stopping) this.listenOn(w);
           resolve();
         } else this.onMessage(w, m);
       });
@@ -198,9 +213,10 @@ export class GatewayWorkers {
     return find();
   }
 
-  private send(w: Worker, message: ToWorker): void {
+  private send(w: Worker, message: ToWorker, handle?: SharedSocket): void {
     if (!w.child.connected) return;
-    w.child.send(message, undefined, {}, (err) => {
+    // A bound socket is sent as node:cluster sends its shared handles; this process keeps its own copy open.
+    w.child.send(message, handle as unknown as net.Server | undefined, { keepOpen: true }, (err) => {
       if (err) this.log.warn({ err, pid: w.child.pid, t: message.t }, 'could not send to a gateway worker');
     });
   }

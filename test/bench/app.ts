@@ -66,9 +66,14 @@ async function processTree(rootPid: number): Promise<number[]> {
   return tree;
 }
 
-/** Resident memory of a process and its descendants (worker threads are inside their process's figure). */
-export async function treeRss(rootPid: number): Promise<{ bytes: number; processes: number }> {
+/**
+ * Memory of a process and its descendants (worker threads are inside their process's figure): resident (VmRSS,
+ * which counts pages shared between the processes, such as the node binary's, once per process) and proportional
+ * (Pss: a shared page counted in shares, so the sum is what the processes together hold).
+ */
+export async function treeRss(rootPid: number): Promise<{ bytes: number; pssBytes: number; processes: number }> {
   let bytes = 0;
+  let pssBytes = 0;
   let processes = 0;
   for (const pid of await processTree(rootPid)) {
     try {
@@ -76,23 +81,27 @@ export async function treeRss(rootPid: number): Promise<{ bytes: number; process
       if (m) {
         bytes += Number(m[1]) * 1024;
         processes += 1;
+        const p = /^Pss:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => ''));
+        if (p) pssBytes += Number(p[1]) * 1024;
       }
     } catch {
       // the process ended while we looked
     }
   }
-  return { bytes, processes };
+  return { bytes, pssBytes, processes };
 }
 
-/** Samples treeRss every `everyMs` until stopped; returns the highest sum seen. */
-export function sampleRss(pid: number, everyMs: number): { stop: () => Promise<{ peakBytes: number; processes: number }> } {
+/** Samples treeRss every `everyMs` until stopped; returns the highest sums seen. */
+export function sampleRss(pid: number, everyMs: number): { stop: () => Promise<{ peakBytes: number; peakPssBytes: number; processes: number }> } {
   let peakBytes = 0;
+  let peakPssBytes = 0;
   let processes = 0;
   let running = true;
   const loop = (async () => {
     while (running) {
       const r = await treeRss(pid);
       if (r.bytes > peakBytes) ({ bytes: peakBytes, processes } = r);
+      if (r.pssBytes > peakPssBytes) peakPssBytes = r.pssBytes;
       await new Promise((res) => setTimeout(res, everyMs));
     }
   })();
@@ -100,7 +109,7 @@ export function sampleRss(pid: number, everyMs: number): { stop: () => Promise<{
     stop: async () => {
       running = false;
       await loop;
-      return { peakBytes, processes };
+      return { peakBytes, peakPssBytes, processes };
     },
   };
 }

@@ -6,6 +6,8 @@
 // Each round measures, from a load generator in its own process: latency at a fixed open-loop rate, maximum
 // throughput (closed loop, fixed connections), and streamed time to first token; plus the app's memory idle and
 // under load, and after each round the telemetry rows written against the gateway's answers.
+// With BENCH_BASELINE_DIR (another checkout's folder, built), its app runs beside this one as a fourth target,
+// `baseline`, in the same interleaved rounds: a change is measured against the code before it at the same moment.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -27,6 +29,7 @@ const settingsSchema = z.object({
   BENCH_STREAM_RATE: knob(1).default(200),
   BENCH_CONNECTIONS: knob(1).default(64),
   BENCH_DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
+  BENCH_BASELINE_DIR: z.string().min(1).optional(),
 });
 const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('BENCH_') && v !== '')));
 if (!parsed.success) {
@@ -35,8 +38,10 @@ if (!parsed.success) {
 }
 const S = parsed.data;
 const UPSTREAM_MODEL = 'ref-fast';
-const TARGETS = ['direct', 'bare proxy', 'gateway'] as const;
-type Target = (typeof TARGETS)[number];
+type Target = 'direct' | 'bare proxy' | 'gateway' | 'baseline';
+const TARGETS: Target[] = ['direct', 'bare proxy', 'gateway', ...(S.BENCH_BASELINE_DIR ? (['baseline'] as const) : [])];
+const APP_TARGETS = ['gateway', 'baseline'] as const;
+type AppTarget = (typeof APP_TARGETS)[number];
 type Mode = 'rate' | 'max' | 'stream';
 
 interface LoadResult {
@@ -58,8 +63,18 @@ interface LoadResult {
 interface Round {
   order: Target[];
   results: Record<Target, Record<Mode, LoadResult>>;
-  app: { idleRssMb: number; loadRssMb: number; processes: number };
+  app: AppRound;
   telemetry: { responsesAnswered: number; rowsWritten: number; lost: number };
+  /** The baseline app's figures, with BENCH_BASELINE_DIR. */
+  baseline?: { app: AppRound; telemetry: { responsesAnswered: number; rowsWritten: number; lost: number } };
+}
+
+interface AppRound {
+  idleRssMb: number;
+  loadRssMb: number;
+  idlePssMb: number;
+  loadPssMb: number;
+  processes: number;
 }
 
 const MB = 1024 * 1024;
@@ -153,57 +168,80 @@ async function main() {
 
   process.stdout.write(`starting the app (${S.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded database'}) …\n`);
   const since = new Date();
-  const app = await startApp(root, await freePort(), S.BENCH_DATABASE_URL);
-  stopApp = app.stop;
+  const apps: Partial<Record<AppTarget, App>> = {};
+  const stopAll = async () => {
+    await Promise.all(Object.values(apps).map((a) => a.stop()));
+  };
+  stopApp = stopAll;
   try {
-    const key = await setUpService(app, `${modelOrigin}/v1`, UPSTREAM_MODEL);
-    const targets: Record<Target, { url: string; headers: Record<string, string> }> = {
+    apps.gateway = await startApp(root, await freePort(), S.BENCH_DATABASE_URL);
+    if (S.BENCH_BASELINE_DIR) {
+      process.stdout.write(`starting the baseline app from ${S.BENCH_BASELINE_DIR} …\n`);
+      apps.baseline = await startApp(path.resolve(S.BENCH_BASELINE_DIR), await freePort(), S.BENCH_DATABASE_URL);
+    }
+    const running = APP_TARGETS.filter((t) => apps[t]);
+    const keys = Object.fromEntries(await Promise.all(running.map(async (t) => [t, await setUpService(apps[t]!, `${modelOrigin}/v1`, UPSTREAM_MODEL)] as const))) as Record<AppTarget, string>;
+    const gatewayOf = (t: AppTarget) => ({ url: `${apps[t]!.url}/gw/${SERVICE}/${ENVIRONMENT}/v1/chat/completions`, headers: { authorization: `Bearer ${keys[t]}` } });
+    const targets = {
       direct: { url: `${modelOrigin}/v1/chat/completions`, headers: {} },
       'bare proxy': { url: `http://127.0.0.1:${proxyPort}/v1/chat/completions`, headers: {} },
-      gateway: { url: `${app.url}/gw/${SERVICE}/${ENVIRONMENT}/v1/chat/completions`, headers: { authorization: `Bearer ${key}` } },
-    };
+      gateway: gatewayOf('gateway'),
+      ...(apps.baseline ? { baseline: gatewayOf('baseline') } : {}),
+    } as Record<Target, { url: string; headers: Record<string, string> }>;
     const rounds: Round[] = [];
-    let answered = 0;
-    let rowsBefore = 0;
+    const answered = { gateway: 0, baseline: 0 };
+    const rowsBefore = { gateway: 0, baseline: 0 };
     for (let n = 0; n < S.BENCH_ROUNDS; n++) {
       const order = TARGETS.map((_, i) => TARGETS[(i + n) % TARGETS.length]!);
       process.stdout.write(`round ${n + 1}/${S.BENCH_ROUNDS}: ${order.join(', ')} …\n`);
-      const idle = await treeRss(app.pid);
+      const idle = Object.fromEntries(await Promise.all(running.map(async (t) => [t, await treeRss(apps[t]!.pid)] as const))) as Record<AppTarget, Awaited<ReturnType<typeof treeRss>>>;
       const results = Object.fromEntries(TARGETS.map((t) => [t, {}])) as Round['results'];
-      let loadPeak = { peakBytes: 0, processes: 0 };
+      const loadPeak = Object.fromEntries(running.map((t) => [t, { peakBytes: 0, peakPssBytes: 0, processes: 0 }])) as Record<AppTarget, { peakBytes: number; peakPssBytes: number; processes: number }>;
       for (const mode of ['rate', 'max', 'stream'] as const) {
         for (const t of order) {
-          const sampler = t === 'gateway' ? sampleRss(app.pid, 250) : null;
+          const appTarget = t === 'gateway' || t === 'baseline' ? t : null;
+          const sampler = appTarget ? sampleRss(apps[appTarget]!.pid, 250) : null;
           results[t][mode] = await load(targets[t].url, mode, targets[t].headers);
           const peak = await sampler?.stop();
-          if (peak && peak.peakBytes > loadPeak.peakBytes) loadPeak = peak;
-          if (t === 'gateway') answered += results[t][mode].responses;
-          const gone = app.exited();
-          if (gone) throw new Error(`the app stopped (${gone}) during round ${n + 1}`);
+          if (appTarget && peak) {
+            const best = loadPeak[appTarget];
+            if (peak.peakBytes > best.peakBytes) Object.assign(best, { peakBytes: peak.peakBytes, processes: peak.processes });
+            best.peakPssBytes = Math.max(best.peakPssBytes, peak.peakPssBytes);
+            answered[appTarget] += results[t][mode].responses;
+          }
+          for (const a of running) {
+            const gone = apps[a]!.exited();
+            if (gone) throw new Error(`the ${a === 'gateway' ? 'app' : 'baseline app'} stopped (${gone}) during round ${n + 1}`);
+          }
         }
       }
-      const rows = await settledRows(app, since, answered);
-      const roundAnswered = Object.values(results.gateway).reduce((sum, x) => sum + x.responses, 0);
-      rounds.push({
-        order,
-        results,
-        app: { idleRssMb: mb(idle.bytes), loadRssMb: mb(loadPeak.peakBytes), processes: Math.max(idle.processes, loadPeak.processes) },
-        telemetry: { responsesAnswered: roundAnswered, rowsWritten: rows - rowsBefore, lost: roundAnswered - (rows - rowsBefore) },
+      const appRound = (t: AppTarget): { app: AppRound; telemetry: Round['telemetry'] } => ({
+        app: { idleRssMb: mb(idle[t].bytes), loadRssMb: mb(loadPeak[t].peakBytes), idlePssMb: mb(idle[t].pssBytes), loadPssMb: mb(loadPeak[t].peakPssBytes), processes: Math.max(idle[t].processes, loadPeak[t].processes) },
+        telemetry: { responsesAnswered: 0, rowsWritten: 0, lost: 0 },
       });
-      rowsBefore = rows;
+      const perApp = {} as Record<AppTarget, { app: AppRound; telemetry: Round['telemetry'] }>;
+      for (const t of running) {
+        const rows = await settledRows(apps[t]!, since, answered[t]);
+        const roundAnswered = Object.values(results[t]).reduce((sum, x) => sum + x.responses, 0);
+        perApp[t] = appRound(t);
+        perApp[t].telemetry = { responsesAnswered: roundAnswered, rowsWritten: rows - rowsBefore[t], lost: roundAnswered - (rows - rowsBefore[t]) };
+        rowsBefore[t] = rows;
+      }
+      rounds.push({ order, results, ...perApp.gateway, ...(perApp.baseline ? { baseline: perApp.baseline } : {}) });
     }
-    const finalRows = await settledRows(app, since, answered);
-    await report(app, rounds, answered, finalRows, loadStart);
+    const finalRows = await settledRows(apps.gateway, since, answered.gateway);
+    const baselineRows = apps.baseline ? await settledRows(apps.baseline, since, answered.baseline) : 0;
+    await report(apps.gateway, rounds, answered.gateway, finalRows, loadStart, apps.baseline ? { app: apps.baseline, answered: answered.baseline, rows: baselineRows } : null);
   } catch (err) {
-    process.stderr.write(`the app's last output:\n${app.output()}\n`);
+    for (const [t, a] of Object.entries(apps)) process.stderr.write(`the ${t === 'gateway' ? 'app' : 'baseline app'}'s last output:\n${a.output()}\n`);
     throw err;
   } finally {
     stopApp = null;
-    await app.stop();
+    await stopAll();
   }
 }
 
-function report(app: App, rounds: Round[], answered: number, rows: number, loadStart: number[]) {
+function report(app: App, rounds: Round[], answered: number, rows: number, loadStart: number[], baseline: { app: App; answered: number; rows: number } | null) {
   const over = (f: (r: Round) => number): Spread => spread(rounds.map(f));
   const fig = (t: Target, m: Mode, k: keyof LoadResult) => over((r) => r.results[t][m][k] as number);
   const fails = (t: Target, m: Mode) => rounds.reduce((s, r) => s + r.results[t][m].failed + r.results[t][m].errors, 0);
@@ -218,7 +256,7 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
     ]),
   );
   // Added latency and throughput share are taken within each round (same moment, same machine load), then summarised.
-  const added = (m: Mode, k: 'p50' | 'p99', base: Target = 'direct') => over((r) => r.results.gateway[m][k] - r.results[base][m][k]);
+  const added = (m: Mode, k: 'p50' | 'p99', base: Target = 'direct', of: AppTarget = 'gateway') => over((r) => r.results[of][m][k] - r.results[base][m][k]);
   const addedP50 = added('rate', 'p50');
   const addedP99 = added('rate', 'p99');
   const bareAddedP99 = over((r) => r.results['bare proxy'].rate.p99 - r.results.direct.rate.p99);
@@ -227,7 +265,22 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
   const share = over((r) => r.results.gateway.max.throughput / r.results['bare proxy'].max.throughput);
   const idle = over((r) => r.app.idleRssMb);
   const underLoad = over((r) => r.app.loadRssMb);
+  const idlePss = over((r) => r.app.idlePssMb);
+  const underLoadPss = over((r) => r.app.loadPssMb);
   const lost = answered - rows;
+  const base = baseline
+    ? {
+        addedP50AtRateMs: added('rate', 'p50', 'direct', 'baseline'),
+        addedP99AtRateMs: added('rate', 'p99', 'direct', 'baseline'),
+        maxThroughputShareOfBareProxy: over((r) => r.results.baseline.max.throughput / r.results['bare proxy'].max.throughput),
+        addedTtftP99Ms: added('stream', 'p99', 'direct', 'baseline'),
+        idleRssMb: over((r) => r.baseline!.app.idleRssMb),
+        underLoadRssMb: over((r) => r.baseline!.app.loadRssMb),
+        idlePssMb: over((r) => r.baseline!.app.idlePssMb),
+        underLoadPssMb: over((r) => r.baseline!.app.loadPssMb),
+        telemetry: { responsesAnswered: baseline.answered, rowsWritten: baseline.rows, lost: baseline.answered - baseline.rows },
+      }
+    : null;
 
   const json = {
     machine: { cpus: os.cpus().length, node: process.version, loadAverage1m: { start: r3(loadStart[0]!), end: r3(os.loadavg()[0]!) } },
@@ -241,9 +294,10 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
       connections: S.BENCH_CONNECTIONS,
       telemetryDatabase: app.databaseKind,
       gatewayWorkers: process.env.SLIPWAY_GATEWAY_WORKERS ?? null,
+      baselineDir: S.BENCH_BASELINE_DIR ?? null,
     },
     results: summary,
-    app: { startupPeakRssMb: mb(app.startupPeakRssBytes), idleRssMb: idle, underLoadRssMb: underLoad },
+    app: { startupPeakRssMb: mb(app.startupPeakRssBytes), idleRssMb: idle, underLoadRssMb: underLoad, idlePssMb: idlePss, underLoadPssMb: underLoadPss },
     gateway: {
       addedP50AtRateMs: r3(addedP50.median),
       addedP99AtRateMs: r3(addedP99.median),
@@ -251,6 +305,7 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
       spread: { addedP50AtRateMs: addedP50, addedP99AtRateMs: addedP99, maxThroughputShareOfBareProxy: share, addedTtftP50Ms: addedTtftP50, addedTtftP99Ms: addedTtftP99, bareProxyAddedP99AtRateMs: bareAddedP99 },
       telemetry: { responsesAnswered: answered, rowsWritten: rows, lost },
     },
+    ...(base ? { baseline: base } : {}),
     targets: { addedP50AtRateMs: 0.5, addedP99AtRateMs: 3, maxThroughputShareOfBareProxy: 0.6, telemetryLost: 0 },
     rounds,
   };
@@ -277,8 +332,15 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
     `gateway added over direct at ${S.BENCH_RATE} req/s: p50 ${formatSpread(addedP50, 2, true)} ms (target ≤ 0.5), p99 ${formatSpread(addedP99, 2, true)} ms (target ≤ 3); bare proxy p99 ${formatSpread(bareAddedP99, 2, true)} ms`,
     `gateway added to streamed TTFT: p50 ${formatSpread(addedTtftP50, 2, true)} ms, p99 ${formatSpread(addedTtftP99, 2, true)} ms`,
     `gateway max throughput: ${formatSpread(share, 2)}× the bare proxy (target ≥ 0.6)`,
-    `app memory (RSS, app process and its children): idle ${formatSpread(idle, 0)} MB, under load ${formatSpread(underLoad, 0)} MB, peak while starting ${mb(app.startupPeakRssBytes).toFixed(0)} MB`,
+    `app memory (app process and its children): RSS idle ${formatSpread(idle, 0)} MB, under load ${formatSpread(underLoad, 0)} MB, peak while starting ${mb(app.startupPeakRssBytes).toFixed(0)} MB; PSS (shared pages counted once) idle ${formatSpread(idlePss, 0)} MB, under load ${formatSpread(underLoadPss, 0)} MB`,
     `telemetry (${app.databaseKind}): ${rows} rows for ${answered} responses the gateway answered, ${lost} lost`,
+    ...(base
+      ? [
+          '',
+          `baseline (${S.BENCH_BASELINE_DIR}), same rounds: added p50 ${formatSpread(base.addedP50AtRateMs, 2, true)} ms, p99 ${formatSpread(base.addedP99AtRateMs, 2, true)} ms; TTFT p99 ${formatSpread(base.addedTtftP99Ms, 2, true)} ms; max throughput ${formatSpread(base.maxThroughputShareOfBareProxy, 2)}× the bare proxy`,
+          `baseline memory: RSS idle ${formatSpread(base.idleRssMb, 0)} MB, under load ${formatSpread(base.underLoadRssMb, 0)} MB; PSS idle ${formatSpread(base.idlePssMb, 0)} MB, under load ${formatSpread(base.underLoadPssMb, 0)} MB; telemetry ${base.telemetry.rowsWritten} rows for ${base.telemetry.responsesAnswered} responses, ${base.telemetry.lost} lost`,
+        ]
+      : []),
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const SOURCES = ['app', 'components', 'server', 'db', 'inngest', 'public', 'next.config.ts', 'package.json', 'postcss.config.mjs'];
+const SOURCES = ['app', 'components', 'server', 'db', 'inngest', 'public', 'next.config.mjs', 'package.json', 'postcss.config.mjs'];
 
 function newestMtime(p: string): number {
   if (!existsSync(p)) return 0;

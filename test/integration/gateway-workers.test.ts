@@ -31,10 +31,10 @@ let buildDir: string;
 
 const chatBody = (text: string) => JSON.stringify({ messages: [{ role: 'user', content: text }] });
 
-/** One request on a connection of its own: consecutive calls go to the workers in turn. */
-async function fresh(pathname: string, bearer: string, body?: string, extra: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+/** One request on a connection of its own to the public port (any worker may accept it), or to `origin`. */
+async function fresh(pathname: string, bearer: string, body?: string, extra: Record<string, string> = {}, origin = base): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${base}${pathname}`, { method: body ? 'POST' : 'GET', agent: false, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...extra } }, (res) => {
+    const req = http.request(`${origin}${pathname}`, { method: body ? 'POST' : 'GET', agent: false, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', ...extra } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
@@ -44,7 +44,17 @@ async function fresh(pathname: string, bearer: string, body?: string, extra: Rec
   });
 }
 
-/** Waits (at most `ms`) until `n` consecutive fresh connections, spread over the workers, all satisfy `ok`. */
+/**
+ * The same request to every worker, each on its own loopback port (the workers share the public port, so which
+ * one accepts a connection there is the kernel's choice): whether all answers satisfy `ok`.
+ */
+async function everyWorker(pathname: string, bearer: string, ok: (r: { status: number; headers: http.IncomingHttpHeaders }) => boolean, body?: string): Promise<boolean> {
+  const ports = serving.workers!.ports;
+  const answers = await Promise.all(ports.map((port) => fresh(pathname, bearer, body, {}, `http://127.0.0.1:${port}`)));
+  return ports.length === 2 && answers.every(ok);
+}
+
+/** Waits (at most `ms`) until `probe` holds `n` times in a row. */
 async function allWorkersWithin(ms: number, n: number, probe: () => Promise<boolean>): Promise<boolean> {
   const until = Date.now() + ms;
   let streak = 0;
@@ -109,7 +119,7 @@ afterAll(async () => {
 describe('gateway workers', () => {
   it('serves gateway connections from worker processes, and a keep-alive connection mixes /gw and /api requests', async () => {
     expect(serving.workers!.pids).toHaveLength(2);
-    const before = serving.workers!.stats.handedOff;
+    const before = serving.workers!.stats.connectionsToApp;
     const agent = new Agent({ connections: 1 });
     const gw = async () => {
       const res = await request(`${base}/gw/wk-svc/dev/v1/chat/completions`, { dispatcher: agent, method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: chatBody('hello') });
@@ -127,9 +137,10 @@ describe('gateway workers', () => {
     expect((await appCall('x'.repeat(100_000))).bodyBytes).toBe(100_000);
     await gw();
     await agent.close();
-    expect(serving.workers!.stats.handedOff).toBe(before + 1);
+    // A worker accepted the connection and kept it.
+    expect(serving.workers!.stats.connectionsToApp).toBe(before);
 
-    // A connection that opens with an app request stays in this process; its gateway requests go to a worker.
+    // A connection that opens with an app request is handed to this process; its gateway requests go to a worker.
     const servedHere = gateway.counters.requests;
     const other = new Agent({ connections: 1 });
     expect((await request(`${base}/api/ping`, { dispatcher: other }).then((r) => r.body.json())) as { pid: number }).toMatchObject({ pid: process.pid });
@@ -138,11 +149,12 @@ describe('gateway workers', () => {
     await res.body.dump();
     await other.close();
     expect(gateway.counters.requests).toBe(servedHere);
+    expect(serving.workers!.stats.connectionsToApp).toBe(before + 1);
   });
 
   it('brings a routing change and a key revocation to every worker within a second, while traffic keeps succeeding; telemetry rows equal responses', async () => {
     const { key: loadKey } = await api.gatewayKeys.create({ service: 'wk-svc', name: 'load' });
-    expect(await allWorkersWithin(1_000, 4, async () => (await fresh('/gw/wk-svc/dev/v1/models', loadKey)).status === 200)).toBe(true);
+    expect(await allWorkersWithin(1_000, 2, () => everyWorker('/gw/wk-svc/dev/v1/models', loadKey, (r) => r.status === 200))).toBe(true);
     const ids: string[] = [];
     const failures: number[] = [];
     let running = true;
@@ -162,13 +174,16 @@ describe('gateway workers', () => {
     await allWorkersWithin(2_000, 1, async () => ids.length > 20);
 
     await api.environments.deploy({ service: 'wk-svc', environment: 'dev', routes: [{ release: 2, weight: 100 }] });
-    const onRelease2 = async () => (await fresh('/gw/wk-svc/dev/v1/chat/completions', key, chatBody('which'))).headers['x-slipway-release'] === 'wk-svc#2';
-    expect(await allWorkersWithin(1_000, 4, onRelease2)).toBe(true);
+    const onRelease2 = () => everyWorker('/gw/wk-svc/dev/v1/chat/completions', key, (r) => r.headers['x-slipway-release'] === 'wk-svc#2', chatBody('which'));
+    expect(await allWorkersWithin(1_000, 2, onRelease2)).toBe(true);
+    // And through the public port.
+    expect((await fresh('/gw/wk-svc/dev/v1/chat/completions', key, chatBody('which'))).headers['x-slipway-release']).toBe('wk-svc#2');
 
     const { key: doomed, gatewayKey } = await api.gatewayKeys.create({ service: 'wk-svc', name: 'doomed' });
-    expect(await allWorkersWithin(1_000, 4, async () => (await fresh('/gw/wk-svc/dev/v1/models', doomed)).status === 200)).toBe(true);
+    expect(await allWorkersWithin(1_000, 2, () => everyWorker('/gw/wk-svc/dev/v1/models', doomed, (r) => r.status === 200))).toBe(true);
     await api.gatewayKeys.revoke({ service: 'wk-svc', keyId: gatewayKey.id });
-    expect(await allWorkersWithin(1_000, 4, async () => (await fresh('/gw/wk-svc/dev/v1/models', doomed)).status === 401)).toBe(true);
+    expect(await allWorkersWithin(1_000, 2, () => everyWorker('/gw/wk-svc/dev/v1/models', doomed, (r) => r.status === 401))).toBe(true);
+    expect((await fresh('/gw/wk-svc/dev/v1/models', doomed)).status).toBe(401);
 
     running = false;
     await load;
@@ -198,8 +213,10 @@ describe('gateway workers', () => {
   it('replaces a worker killed with SIGKILL, keeps answering, and keeps the telemetry it handed over', async () => {
     const ids: string[] = [];
     const handedBefore = serving.workers!.stats.telemetryRows;
+    // Half to each worker, so the one killed has handed over rows of its own.
+    const ports = serving.workers!.ports;
     for (let i = 0; i < 10; i++) {
-      const res = await fresh('/gw/wk-svc/dev/v1/chat/completions', key, chatBody(`before ${i}`));
+      const res = await fresh('/gw/wk-svc/dev/v1/chat/completions', key, chatBody(`before ${i}`), {}, `http://127.0.0.1:${ports[i % ports.length]}`);
       expect(res.status).toBe(200);
       ids.push(String(res.headers['x-slipway-request-id']));
     }
@@ -219,6 +236,17 @@ describe('gateway workers', () => {
     }
     await allWorkersWithin(2_000, 1, async () => (await loggedCount(ids)) === ids.length);
     expect(await loggedCount(ids)).toBe(ids.length);
+  });
+
+  it('reports a port in use, naming it (libuv would otherwise keep the error until a worker listens)', async () => {
+    const holder = http.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const { port } = holder.address() as { port: number };
+    try {
+      await expect(serve({ app: http.createServer(), host: '127.0.0.1', port, workers: 2, gateway, db: database.db, secretKey: secretKey(), workerEntry: path.join(buildDir, 'gateway-worker.mjs') })).rejects.toMatchObject({ code: 'EADDRINUSE', message: `listen EADDRINUSE: address already in use 127.0.0.1:${port}` });
+    } finally {
+      holder.close();
+    }
   });
 
   it('stops gracefully: requests in flight are answered and their telemetry is written', async () => {
