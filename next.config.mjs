@@ -4,7 +4,7 @@
 /** @type {import('next').NextConfig} */
 const config = {
   // Native and worker-heavy server packages stay as plain Node requires instead of being bundled.
-  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'pino', 'inngest'],
+  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'pino', 'inngest', 'dockerode', 'docker-modem', 'ssh2'],
   poweredByHeader: false,
   // `npm run typecheck` (tsc --noEmit) checks types; building does not do it a second time.
   typescript: { ignoreBuildErrors: true },

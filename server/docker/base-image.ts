@@ -74,7 +74,7 @@ export interface BaseImage {
  */
 export async function ensureNodeBaseImage(client: Docker, options: { nodeBinary?: string; log?: (line: string) => void } = {}): Promise<BaseImage> {
   const ref = nodeBaseImageRef();
-  const binary = realpathSync(options.nodeBinary ?? process.execPath);
+  const binary = realpathSync(/*turbopackIgnore: true*/ options.nodeBinary ?? process.execPath);
   const nodeSha256 = createHash('sha256').update(readFileSync(binary)).digest('hex');
   try {
     const info = await client.getImage(ref).inspect();
