@@ -78,6 +78,11 @@ const QUERY_INPUTS: Record<string, unknown> = {
   'models.get': { name: 'hosted' },
   'models.version': { model: 'hosted', version: 1 },
   'images.list': { model: 'hosted', version: 1 },
+  'containers.list': { service: 'support-bot', environment: 'dev' },
+  'containers.stats': { service: 'support-bot', environment: 'dev' },
+  'containers.logs': { service: 'support-bot', environment: 'dev', instance: '00000000-0000-4000-8000-000000000000' },
+  'loadTests.list': { service: 'support-bot' },
+  'loadTests.get': { id: '00000000-0000-4000-8000-000000000000' },
   get 'images.get'() {
     return { id: imageBuildId };
   },
@@ -161,7 +166,8 @@ const QUERY_INPUTS: Record<string, unknown> = {
 };
 
 /** Queries whose input here is refused (a run of another kind); their error message is checked instead. */
-const REFUSED = new Set(['evals.injectionAttacks']);
+// Their inputs name nothing that exists here: the error must not leak either.
+const REFUSED = new Set(['evals.injectionAttacks', 'containers.logs', 'loadTests.get']);
 
 describe('secrets', () => {
   it('are encrypted at rest', async () => {
