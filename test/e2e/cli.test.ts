@@ -430,11 +430,11 @@ describe('pipelines', () => {
 
   it('refuses a definition with problems at their lines, saves a good one once, and says when it is unchanged', async () => {
     expect((await slipway(['services', 'create', 'cli-pipes'])).code).toBe(0);
-    await writeFile(path.join(work, 'bad-pipeline.yaml'), `${PIPELINE}      - name: gate\n        type: load-test\n        colour: blue\n`);
+    await writeFile(path.join(work, 'bad-pipeline.yaml'), `${PIPELINE}      - name: gate\n        type: smoke-test\n        colour: blue\n`);
     expectOneLineError(
       await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'bad-pipeline.yaml']),
       2,
-      'bad-pipeline.yaml:11: stages[0].steps[1].type: step type load-test is not available yet (it comes with load tests); bad-pipeline.yaml:12: stages[0].steps[1]: unknown field colour',
+      'bad-pipeline.yaml:11: stages[0].steps[1].type: step type smoke-test is not available yet (it comes with smoke tests); bad-pipeline.yaml:12: stages[0].steps[1]: unknown field colour',
     );
     expectOneLineError(await slipway(['pipelines', 'define', 'cli-pipes', '--file', 'missing.yaml']), 2, 'cannot read missing.yaml: no such file');
     // Nothing was saved, so nothing can run yet.
