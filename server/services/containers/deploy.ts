@@ -1,7 +1,7 @@
 // Starting a release's replicas in a Docker environment, health-checked before anything routes to them. Idempotent
 // by instance rows: a replay (the rollout function's step run again after a restart) finds the rows it wrote and
 // carries on from there instead of starting a second set.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type Docker from 'dockerode';
@@ -51,12 +51,19 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** The first port of the range that no live instance holds and nothing on the host listens on. */
+/**
+ * A port of the range that no live instance holds and nothing on the host listens on, searched from a random point
+ * of the range: two installations (or test databases) sharing one engine rarely reach for the same port while the
+ * other's container is still starting and not yet listening on it.
+ */
 async function freePort(db: Db, skip: Set<number>): Promise<number> {
   const live = await db.select({ port: containerInstances.hostPort }).from(containerInstances).where(isNull(containerInstances.removedAt));
   const taken = new Set([...live.map((r) => r.port), ...skip]);
   const { from, to } = portRange();
-  for (let port = from; port <= to; port++) {
+  const size = to - from + 1;
+  const offset = randomInt(size);
+  for (let i = 0; i < size; i++) {
+    const port = from + ((offset + i) % size);
     if (taken.has(port)) continue;
     if (await portFree(port)) return port;
     skip.add(port);
