@@ -142,25 +142,38 @@ async function launch(db: Db, client: Docker, d: DockerRelease, row: ContainerIn
   return id;
 }
 
+/** Why the container is not running (its exit code and last lines), or null while it runs. */
+async function notRunning(client: Docker, containerId: string): Promise<string | null> {
+  const info = await client
+    .getContainer(containerId)
+    .inspect()
+    .catch(() => null);
+  if (info?.State.Running) return null;
+  const tail = info ? (await containerLogs(client, containerId, 5).catch(() => '')).trim().split('\n').slice(-3).join(' | ') : '';
+  return info ? `the container exited with code ${info.State.ExitCode}${tail ? `: ${tail}` : ''}` : 'the container is gone';
+}
+
 /**
- * Polls the replica's health path until it answers 2xx; fails early when the container exits. Returns null when
- * healthy, else why not (with the last lines the container wrote).
+ * Polls the replica's health path until it answers 2xx; fails early when the container exits. A 2xx counts once
+ * the container is still running half a second later and the path answers 2xx again: with host networking,
+ * something else on the port (a server our container then fails to bind beside) could answer the first probe.
+ * Returns null when healthy, else why not (with the last lines the container wrote).
  */
 export async function awaitHealthy(client: Docker, containerId: string, port: number, path: string, timeoutMs: number): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
   let last: number | null = null;
   for (let i = 0; ; i++) {
     last = await probeHealth(port, path, 1000);
-    if (last !== null && last >= 200 && last < 300) return null;
+    if (last !== null && last >= 200 && last < 300) {
+      await new Promise((r) => setTimeout(r, 500));
+      const stopped = await notRunning(client, containerId);
+      if (stopped) return stopped;
+      const again = await probeHealth(port, path, 1000);
+      if (again !== null && again >= 200 && again < 300) return null;
+    }
     if (i % 4 === 3 || Date.now() >= deadline) {
-      const info = await client
-        .getContainer(containerId)
-        .inspect()
-        .catch(() => null);
-      if (!info || !info.State.Running) {
-        const tail = info ? (await containerLogs(client, containerId, 5).catch(() => '')).trim().split('\n').slice(-3).join(' | ') : '';
-        return info ? `the container exited with code ${info.State.ExitCode}${tail ? `: ${tail}` : ''}` : 'the container is gone';
-      }
+      const stopped = await notRunning(client, containerId);
+      if (stopped) return stopped;
     }
     if (Date.now() >= deadline) return `GET ${path} on port ${port} ${last === null ? 'got no answer' : `answered ${last}`} within ${Math.round(timeoutMs / 1000)} s`;
     await new Promise((r) => setTimeout(r, 250));
