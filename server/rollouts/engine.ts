@@ -13,7 +13,7 @@ import { describeStep, routesFor } from '@/server/services/rollouts/plan';
 import { rolloutNow } from '@/server/services/rollouts/clock';
 import { checksOf } from '@/server/services/checks/settings';
 import { runSmoke } from '@/server/services/smoke/run';
-import { ensureReleaseContainers } from '@/server/services/containers/deploy';
+import { startReleaseContainers } from '@/server/services/containers/deploy';
 import { DomainError } from '@/server/errors';
 
 /** How long one wait for approval lasts before the function looks at the request again (events usually wake it sooner). */
@@ -105,7 +105,7 @@ export async function prepareContainers(db: Db, id: string, index: number): Prom
   if (r.status === 'paused' || r.stepIndex >= index) return { ok: true, started: 0 };
   let problem: string;
   try {
-    const ensured = await ensureReleaseContainers(db, l.env.id, r.releaseId);
+    const ensured = await startReleaseContainers(db, l.env.id, r.releaseId);
     if (!ensured) return { ok: true, started: 0 };
     if (ensured.started) {
       await asEngine(db, id, (ctx) =>

@@ -47,14 +47,14 @@ const serving = { command: ['--port', '{port}'], port: 8000, healthPath: '/healt
 const rollout = { strategy: 'blue-green' as const, bakeMinutes: 0, rollbackWindowMinutes: 0.05, autoRollback: true, analysis: { ...DEFAULT_ANALYSIS, minSamples: 3, intervalSeconds: 1 } };
 
 /** One chat request through an environment's gateway: its status and the model that answered. */
-async function ask(environment: string): Promise<{ status: number; model?: string }> {
+async function ask(environment: string): Promise<{ status: number; model?: string; error?: string }> {
   const res = await fetch(`${gatewayUrl}/gw/${S}/${environment}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model: 'any', messages: [{ role: 'user', content: 'How do I reset my password?' }] }),
   });
-  const body = (await res.json()) as { model?: string };
-  return { status: res.status, model: body.model };
+  const body = (await res.json()) as { model?: string; error?: { message?: string } };
+  return res.status === 200 ? { status: 200, model: body.model } : { status: res.status, error: body.error?.message };
 }
 
 describe.skipIf(!available)('a container model version from the repository to production', () => {
@@ -156,7 +156,7 @@ describe.skipIf(!available)('a container model version from the repository to pr
   it('builds, pushes, load-tests against stable, deploys to staging and promotes to production', async () => {
     expect(await ask('staging')).toEqual({ status: 200, model: 'ref-small' });
     // An application keeps calling both environments while the pipeline runs.
-    const seen: Record<string, { status: number; model?: string }[]> = { staging: [], production: [] };
+    const seen: Record<string, { status: number; model?: string; error?: string }[]> = { staging: [], production: [] };
     let calling = true;
     const traffic = (async () => {
       while (calling) {
@@ -167,7 +167,8 @@ describe.skipIf(!available)('a container model version from the repository to pr
     const run = await api.pipelines.start({ service: S, release: 2, environment: 'staging' });
     const outcome = await runPipelineHere(database.db, run.id).finally(() => (calling = false));
     await traffic;
-    expect(outcome).toEqual({ status: 'passed' });
+    const why = async () => JSON.stringify((await api.pipelines.run({ service: S, number: run.number })).steps.map((s) => [s.name, s.status, s.error]));
+    expect(outcome, outcome.status === 'passed' ? '' : await why()).toEqual({ status: 'passed' });
     // Staging answered throughout, from #1 and then #2 (the reference models fail 0.5–1% of requests on purpose).
     const staging = seen.staging!;
     expect(staging.filter((r) => r.status !== 200).length).toBeLessThanOrEqual(Math.max(1, Math.ceil(staging.length * 0.03)));

@@ -14,6 +14,7 @@ import { notifyGateway } from '@/server/lib/gateway-channel';
 import { logger } from '@/server/logger';
 import { containerLogs, DEFAULT_CONTAINER_SPEC, launchReplica, localImage, probeHealth, removeContainer } from './engine';
 import { imageForModelVersion } from './image';
+import { serially } from './serial';
 
 export type DockerRuntime = Extract<RuntimeSettings, { kind: 'docker' }>;
 
@@ -202,6 +203,11 @@ export interface Ensured {
  * ones); null when the release does not run as containers here. When a replica does not become healthy in time,
  * every replica of the release that is not serving is removed and the error says which one and why.
  */
+export function startReleaseContainers(db: Db, environmentId: string, releaseId: string): Promise<Ensured | null> {
+  return serially(() => ensureReleaseContainers(db, environmentId, releaseId));
+}
+
+/** What startReleaseContainers does, for callers already in the serial queue (a reconcile pass). */
 export async function ensureReleaseContainers(db: Db, environmentId: string, releaseId: string): Promise<Ensured | null> {
   const d = await dockerReleaseOf(db, environmentId, releaseId);
   if (!d) return null;

@@ -10,6 +10,7 @@ import { DomainError } from '@/server/errors';
 import { notifyGateway } from '@/server/lib/gateway-channel';
 import { logger } from '@/server/logger';
 import { ensureReleaseContainers, removeInstances, type DockerRuntime } from './deploy';
+import { serially } from './serial';
 import { DEFAULT_CONTAINER_SPEC, LABEL_ENVIRONMENT, LABEL_INSTANCE, LABEL_MANAGED, probeHealth, removeContainer } from './engine';
 
 /** How long a release that lost its traffic keeps its containers: the runtime's keepOldMinutes, else the rollback window. */
@@ -56,16 +57,13 @@ export interface ReconcileReport {
 
 const STARTING_GRACE_MS = 30_000;
 
-let queue: Promise<unknown> = Promise.resolve();
 
 /**
  * One pass over every environment's containers. `startup`: the app just started, so no replica is being started
  * by anyone (rows left `starting` by a crash are checked like the rest). Passes in one process run one at a time.
  */
 export function reconcileContainers(db: Db, opts: { now?: Date; startup?: boolean; client?: Docker } = {}): Promise<ReconcileReport> {
-  const run = queue.then(() => reconcileOnce(db, opts));
-  queue = run.catch(() => undefined);
-  return run;
+  return serially(() => reconcileOnce(db, opts));
 }
 
 /** A pass in the background, after a routing change in a Docker environment; problems are logged. */

@@ -4,7 +4,7 @@
 // The requests go through the environment's own gateway on this process's listener, with short-lived smoke tokens,
 // so the gateway records them as synthetic traffic (left out of rollups, charts, alerts, analysis, drift and online
 // evals) and pins each to its arm's release.
-import { ensureReleaseContainers } from '../containers/deploy';
+import { startReleaseContainers } from '../containers/deploy';
 import { and, eq, inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '@/db/client';
@@ -163,7 +163,7 @@ async function measure(db: Db, test: LoadTest, service: Service, env: Environmen
   const prompt = settings.input.kind === 'prompt' ? settings.input.prompt : '';
   // A container candidate in a Docker environment is started there (health-checked, no traffic routed to it) so the
   // pinned requests reach it, as a blue-green preview; it is kept for the environment's window after the test.
-  for (const id of ids) await ensureReleaseContainers(db, env.id, id);
+  for (const id of ids) await startReleaseContainers(db, env.id, id);
   await db.update(loadTests).set({ startedAt: new Date() }).where(eq(loadTests.id, test.id));
   const result = await runLoad({
     url: `${opts.origin}/gw/${encodeURIComponent(service.name)}/${encodeURIComponent(env.name)}/v1/chat/completions`,
