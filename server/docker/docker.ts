@@ -66,12 +66,16 @@ export async function requireDocker(host?: string): Promise<Docker> {
 }
 
 /** Whether an engine answers, for tests and health views that report rather than fail. */
-export async function dockerAvailable(host?: string): Promise<boolean> {
+export async function dockerAvailable(host?: string, timeoutMs = 3000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await docker(host).ping();
+    // An engine behind a tcp:// address that drops packets would otherwise hold the caller until the OS gives up.
+    await Promise.race([docker(host).ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), timeoutMs)))]);
     return true;
   } catch {
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

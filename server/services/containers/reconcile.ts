@@ -77,7 +77,9 @@ async function reconcileOnce(db: Db, opts: { now?: Date; startup?: boolean; clie
   const envRows = await db.select().from(environments);
   const live = await db.select().from(containerInstances).where(isNull(containerInstances.removedAt));
   const dockerEnvs = envRows.filter((e) => e.runtime.kind === 'docker');
-  if (!live.length && !dockerEnvs.length && !opts.startup) return report;
+  // Every container is claimed as a row before it is created, so with no live row and no Docker environment there is
+  // nothing of ours on any engine: the app starts without asking one (which may not answer at all).
+  if (!live.length && !dockerEnvs.length) return report;
   const client = opts.client ?? docker();
   if (!opts.client && !(await dockerAvailable())) {
     if (live.length || dockerEnvs.length) report.problems.push('the Docker engine does not answer; containers are reconciled when it does');
