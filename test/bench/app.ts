@@ -48,7 +48,7 @@ async function withAdmin<T>(adminUrl: string, fn: (c: pg.Client) => Promise<T>):
 }
 
 /** The pids of a process and all its descendants, found by parent pid in /proc. */
-async function processTree(rootPid: number): Promise<number[]> {
+export async function processTree(rootPid: number): Promise<number[]> {
   const children = new Map<number, number[]>();
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -91,6 +91,25 @@ export async function treeRss(rootPid: number): Promise<{ bytes: number; pssByte
   return { bytes, pssBytes, processes };
 }
 
+/** CPU time (user + system, ms) a process has used so far, its threads included; 0 when it is gone. */
+export async function cpuMs(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // After the command name: state is field 3, utime and stime are fields 14 and 15 (clock ticks, 100 per second).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** The CPU time the whole machine has spent busy (all but idle and iowait), in ms summed over its cores. */
+export async function machineBusyMs(): Promise<number> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!;
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * 10;
+}
+
 /** Samples treeRss every `everyMs` until stopped; returns the highest sums seen. */
 export function sampleRss(pid: number, everyMs: number): { stop: () => Promise<{ peakBytes: number; peakPssBytes: number; processes: number }> } {
   let peakBytes = 0;
@@ -125,6 +144,13 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   });
 }
 
+/**
+ * Node.js flags for the app's process, from BENCH_NODE_ARGS (space-separated): its gateway workers are started with
+ * the same flags, so `--cpu-prof --cpu-prof-dir=/tmp/prof` profiles every process of the app and `--trace-gc` shows
+ * their collections (flags NODE_OPTIONS may not carry).
+ */
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+
 export async function startApp(root: string, port: number, adminUrl: string | undefined): Promise<App> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-'));
   const token = `slw_${randomBytes(32).toString('base64url')}`;
@@ -157,7 +183,7 @@ export async function startApp(root: string, port: number, adminUrl: string | un
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   let out = '';
-  const child = spawn(process.execPath, [path.join(root, 'dist/server.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/server.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const stop = async () => {

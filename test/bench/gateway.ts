@@ -14,7 +14,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { sampleRss, setUpService, startApp, telemetryRows, treeRss, ENVIRONMENT, SERVICE, type App } from './app';
+import { cpuMs, machineBusyMs, processTree, sampleRss, setUpService, startApp, telemetryRows, treeRss, ENVIRONMENT, SERVICE, type App } from './app';
 import { formatSpread, spread, type Spread } from './stats';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
@@ -58,6 +58,22 @@ interface LoadResult {
   max: number;
   sendLagP50: number;
   sendLagP99: number;
+  /** The load generator's own CPU time over the run, ms. */
+  cpuMs: number;
+  /** CPU time over the run (warm-up included), ms: per part, and the whole machine's. */
+  cpu?: CpuSplit;
+}
+
+/** Where CPU time went during one measurement, ms. `server` is the model server, `front` the process that was
+ * called (the bare proxy, or the app's main process), `workers` the app's processes below it (gateway workers),
+ * `rest` everything else the machine did (on PostgreSQL, mostly the database server). */
+interface CpuSplit {
+  loadgen: number;
+  server: number;
+  front: number;
+  workers: number;
+  rest: number;
+  machine: number;
 }
 
 interface Round {
@@ -142,6 +158,30 @@ function load(url: string, mode: Mode, headers: Record<string, string>): Promise
   });
 }
 
+const CPU_PARTS = ['loadgen', 'server', 'front', 'workers', 'rest', 'machine'] as const;
+
+interface CpuNow {
+  server: number;
+  front: number;
+  workers: number;
+  machine: number;
+}
+
+async function cpuNow(serverPid: number, frontPid: number | null): Promise<CpuNow> {
+  const below = frontPid ? (await processTree(frontPid)).slice(1) : [];
+  const workers = (await Promise.all(below.map(cpuMs))).reduce((a, b) => a + b, 0);
+  return { server: await cpuMs(serverPid), front: frontPid ? await cpuMs(frontPid) : 0, workers, machine: await machineBusyMs() };
+}
+
+function cpuSplit(a: CpuNow, b: CpuNow, loadgen: number): CpuSplit {
+  const server = b.server - a.server;
+  const front = b.front - a.front;
+  // A worker replaced during the run would make this negative; count none then.
+  const workers = Math.max(0, b.workers - a.workers);
+  const machine = b.machine - a.machine;
+  return { loadgen, server, front, workers, machine, rest: Math.max(0, machine - loadgen - server - front - workers) };
+}
+
 /** Waits until the telemetry rows reach `expected`, or stop growing for 3 s (at most 30 s); returns the count. */
 async function settledRows(app: App, since: Date, expected: number): Promise<number> {
   let rows = await telemetryRows(app, since);
@@ -158,12 +198,12 @@ async function settledRows(app: App, since: Date, expected: number): Promise<num
 async function main() {
   const loadStart = os.loadavg();
   const modelPort = await freePort();
-  startChild('../model-server.mjs', ['--port', String(modelPort), '--host', '127.0.0.1', '--no-delay']);
+  const modelServer = startChild('../model-server.mjs', ['--port', String(modelPort), '--host', '127.0.0.1', '--no-delay']);
   const modelOrigin = `http://127.0.0.1:${modelPort}`;
   await waitFor(`${modelOrigin}/v1/models`);
 
   const proxyPort = await freePort();
-  startChild('bare-proxy.mjs', [String(proxyPort), modelOrigin]);
+  const bareProxy = startChild('bare-proxy.mjs', [String(proxyPort), modelOrigin]);
   await waitFor(`http://127.0.0.1:${proxyPort}/v1/models`);
 
   process.stdout.write(`starting the app (${S.BENCH_DATABASE_URL ? 'PostgreSQL' : 'embedded database'}) …\n`);
@@ -201,7 +241,11 @@ async function main() {
         for (const t of order) {
           const appTarget = t === 'gateway' || t === 'baseline' ? t : null;
           const sampler = appTarget ? sampleRss(apps[appTarget]!.pid, 250) : null;
+          const frontPid = appTarget ? apps[appTarget]!.pid : t === 'bare proxy' ? bareProxy.pid! : null;
+          const before = await cpuNow(modelServer.pid!, frontPid);
           results[t][mode] = await load(targets[t].url, mode, targets[t].headers);
+          const after = await cpuNow(modelServer.pid!, frontPid);
+          results[t][mode].cpu = cpuSplit(before, after, results[t][mode].cpuMs);
           const peak = await sampler?.stop();
           if (appTarget && peak) {
             const best = loadPeak[appTarget];
@@ -244,13 +288,20 @@ async function main() {
 function report(app: App, rounds: Round[], answered: number, rows: number, loadStart: number[], baseline: { app: App; answered: number; rows: number } | null) {
   const over = (f: (r: Round) => number): Spread => spread(rounds.map(f));
   const fig = (t: Target, m: Mode, k: keyof LoadResult) => over((r) => r.results[t][m][k] as number);
+  // CPU per answered response (warm-up included on both sides), µs, by part.
+  const cpuPer = (t: Target, m: Mode, k: keyof CpuSplit) => over((r) => ((r.results[t][m].cpu?.[k] ?? NaN) / r.results[t][m].responses) * 1000);
   const fails = (t: Target, m: Mode) => rounds.reduce((s, r) => s + r.results[t][m].failed + r.results[t][m].errors, 0);
   const summary = Object.fromEntries(
     TARGETS.map((t) => [
       t,
       {
         atRate: { p50Ms: fig(t, 'rate', 'p50'), p90Ms: fig(t, 'rate', 'p90'), p99Ms: fig(t, 'rate', 'p99'), achievedRate: fig(t, 'rate', 'throughput'), failed: fails(t, 'rate') },
-        max: { throughput: fig(t, 'max', 'throughput'), p50Ms: fig(t, 'max', 'p50'), failed: fails(t, 'max') },
+        max: {
+          throughput: fig(t, 'max', 'throughput'),
+          p50Ms: fig(t, 'max', 'p50'),
+          failed: fails(t, 'max'),
+          cpuUsPerResponse: Object.fromEntries(CPU_PARTS.map((k) => [k, cpuPer(t, 'max', k)])),
+        },
         stream: { ttftP50Ms: fig(t, 'stream', 'p50'), ttftP99Ms: fig(t, 'stream', 'p99'), failed: fails(t, 'stream') },
       },
     ]),
@@ -328,6 +379,10 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
     `Maximum throughput (closed loop, ${S.BENCH_CONNECTIONS} connections) and streamed time to first token at ${S.BENCH_STREAM_RATE} req/s`,
     `${head(['max req/s', 'TTFT p50 ms', 'TTFT p99 ms'])}   fail`,
     ...TARGETS.map((t) => row(t, [cell(fig(t, 'max', 'throughput'), 0), cell(fig(t, 'stream', 'p50')), cell(fig(t, 'stream', 'p99'))], fails(t, 'max') + fails(t, 'stream'))),
+    '',
+    `CPU per response at maximum throughput, µs (loadgen: the load generator; server: the model server; front: the process called — the bare proxy, or the app's own process; workers: the app's gateway workers; rest: everything else on the machine)`,
+    `${head(CPU_PARTS.map(String))}`,
+    ...TARGETS.map((t) => row(t, CPU_PARTS.map((k) => cell(cpuPer(t, 'max', k), 0)), fails(t, 'max'))),
     '',
     `gateway added over direct at ${S.BENCH_RATE} req/s: p50 ${formatSpread(addedP50, 2, true)} ms (target ≤ 0.5), p99 ${formatSpread(addedP99, 2, true)} ms (target ≤ 3); bare proxy p99 ${formatSpread(bareAddedP99, 2, true)} ms`,
     `gateway added to streamed TTFT: p50 ${formatSpread(addedTtftP50, 2, true)} ms, p99 ${formatSpread(addedTtftP99, 2, true)} ms`,

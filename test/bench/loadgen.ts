@@ -127,5 +127,7 @@ process.stdout.write(
     max: latencies.at(-1) ?? NaN,
     sendLagP50: percentile(lags, 50),
     sendLagP99: percentile(lags, 99),
+    // This process's own CPU time over the whole run (warm-up included), for the caller's CPU per request.
+    cpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage()),
   })}\n`,
 );
