@@ -112,6 +112,11 @@ const schema = z
     SLIPWAY_MODEL_SERVER_CONFIG: optionalString,
     /** Processes that serve /gw/*: unset means one per core; 0 serves the gateway in the app's own process. */
     SLIPWAY_GATEWAY_WORKERS: optionalInt('must be a whole number from 0 (the gateway in the app’s own process) to 256', 0, 256),
+    /**
+     * How much the app's process lowers its own CPU priority (a nice increment) once its gateway workers run, so
+     * that its background work (rollups, drift, the embedded database's writes, the console) yields to serving.
+     */
+    SLIPWAY_APP_NICE: optionalInt('must be a whole number from 0 (no change) to 19', 0, 19),
     /** `npm run gateway`'s port (else PORT). */
     GATEWAY_PORT: optionalInt('must be between 1 and 65535', 1, 65535),
     /** The Docker engine container builds and the Docker deploy target use: unix:///path or tcp://host:port (else the local socket). */

@@ -11,6 +11,8 @@ import { ConfigError, env } from './env';
 import { serve } from './gateway/front';
 import { Gateway } from './gateway/handler';
 import { defaultWorkerCount } from './gateway/workers';
+import { DEFAULT_APP_NICE, lowerOwnPriority } from './gateway/priority';
+import { TELEMETRY_WRITER_INTERVAL_MS } from './gateway/telemetry';
 import { isMetricsRequest, serveMetrics } from './lib/metrics-endpoint';
 import { logger } from './logger';
 import { setSecretKey } from './secrets/crypto';
@@ -30,7 +32,9 @@ async function main(): Promise<void> {
   // Stored provider keys are decrypted here: the same SLIPWAY_SECRET_KEY as the console's.
   const key = await resolveSecretKey(e, log);
   setSecretKey(key);
-  const gateway = new Gateway({ db: database.db, databaseUrl: e.DATABASE_URL });
+  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
+  // With workers this process only writes their telemetry, in larger batches.
+  const gateway = new Gateway({ db: database.db, databaseUrl: e.DATABASE_URL, telemetry: workers > 0 ? { flushIntervalMs: TELEMETRY_WRITER_INTERVAL_MS } : {} });
   await gateway.start();
 
   let stopping = false;
@@ -54,9 +58,10 @@ async function main(): Promise<void> {
     sendJson(res, 404, { error: { message: 'This is a Slipway gateway process: it serves /gw/<service>/<environment>/v1/*, /api/metrics and /api/health. The console runs elsewhere.', code: 'not_found' } });
   });
   server.keepAliveTimeout = 65_000;
-  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
   const serving = await serve({ app: server, host: e.HOST, port: e.GATEWAY_PORT ?? e.PORT, workers, gateway, db: database.db, secretKey: key });
-  log.info({ port: serving.address.port, gatewayWorkers: workers, version: appVersion() }, 'Slipway gateway is listening');
+  // This process only writes the workers' telemetry: its turn comes after theirs (server/gateway/priority.ts).
+  const appNice = workers > 0 ? lowerOwnPriority(e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE) : null;
+  log.info({ port: serving.address.port, gatewayWorkers: workers, ...(appNice !== null ? { appNice } : {}), version: appVersion() }, 'Slipway gateway is listening');
 
   /** As the app's: stop taking connections, answer what is in flight, write all telemetry, exit. */
   const stop = async (signal: string) => {

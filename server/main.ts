@@ -12,6 +12,8 @@ import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from
 import { connectEvals, redispatchQueuedEvalRuns } from './evals/runner-dispatch';
 import { serve } from './gateway/front';
 import { Gateway } from './gateway/handler';
+import { TELEMETRY_WRITER_INTERVAL_MS } from './gateway/telemetry';
+import { DEFAULT_APP_NICE, lowerOwnPriority } from './gateway/priority';
 import { defaultWorkerCount } from './gateway/workers';
 import { originOfAddress, setLocalGatewayOrigin } from './gateway/local';
 import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: process.cwd(), hostname: 'localhost', port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL, listen: rt.database.listen });
+  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
+  // With workers, this process only writes their telemetry, in larger batches; serving itself, it writes often.
+  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL, listen: rt.database.listen, telemetry: workers > 0 ? { flushIntervalMs: TELEMETRY_WRITER_INTERVAL_MS } : {} });
   await gateway.start();
   const modelServer = await startModelServer(e, rt.database.kind, log);
   const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;
@@ -85,11 +89,12 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
 
-  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
   const serving = await serve({ app: server, host: e.HOST, port: e.PORT, workers, gateway, db: rt.database.db, secretKey: secretKey() });
+  // This process's own work yields to the workers' serving (server/gateway/priority.ts).
+  const appNice = workers > 0 ? lowerOwnPriority(e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE) : null;
   // Smoke tests call the gateway through this very listener.
   setLocalGatewayOrigin(originOfAddress(serving.address));
-  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, version: appVersion() }, 'Slipway is listening');
+  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, ...(appNice !== null ? { appNice } : {}), version: appVersion() }, 'Slipway is listening');
   // Containers a crashed app left (or whose rows say removed) are removed, vanished replicas of routed releases
   // replaced: before the executor replays rollout steps that may be starting replicas of their own.
   await reconcileContainers(rt.database.db, { startup: true }).catch((err: unknown) => log.error({ err }, 'could not reconcile containers'));

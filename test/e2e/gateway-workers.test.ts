@@ -1,5 +1,6 @@
 // Gateway workers in the built app: one keep-alive connection (as undici clients such as the CLI pool them) carries
 // gateway calls, served by a worker, and console API calls, which the worker passes to the app's process.
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,5 +50,41 @@ describe('gateway workers in the app', () => {
     expect(((await trpc('services.list', {}, 'GET')) as { name: string }[]).map((s) => s.name)).toContain('support-bot');
     expect(await gw(key)).toBe(200);
     await agent.close();
+  });
+
+  it('puts the app process behind its workers for CPU, and a replacement worker takes its normal priority back', async () => {
+    // /proc/<pid>/stat: after the command name, field 3 is the state, 4 the parent, 19 the nice value.
+    const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const niceOf = (pid: number | string, tid: number | string = pid) => Number(fields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))[16]);
+    const workers = () =>
+      readdirSync('/proc')
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return Number(fields(readFileSync(`/proc/${p}/stat`, 'utf8'))[1]) === server.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('gateway-worker');
+          } catch {
+            return false;
+          }
+        })
+        .map(Number);
+    // Every thread of the app's process (its JavaScript, the embedded database, libuv's and V8's helpers).
+    const threads = readdirSync(`/proc/${server.pid}/task`);
+    expect(threads.length).toBeGreaterThan(1);
+    expect(new Set(threads.map((t) => niceOf(server.pid, t)))).toEqual(new Set([10]));
+    const first = workers();
+    expect(first).toHaveLength(2);
+    for (const pid of first) expect(niceOf(pid)).toBe(0);
+
+    process.kill(first[0]!, 'SIGKILL');
+    let replacement: number | undefined;
+    for (const until = Date.now() + 15_000; !replacement && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      replacement = workers().find((p) => !first.includes(p));
+    }
+    expect(replacement).toBeDefined();
+    // Forked by a process at nice 10, it starts there; raising a priority back needs root (or CAP_SYS_NICE).
+    const privileged = process.getuid?.() === 0;
+    for (const until = Date.now() + 5_000; niceOf(replacement!) !== (privileged ? 0 : 10) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    expect(niceOf(replacement!)).toBe(privileged ? 0 : 10);
   });
 });

@@ -18,6 +18,8 @@ export interface RunningServer {
   dataDir: string;
   /** The server's own PostgreSQL database (only with TEST_DATABASE_URL), for tests that act as a second process on it. */
   databaseUrl: string | null;
+  /** The app's process id. */
+  pid: number;
   output: () => string;
   /** Kills the process at once (no shutdown), leaving data folder and database as they are. */
   kill: () => Promise<void>;
@@ -148,5 +150,5 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', dataDir, databaseUrl: dbEnv.DATABASE_URL ?? null, output: () => out, kill, terminate, stop };
+  return { url, bootstrapToken, adminEmail, adminPassword, databaseKind: dbEnv.DATABASE_URL ? 'postgres' : 'embedded', dataDir, databaseUrl: dbEnv.DATABASE_URL ?? null, pid: child.pid!, output: () => out, kill, terminate, stop };
 }
