@@ -11,6 +11,8 @@ let server: RunningServer;
 beforeAll(async () => {
   server = await startServer({
     SLIPWAY_GATEWAY_WORKERS: '2',
+    // Unset: the app's default priority change.
+    SLIPWAY_APP_NICE: '',
     SLIPWAY_DEMO: 'on',
     SLIPWAY_MODEL_SERVER: 'on',
     SLIPWAY_MODEL_SERVER_PORT: String(await freePort()),

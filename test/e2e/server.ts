@@ -102,6 +102,9 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
       SLIPWAY_DEMO: 'off',
       // The tests' stand-ins (model endpoints, webhook receivers) listen on loopback, refused by default.
       SLIPWAY_OUTBOUND_ALLOW: '127.0.0.0/8,::1',
+      // The app keeps its normal CPU priority: here it shares the cores with the test runner's other processes,
+      // not with busy gateway workers (the priority itself is tested in gateway-workers.test.ts).
+      SLIPWAY_APP_NICE: '0',
       ...dbEnv,
       ...extraEnv,
     },
