@@ -14,7 +14,7 @@ import { freePort, startServer, waitForExit, type RunningServer } from './server
 
 function startGateway(env: Record<string, string>) {
   let out = '';
-  const child = spawn(process.execPath, ['dist/gateway.mjs'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', SLIPWAY_OUTBOUND_ALLOW: '127.0.0.0/8,::1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['dist/gateway.mjs'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', SLIPWAY_OUTBOUND_ALLOW: '127.0.0.0/8,::1', SLIPWAY_APP_NICE: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   return { child, output: () => out };
