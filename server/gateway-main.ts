@@ -11,8 +11,8 @@ import { ConfigError, env } from './env';
 import { serve } from './gateway/front';
 import { Gateway } from './gateway/handler';
 import { defaultWorkerCount } from './gateway/workers';
-import { DEFAULT_APP_NICE, lowerOwnPriority } from './gateway/priority';
-import { TELEMETRY_WRITER_INTERVAL_MS } from './gateway/telemetry';
+import { DEFAULT_APP_NICE } from './gateway/priority';
+import { writerOptions } from './gateway/telemetry';
 import { isMetricsRequest, serveMetrics } from './lib/metrics-endpoint';
 import { logger } from './logger';
 import { setSecretKey } from './secrets/crypto';
@@ -33,8 +33,7 @@ async function main(): Promise<void> {
   const key = await resolveSecretKey(e, log);
   setSecretKey(key);
   const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
-  // With workers this process only writes their telemetry, in larger batches.
-  const gateway = new Gateway({ db: database.db, databaseUrl: e.DATABASE_URL, telemetry: workers > 0 ? { flushIntervalMs: TELEMETRY_WRITER_INTERVAL_MS } : {} });
+  const gateway = new Gateway({ db: database.db, databaseUrl: e.DATABASE_URL, telemetry: writerOptions(workers) });
   await gateway.start();
 
   let stopping = false;
@@ -58,10 +57,9 @@ async function main(): Promise<void> {
     sendJson(res, 404, { error: { message: 'This is a Slipway gateway process: it serves /gw/<service>/<environment>/v1/*, /api/metrics and /api/health. The console runs elsewhere.', code: 'not_found' } });
   });
   server.keepAliveTimeout = 65_000;
-  const serving = await serve({ app: server, host: e.HOST, port: e.GATEWAY_PORT ?? e.PORT, workers, gateway, db: database.db, secretKey: key });
-  // This process only writes the workers' telemetry: its turn comes after theirs (server/gateway/priority.ts).
-  const appNice = workers > 0 ? lowerOwnPriority(e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE) : null;
-  log.info({ port: serving.address.port, gatewayWorkers: workers, ...(appNice !== null ? { appNice } : {}), version: appVersion() }, 'Slipway gateway is listening');
+  // With workers this process only writes their telemetry: its turn comes after theirs (server/gateway/priority.ts).
+  const serving = await serve({ app: server, host: e.HOST, port: e.GATEWAY_PORT ?? e.PORT, workers, gateway, db: database.db, secretKey: key, lowerPriorityBy: e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE });
+  log.info({ port: serving.address.port, gatewayWorkers: workers, ...(serving.appNice !== null ? { appNice: serving.appNice } : {}), version: appVersion() }, 'Slipway gateway is listening');
 
   /** As the app's: stop taking connections, answer what is in flight, write all telemetry, exit. */
   const stop = async (signal: string) => {

@@ -12,8 +12,8 @@ import { embeddedExecutor, executorHandler, isExecutorRequest, jobsEngine } from
 import { connectEvals, redispatchQueuedEvalRuns } from './evals/runner-dispatch';
 import { serve } from './gateway/front';
 import { Gateway } from './gateway/handler';
-import { TELEMETRY_WRITER_INTERVAL_MS } from './gateway/telemetry';
-import { DEFAULT_APP_NICE, lowerOwnPriority } from './gateway/priority';
+import { writerOptions } from './gateway/telemetry';
+import { DEFAULT_APP_NICE } from './gateway/priority';
 import { defaultWorkerCount } from './gateway/workers';
 import { originOfAddress, setLocalGatewayOrigin } from './gateway/local';
 import { connectPipelines, redispatchQueuedRuns } from './pipelines/engine';
@@ -51,8 +51,7 @@ async function main(): Promise<void> {
   await app.prepare();
   const handle = app.getRequestHandler();
   const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
-  // With workers, this process only writes their telemetry, in larger batches; serving itself, it writes often.
-  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL, listen: rt.database.listen, telemetry: workers > 0 ? { flushIntervalMs: TELEMETRY_WRITER_INTERVAL_MS } : {} });
+  const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL, listen: rt.database.listen, telemetry: writerOptions(workers) });
   await gateway.start();
   const modelServer = await startModelServer(e, rt.database.kind, log);
   const executor = jobsEngine(e) === 'embedded' ? embeddedExecutor(rt.database.db, rt.database.kind, e) : null;
@@ -89,12 +88,11 @@ async function main(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
 
-  const serving = await serve({ app: server, host: e.HOST, port: e.PORT, workers, gateway, db: rt.database.db, secretKey: secretKey() });
-  // This process's own work yields to the workers' serving (server/gateway/priority.ts).
-  const appNice = workers > 0 ? lowerOwnPriority(e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE) : null;
+  // With workers, this process's own work yields to their serving (server/gateway/priority.ts).
+  const serving = await serve({ app: server, host: e.HOST, port: e.PORT, workers, gateway, db: rt.database.db, secretKey: secretKey(), lowerPriorityBy: e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE });
   // Smoke tests call the gateway through this very listener.
   setLocalGatewayOrigin(originOfAddress(serving.address));
-  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, ...(appNice !== null ? { appNice } : {}), version: appVersion() }, 'Slipway is listening');
+  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, ...(serving.appNice !== null ? { appNice: serving.appNice } : {}), version: appVersion() }, 'Slipway is listening');
   // Containers a crashed app left (or whose rows say removed) are removed, vanished replicas of routed releases
   // replaced: before the executor replays rollout steps that may be starting replicas of their own.
   await reconcileContainers(rt.database.db, { startup: true }).catch((err: unknown) => log.error({ err }, 'could not reconcile containers'));

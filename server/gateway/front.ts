@@ -8,6 +8,7 @@ import type net from 'node:net';
 import type { Db } from '@/db/client';
 import type { Gateway } from './handler';
 import { bindShared } from './listener';
+import { lowerOwnPriority } from './priority';
 import { GatewayWorkers } from './workers';
 import { PEER_HEADER } from './worker-protocol';
 
@@ -23,11 +24,18 @@ export interface ServeOptions {
   secretKey: Buffer;
   /** The worker script (tests pass their own build of it). */
   workerEntry?: string;
+  /**
+   * Once the workers run, this process lowers its own CPU priority by this much (priority.ts), so its own work
+   * yields to their serving. The entry points pass SLIPWAY_APP_NICE; unset (as in tests), nothing changes.
+   */
+  lowerPriorityBy?: number;
 }
 
 export interface Serving {
   /** The public listener's address. */
   address: net.AddressInfo;
+  /** This process's CPU priority after it lowered its own for the workers, or null when unchanged. */
+  appNice: number | null;
   workers: GatewayWorkers | null;
   /**
    * Serves a /gw/* request that arrived on a connection of the app's server: passed to a worker when there are
@@ -53,7 +61,7 @@ function listen(server: http.Server, port: number, host: string): Promise<net.Ad
 export async function serve(opts: ServeOptions): Promise<Serving> {
   if (opts.workers <= 0) {
     const address = await listen(opts.app, opts.port, opts.host);
-    return { address, workers: null, handleGateway: opts.gateway.handle, remoteAddress: (req) => req.socket.remoteAddress, stopAccepting: async () => {} };
+    return { address, appNice: null, workers: null, handleGateway: opts.gateway.handle, remoteAddress: (req) => req.socket.remoteAddress, stopAccepting: async () => {} };
   }
   // Bound first: a port in use is reported before any worker starts, and port 0 is one port for all workers.
   const shared = await bindShared(opts.host, opts.port);
@@ -85,8 +93,11 @@ export async function serve(opts: ServeOptions): Promise<Serving> {
   const trusted = `${workers.token} `;
   // The workers take connections from the next turn on, when the caller holds what this returns.
   workers.accept();
+  // The workers forked so far keep the priority this process had; replacements take it back (init.priority).
+  const appNice = lowerOwnPriority(opts.lowerPriorityBy ?? 0);
   return {
     address,
+    appNice,
     workers,
     handleGateway(req, res) {
       if (!workers.passGateway(req, res)) opts.gateway.handle(req, res);

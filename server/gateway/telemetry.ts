@@ -32,6 +32,11 @@ export const TELEMETRY_FLUSH_INTERVAL_MS = 20;
  */
 export const TELEMETRY_WRITER_INTERVAL_MS = 200;
 
+/** The writer's options in a process with `workers` gateway workers: without any, it serves and writes often. */
+export function writerOptions(workers: number): TelemetryOptions {
+  return workers > 0 ? { flushIntervalMs: TELEMETRY_WRITER_INTERVAL_MS } : {};
+}
+
 /**
  * How often a gateway worker hands its records to that writer: one message per interval instead of one per 20 ms
  * costs both processes less. A worker killed hard loses at most this window's records.

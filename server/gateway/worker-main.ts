@@ -12,7 +12,7 @@ import { setSecretKey } from '@/server/secrets/crypto';
 import { Gateway } from './handler';
 import { readRequestLine } from './listener';
 import { passRequest } from './pass';
-import { restoreNormalPriority } from './priority';
+import { restorePriority } from './priority';
 import { TELEMETRY_HANDOVER_INTERVAL_MS } from './telemetry';
 import { workerData, type WorkerData } from './worker-data';
 import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
@@ -43,7 +43,7 @@ function handOver(rows: FromWorker & { t: 'telemetry' }): Promise<void> {
 
 async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   // A replacement forked after the app's process lowered its own priority starts with that priority.
-  if (!restoreNormalPriority()) log.info('this gateway worker runs at the app process\'s lowered priority (raising it back needs root or CAP_SYS_NICE)');
+  if (!restorePriority(init.priority)) log.info('this gateway worker runs at the app process\'s lowered priority (raising it back needs root or CAP_SYS_NICE)');
   setSecretKey(Buffer.from(init.secretKey, 'base64url'));
   const data: WorkerData = workerData((m) => send(m), init.snapshot);
   const gateway = new Gateway({ data, pollIntervalMs: 0, telemetry: { flushIntervalMs: TELEMETRY_HANDOVER_INTERVAL_MS, sink: (batch) => handOver({ t: 'telemetry', rows: batch }) } });

@@ -21,6 +21,8 @@ export type ToWorker =
       snapshot: Snapshot | null;
       /** The main process's loopback listener, where a worker sends the non-gateway requests of its connections. */
       internal: { port: number; token: string };
+      /** The app's CPU priority before it lowered its own (priority.ts): a replacement worker takes it back. */
+      priority: number;
     }
   | { t: 'snapshot'; snapshot: Snapshot }
   /** Sent with the public port's bound socket as its handle: the worker listens on it from now on. */

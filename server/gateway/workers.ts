@@ -71,6 +71,8 @@ export class GatewayWorkers {
   readonly stats = { started: 0, replaced: 0, connectionsToApp: 0, telemetryRows: 0 };
   private recentExits: number[] = [];
   private unsubscribe: (() => void) | undefined;
+  /** This process's CPU priority when the workers were made, before it lowered its own. */
+  private readonly priority = os.getPriority(0);
   /** Set by `accept()`: ready workers listen on the public port (a replacement as soon as it is ready). */
   private accepting = false;
 
@@ -172,6 +174,7 @@ export class GatewayWorkers {
         secretKey: this.opts.secretKey.toString('base64url'),
         snapshot: initial,
         internal: { port: this.opts.internalPort, token: this.token },
+        priority: this.priority,
       });
     });
   }
