@@ -134,8 +134,40 @@ function parsedUrl(href: string): URL {
   return url;
 }
 
+/**
+ * What cancels an upstream call: an AbortSignal, or the cheaper Hangup a relayed request uses. undici takes
+ * either (it needs `aborted`, `reason` and the abort listener methods).
+ */
+export type CancelSignal = AbortSignal | Hangup;
+
+/**
+ * The caller hanging up, as an abort signal for the upstream call: only what undici uses of an AbortSignal. An
+ * AbortController (with its EventTarget) per request cost the gateway's workers about 3% of their CPU.
+ */
+export class Hangup {
+  aborted = false;
+  reason: unknown = undefined;
+  private listeners: (() => void)[] = [];
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = new DOMException('The caller hung up', 'AbortError');
+    for (const listener of this.listeners.splice(0)) listener();
+  }
+}
+
 /** One call to one upstream. Streams are relayed as they arrive, each network read's complete events in one write. */
-async function attempt(target: Target, out: Outgoing, res: ServerResponse, signal: AbortSignal, timeoutMs: number, started: number, relayHeaders: Record<string, string>, reader: AnswerReader): Promise<AttemptResult> {
+async function attempt(target: Target, out: Outgoing, res: ServerResponse, signal: CancelSignal, timeoutMs: number, started: number, relayHeaders: Record<string, string>, reader: AnswerReader): Promise<AttemptResult> {
   const result: AttemptResult = { status: 0, errorClass: null, ttftMs: null, usage: { input: null, output: null }, outputText: '', finishReason: null, committed: false };
   if (!out.url) {
     result.status = 502;
@@ -152,7 +184,7 @@ async function attempt(target: Target, out: Outgoing, res: ServerResponse, signa
   const url = parsedUrl(out.url);
   let upstream;
   try {
-    upstream = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: out.body, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    upstream = await poolFor(url).request({ path: url.pathname + url.search, method: 'POST', headers: headersOf(target), body: out.body, signal: signal as AbortSignal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   } catch (err) {
     result.status = signal.aborted ? 499 : 502;
     result.errorClass = errorClassOf(err);
@@ -365,33 +397,33 @@ export async function handleChat(req: IncomingMessage, res: ServerResponse, chat
  */
 export async function relayCall(res: ServerResponse, call: GatewayCall, telemetry: TelemetryWriter): Promise<void> {
   const { route } = call;
-  const controller = new AbortController();
+  const hangup = new Hangup();
   // The caller hanging up mid-way cancels the upstream call.
   res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
+    if (!res.writableFinished) hangup.abort();
   });
   const timeout = route.settings.upstreamTimeoutMs;
 
   const tryTarget = async (target: Target, isFallback: boolean) => {
     const prepared = call.prepare(target);
     const relayHeaders = { 'x-slipway-release': target.releaseRef, 'x-slipway-request-id': call.requestId, 'x-request-id': call.requestId };
-    let result = await attempt(target, prepared.out, res, controller.signal, timeout, call.started, relayHeaders, call.reader);
+    let result = await attempt(target, prepared.out, res, hangup, timeout, call.started, relayHeaders, call.reader);
     // A connection that failed before reaching the model is retried once on the same upstream.
-    if (!result.committed && result.error && isConnectionError(result.error) && !controller.signal.aborted) {
-      result = await attempt(target, prepared.out, res, controller.signal, timeout, call.started, relayHeaders, call.reader);
+    if (!result.committed && result.error && isConnectionError(result.error) && !hangup.aborted) {
+      result = await attempt(target, prepared.out, res, hangup, timeout, call.started, relayHeaders, call.reader);
     }
-    telemetry.defer(telemetryRow(call, target, result, { promptVersionId: prepared.promptVersionId, input: prepared.input, isFallback, shadow: false }));
+    recordAttempt(telemetry, call, target, result, { promptVersionId: prepared.promptVersionId, input: prepared.input, isFallback, shadow: false });
     return { result, relayHeaders };
   };
 
   let { result, relayHeaders } = await tryTarget(call.arm.target, false);
   const stable = route.arms.stable.target;
-  const failed = !result.committed && (result.status >= 500 || result.error !== undefined) && !controller.signal.aborted;
+  const failed = !result.committed && (result.status >= 500 || result.error !== undefined) && !hangup.aborted;
   if (failed && route.settings.fallbackToStable && !call.pinned && stable.releaseId !== call.arm.target.releaseId) {
     ({ result, relayHeaders } = await tryTarget(stable, true));
   }
   if (result.committed || res.headersSent) return;
-  if (controller.signal.aborted) return;
+  if (hangup.aborted) return;
   if (result.failure) {
     res.writeHead(result.failure.status, { ...result.failure.headers, 'content-length': result.failure.body.length, ...relayHeaders });
     res.end(result.failure.body);
@@ -413,9 +445,8 @@ export async function shadowCall(chat: ChatRequest, target: Target, telemetry: T
   } catch {
     return;
   }
-  const controller = new AbortController();
-  const result = await unansweredCall(target, prepared.payload, controller.signal, chat.route.settings.upstreamTimeoutMs);
-  telemetry.defer(telemetryRow({ ...chat, endpoint: 'chat/completions', textOutput: true }, target, result, { promptVersionId: prepared.promptVersionId, input: messagesInput(prepared.messages), isFallback: false, shadow: true }));
+  const result = await unansweredCall(target, prepared.payload, new Hangup(), chat.route.settings.upstreamTimeoutMs);
+  recordAttempt(telemetry, { ...chat, endpoint: 'chat/completions', textOutput: true }, target, result, { promptVersionId: prepared.promptVersionId, input: messagesInput(prepared.messages), isFallback: false, shadow: true });
 }
 
 /** What one call answered, for callers that are not relaying it to anyone (shadow calls, evals). */
@@ -425,7 +456,7 @@ export type CallResult = AttemptResult;
  * One non-streamed call as the gateway makes it (same pool, headers, key, timeouts and outbound policy), answered
  * to nobody: `payload` comes from upstreamBody with `stream: false`.
  */
-export async function unansweredCall(target: Target, payload: Record<string, unknown>, signal: AbortSignal, timeoutMs: number): Promise<CallResult> {
+export async function unansweredCall(target: Target, payload: Record<string, unknown>, signal: CancelSignal, timeoutMs: number): Promise<CallResult> {
   return attempt(target, { url: target.url, body: JSON.stringify(payload) }, new ShadowSink() as unknown as ServerResponse, signal, timeoutMs, performance.now(), {}, choicesReader(false));
 }
 
@@ -475,18 +506,32 @@ export function stickyHashOf(key: string): string {
   return h;
 }
 
-async function telemetryRow(
-  chat: ChatRequest & { endpoint: string; textOutput: boolean },
-  target: Target,
-  result: AttemptResult,
-  extra: { promptVersionId: string | null; input: InputSummary; isFallback: boolean; shadow: boolean },
-): Promise<RequestLog> {
+type RowCall = ChatRequest & { endpoint: string; textOutput: boolean };
+type RowExtra = { promptVersionId: string | null; input: InputSummary; isFallback: boolean; shadow: boolean };
+
+/**
+ * Hands an attempt's telemetry record to the writer: at once when the upstream reported usage (or the attempt
+ * failed, which counts no tokens), else once the tokens are counted with the tokenizer, after the response.
+ */
+function recordAttempt(telemetry: TelemetryWriter, chat: RowCall, target: Target, result: AttemptResult, extra: RowExtra): void {
   const latencyMs = performance.now() - chat.started;
-  const inputText = extra.input.text();
-  // Usage from the upstream when it reports it; otherwise counted with the tokenizer, after the response.
   const ok = result.status === 200;
-  const input = result.usage.input ?? (ok ? await extra.input.tokens() : 0);
-  const output = result.usage.output ?? (ok ? await countTokens(result.outputText) : 0);
+  const { input, output } = result.usage;
+  if (!ok || (input !== null && output !== null)) {
+    telemetry.recordFrom(() => telemetryRow(chat, target, result, extra, latencyMs, input ?? 0, output ?? 0));
+    return;
+  }
+  telemetry.defer(
+    (async () => {
+      const counted = await Promise.all([input ?? extra.input.tokens(), output ?? countTokens(result.outputText)]);
+      return telemetryRow(chat, target, result, extra, latencyMs, counted[0], counted[1]);
+    })(),
+  );
+}
+
+function telemetryRow(chat: RowCall, target: Target, result: AttemptResult, extra: RowExtra, latencyMs: number, input: number, output: number): RequestLog {
+  const inputText = extra.input.text();
+  const ok = result.status === 200;
   // Kept for the gateway's own share and for online evals' share, chosen by request id, so online evals find every
   // request of theirs sampled. Online evals score whole answers: their samples are cut much later.
   const onlineEvals = chat.route.onlineEvalPercent;

@@ -133,6 +133,18 @@ export class TelemetryWriter {
     if (this.queue.length >= this.batchSize && !this.writing) void this.flush();
   }
 
+  /** Queues a record built now, without the promises of `defer`; a record that cannot be built is logged as there. */
+  recordFrom(build: () => RequestLog): void {
+    let row: RequestLog;
+    try {
+      row = build();
+    } catch (err) {
+      this.log.error({ err }, 'could not build a telemetry record');
+      return;
+    }
+    this.record(row);
+  }
+
   /** Queues a record that is still being computed. */
   defer(row: Promise<RequestLog>): void {
     const p = row.then(

@@ -1,6 +1,7 @@
 // A controllable OpenAI-compatible endpoint for gateway tests. The model name picks the behaviour:
 // any name answers "<name>: <last user message>" with usage; `fail-*` answers 500; `nousage-*` omits usage;
-// `slow-*` streams one word every 50 ms (and records when the caller hangs up).
+// `slow-*` streams one word every 50 ms (and records when the caller hangs up); `late-*` answers after 1 s (and
+// records a caller that hangs up before).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -30,6 +31,15 @@ export async function startTestUpstream(): Promise<TestUpstream> {
       const words = text.split(' ');
       const usage = { prompt_tokens: body.messages.length * 10, completion_tokens: words.length, total_tokens: body.messages.length * 10 + words.length };
       const withUsage = !body.model.startsWith('nousage');
+      if (body.model.startsWith('late')) {
+        const timer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id: 'cmpl-1', object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage })), 1_000);
+        res.on('close', () => {
+          if (res.writableFinished) return;
+          clearTimeout(timer);
+          aborted.push(body.model);
+        });
+        return;
+      }
       if (!body.stream) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ id: 'cmpl-1', object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], ...(withUsage ? { usage } : {}) }));

@@ -46,6 +46,8 @@ beforeAll(async () => {
   await api.prompts.push({ service: 'chat-svc', prompt: 'greet', messages: [{ role: 'system', content: 'Greet {{name}}.' }, { role: 'user', content: 'Hello, I am {{name}}' }], variables: [{ name: 'name' }], params: { temperature: 0.7 } });
   for (let v = 1; v <= 5; v++) await api.releases.create({ service: 'chat-svc', model: `gw-model@${v}`, prompts: ['greet@1'], config: v === 1 ? { max_tokens: 64 } : {} });
   await api.releases.create({ service: 'other-svc', model: 'gw-model@1' });
+  await api.models.register({ model: 'gw-model', providerKind: 'openai-compatible', baseUrl: upstream.url, upstreamModel: 'late-l' });
+  await api.releases.create({ service: 'chat-svc', model: 'gw-model@6' });
   await api.environments.deploy({ service: 'other-svc', environment: 'dev', routes: [{ release: 1, weight: 100 }] });
   key = (await api.gatewayKeys.create({ service: 'chat-svc', name: 'app', allowPin: true })).key;
   await api.environments.deploy({ ...env(), routes: [{ release: 1, weight: 100 }] });
@@ -250,6 +252,28 @@ describe('the gateway', () => {
     const deadline = Date.now() + 10_000;
     while (!upstream.aborted.includes('slow-s') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(upstream.aborted).toContain('slow-s');
+  });
+
+  it('cancels the upstream call when the caller hangs up before the answer begins, and records the request as cancelled', async () => {
+    await deploy([{ release: 6, weight: 100 }]);
+    const controller = new AbortController();
+    const asked = fetch(`${base}/gw/chat-svc/dev/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'never mind' }] }),
+      signal: controller.signal,
+    }).catch((err: unknown) => err);
+    const until = async (done: () => boolean) => {
+      for (const deadline = Date.now() + 10_000; !done() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+    };
+    await until(() => upstream.calls.some((c) => c.model === 'late-l'));
+    controller.abort();
+    expect(await asked).toMatchObject({ name: 'AbortError' });
+    await until(() => upstream.aborted.includes('late-l'));
+    expect(upstream.aborted).toContain('late-l');
+    await gateway.telemetry.flush();
+    const rows = await database.db.select().from(requestLogs).where(eq(requestLogs.releaseNumber, 6));
+    expect(rows.map((r) => [r.status, r.errorClass, r.inputTokens, r.outputTokens])).toEqual([[499, 'client_cancelled', 0, 0]]);
   });
 
   it('writes one telemetry row per request with tokens and cost, counting tokens itself when the upstream does not', async () => {
