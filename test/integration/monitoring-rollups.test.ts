@@ -1,14 +1,14 @@
 // Monitoring rollups on real telemetry rows: percentiles from the merged histograms agree with exact ones, the job
 // is idempotent and catches up after a gap, retention drops old request_logs partitions but keeps the rollups, the
 // partitioning migration keeps existing rows, and the dashboard queries agree with the traffic table.
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { MIGRATIONS_DIR } from '@/db/client';
 import { auditEvents, feedback, monitoringWatermarks, requestLogs, rollupsDay, rollupsHour, rollupsMinute, services, type RequestLog } from '@/db/schema';
 import { quantile } from '@/server/lib/histogram';
@@ -67,11 +67,19 @@ function exact(sorted: number[], q: number): number {
   return sorted[lo]! + (sorted[Math.min(lo + 1, sorted.length - 1)]! - sorted[lo]!) * (pos - lo);
 }
 
-const snapshot = async () => ({
-  minute: await database.db.select().from(rollupsMinute).orderBy(asc(rollupsMinute.serviceId), asc(rollupsMinute.environment), asc(rollupsMinute.bucket), asc(rollupsMinute.releaseNumber), asc(rollupsMinute.shadow)),
-  hour: await database.db.select().from(rollupsHour).orderBy(asc(rollupsHour.serviceId), asc(rollupsHour.environment), asc(rollupsHour.bucket), asc(rollupsHour.releaseNumber), asc(rollupsHour.shadow)),
-  day: await database.db.select().from(rollupsDay).orderBy(asc(rollupsDay.serviceId), asc(rollupsDay.environment), asc(rollupsDay.bucket), asc(rollupsDay.releaseNumber), asc(rollupsDay.shadow)),
-});
+/**
+ * Every rollup row, with fractional figures to 12 significant digits: a sum of floating-point costs depends on the
+ * order the database adds them in, which a recomputation need not repeat (0.5770000000000002 against …03).
+ */
+const snapshot = async () => {
+  const rounded = <T extends Record<string, unknown>>(rows: T[]) =>
+    rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v])));
+  return {
+    minute: rounded(await database.db.select().from(rollupsMinute).orderBy(asc(rollupsMinute.serviceId), asc(rollupsMinute.environment), asc(rollupsMinute.bucket), asc(rollupsMinute.releaseNumber), asc(rollupsMinute.shadow))),
+    hour: rounded(await database.db.select().from(rollupsHour).orderBy(asc(rollupsHour.serviceId), asc(rollupsHour.environment), asc(rollupsHour.bucket), asc(rollupsHour.releaseNumber), asc(rollupsHour.shadow))),
+    day: rounded(await database.db.select().from(rollupsDay).orderBy(asc(rollupsDay.serviceId), asc(rollupsDay.environment), asc(rollupsDay.bucket), asc(rollupsDay.releaseNumber), asc(rollupsDay.shadow))),
+  };
+};
 
 beforeAll(async () => {
   database = await freshDatabase();
@@ -245,6 +253,7 @@ describe('the request_logs partitioning migration', () => {
   it('moves the rows of an unpartitioned table into day partitions, ids and all', async () => {
     // Migrations up to the one before partitioning, some rows, then the rest.
     const dir = mkdtempSync(path.join(tmpdir(), 'slipway-mig-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     cpSync(MIGRATIONS_DIR, dir, { recursive: true });
     const journal = JSON.parse(readFileSync(path.join(dir, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] };
     const upto = journal.entries.findIndex((e) => e.tag.endsWith('request_logs_partitions'));
