@@ -222,7 +222,8 @@ export class Gateway {
     }
     const key = this.keyCache.lookup(token, snapshot.keys);
     if (!key) throw new GatewayError(401, 'invalid_api_key', 'The gateway key is not valid (unknown or revoked)');
-    return { ...key, smoke: false, environment: null };
+    // Field by field, not spread (see gatewayCall in chat.ts).
+    return { id: key.id, serviceId: key.serviceId, allowPin: key.allowPin, smoke: false, environment: null };
   }
 
   private async chat(req: IncomingMessage, res: ServerResponse, route: EnvRoute, key: Caller, started: number): Promise<void> {

@@ -6,7 +6,7 @@
 // alone. The caller's bytes are forwarded with only the model spliced in.
 import type { Target } from './snapshot';
 import { spliceBody, stringField, tailUsage, usageOf } from './body';
-import { choicesReader, endpointUrl, eventData, type AnswerReader, type ChatRequest, type GatewayCall, type InputSummary, type Prepared } from './chat';
+import { choicesReader, endpointUrl, eventData, gatewayCall, type AnswerReader, type ChatRequest, type GatewayCall, type InputSummary, type Prepared } from './chat';
 import { GatewayError } from './http';
 import { countTokens } from './tokenizer';
 
@@ -112,29 +112,23 @@ function outgoing(target: Target, endpoint: PassthroughEndpoint, raw: Buffer, bo
 export function passthroughCall(endpoint: PassthroughEndpoint, request: ChatRequest & { raw: Buffer }): GatewayCall {
   const { body, raw } = request;
   if (body.slipway !== undefined) throw new GatewayError(400, 'invalid_request', `slipway.prompt renders a prompt into chat messages; ${endpoint} does not take it`);
-  const base = { ...request, endpoint };
   if (endpoint === 'embeddings') {
     const input = body.input;
     if (typeof input !== 'string' && !(Array.isArray(input) && input.length)) throw new GatewayError(400, 'invalid_request', 'input is required: a string or a non-empty array');
     if (body.stream !== undefined) throw new GatewayError(400, 'invalid_request', 'embeddings are not streamed');
     const items = Array.isArray(input) ? input.length : 1;
-    return { ...base, textOutput: false, reader: embeddingsReader, prepare: (target) => ({ out: outgoing(target, endpoint, raw, body, {}, false), promptVersionId: null, input: textInput(items, () => textsOf(input)) }) };
+    return gatewayCall(request, endpoint, false, embeddingsReader, (target) => ({ out: outgoing(target, endpoint, raw, body, {}, false), promptVersionId: null, input: textInput(items, () => textsOf(input)) }));
   }
   if (endpoint === 'completions') {
     const prompt = body.prompt;
     if (typeof prompt !== 'string' && !(Array.isArray(prompt) && prompt.length)) throw new GatewayError(400, 'invalid_request', 'prompt is required: a string or a non-empty array');
     const clientWantsUsage = Boolean((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
     const items = Array.isArray(prompt) ? prompt.length : 1;
-    return {
-      ...base,
-      textOutput: true,
-      reader: choicesReader(clientWantsUsage, 'text'),
-      prepare: (target) => {
-        const streamUsage = !('stream' in target.params) && !('stream_options' in target.params);
-        return { out: outgoing(target, endpoint, raw, body, target.params, streamUsage), promptVersionId: null, input: textInput(items, () => textsOf(prompt)) };
-      },
-    };
+    return gatewayCall(request, endpoint, true, choicesReader(clientWantsUsage, 'text'), (target) => {
+      const streamUsage = !('stream' in target.params) && !('stream_options' in target.params);
+      return { out: outgoing(target, endpoint, raw, body, target.params, streamUsage), promptVersionId: null, input: textInput(items, () => textsOf(prompt)) };
+    });
   }
   const items = Array.isArray(body.input) ? body.input.length : body.input === undefined ? 0 : 1;
-  return { ...base, textOutput: true, reader: responsesReader, prepare: (target) => ({ out: outgoing(target, endpoint, raw, body, {}, false), promptVersionId: null, input: textInput(items, () => responsesTexts(body)) }) };
+  return gatewayCall(request, endpoint, true, responsesReader, (target) => ({ out: outgoing(target, endpoint, raw, body, {}, false), promptVersionId: null, input: textInput(items, () => responsesTexts(body)) }));
 }

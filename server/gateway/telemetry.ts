@@ -82,7 +82,14 @@ async function insertBatch(db: Db, batch: RequestLog[]): Promise<void> {
 }
 
 export class TelemetryWriter {
+  /**
+   * Records waiting to be written. A batch is taken out of it as a new array and the queue started anew, rather than
+   * spliced: a queue array living long enough to reach V8's old generation keeps every record it held alive through
+   * the young generation's collections once it is dropped, until the next full collection (see gatewayCall in chat.ts).
+   */
   private queue: RequestLog[] = [];
+  /** Records taken out of the queue for the write in progress: still counted as queued until written. */
+  private pending = 0;
   private keysUsed = new Set<string>();
   /** Records still being built (token counting after the response); flushes wait for them. */
   private building = new Set<Promise<void>>();
@@ -122,14 +129,14 @@ export class TelemetryWriter {
     // test's requests are not user traffic and stay out of the counters. A worker's rows are counted by the main
     // process when they reach its writer.
     if (!row.synthetic && !this.sink) metrics().observeRequest(row);
-    if (this.queue.length >= this.capacity) {
+    if (this.queue.length + this.pending >= this.capacity) {
       this.stats.dropped += 1;
       return;
     }
     this.queue.push(row);
     if (row.keyId) this.keysUsed.add(row.keyId);
     this.stats.enqueued += 1;
-    this.stats.queued = this.queue.length;
+    this.stats.queued = this.queue.length + this.pending;
     if (this.queue.length >= this.batchSize && !this.writing) void this.flush();
   }
 
@@ -169,23 +176,44 @@ export class TelemetryWriter {
     await this.writing;
   }
 
+  /** The next batch, out of the queue (which goes on as a new array). */
+  private take(): RequestLog[] {
+    const all = this.queue;
+    this.queue = all.length > this.batchSize ? all.slice(this.batchSize) : [];
+    const batch = all.length > this.batchSize ? all.slice(0, this.batchSize) : all;
+    this.pending = batch.length;
+    return batch;
+  }
+
+  /** Records of a batch that were not written go back to the front of the queue, in order, for the next flush. */
+  private putBack(rows: RequestLog[]): void {
+    this.pending = 0;
+    if (rows.length) this.queue = this.queue.length ? rows.concat(this.queue) : rows;
+    this.stats.queued = this.queue.length;
+  }
+
+  private done(written: number): void {
+    this.pending = 0;
+    this.stats.written += written;
+    this.stats.queued = this.queue.length;
+  }
+
   private async writeAll(): Promise<void> {
     while (this.queue.length) {
-      const batch = this.queue.slice(0, this.batchSize);
-      let written = batch.length;
+      const batch = this.take();
       if (this.sink) {
         try {
           await this.sink(batch);
         } catch (err) {
           this.stats.failedWrites += 1;
+          this.putBack(batch);
           this.log.warn({ err, pending: this.queue.length }, 'could not hand telemetry to the writer; keeping the batch for the next flush');
           return;
         }
-        this.queue.splice(0, batch.length);
-        this.stats.written += batch.length;
-        this.stats.queued = this.queue.length;
+        this.done(batch.length);
         continue;
       }
+      let written = batch.length;
       try {
         await insertBatch(this.db!, batch);
       } catch (err) {
@@ -198,9 +226,7 @@ export class TelemetryWriter {
         }
         written = oneByOne;
       }
-      this.queue.splice(0, batch.length);
-      this.stats.written += written;
-      this.stats.queued = this.queue.length;
+      this.done(written);
     }
     if (this.keysUsed.size && Date.now() - this.keysWrittenAt >= this.keysInterval) await this.writeKeysUsed();
   }
@@ -232,9 +258,8 @@ export class TelemetryWriter {
         // Data and constraint errors (classes 22, 23) are the record's fault; anything else is the database's,
         // so stop and retry later.
         if (!code.startsWith('22') && !code.startsWith('23')) {
-          this.queue.splice(0, written + refused);
           this.stats.written += written;
-          this.stats.queued = this.queue.length;
+          this.putBack(batch.slice(written + refused));
           return null;
         }
         refused += 1;

@@ -77,6 +77,49 @@ describe('the telemetry writer', () => {
     await writer.close();
   });
 
+  it('hands batches to its sink in order, puts a refused batch back before newer records, and counts one in flight as queued', async () => {
+    const handed: string[][] = [];
+    let refuse = true;
+    let hold: Promise<void> | null = null;
+    const writer = new TelemetryWriter(null, {
+      flushIntervalMs: 10_000,
+      batchSize: 2,
+      capacity: 4,
+      sink: async (batch) => {
+        if (refuse) throw new Error('the main process is busy');
+        if (hold) await hold;
+        handed.push(batch.map((r) => r.requestId));
+      },
+    });
+    for (const id of ['a', 'b', 'c']) writer.record(row(id));
+    await writer.flush();
+    expect(writer.stats).toMatchObject({ queued: 3, written: 0 });
+    expect(writer.stats.failedWrites).toBeGreaterThan(0);
+    writer.record(row('d'));
+    refuse = false;
+    await writer.flush();
+    expect(handed).toEqual([['a', 'b'], ['c', 'd']]);
+    expect(writer.stats).toMatchObject({ queued: 0, written: 4, dropped: 0 });
+
+    // A batch being handed over still takes room in the queue: with two in flight and two waiting, a fifth is dropped.
+    let release!: () => void;
+    hold = new Promise((r) => (release = r));
+    writer.record(row('e'));
+    writer.record(row('f'));
+    const flushing = writer.flush();
+    writer.record(row('g'));
+    writer.record(row('h'));
+    expect(writer.stats.queued).toBe(4);
+    writer.record(row('i'));
+    expect(writer.stats.dropped).toBe(1);
+    release();
+    await flushing;
+    await writer.flush();
+    expect(handed.slice(2)).toEqual([['e', 'f'], ['g', 'h']]);
+    expect(writer.stats).toMatchObject({ queued: 0, written: 8, dropped: 1 });
+    await writer.close();
+  });
+
   it('marks a key used at its first request, then at most once per interval, and on close', async () => {
     const api = callerFor(database.db, await makeUser(database.db, { role: 'admin' }));
     await api.services.create({ name: 'tw-svc' });

@@ -2,7 +2,8 @@
 // found at the end of an answer without parsing the rest, and stream events read without parsing each one.
 import { describe, expect, it } from 'vitest';
 import { spliceBody, stringField, tailUsage, topLevelMembers } from '@/server/gateway/body';
-import { choicesReader, type AttemptResult } from '@/server/gateway/chat';
+import { choicesReader, gatewayCall, type AttemptResult, type ChatRequest } from '@/server/gateway/chat';
+import type { EnvRoute } from '@/server/gateway/snapshot';
 
 const splice = (text: string, changes: Parameters<typeof spliceBody>[2]) => {
   const raw = Buffer.from(text);
@@ -84,5 +85,31 @@ describe('answers', () => {
       expect(result).toMatchObject({ outputText: 'Hello "x"', finishReason: 'length', usage: { input: 3, output: 2 } });
       expect(result.ttftMs).not.toBeNull();
     }
+  });
+});
+
+describe('a gateway call', () => {
+  it('carries every field of the routed request it is made of (copied one by one, so none may be forgotten)', () => {
+    // Required<…>: a field added to ChatRequest fails the type check here until it is listed, and then this test
+    // until gatewayCall copies it.
+    const chat = {
+      requestId: 'req-1',
+      route: { serviceId: 'svc' } as unknown as EnvRoute,
+      arm: { releaseNumber: 3, weight: 10, target: {} } as unknown as ChatRequest['arm'],
+      body: { model: 'x', input: 'hi' },
+      keyId: 'key-1',
+      raw: Buffer.from('{"model":"x","input":"hi"}'),
+      stickyKey: 'user-7',
+      pinned: true,
+      synthetic: true,
+      started: 12.5,
+    } satisfies Required<ChatRequest>;
+    const reader = choicesReader(false);
+    const prepare = () => ({ out: { url: 'http://m/v1/embeddings', body: '{}' }, promptVersionId: null, input: { items: 1, text: () => 'hi', tokens: async () => 1 } });
+    const call = gatewayCall(chat, 'embeddings', false, reader, prepare);
+    for (const [field, value] of Object.entries(chat)) expect(call[field as keyof ChatRequest], field).toBe(value);
+    expect(call).toMatchObject({ endpoint: 'embeddings', textOutput: false });
+    expect(call.reader).toBe(reader);
+    expect(call.prepare).toBe(prepare);
   });
 });
