@@ -171,8 +171,9 @@ describe('SLO status and spend today', () => {
     await db.insert(rollupsMinute).values([
       // Production: 10% errors in the last hour (above 5%), p95 about 200 ms (within 1000 ms).
       row(minute, 'production', 100, 10, 0.25),
-      // Yesterday's traffic counts for neither.
-      row(new Date(midnight.getTime() - 60_000), 'production', 1000, 0, 9),
+      // Yesterday's traffic counts for neither: before midnight and more than an hour ago (just after midnight, the
+      // minute before it is still within the last hour).
+      row(new Date(Math.min(midnight.getTime(), minute.getTime() - 3_600_000) - 60_000), 'production', 1000, 0, 9),
       row(minute, 'dev', 20, 0, 0.05),
     ]);
     const [production] = await api.overview.slos();
