@@ -438,7 +438,7 @@ export async function relayCall(res: ServerResponse, call: GatewayCall, telemetr
     if (!result.committed && result.error && isConnectionError(result.error) && !hangup.aborted) {
       result = await attempt(target, prepared.out, res, hangup, timeout, call.started, relayHeaders, call.reader);
     }
-    recordAttempt(telemetry, call, target, result, { promptVersionId: prepared.promptVersionId, input: prepared.input, isFallback, shadow: false });
+    recordAttempt(telemetry, call, target, result, { endpoint: call.endpoint, textOutput: call.textOutput, promptVersionId: prepared.promptVersionId, input: prepared.input, isFallback, shadow: false });
     return { result, relayHeaders };
   };
 
@@ -471,11 +471,8 @@ export async function shadowCall(chat: ChatRequest, target: Target, telemetry: T
   } catch {
     return;
   }
-  const { payload, promptVersionId, messages } = prepared;
-  const input = messagesInput(messages);
-  const result = await unansweredCall(target, payload, new Hangup(), chat.route.settings.upstreamTimeoutMs);
-  const call = gatewayCall(chat, 'chat/completions', true, choicesReader(false), () => ({ out: { url: target.url, body: JSON.stringify(payload) }, promptVersionId, input }));
-  recordAttempt(telemetry, call, target, result, { promptVersionId, input, isFallback: false, shadow: true });
+  const result = await unansweredCall(target, prepared.payload, new Hangup(), chat.route.settings.upstreamTimeoutMs);
+  recordAttempt(telemetry, chat, target, result, { endpoint: 'chat/completions', textOutput: true, promptVersionId: prepared.promptVersionId, input: messagesInput(prepared.messages), isFallback: false, shadow: true });
 }
 
 /** What one call answered, for callers that are not relaying it to anyone (shadow calls, evals). */
@@ -535,14 +532,14 @@ export function stickyHashOf(key: string): string {
   return h;
 }
 
-type RowCall = ChatRequest & { endpoint: string; textOutput: boolean };
-type RowExtra = { promptVersionId: string | null; input: InputSummary; isFallback: boolean; shadow: boolean };
+/** What a record needs beside the routed request: the endpoint called, whether its answer is text, and the attempt's own facts. */
+type RowExtra = { endpoint: string; textOutput: boolean; promptVersionId: string | null; input: InputSummary; isFallback: boolean; shadow: boolean };
 
 /**
  * Hands an attempt's telemetry record to the writer: at once when the upstream reported usage (or the attempt
  * failed, which counts no tokens), else once the tokens are counted with the tokenizer, after the response.
  */
-function recordAttempt(telemetry: TelemetryWriter, chat: RowCall, target: Target, result: AttemptResult, extra: RowExtra): void {
+function recordAttempt(telemetry: TelemetryWriter, chat: ChatRequest, target: Target, result: AttemptResult, extra: RowExtra): void {
   const latencyMs = performance.now() - chat.started;
   const ok = result.status === 200;
   const { input, output } = result.usage;
@@ -569,7 +566,7 @@ function features(inputText: string, result: AttemptResult, messages: number, fl
   return f;
 }
 
-function telemetryRow(chat: RowCall, target: Target, result: AttemptResult, extra: RowExtra, latencyMs: number, input: number, output: number): RequestLog {
+function telemetryRow(chat: ChatRequest, target: Target, result: AttemptResult, extra: RowExtra, latencyMs: number, input: number, output: number): RequestLog {
   const inputText = extra.input.text();
   const ok = result.status === 200;
   // Kept for the gateway's own share and for online evals' share, chosen by request id, so online evals find every
@@ -600,10 +597,10 @@ function telemetryRow(chat: RowCall, target: Target, result: AttemptResult, extr
     outputTokens: output,
     costUsd: (input * target.priceInputPer1M + output * target.priceOutputPer1M) / 1_000_000,
     stickyHash: chat.stickyKey ? stickyHashOf(chat.stickyKey) : null,
-    endpoint: chat.endpoint,
-    features: features(inputText, result, extra.input.items, ok && chat.textOutput),
+    endpoint: extra.endpoint,
+    features: features(inputText, result, extra.input.items, ok && extra.textOutput),
     // A smoke test keeps its own answers (smoke_runs); its requests are never sampled as user traffic, and vectors
     // (embeddings) are not samples of anything.
-    sample: keep && !chat.synthetic && chat.textOutput ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
+    sample: keep && !chat.synthetic && extra.textOutput ? { input: sampleText(inputText, maxChars), output: sampleText(result.outputText, maxChars) } : null,
   };
 }

@@ -178,9 +178,12 @@ export class TelemetryWriter {
 
   /** The next batch, out of the queue (which goes on as a new array). */
   private take(): RequestLog[] {
-    const all = this.queue;
-    this.queue = all.length > this.batchSize ? all.slice(this.batchSize) : [];
-    const batch = all.length > this.batchSize ? all.slice(0, this.batchSize) : all;
+    let batch = this.queue;
+    this.queue = [];
+    if (batch.length > this.batchSize) {
+      this.queue = batch.slice(this.batchSize);
+      batch = batch.slice(0, this.batchSize);
+    }
     this.pending = batch.length;
     return batch;
   }

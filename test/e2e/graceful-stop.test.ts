@@ -28,12 +28,15 @@ it('answers requests in flight and writes the telemetry of each one before exiti
   const api = createTRPCClient<AppRouter>({ links: [httpLink({ url: `${s.url}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${s.bootstrapToken}` } })] });
   const { key, gatewayKey } = await api.gatewayKeys.create.mutate({ service: 'support-bot', name: 'graceful-stop' });
 
-  const ask = (i: number) =>
-    fetch(`${s.url}/gw/support-bot/production/v1/chat/completions`, {
+  let sent = 0;
+  const ask = (i: number) => {
+    sent += 1;
+    return fetch(`${s.url}/gw/support-bot/production/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'support-bot', messages: [{ role: 'user', content: `Question ${i}: what plans do you offer?` }], max_tokens: 16 }),
     });
+  };
   // The key reaches the gateway's snapshot within a second.
   const answered: string[] = [];
   for (let i = 0; ; i++) {
@@ -50,11 +53,9 @@ it('answers requests in flight and writes the telemetry of each one before exiti
   // A bounded burst: 16 callers, up to 30 requests each, until the server goes away.
   const statuses = new Set<number>();
   let terminated: Promise<number | null> | undefined;
-  let sent = 1;
   const caller = async (c: number) => {
     for (let i = 0; i < 30; i++) {
       let res: Response;
-      sent += 1;
       try {
         res = await ask(c * 100 + i);
         await res.text();
