@@ -3,7 +3,7 @@
 // lock so that concurrency limits hold across processes sharing one database.
 import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { executorFunctions, executorRuns, type ExecutorFunction, type ExecutorRun } from '@/db/schema';
+import { executorFunctions, executorRuns, executorWaits, type ExecutorFunction, type ExecutorRun } from '@/db/schema';
 import { queueNextTick, tickCron } from './cron-runs';
 import { keyOf } from './expressions';
 import { configOf } from './lifecycle';
@@ -92,4 +92,21 @@ export async function claimDueRuns(db: Db, now: Date, max: number, leaseMs: numb
     }
     return chosen.map((run) => ({ run: { ...run, leaseUntil: lease, status: 'running' as const }, fn: functions.get(run.functionId) ?? null, lease }));
   });
+}
+
+/**
+ * When the executor next has work that nothing will wake it for: the earliest moment a queued or running run comes
+ * due (its next run time, or its lease's end when that is later) or an open wait times out; null when there is none.
+ */
+export async function nextDueAt(db: Db): Promise<Date | null> {
+  const [runs] = await db
+    .select({ at: sql<number | null>`extract(epoch from min(greatest(${executorRuns.nextRunAt}, ${executorRuns.leaseUntil}))) * 1000`.mapWith(Number) })
+    .from(executorRuns)
+    .where(inArray(executorRuns.status, ['queued', 'running']));
+  const [waits] = await db
+    .select({ at: sql<number | null>`extract(epoch from min(${executorWaits.expiresAt})) * 1000`.mapWith(Number) })
+    .from(executorWaits)
+    .where(isNull(executorWaits.resolvedAt));
+  const times = [runs?.at, waits?.at].filter((t): t is number => typeof t === 'number' && Number.isFinite(t));
+  return times.length ? new Date(Math.min(...times)) : null;
 }

@@ -9,7 +9,7 @@ import { metrics } from '@/server/lib/metrics';
 import { logger as rootLogger, type Logger } from '@/server/logger';
 import { applyResults, failClaimedRun, type CallResult } from './apply';
 import { callFunction, type CallBody } from './call';
-import { claimDueRuns, type Claimed } from './claim';
+import { claimDueRuns, nextDueAt, type Claimed } from './claim';
 import { ingestEvents, type IngestResult } from './events';
 import { registerApp, type SyncResult } from './functions';
 import { configOf } from './lifecycle';
@@ -17,6 +17,12 @@ import { maxAttempts, stepUrl, type EventPayload } from './protocol';
 import { signatureHeader } from './signature';
 import { transaction } from './state';
 import { expireWaits } from './waits';
+
+/**
+ * The longest the embedded executor sleeps when nothing is due: a bound on how late it would see work that reached the
+ * database without waking it (every path in this process wakes it: events, syncs, finished calls).
+ */
+export const MAX_IDLE_MS = 5_000;
 
 export interface ExecutorOptions {
   db: Db;
@@ -33,6 +39,10 @@ export interface ExecutorOptions {
   soleWorker?: boolean;
   /** The executor's clock (tests move it forward to reach cron ticks and timeouts). */
   clock?: () => Date;
+  /**
+   * How often the loop looks for due work. With `soleWorker` and the real clock this is the shortest sleep: the loop
+   * then sleeps until the next run or wait comes due (at most MAX_IDLE_MS), since nothing else can add work unseen.
+   */
   pollIntervalMs?: number;
   leaseMs?: number;
   /** Runs called at the same time. */
@@ -141,13 +151,32 @@ export class Executor {
     this.wakeUp?.();
   }
 
+  /**
+   * How long to sleep before the next round. Another process sharing the database can add or free work at any time,
+   * and a test's clock can jump, so then the loop polls; an embedded database's executor is the only writer of its
+   * runs, so it sleeps until the next due time instead of querying four times a second for nothing.
+   */
+  private async sleepMs(): Promise<number> {
+    if (!this.opts.soleWorker || this.opts.clock) return this.pollIntervalMs;
+    try {
+      const due = await nextDueAt(this.db);
+      const wait = due ? due.getTime() - Date.now() : MAX_IDLE_MS;
+      return Math.min(MAX_IDLE_MS, Math.max(this.pollIntervalMs, wait));
+    } catch (err) {
+      this.log.warn({ err }, 'could not read when work is next due; polling');
+      return this.pollIntervalMs;
+    }
+  }
+
   private async idle(): Promise<void> {
-    if (this.woken) {
+    const ms = this.woken ? 0 : await this.sleepMs();
+    // Woken while reading the next due time: the work that woke it may be due now.
+    if (this.woken || this.stopping) {
       this.woken = false;
       return;
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.pollIntervalMs);
+      const timer = setTimeout(resolve, ms);
       this.wakeUp = () => {
         clearTimeout(timer);
         resolve();
