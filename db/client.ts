@@ -24,6 +24,26 @@ export interface Database {
   listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }
 
+/** Loads CSV rows into a table's listed columns with COPY (NULL is an unquoted empty field). */
+export type CsvLoader = (table: string, columns: string[], csv: string) => Promise<void>;
+const csvLoaders = new WeakMap<Db, CsvLoader>();
+
+/**
+ * The embedded database's bulk loader, or null on PostgreSQL: PGlite reads COPY data from an in-memory file, so a
+ * batch costs no statement parameter to encode (bulk writers such as the telemetry writer use it when there).
+ */
+export function csvLoaderOf(db: Db): CsvLoader | null {
+  return csvLoaders.get(db) ?? null;
+}
+
+/**
+ * Whether `db` is the embedded database: one connection in this process, so statements never overlap (a write is
+ * either wholly before or wholly after any read).
+ */
+export function isEmbedded(db: Db): boolean {
+  return csvLoaders.has(db);
+}
+
 export type DatabaseTarget = { kind: 'postgres'; url: string; poolSize?: number } | { kind: 'embedded'; dataDir?: string };
 
 const MIGRATION_LOCK = 0x51_1b_a7;
@@ -57,6 +77,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   await client.waitReady;
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder: MIGRATIONS_DIR });
+  csvLoaders.set(db as unknown as Db, async (table, columns, csv) => {
+    await client.query(`copy ${table} (${columns.map((c) => `"${c}"`).join(', ')}) from '/dev/blob' with (format csv)`, [], { blob: new Blob([csv]) });
+  });
   return {
     db: db as unknown as Db,
     kind: 'embedded',

@@ -2,7 +2,7 @@
 // batches. A failed write keeps its batch and retries, so nothing is lost while the database is up; only
 // a full queue (the database far behind) drops records, and drops are counted.
 import { getTableColumns, inArray, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import { csvLoaderOf, type Db } from '@/db/client';
 import { gatewayKeys, requestLogs, type RequestLog } from '@/db/schema';
 import { metrics } from '@/server/lib/metrics';
 import { logger } from '@/server/logger';
@@ -66,13 +66,44 @@ const COLUMNS = Object.entries(getTableColumns(requestLogs))
 function isPlain(v: unknown): boolean {
   return v === null || ['boolean', 'number', 'string'].includes(typeof v);
 }
-const COLUMN_LIST = sql.raw(COLUMNS.map((c) => `"${c.name}"`).join(', '));
+const COLUMN_NAMES = COLUMNS.map((c) => c.name);
+const COLUMN_LIST = sql.raw(COLUMN_NAMES.map((c) => `"${c}"`).join(', '));
 
 /**
- * One statement per batch with the rows as a single JSON parameter: building and binding thousands of
- * parameters would cost the gateway's event loop far more than the database's JSON parsing costs it.
+ * One CSV field: NULL is an unquoted empty field, text (and JSON) is always quoted, so an empty string, a comma, a
+ * quote, a line break or a lone `\.` in it is data; a number that is not finite is NULL, as JSON would make it.
+ */
+function csvField(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 't' : 'f';
+  const s = typeof v === 'string' ? v : JSON.stringify(v);
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+function toCsv(batch: RequestLog[]): string {
+  let out = '';
+  for (const r of batch) {
+    for (let i = 0; i < COLUMNS.length; i++) {
+      const c = COLUMNS[i]!;
+      if (i) out += ',';
+      out += csvField(r[c.key] === undefined ? c.fallback : r[c.key]);
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+/**
+ * One statement per batch. The embedded database loads the batch as CSV through COPY (about a quarter less of the
+ * app's time per row than the JSON statement, whose one large parameter PGlite encodes in JavaScript); PostgreSQL
+ * takes the rows as a single JSON parameter: building and binding thousands of parameters would cost the event loop
+ * far more than the database's JSON parsing costs it.
  */
 async function insertBatch(db: Db, batch: RequestLog[]): Promise<void> {
+  const load = csvLoaderOf(db);
+  if (load) return load('request_logs', COLUMN_NAMES, toCsv(batch));
   const rows = batch.map((r) => {
     const o: Record<string, unknown> = {};
     for (const c of COLUMNS) o[c.name] = r[c.key] === undefined ? c.fallback : r[c.key];

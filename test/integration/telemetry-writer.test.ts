@@ -55,6 +55,40 @@ describe('the telemetry writer', () => {
     expect((await database.db.select().from(requestLogs).where(eq(requestLogs.requestId, 'after'))).length).toBe(1);
   });
 
+  it('stores every value as recorded: text with commas, quotes, line breaks and empty strings, nulls, numbers, JSON', async () => {
+    const writer = new TelemetryWriter(database.db, { flushIntervalMs: 10_000 });
+    const at = new Date('2026-12-05T10:11:12.345Z');
+    const odd: RequestLog = {
+      ...row('odd, "quoted"\nline'),
+      at,
+      releaseId: randomUUID(),
+      keyId: null,
+      shadow: true,
+      synthetic: undefined,
+      stream: true,
+      status: 502,
+      errorClass: '',
+      latencyMs: 12.5,
+      ttftMs: 0.25,
+      inputTokens: 0,
+      outputTokens: 7,
+      costUsd: 1.5e-7,
+      stickyHash: '\\.',
+      endpoint: 'responses',
+      features: { inputChars: 3, outputChars: 0, messages: 2, finishReason: null, refusal: true, json: null },
+      sample: { input: 'a,b\n"c"\r\n\\.', output: '' },
+    };
+    const plain = { ...row('plain'), at, releaseNumber: null, latencyMs: Number.NaN, features: { inputChars: 1, outputChars: 1, messages: 1, finishReason: 'stop' } };
+    writer.record(odd);
+    writer.record(plain);
+    await writer.close();
+    // The one whose latency is not a number is refused (the column needs one), as the JSON statement refuses it.
+    expect(writer.stats).toMatchObject({ written: 1, rejected: 1 });
+    const [stored] = await database.db.select().from(requestLogs).where(eq(requestLogs.requestId, odd.requestId));
+    const { id: _id, ...rest } = stored!;
+    expect(rest).toEqual({ ...odd, synthetic: false, fallback: false });
+  });
+
   it('keeps every record while its writes fail for the database’s reasons, and writes them all once it can', async () => {
     const writer = new TelemetryWriter(database.db, { flushIntervalMs: 10_000 });
     // The table is out of reach (as when the database is down or being migrated): an error that is not the record's.
