@@ -9,7 +9,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { MIGRATIONS_DIR } from '@/db/client';
+import { isEmbedded, MIGRATIONS_DIR } from '@/db/client';
 import { auditEvents, feedback, monitoringWatermarks, requestLogs, rollupsDay, rollupsHour, rollupsMinute, services, type RequestLog } from '@/db/schema';
 import { quantile } from '@/server/lib/histogram';
 import { maintainPartitions, requestLogPartitions } from '@/server/services/monitoring/partitions';
@@ -165,6 +165,28 @@ describe('monitoring rollups', () => {
     await runRollups(database.db, { now: NOW });
     await rollupRange(database.db, ago(200 * MIN), NOW);
     expect(await snapshot()).toEqual(before);
+  });
+
+  it('re-reads only what it must: the minutes since its last pass (and a look-back on PostgreSQL), or back to a late row', async () => {
+    const [saved] = await database.db.select().from(monitoringWatermarks);
+    onTestFinished(async () => {
+      await database.db.delete(monitoringWatermarks).where(eq(monitoringWatermarks.name, 'rollups'));
+      if (saved) await database.db.insert(monitoringWatermarks).values(saved);
+    });
+    const last = new Date(NOW.getTime() + 30 * MIN);
+    const minutes = async () =>
+      (await database.db.select({ bucket: rollupsMinute.bucket, requests: rollupsMinute.requests }).from(rollupsMinute).where(eq(rollupsMinute.environment, 'since-last')).orderBy(asc(rollupsMinute.bucket))).map((r) => [r.bucket.getTime(), r.requests]);
+    await runRollups(database.db, { now: last });
+    await log([{ at: new Date(last.getTime() + 10_000), environment: 'since-last' }]);
+    const next = await runRollups(database.db, { now: new Date(last.getTime() + MIN) });
+    // One connection that runs one statement at a time leaves no write in flight across a pass's read.
+    expect(next.from).toBe(new Date(last.getTime() - (isEmbedded(database.db) ? 0 : 2 * MIN)).toISOString());
+    expect(await minutes()).toEqual([[last.getTime(), 1]]);
+    // A row written since, with a time before the look-back (a queue written after an outage), is still counted.
+    await log([{ at: new Date(last.getTime() - 10 * MIN + 5_000), environment: 'since-last' }]);
+    const after = await runRollups(database.db, { now: new Date(last.getTime() + MIN) });
+    expect(after.from).toBe(new Date(last.getTime() - 10 * MIN).toISOString());
+    expect(await minutes()).toEqual([[last.getTime() - 10 * MIN, 1], [last.getTime(), 1]]);
   });
 
   it('drops request_logs partitions past the retention and keeps the hour and day rollups of those days', async () => {

@@ -4,7 +4,7 @@
 // gives the same rows; a watermark says how far it got, so after downtime it catches up in chunks, and each pass
 // re-does the last few minutes for telemetry that arrived late.
 import { eq, gt, sql } from 'drizzle-orm';
-import type { Db } from '@/db/client';
+import { isEmbedded, type Db } from '@/db/client';
 import { monitoringWatermarks, requestLogs } from '@/db/schema';
 import { bucketSql } from '@/server/lib/histogram';
 import { mergedRollups } from './merge-sql';
@@ -104,7 +104,9 @@ export async function runRollups(db: Db, opts: { now?: Date; lateMinutes?: numbe
   // Rows that arrive late with an older time are found by id (`seen`); the look-back only covers writes that
   // took their ids before the last pass read the highest one and committed after it (seconds), so it stays short:
   // at 1,000 requests a second a pass (the look-back and the minutes since) re-reads about 180,000 rows, not 360,000.
-  const late = (opts.lateMinutes ?? 2) * MINUTE;
+  // The embedded database runs one statement at a time, so no write can straddle that read and none is needed: a
+  // pass then re-reads only the minutes since the last (about 60,000 rows at that rate; a third of the work).
+  const late = (opts.lateMinutes ?? (isEmbedded(db) ? 0 : 2)) * MINUTE;
   const chunk = (opts.chunkHours ?? 6) * HOUR;
   const [mark] = await db.select().from(monitoringWatermarks).where(eq(monitoringWatermarks.name, WATERMARK));
   const [seen] = await db
