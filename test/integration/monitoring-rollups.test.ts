@@ -169,9 +169,12 @@ describe('monitoring rollups', () => {
 
   it('re-reads only what it must: the minutes since its last pass (and a look-back on PostgreSQL), or back to a late row', async () => {
     const [saved] = await database.db.select().from(monitoringWatermarks);
+    // Its rows and rollups go again afterwards, so the later tests' totals (cost over every environment) hold.
     onTestFinished(async () => {
       await database.db.delete(monitoringWatermarks).where(eq(monitoringWatermarks.name, 'rollups'));
       if (saved) await database.db.insert(monitoringWatermarks).values(saved);
+      await database.db.delete(requestLogs).where(eq(requestLogs.environment, 'since-last'));
+      for (const t of [rollupsMinute, rollupsHour, rollupsDay]) await database.db.delete(t).where(eq(t.environment, 'since-last'));
     });
     const last = new Date(NOW.getTime() + 30 * MIN);
     const minutes = async () =>
