@@ -2,7 +2,8 @@
 // A smoke test's requests (synthetic) are not user traffic and are left out, so charts, alerts and cost ignore them.
 // Every pass recomputes whole buckets from their sources (delete + insert in one transaction), so running it twice
 // gives the same rows; a watermark says how far it got, so after downtime it catches up in chunks, and each pass
-// re-does the last few minutes for telemetry that arrived late.
+// re-does the minutes since the last one (on PostgreSQL a short look-back too), going further back for telemetry
+// written since with an older time.
 import { eq, gt, sql } from 'drizzle-orm';
 import { isEmbedded, type Db } from '@/db/client';
 import { monitoringWatermarks, requestLogs } from '@/db/schema';
