@@ -21,6 +21,8 @@ import { PEER_HEADER, type FromWorker, type ToWorker } from './worker-protocol';
 const METRICS_INTERVAL_MS = 1_000;
 /** A worker stopped on its own (SIGTERM) waits this long for its requests, as the main process does. */
 const SIGTERM_GRACE_MS = 5_000;
+/** How often a worker checks that the app's process is still there. */
+const ORPHAN_CHECK_INTERVAL_MS = 1_000;
 
 const log = logger.child({ part: 'gateway-worker', pid: process.pid });
 
@@ -140,8 +142,14 @@ async function main(init: ToWorker & { t: 'init' }): Promise<void> {
   send({ t: 'ready', port });
 }
 
-// The parent going away (crash, kill) leaves nothing to serve for.
+// The parent going away (crash, kill) leaves nothing to serve for. Node emits 'disconnect' when the channel closes,
+// except while a connection this process handed over waits for the parent's acknowledgement: the channel is then
+// closed without the event (and `process.connected` is false), so a worker whose parent was killed at that moment
+// would serve on alone. The check every second catches that case.
 process.on('disconnect', () => process.exit(0));
+setInterval(() => {
+  if (!process.connected) process.exit(0);
+}, ORPHAN_CHECK_INTERVAL_MS).unref();
 process.once('message', (m: ToWorker) => {
   if (m.t !== 'init') return;
   main(m).catch((err: unknown) => {

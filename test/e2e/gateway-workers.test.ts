@@ -1,6 +1,7 @@
 // Gateway workers in the built app: one keep-alive connection (as undici clients such as the CLI pool them) carries
 // gateway calls, served by a worker, and console API calls, which the worker passes to the app's process.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent, request } from 'undici';
@@ -21,6 +22,23 @@ beforeAll(async () => {
   });
 });
 afterAll(() => server?.stop());
+
+// /proc/<pid>/stat: after the command name, field 3 is the state, 4 the parent, 19 the nice value.
+const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+const niceOf = (pid: number | string, tid: number | string = pid) => Number(fields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))[16]);
+/** The app's gateway worker processes. */
+const workers = () =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return Number(fields(readFileSync(`/proc/${p}/stat`, 'utf8'))[1]) === server.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('gateway-worker');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && fields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[0] !== 'Z';
 
 describe('gateway workers in the app', () => {
   it('serves /gw and /api requests in turn on one keep-alive connection', async () => {
@@ -56,20 +74,6 @@ describe('gateway workers in the app', () => {
   });
 
   it('puts the app process behind its workers for CPU, and a replacement worker takes the app\'s priority back', async () => {
-    // /proc/<pid>/stat: after the command name, field 3 is the state, 4 the parent, 19 the nice value.
-    const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const niceOf = (pid: number | string, tid: number | string = pid) => Number(fields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))[16]);
-    const workers = () =>
-      readdirSync('/proc')
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            return Number(fields(readFileSync(`/proc/${p}/stat`, 'utf8'))[1]) === server.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('gateway-worker');
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
     // The app starts at the priority of this process, its parent; it lowers every thread of its own (its
     // JavaScript, the embedded database, libuv's and V8's helpers) by 10, and its workers keep the priority it had.
     const before = os.getPriority();
@@ -98,5 +102,32 @@ describe('gateway workers in the app', () => {
     const expected = process.getuid?.() === 0 ? before : lowered;
     for (const until = Date.now() + 5_000; niceOf(replacement!) !== expected && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     expect(niceOf(replacement!)).toBe(expected);
+  });
+  // Runs last: it kills the app.
+  it('a worker exits when the app\'s process is killed while a connection it handed over is unacknowledged', async () => {
+    const pids = workers();
+    expect(pids).toHaveLength(2);
+    const { port } = new URL(server.url);
+    const sockets: net.Socket[] = [];
+    // Stopped, the app's process takes no message: each worker accepts console connections and hands them over (it
+    // reads their request line first), and the acknowledgement of the handle it sent never comes.
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      for (let i = 0; i < 16; i++) {
+        const socket = net.connect(Number(port), '127.0.0.1');
+        socket.on('error', () => {});
+        socket.write('GET /api/health HTTP/1.1\r\nhost: localhost\r\n\r\n');
+        sockets.push(socket);
+      }
+      await new Promise((r) => setTimeout(r, 1_000));
+    } finally {
+      await server.kill();
+    }
+    for (const until = Date.now() + 5_000; pids.some(alive) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    for (const socket of sockets) socket.destroy();
+    const left = pids.filter(alive);
+    // Not left serving: a leftover would be killed here rather than outlive the test run.
+    for (const pid of left) process.kill(pid, 'SIGKILL');
+    expect(left).toEqual([]);
   });
 });
