@@ -44,6 +44,11 @@ export function GateStatusView({ service, environment, release, status, rollback
               <span className="font-medium">{g.gate}</span>
               <GateStateBadge state={g.state} />
               <span className="text-muted-fg">{g.message}</span>
+              {g.loadTest ? (
+                <Link className="text-primary hover:underline" href={`/services/${service}/environments/${environment}/load-tests/${g.loadTest.id}`}>
+                  load test
+                </Link>
+              ) : null}
             </div>
             {g.suites.length ? (
               <table className="w-full text-xs">

@@ -151,23 +151,23 @@ describe('slipway gates run', () => {
 
   it('exits 1 for a worse candidate and for a gate not built yet, saying why in the JSON, the JUnit and stderr', async () => {
     const junit = path.join(mkdtempSync(path.join(tmpdir(), 'gates-')), 'gates.xml');
-    const run = await cli('gates', 'run', 'gate-bot#3', '--environment', 'staging', '--gate', 'eval,load-test', '--wait', '--json', '--junit', junit);
+    const run = await cli('gates', 'run', 'gate-bot#3', '--environment', 'staging', '--gate', 'eval,webhook', '--wait', '--json', '--junit', junit);
     expect(run.code).toBe(1);
     const json = JSON.parse(run.stdout) as { passed: boolean; gates: { type: string; passed: boolean; score: number | null; pValue: number | null; reasons: string[] }[] };
     expect(json.passed).toBe(false);
     expect(json.gates.map((g) => [g.type, g.passed])).toEqual([
       ['eval', false],
-      ['load-test', false],
+      ['webhook', false],
     ]);
     expect(json.gates[0]!.score).toBeLessThan(0.7);
     expect(json.gates[0]!.pValue).toBeLessThan(0.05);
     expect(json.gates[0]!.reasons.length).toBeGreaterThan(0);
-    expect(json.gates[1]).toMatchObject({ score: null, pValue: null, reasons: ['the load-test gate is not built yet; an admin may override'] });
-    expect(run.stderr).toMatch(/^error: gates failed for gate-bot#3 → staging: eval \(.+\); load-test \(the load-test gate is not built yet; an admin may override\)\n$/);
+    expect(json.gates[1]).toMatchObject({ score: null, pValue: null, reasons: ['the webhook gate is not built yet; an admin may override'] });
+    expect(run.stderr).toMatch(/^error: gates failed for gate-bot#3 → staging: eval \(.+\); webhook \(the webhook gate is not built yet; an admin may override\)\n$/);
     const xml = readFileSync(junit, 'utf8');
     expect(xml).toContain('<testsuites name="slipway gates" tests="2" failures="2">');
-    expect(xml).toContain('<testsuite name="load-test gate: gate-bot#3 → staging" tests="1" failures="0" errors="0">'.replace('failures="0"', 'failures="1"'));
-    expect(xml).toContain('<failure message="the load-test gate is not built yet; an admin may override">');
+    expect(xml).toContain('<testsuite name="webhook gate: gate-bot#3 → staging" tests="1" failures="0" errors="0">'.replace('failures="0"', 'failures="1"'));
+    expect(xml).toContain('<failure message="the webhook gate is not built yet; an admin may override">');
     // Promotion is refused with the failing verdict.
     await expect(api.rollouts.promote({ service: S, environment: 'staging', release: 3 })).rejects.toThrow(/gate-bot#3 may not enter staging until its required gates pass — eval gate failed: accuracy@1 failed: /);
   });

@@ -152,18 +152,18 @@ describe('gate states', () => {
   it('a required gate that is not built yet blocks with its message until an admin overrides it', async () => {
     await admin.environments.create({ service: S, name: 'strict' });
     const env = await admin.environments.get({ service: S, environment: 'strict' });
-    await admin.environments.update({ service: S, environment: 'strict', protection: { ...env.protection, requiredGates: ['eval', 'load-test'] } });
+    await admin.environments.update({ service: S, environment: 'strict', protection: { ...env.protection, requiredGates: ['eval', 'webhook'] } });
     await result('strict', 6, null, true);
     const status = await admin.gates.status({ service: S, release: 6, environment: 'strict' });
     expect(status.gates.map((g) => [g.gate, g.state])).toEqual([
       ['eval', 'passed'],
-      ['load-test', 'not-built'],
+      ['webhook', 'not-built'],
     ]);
     expect(await failure(admin.environments.deploy({ service: S, environment: 'strict', routes: [{ release: 6, weight: 100 }] }))).toMatchObject({
       code: 'PRECONDITION_FAILED',
-      message: 'support-bot#6 may not enter strict until its required gates pass — load-test gate: the load-test gate is not built yet; an admin may override',
+      message: 'support-bot#6 may not enter strict until its required gates pass — webhook gate: the webhook gate is not built yet; an admin may override',
     });
-    await admin.gates.override({ service: S, release: 6, environment: 'strict', gate: 'load-test', reason: 'load-test checks arrive in the next release' });
+    await admin.gates.override({ service: S, release: 6, environment: 'strict', gate: 'webhook', reason: 'webhook checks arrive in the next release' });
     await admin.environments.deploy({ service: S, environment: 'strict', routes: [{ release: 6, weight: 100 }] });
     expect(await serving('strict')).toEqual(['#6 100%']);
   });

@@ -16,6 +16,7 @@ import { Gateway } from '@/server/gateway/handler';
 import { setLocalGatewayOrigin } from '@/server/gateway/local';
 import { startReferenceModelServer, type ReferenceModelServer } from '@/server/reference-model';
 import { loadTestSettled } from '@/server/services/load-tests/run';
+import { DEFAULT_ENVIRONMENTS } from '@/server/services/environments/settings';
 import { rollupRange } from '@/server/services/monitoring/rollup';
 import { evalService } from '../helpers/eval-run-fixtures';
 import { freshDatabase, type TestDatabase } from '../helpers/db';
@@ -208,4 +209,30 @@ describe('load tests', () => {
     expect(rolled).toEqual([{ requests: 0 }]);
     expect((await api.telemetry.summary({ service: S, environment: 'staging', since: started })).total).toBe(0);
   });
+  // Runs last: it requires the load-test gate of staging and moves staging to #3.
+  it('decide a required load-test gate: a failed or inconclusive test blocks the release, a passed one lets it in, and it goes stale when the baseline moves', async () => {
+    await api.environments.update({ service: S, environment: 'staging', protection: { ...DEFAULT_ENVIRONMENTS.staging.protection, requiredGates: ['load-test'] } });
+    const gate = async (release: number) => (await api.gates.status({ service: S, release, environment: 'staging' })).gates.find((g) => g.gate === 'load-test');
+    // Staging serves #1: #2's test against it failed, #1's own was inconclusive, #3 passed (its newest test, from the CLI).
+    expect(await gate(2)).toMatchObject({ state: 'failed', message: expect.stringMatching(/^#2's load test in staging failed: p95 latency \d+ ms vs #1's/) });
+    expect(await gate(1)).toMatchObject({ state: 'failed', message: "#1's load test in staging was inconclusive: #1 got 2 of the 20 requests a verdict needs: send longer or faster" });
+    const passed = await gate(3);
+    expect(passed).toMatchObject({ state: 'passed', message: "#3's load test in staging passed: #3 held within the margins of #1 and the objectives" });
+    const newest = (await api.loadTests.list({ service: S, environment: 'staging' })).tests.find((t) => t.candidateNumber === 3)!;
+    expect(passed!.loadTest!.id).toBe(newest.id);
+    const { number } = await api.releases.create({ service: S, model: 'load-llm@3', prompts: ['answer@1'], notes: 'never load-tested' });
+    expect(await gate(number)).toMatchObject({ state: 'missing', message: `#${number} has no load test in staging: run one (slipway loadtest run, or a pipeline's load-test step)`, loadTest: null });
+    // gates.run points at the load test instead of starting eval runs; gates.report gives the newest test's verdict.
+    const run = await api.gates.run({ service: S, release: 2, environment: 'staging' });
+    expect(run.gates).toEqual([{ type: 'load-test', runs: [], message: expect.stringContaining(`slipway loadtest run ${S} --environment staging --release 2`) }]);
+    const report = await api.gates.report({ service: S, release: 3, environment: 'staging', gates: ['load-test'], runs: [] });
+    expect(report).toMatchObject({ passed: true, gates: [{ type: 'load-test', passed: true }] });
+    // Promotion obeys the gate, and a refusal changes nothing.
+    const refused = await failure(api.environments.deploy({ service: S, environment: 'staging', routes: [{ release: 2, weight: 100 }] }));
+    expect(refused).toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringContaining(`${S}#2 may not enter staging until its required gates pass — load-test gate failed: #2's load test in staging failed`) });
+    expect((await gate(3))!.state).toBe('passed');
+    await api.environments.deploy({ service: S, environment: 'staging', routes: [{ release: 3, weight: 100 }] });
+    // Staging now serves #3: #2's failed test was against #1, so it is stale rather than failed; a new one must run.
+    expect(await gate(2)).toMatchObject({ state: 'stale', message: "#2's load test in staging ran against #1, but staging now serves #3: the baseline moved; run it again" });
+  }, 30_000);
 });

@@ -33,6 +33,7 @@ export async function describeStatus(db: Db, status: GateStatus) {
       state: g.state,
       message: g.message,
       override: g.override ? { by: g.override.actorLabel, reason: g.override.reason, at: g.override.createdAt } : null,
+      loadTest: g.loadTest ?? null,
       suites: (g.suites ?? []).map((s) => ({
         suite: s.suite,
         suiteVersion: s.suiteVersion,

@@ -7,7 +7,7 @@ import { requireScope, type ServiceContext } from '../context';
 import { isEnded } from '../evals/shared';
 import { environmentByName, serviceByName, slugSchema } from '../registry-shared';
 import { releaseByNumber } from './queries';
-import { BUILT_GATES } from './status';
+import { BUILT_GATES, LOAD_TEST_GATE, loadTestGateOf } from './status';
 
 export const gateReportInput = z.object({
   service: slugSchema,
@@ -76,7 +76,9 @@ export async function gateReport(ctx: ServiceContext, input: z.input<typeof gate
         reasons: run.summary?.verdict.reasons.length ? run.summary.verdict.reasons : ended ? (run.error ? [run.error] : []) : [`run ${run.number} is ${run.status}`],
       };
     });
+  const loadTest = data.gates.includes(LOAD_TEST_GATE) ? await loadTestGateOf(ctx.db, env, release) : null;
   const gates: GateReport[] = data.gates.map((type) => {
+    if (type === LOAD_TEST_GATE) return { type, passed: loadTest!.state === 'passed', score: null, baseline: null, pValue: null, reasons: [loadTest!.message], suites: [] };
     if (!BUILT_GATES.includes(type)) return { type, passed: false, score: null, baseline: null, pValue: null, reasons: [`the ${type} gate is not built yet; an admin may override`], suites: [] };
     const mine = suites.filter((s) => s.type === type);
     if (!mine.length) return { type, passed: false, score: null, baseline: null, pValue: null, reasons: [`no ${type} run was started for this gate`], suites: mine };

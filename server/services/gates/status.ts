@@ -1,16 +1,22 @@
 // Where a release stands with the gates an environment requires: per gate passed, failed, running, stale (the
-// baseline moved since it ran), missing, not built yet, or overridden by an admin. Promotion obeys this.
+// baseline moved since it ran), missing, not built yet, or overridden by an admin. Promotion obeys this. Suite
+// gates are decided by eval runs; the load-test gate by the release's newest load test through the environment.
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '@/db/client';
-import { environments, evalRuns, evalSuites, evalSuiteVersions, gateOverrides, gateResults, releases, services, type Environment, type GateOverride, type GateResult, type Release, type Service, type SuiteType } from '@/db/schema';
+import { environments, evalRuns, evalSuites, evalSuiteVersions, gateOverrides, gateResults, loadTests, releases, services, type Environment, type GateOverride, type GateResult, type LoadTest, type Release, type Service, type SuiteType } from '@/db/schema';
 import { kindOf, RUNNABLE_SUITE_TYPES, suiteTypeOf } from '@/server/evals/kinds';
 import { DomainError, notFound } from '@/server/errors';
+import { loadTestBudgetSeconds } from '../load-tests/settings';
 import { currentBaseline } from './baseline';
 
 export type GateState = 'passed' | 'failed' | 'missing' | 'running' | 'stale' | 'not-built' | 'overridden';
 
-/** The gate types that can run today (a suite type with its engine); any other required gate blocks until an admin overrides it. */
-export const BUILT_GATES: readonly string[] = RUNNABLE_SUITE_TYPES;
+/** The suite gates: a suite type with its engine, decided by eval runs. */
+const SUITE_GATES: readonly string[] = RUNNABLE_SUITE_TYPES;
+/** The gate decided by load tests (`slipway loadtest run`, or a pipeline's load-test step). */
+export const LOAD_TEST_GATE = 'load-test';
+/** The gate types that can be decided today; any other required gate blocks until an admin overrides it. */
+export const BUILT_GATES: readonly string[] = [...SUITE_GATES, LOAD_TEST_GATE];
 
 export interface SuiteGate {
   suite: string;
@@ -31,6 +37,8 @@ export interface GateView {
   override?: GateOverride;
   /** Suite gates: one entry per suite of the gate's type that applies to the environment. */
   suites?: SuiteGate[];
+  /** The load-test gate: the test behind its state (the deciding one, or the one under way). */
+  loadTest?: { id: string; status: LoadTest['status']; createdAt: Date };
 }
 
 export interface GateStatus {
@@ -100,6 +108,58 @@ async function suiteGate(db: Db, type: SuiteType, service: Service, env: Environ
   return { state: decider.state, message, result: decider.result ?? undefined, suites: views };
 }
 
+/** Names a release a result was compared with, for messages. */
+const releaseRefs =
+  (db: Db, baseline: GateStatus['baseline']) =>
+  async (id: string | null): Promise<string> => {
+    if (!id) return 'no baseline';
+    if (id === baseline?.releaseId) return `#${baseline.number}`;
+    const [r] = await db.select({ number: releases.number }).from(releases).where(eq(releases.id, id));
+    return r ? `#${r.number}` : 'a release';
+  };
+
+/** The load-test gate of a release in an environment, whether the environment requires it or not. */
+export async function loadTestGateOf(db: Db, env: Environment, release: Release): Promise<GateView> {
+  const baseline = await currentBaseline(db, env.id);
+  return { gate: LOAD_TEST_GATE, ...(await loadTestGate(db, env, release, baseline, releaseRefs(db, baseline))) };
+}
+
+/**
+ * The load-test gate: the release's newest load test that ended, through this environment's gateway, against the
+ * release the environment serves now (a test against an earlier stable release is stale: the baseline moved). A
+ * test under way shows as running; one still marked running long past its time was cut off (its process stopped)
+ * and does not count.
+ */
+async function loadTestGate(db: Db, env: Environment, release: Release, baseline: GateStatus['baseline'], refOf: (id: string | null) => Promise<string>): Promise<Omit<GateView, 'gate'>> {
+  const tests = await db
+    .select({ id: loadTests.id, status: loadTests.status, createdAt: loadTests.createdAt, startedAt: loadTests.startedAt, settings: loadTests.settings, baselineReleaseId: loadTests.baselineReleaseId, verdict: loadTests.verdict, error: loadTests.error })
+    .from(loadTests)
+    .where(and(eq(loadTests.candidateReleaseId, release.id), eq(loadTests.environmentId, env.id)))
+    .orderBy(desc(loadTests.createdAt))
+    .limit(50);
+  const now = Date.now();
+  const cutOff = (t: (typeof tests)[number]) => now - (t.startedAt ?? t.createdAt).getTime() > (loadTestBudgetSeconds(t.settings) + 60) * 1000;
+  const active = tests.find((t) => t.status === 'running' && !cutOff(t));
+  const ended = tests.find((t) => t.status !== 'running');
+  const ref = (t: (typeof tests)[number]) => ({ id: t.id, status: t.status, createdAt: t.createdAt });
+  const what = `#${release.number}'s load test in ${env.name}`;
+  // A test compares with the release the environment serves, or with the objectives only when that is the release itself.
+  const comparedWith = baseline && baseline.releaseId !== release.id ? baseline.releaseId : null;
+  const current = ended && (ended.baselineReleaseId ?? null) === comparedWith;
+  if (ended && current && ended.status === 'passed') {
+    return { state: 'passed', message: `${what} passed: ${ended.verdict?.reasons.join('; ') || 'within its margins'}`, loadTest: ref(ended) };
+  }
+  if (active) return { state: 'running', message: `${what} is running`, loadTest: ref(active) };
+  if (!ended) return { state: 'missing', message: `#${release.number} has no load test in ${env.name}: run one (slipway loadtest run, or a pipeline's load-test step)` };
+  if (!current) {
+    const from = await refOf(ended.baselineReleaseId);
+    const to = baseline ? `#${baseline.number}` : 'nothing';
+    return { state: 'stale', message: `${what} ran against ${from}, but ${env.name} now serves ${to}: the baseline moved; run it again`, loadTest: ref(ended) };
+  }
+  const why = ended.status === 'error' ? ended.error ?? 'it did not finish' : ended.verdict?.reasons.join('; ') || ended.status;
+  return { state: 'failed', message: `${what} ${ended.status === 'inconclusive' ? 'was inconclusive' : ended.status === 'error' ? 'did not finish' : 'failed'}: ${why}`, loadTest: ref(ended) };
+}
+
 /** Every gate the environment requires, for one release. */
 export async function gateStatus(db: Db, input: { releaseId: string; environmentId: string }): Promise<GateStatus> {
   const [env] = await db.select().from(environments).where(eq(environments.id, input.environmentId));
@@ -108,12 +168,7 @@ export async function gateStatus(db: Db, input: { releaseId: string; environment
   if (!release) throw notFound('Release');
   const [service] = await db.select().from(services).where(eq(services.id, release.serviceId));
   const baseline = await currentBaseline(db, env.id);
-  const refOf = async (id: string | null) => {
-    if (!id) return 'no baseline';
-    if (id === baseline?.releaseId) return `#${baseline.number}`;
-    const [r] = await db.select({ number: releases.number }).from(releases).where(eq(releases.id, id));
-    return r ? `#${r.number}` : 'a release';
-  };
+  const refOf = releaseRefs(db, baseline);
   const gates: GateView[] = [];
   for (const gate of env.protection.requiredGates) {
     const [override] = await db
@@ -122,9 +177,12 @@ export async function gateStatus(db: Db, input: { releaseId: string; environment
       .where(and(eq(gateOverrides.releaseId, release.id), eq(gateOverrides.environmentId, env.id), eq(gateOverrides.gate, gate)))
       .orderBy(desc(gateOverrides.createdAt))
       .limit(1);
-    const view: GateView = BUILT_GATES.includes(gate)
-      ? { gate, ...(await suiteGate(db, gate as SuiteType, service!, env, release, baseline, refOf)) }
-      : { gate, state: 'not-built', message: `the ${gate} gate is not built yet; an admin may override` };
+    const view: GateView =
+      gate === LOAD_TEST_GATE
+        ? { gate, ...(await loadTestGate(db, env, release, baseline, refOf)) }
+        : SUITE_GATES.includes(gate)
+          ? { gate, ...(await suiteGate(db, gate as SuiteType, service!, env, release, baseline, refOf)) }
+          : { gate, state: 'not-built', message: `the ${gate} gate is not built yet; an admin may override` };
     if (override && view.state !== 'passed') {
       view.override = override;
       view.state = 'overridden';
