@@ -124,6 +124,9 @@ export async function resolveCandidate(db: Db, runId: string, fromCommit?: Candi
   }
 }
 
+/** How often a running step checks whether its run was cancelled. */
+const CANCEL_CHECK_INTERVAL_MS = 1_000;
+
 /** Runs one step by its position, with its timeout; records status, attempts, logs, outputs and errors. */
 export async function runStep(db: Db, runId: string, position: number, release: { id: string; number: number }): Promise<{ status: StepRunStatus; error?: string; rolloutId?: string; evalRunIds?: string[] }> {
   const [row] = await db
@@ -138,7 +141,18 @@ export async function runStep(db: Db, runId: string, position: number, release: 
   const [stepRow] = await db.select().from(pipelineStepRuns).where(and(eq(pipelineStepRuns.runId, runId), eq(pipelineStepRuns.position, position)));
   if (!(await setStepUnlessCancelled(db, runId, position, { status: 'running', startedAt: new Date(), attempts: (stepRow?.attempts ?? 0) + 1, error: null }))) return { status: 'cancelled' };
   const controller = new AbortController();
-  const timeout = setTimeout(() => controller.abort(), def.timeoutSeconds * 1000);
+  const timeout = setTimeout(() => controller.abort('timeout'), def.timeoutSeconds * 1000);
+  // A cancel is written to the database, perhaps by another process; the engine then starts no further step, and
+  // this one learns of it here, so that what it does (a load test sending, a wait) stops instead of running on.
+  const cancelWatch = setInterval(() => {
+    db.select({ status: pipelineRuns.status })
+      .from(pipelineRuns)
+      .where(eq(pipelineRuns.id, runId))
+      .then(
+        ([r]) => r?.status === 'cancelled' && controller.abort('cancelled'),
+        () => undefined, // a failed check is tried again a second later
+      );
+  }, CANCEL_CHECK_INTERVAL_MS);
   const ctx: StepContext = { db, run: row.run, service: row.service, step: def, release, log: (line) => void appendLog(db, stepRow!.id, line), signal: controller.signal };
   let outcome: StepOutcome;
   try {
@@ -146,12 +160,15 @@ export async function runStep(db: Db, runId: string, position: number, release: 
     if (!impl) throw new Error(`step type ${def.type} cannot run in this version`);
     outcome = await Promise.race([
       impl(ctx),
-      new Promise<StepOutcome>((resolve) => controller.signal.addEventListener('abort', () => resolve({ status: 'failed', outputs: {}, error: `timed out after ${def.timeoutSeconds} s` }))),
+      new Promise<StepOutcome>((resolve) =>
+        controller.signal.addEventListener('abort', () => resolve({ status: 'failed', outputs: {}, error: controller.signal.reason === 'cancelled' ? 'stopped: the run was cancelled' : `timed out after ${def.timeoutSeconds} s` })),
+      ),
     ]);
   } catch (err) {
     outcome = { status: 'failed', outputs: {}, error: err instanceof Error ? err.message : String(err) };
   } finally {
     clearTimeout(timeout);
+    clearInterval(cancelWatch);
   }
   if (outcome.error) await appendLog(db, stepRow!.id, `error: ${outcome.error}`);
   // A step that started a rollout stays running until the rollout ends (settleRolloutStep).

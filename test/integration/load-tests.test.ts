@@ -235,4 +235,31 @@ describe('load tests', () => {
     // Staging now serves #3: #2's failed test was against #1, so it is stale rather than failed; a new one must run.
     expect(await gate(2)).toMatchObject({ state: 'stale', message: "#2's load test in staging ran against #1, but staging now serves #3: the baseline moved; run it again" });
   }, 30_000);
+  it('stop sending when the pipeline run of its step is cancelled', async () => {
+    const yaml = `stages:
+  - name: perf
+    steps:
+      - name: load
+        type: load-test
+        timeout: 120
+        inputs: { environment: staging, ratePerSecond: 8, durationSeconds: 30, segmentSeconds: 1 }
+`;
+    await api.pipelines.saveDefinition({ service: S, yaml });
+    const run = await api.pipelines.start({ service: S, release: 2, evaluateOnly: true });
+    const done = runPipelineHere(database.db, run.id);
+    const testOfRun = async () => (await database.db.select().from(loadTests).where(eq(loadTests.pipelineRunId, run.id)))[0];
+    for (const until = Date.now() + 10_000; !(await testOfRun()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1_500));
+    const cancelledAt = Date.now();
+    await api.pipelines.cancel({ service: S, number: run.number, reason: 'wrong release' });
+    expect(await done).toEqual({ status: 'cancelled' });
+    // Stopped within a few seconds of the cancel, not after its 30 s: kept as stopped, with what it measured.
+    const test = await loadTestSettled(database.db, (await testOfRun())!.id);
+    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+    expect(test).toMatchObject({ status: 'error', error: 'stopped before its end (its step timed out or was cancelled)' });
+    expect(test.results!.candidate.completed + test.results!.baseline!.completed).toBeLessThan(8 * 8);
+    const view = await api.pipelines.run({ service: S, number: run.number });
+    expect(view.status).toBe('cancelled');
+    expect(view.steps.find((st) => st.name === 'load')!.status).toBe('cancelled');
+  }, 30_000);
 });
