@@ -47,6 +47,16 @@ const failure = async (p: Promise<unknown>) =>
 // Short and light: four seconds at 8 requests a second, arms swapping every half second (16 requests each).
 const QUICK = { ratePerSecond: 8, durationSeconds: 4, segmentSeconds: 0.5, minSamples: 10, stream: 'mixed' as const };
 
+/** A pipeline of one load-test step with these inputs (JSON is YAML's flow style). */
+const loadStepPipeline = (inputs: Record<string, string | number>) => `stages:
+  - name: perf
+    steps:
+      - name: load
+        type: load-test
+        timeout: 120
+        inputs: ${JSON.stringify(inputs)}
+`;
+
 beforeAll(async () => {
   ref = await startReferenceModelServer({
     config: {
@@ -113,21 +123,7 @@ describe('load tests', () => {
   }, 30_000);
 
   it('pass a fast candidate as a pipeline step, whose run lists the test', async () => {
-    const yaml = `stages:
-  - name: perf
-    steps:
-      - name: load
-        type: load-test
-        timeout: 120
-        inputs:
-          environment: staging
-          ratePerSecond: 8
-          durationSeconds: 4
-          segmentSeconds: 0.5
-          minSamples: 10
-          minLatencyDiffMs: 150
-`;
-    await api.pipelines.saveDefinition({ service: S, yaml });
+    await api.pipelines.saveDefinition({ service: S, yaml: loadStepPipeline({ environment: 'staging', ratePerSecond: 8, durationSeconds: 4, segmentSeconds: 0.5, minSamples: 10, minLatencyDiffMs: 150 }) });
     const run = await api.pipelines.start({ service: S, release: 3, evaluateOnly: true });
     expect(await runPipelineHere(database.db, run.id)).toEqual({ status: 'passed' });
     const view = await api.pipelines.run({ service: S, number: run.number });
@@ -235,16 +231,9 @@ describe('load tests', () => {
     // Staging now serves #3: #2's failed test was against #1, so it is stale rather than failed; a new one must run.
     expect(await gate(2)).toMatchObject({ state: 'stale', message: "#2's load test in staging ran against #1, but staging now serves #3: the baseline moved; run it again" });
   }, 30_000);
+
   it('stop sending when the pipeline run of its step is cancelled', async () => {
-    const yaml = `stages:
-  - name: perf
-    steps:
-      - name: load
-        type: load-test
-        timeout: 120
-        inputs: { environment: staging, ratePerSecond: 8, durationSeconds: 30, segmentSeconds: 1 }
-`;
-    await api.pipelines.saveDefinition({ service: S, yaml });
+    await api.pipelines.saveDefinition({ service: S, yaml: loadStepPipeline({ environment: 'staging', ratePerSecond: 8, durationSeconds: 30, segmentSeconds: 1 }) });
     const run = await api.pipelines.start({ service: S, release: 2, evaluateOnly: true });
     const done = runPipelineHere(database.db, run.id);
     const testOfRun = async () => (await database.db.select().from(loadTests).where(eq(loadTests.pipelineRunId, run.id)))[0];
