@@ -92,28 +92,11 @@ async function main(): Promise<void> {
   const serving = await serve({ app: server, host: e.HOST, port: e.PORT, workers, gateway, db: rt.database.db, secretKey: secretKey(), lowerPriorityBy: e.SLIPWAY_APP_NICE ?? DEFAULT_APP_NICE });
   // Smoke tests call the gateway through this very listener.
   setLocalGatewayOrigin(originOfAddress(serving.address));
-  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, ...(serving.appNice !== null ? { appNice: serving.appNice } : {}), version: appVersion() }, 'Slipway is listening');
-  // Containers a crashed app left (or whose rows say removed) are removed, vanished replicas of routed releases
-  // replaced: before the executor replays rollout steps that may be starting replicas of their own.
-  await reconcileContainers(rt.database.db, { startup: true }).catch((err: unknown) => log.error({ err }, 'could not reconcile containers'));
-  if (executor) {
-    // The executor syncs through the serve endpoint, so it starts once the server answers.
-    await executor.start();
-  } else if (inngestDevMode(e.INNGEST_DEV)) {
-    log.warn('INNGEST_DEV is set: calls from the Inngest dev server are not signed and not verified; never set it in production');
-  }
-  // One pass at start; after that the recovery-sweep cron function looks again every minute, on whichever
-  // instance the jobs engine calls (inngest/functions/recovery-sweep.ts).
-  await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
-  await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
-  await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
-  await failInterruptedBuilds(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not mark interrupted image builds'));
-  await redispatchUnstartedVariations(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch prompt-variations runs'));
-
   /**
    * A graceful stop (SIGTERM, SIGINT) loses nothing: the server stops accepting connections, requests in flight
    * are answered (gateway requests with their telemetry queued), the telemetry queue is written, then the
-   * process exits. Requests still running after SHUTDOWN_GRACE_MS are cut off.
+   * process exits. Requests still running after SHUTDOWN_GRACE_MS are cut off. Handled from the moment the port is
+   * taken, so a stop during the start-up work below (containers, the executor's sync, redispatching) is graceful too.
    */
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -142,6 +125,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  log.info({ url: publicUrl(e), database: rt.database.kind, jobs: jobsEngine(e), gatewayWorkers: workers, ...(serving.appNice !== null ? { appNice: serving.appNice } : {}), version: appVersion() }, 'Slipway is listening');
+  // Containers a crashed app left (or whose rows say removed) are removed, vanished replicas of routed releases
+  // replaced: before the executor replays rollout steps that may be starting replicas of their own.
+  await reconcileContainers(rt.database.db, { startup: true }).catch((err: unknown) => log.error({ err }, 'could not reconcile containers'));
+  if (executor) {
+    // The executor syncs through the serve endpoint, so it starts once the server answers.
+    await executor.start();
+  } else if (inngestDevMode(e.INNGEST_DEV)) {
+    log.warn('INNGEST_DEV is set: calls from the Inngest dev server are not signed and not verified; never set it in production');
+  }
+  // One pass at start; after that the recovery-sweep cron function looks again every minute, on whichever
+  // instance the jobs engine calls (inngest/functions/recovery-sweep.ts).
+  await redispatchQueuedRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued pipeline runs'));
+  await redispatchActiveRollouts(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch active rollouts'));
+  await redispatchQueuedEvalRuns(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not dispatch queued eval runs'));
+  await failInterruptedBuilds(rt.database.db).catch((err: unknown) => log.error({ err }, 'could not mark interrupted image builds'));
+  await redispatchUnstartedVariations(rt.database.db, 0).catch((err: unknown) => log.error({ err }, 'could not dispatch prompt-variations runs'));
 }
 
 /** The reference model server (a stand-in for a real model) beside the app, so the demo answers at once. */
