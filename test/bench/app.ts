@@ -1,4 +1,4 @@
-// The app under benchmark, run as `npm start` runs it: dist/server.mjs with NODE_ENV=production in a child process
+// The app under benchmark, run as `npm start` runs it (its package.json's start script) in a child process
 // on a free port, with its own data folder and the embedded database, or a fresh PostgreSQL database created on
 // BENCH_DATABASE_URL's server and dropped afterwards. The caller's environment passes through (so
 // SLIPWAY_GATEWAY_WORKERS and the like reach the app); only what the benchmark must own is set here. Also: the
@@ -170,6 +170,29 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
  */
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
+/**
+ * What `npm start` runs in `root`, read from its package.json (`[exec] [env] [NAME=value …] node [flags …] script`):
+ * the variables and Node.js flags it gives the app's process (its memory settings) and the script, run here without
+ * npm's own process in between, so the app measured is the one `npm start` runs, and a baseline checkout runs with
+ * its own.
+ */
+export async function startCommand(root: string): Promise<{ env: Record<string, string>; nodeFlags: string[]; script: string }> {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  const unlike = () => new Error(`${root}/package.json: the start script is not \`[exec] [env] [NAME=value …] node [flags …] script\``);
+  const env: Record<string, string> = {};
+  let i = 0;
+  if (words[i] === 'exec') i++;
+  if (words[i] === 'env') i++;
+  for (let m: RegExpMatchArray | null; i < words.length && (m = words[i]!.match(/^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/)); i++) env[m[1]!] = m[2]!;
+  const nodeFlags: string[] = [];
+  if (words[i++] !== 'node') throw unlike();
+  while (i < words.length && words[i]!.startsWith('-')) nodeFlags.push(words[i++]!);
+  const script = words[i++];
+  if (!script || i !== words.length) throw unlike();
+  return { env, nodeFlags, script };
+}
+
 export async function startApp(root: string, port: number, adminUrl: string | undefined): Promise<App> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-bench-'));
   const token = `slw_${randomBytes(32).toString('base64url')}`;
@@ -202,7 +225,9 @@ export async function startApp(root: string, port: number, adminUrl: string | un
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   let out = '';
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, 'dist/server.mjs')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const start = await startCommand(root);
+  Object.assign(env, start.env);
+  const child = spawn(process.execPath, [...start.nodeFlags, ...nodeArgs, path.join(root, start.script)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   const stop = async () => {

@@ -1,6 +1,10 @@
-// Gateway workers in the built app: one keep-alive connection (as undici clients such as the CLI pool them) carries
-// gateway calls, served by a worker, and console API calls, which the worker passes to the app's process.
+// Gateway workers in the built app, started as `npm start` starts it: one keep-alive connection (as undici clients
+// such as the CLI pool them) carries gateway calls, served by a worker, and console API calls, which the worker
+// passes to the app's process; the app's process has npm start's memory settings, its workers not; stopping npm
+// stops them all.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,25 +23,28 @@ beforeAll(async () => {
     SLIPWAY_MODEL_SERVER: 'on',
     SLIPWAY_MODEL_SERVER_PORT: String(await freePort()),
     SLIPWAY_MODEL_SERVER_CONFIG: path.resolve('test/fixtures/reference-models.yaml'),
-  });
+    // Already in the environment: npm start's own value takes its place in the app's process.
+    MALLOC_ARENA_MAX: '7',
+  }, { startScript: true });
 });
 afterAll(() => server?.stop());
 
 // /proc/<pid>/stat: after the command name, field 3 is the state, 4 the parent, 19 the nice value.
 const fields = (stat: string) => stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 const niceOf = (pid: number | string, tid: number | string = pid) => Number(fields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))[16]);
-/** The app's gateway worker processes. */
-const workers = () =>
+/** The child processes of `parent` whose command line has `command` (by default the app's gateway workers). */
+const children = (parent: number = server.pid, command = 'gateway-worker') =>
   readdirSync('/proc')
     .filter((p) => /^\d+$/.test(p))
     .filter((p) => {
       try {
-        return Number(fields(readFileSync(`/proc/${p}/stat`, 'utf8'))[1]) === server.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('gateway-worker');
+        return Number(fields(readFileSync(`/proc/${p}/stat`, 'utf8'))[1]) === parent && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(command);
       } catch {
         return false;
       }
     })
     .map(Number);
+const workers = () => children();
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && fields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[0] !== 'Z';
 
 describe('gateway workers in the app', () => {
@@ -73,6 +80,26 @@ describe('gateway workers in the app', () => {
     await agent.close();
   });
 
+  it('gives the app\'s process npm start\'s memory settings and its workers, which serve the calls, none of them', () => {
+    const environ = (pid: number) => new Map(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const argv = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const app = environ(server.pid);
+    expect(app.get('MALLOC_ARENA_MAX')).toBe('2');
+    expect(app.get('MALLOC_MMAP_THRESHOLD_')).toBe('16384');
+    expect(argv(server.pid)).toContain('--max-semi-space-size=2');
+    expect(argv(server.pid).at(-1)).toBe('scripts/start.mjs');
+    const pids = workers();
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) {
+      const env = environ(pid);
+      expect(env.has('MALLOC_ARENA_MAX')).toBe(false);
+      expect(env.has('MALLOC_MMAP_THRESHOLD_')).toBe(false);
+      expect(env.get('UV_TCP_SINGLE_ACCEPT')).toBe('1');
+      expect(argv(pid).some((a) => a.startsWith('--max-semi-space-size'))).toBe(false);
+      expect(argv(pid).at(-1)).toMatch(/gateway-worker\.mjs$/);
+    }
+  });
+
   it('puts the app process behind its workers for CPU, and a replacement worker takes the app\'s priority back', async () => {
     // The app starts at the priority of this process, its parent; it lowers every thread of its own (its
     // JavaScript, the embedded database, libuv's and V8's helpers) by 10, and its workers keep the priority it had.
@@ -103,6 +130,36 @@ describe('gateway workers in the app', () => {
     for (const until = Date.now() + 5_000; niceOf(replacement!) !== expected && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
     expect(niceOf(replacement!)).toBe(expected);
   });
+  it('stops the app and its workers gracefully when npm start is stopped (SIGTERM to npm)', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-e2e-'));
+    const port = await freePort();
+    const npm = spawn('npm', ['start'], {
+      env: { NODE_ENV: 'production', PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, PORT: String(port), HOST: '127.0.0.1', SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DEMO: 'off', SLIPWAY_MODEL_SERVER: 'off', SLIPWAY_APP_NICE: '0', NEXT_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (const until = Date.now() + 60_000; !out.includes('Slipway is listening') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain('Slipway is listening');
+      // npm's child is the app itself (the start script execs node): no shell in between to take the signal.
+      const [app, ...more] = children(npm.pid!, 'scripts/start.mjs');
+      expect(more).toEqual([]);
+      const pids = [app!, ...children(app!)];
+      expect(pids).toHaveLength(3);
+      npm.kill('SIGTERM');
+      for (const until = Date.now() + 15_000; pids.some(alive) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
+      const left = pids.filter(alive);
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      expect(left).toEqual([]);
+      expect(out).toContain('shutting down');
+    } finally {
+      if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   // Runs last: it kills the app.
   it('a worker exits when the app\'s process is killed while a connection it handed over is unacknowledged', async () => {
     const pids = workers();

@@ -3,7 +3,7 @@
 // the app passes the data folder and database of the previous start; those are then the test's to remove.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,11 @@ export interface StartOptions {
   dataDir?: string;
   /** Reuse this PostgreSQL database (kept on stop). */
   databaseUrl?: string;
+  /**
+   * Start the app with package.json's start script (its variables and Node.js flags) instead of `node
+   * dist/server.mjs`, in a shell as npm runs it; the script execs node, so the process is the app's.
+   */
+  startScript?: boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -86,7 +91,10 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
   }
 
   let out = '';
-  const child = spawn(process.execPath, ['dist/server.mjs'], {
+  const command: [string, string[]] = opts.startScript
+    ? ['/bin/sh', ['-c', (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start]]
+    : [process.execPath, ['dist/server.mjs']];
+  const child = spawn(command[0], command[1], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
