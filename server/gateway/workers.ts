@@ -26,9 +26,9 @@ import type { DataCall, DataReply, FromWorker, ToWorker } from './worker-protoco
 
 /**
  * Memory settings `npm start` gives the app's own process (package.json), which serves no model call: glibc's
- * allocator with two arenas that returns blocks of 16 KiB and more to the system when freed, and a 2 MB young
- * generation. A worker is on the request path, so it starts without them: with them every 64 KiB socket read would
- * map and unmap memory, and its young-generation collections would come eight times as often.
+ * allocator with two arenas that returns blocks of 16 KiB and more to the system when freed, and 2 MB
+ * young-generation semi-spaces. A worker is on the request path, so it starts without them: with them every 64 KiB
+ * socket read would map and unmap memory, and its young-generation collections would come eight times as often.
  */
 const APP_ONLY_ENV = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'];
 const APP_ONLY_FLAGS = ['--max-semi-space-size'];

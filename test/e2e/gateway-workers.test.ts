@@ -2,9 +2,7 @@
 // such as the CLI pool them) carries gateway calls, served by a worker, and console API calls, which the worker
 // passes to the app's process; the app's process has npm start's memory settings, its workers not; stopping npm
 // stops them all.
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +23,7 @@ beforeAll(async () => {
     SLIPWAY_MODEL_SERVER_CONFIG: path.resolve('test/fixtures/reference-models.yaml'),
     // Already in the environment: npm start's own value takes its place in the app's process.
     MALLOC_ARENA_MAX: '7',
-  }, { startScript: true });
+  }, { startScript: 'shell' });
 });
 afterAll(() => server?.stop());
 
@@ -131,32 +129,22 @@ describe('gateway workers in the app', () => {
     expect(niceOf(replacement!)).toBe(expected);
   });
   it('stops the app and its workers gracefully when npm start is stopped (SIGTERM to npm)', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'slipway-e2e-'));
-    const port = await freePort();
-    const npm = spawn('npm', ['start'], {
-      env: { NODE_ENV: 'production', PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dataDir, PORT: String(port), HOST: '127.0.0.1', SLIPWAY_DATA_DIR: dataDir, SLIPWAY_DEMO: 'off', SLIPWAY_MODEL_SERVER: 'off', SLIPWAY_APP_NICE: '0', NEXT_TELEMETRY_DISABLED: '1', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    // Stopped as soon as it answers: its start-up work (containers, the executor's sync) is still under way.
+    const npm = await startServer({ LOG_LEVEL: 'info' }, { startScript: 'npm' });
     try {
-      for (const until = Date.now() + 60_000; !out.includes('Slipway is listening') && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
-      expect(out).toContain('Slipway is listening');
       // npm's child is the app itself (the start script execs node): no shell in between to take the signal.
-      const [app, ...more] = children(npm.pid!, 'scripts/start.mjs');
+      const [app, ...more] = children(npm.pid, 'scripts/start.mjs');
       expect(more).toEqual([]);
       const pids = [app!, ...children(app!)];
       expect(pids).toHaveLength(3);
-      npm.kill('SIGTERM');
+      await npm.terminate();
       for (const until = Date.now() + 15_000; pids.some(alive) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 100));
       const left = pids.filter(alive);
       for (const pid of left) process.kill(pid, 'SIGKILL');
       expect(left).toEqual([]);
-      expect(out).toContain('shutting down');
+      expect(npm.output()).toContain('shutting down');
     } finally {
-      if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
-      await rm(dataDir, { recursive: true, force: true });
+      await npm.stop();
     }
   });
 

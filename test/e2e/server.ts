@@ -35,9 +35,10 @@ export interface StartOptions {
   databaseUrl?: string;
   /**
    * Start the app with package.json's start script (its variables and Node.js flags) instead of `node
-   * dist/server.mjs`, in a shell as npm runs it; the script execs node, so the process is the app's.
+   * dist/server.mjs`: `shell` runs it in a shell as npm does (the script execs node, so the process is the app's);
+   * `npm` runs `npm start` itself (the process is npm's, the app its child).
    */
-  startScript?: boolean;
+  startScript?: 'shell' | 'npm';
 }
 
 export async function freePort(): Promise<number> {
@@ -91,12 +92,17 @@ export async function startServer(extraEnv: Record<string, string> = {}, opts: S
   }
 
   let out = '';
-  const command: [string, string[]] = opts.startScript
-    ? ['/bin/sh', ['-c', (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start]]
-    : [process.execPath, ['dist/server.mjs']];
+  const command: [string, string[]] =
+    opts.startScript === 'shell'
+      ? ['/bin/sh', ['-c', (JSON.parse(await readFile('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start]]
+      : opts.startScript === 'npm'
+        ? ['npm', ['start']]
+        : [process.execPath, ['dist/server.mjs']];
   const child = spawn(command[0], command[1], {
     env: {
       PATH: process.env.PATH ?? '',
+      // npm keeps its cache and logs there.
+      ...(opts.startScript === 'npm' ? { HOME: process.env.HOME ?? dataDir } : {}),
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
       PORT: String(port),
