@@ -4,8 +4,10 @@
 // `npm start` runs, with key check, routing (90/10 over two releases), sticky hashing and telemetry. Rounds
 // interleave the three (each round in a rotated order) so the machine's other load falls on all of them alike.
 // Each round measures, from a load generator in its own process: latency at a fixed open-loop rate, maximum
-// throughput (closed loop, fixed connections), and streamed time to first token; plus the app's memory idle and
-// under load, and after each round the telemetry rows written against the gateway's answers.
+// throughput (closed loop, fixed connections), and streamed time to first token; plus the app's memory idle (at
+// each round's start, right after the previous round's load) and under load, and after each round the telemetry
+// rows written against the gateway's answers. After the last round the app's memory is read once more at rest,
+// after BENCH_SETTLE_SECONDS without traffic.
 // With BENCH_BASELINE_DIR (another checkout's folder, built), its app runs beside this one as a fourth target,
 // `baseline`, in the same interleaved rounds: a change is measured against the code before it at the same moment.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,6 +32,7 @@ const settingsSchema = z.object({
   BENCH_CONNECTIONS: knob(1).default(64),
   BENCH_DATABASE_URL: z.string().url('must be a postgres:// URL').optional(),
   BENCH_BASELINE_DIR: z.string().min(1).optional(),
+  BENCH_SETTLE_SECONDS: knob(0).default(60),
 });
 const parsed = settingsSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([k, v]) => k.startsWith('BENCH_') && v !== '')));
 if (!parsed.success) {
@@ -83,6 +86,13 @@ interface Round {
   telemetry: { responsesAnswered: number; rowsWritten: number; lost: number };
   /** The baseline app's figures, with BENCH_BASELINE_DIR. */
   baseline?: { app: AppRound; telemetry: { responsesAnswered: number; rowsWritten: number; lost: number } };
+}
+
+/** The app's memory after BENCH_SETTLE_SECONDS without traffic, once, after the last round. */
+interface AtRest {
+  rssMb: number;
+  pssMb: number;
+  processes: number;
 }
 
 interface AppRound {
@@ -284,7 +294,13 @@ async function main() {
     }
     const finalRows = await settledRows(apps.gateway, since, answered.gateway);
     const baselineRows = apps.baseline ? await settledRows(apps.baseline, since, answered.baseline) : 0;
-    await report(apps.gateway, rounds, answered.gateway, finalRows, loadStart, apps.baseline ? { app: apps.baseline, answered: answered.baseline, rows: baselineRows } : null);
+    // Memory at rest: after the last round, no traffic for BENCH_SETTLE_SECONDS, by which time V8 has had the chance
+    // to give back what the load made it take (its memory reducer starts 8 s after a busy spell at the earliest).
+    process.stdout.write(`waiting ${S.BENCH_SETTLE_SECONDS} s without traffic for the memory at rest …\n`);
+    await sleep(S.BENCH_SETTLE_SECONDS * 1000);
+    const rest = Object.fromEntries(await Promise.all(running.map(async (t) => [t, await treeRss(apps[t]!.pid)] as const))) as Record<AppTarget, Awaited<ReturnType<typeof treeRss>>>;
+    const atRest = (t: AppTarget): AtRest => ({ rssMb: mb(rest[t].bytes), pssMb: mb(rest[t].pssBytes), processes: rest[t].processes });
+    await report(apps.gateway, rounds, answered.gateway, finalRows, loadStart, atRest('gateway'), apps.baseline ? { app: apps.baseline, answered: answered.baseline, rows: baselineRows, atRest: atRest('baseline') } : null);
   } catch (err) {
     for (const [t, a] of Object.entries(apps)) process.stderr.write(`the ${t === 'gateway' ? 'app' : 'baseline app'}'s last output:\n${a.output()}\n`);
     throw err;
@@ -294,7 +310,7 @@ async function main() {
   }
 }
 
-function report(app: App, rounds: Round[], answered: number, rows: number, loadStart: number[], baseline: { app: App; answered: number; rows: number } | null) {
+function report(app: App, rounds: Round[], answered: number, rows: number, loadStart: number[], atRest: AtRest, baseline: { app: App; answered: number; rows: number; atRest: AtRest } | null) {
   const over = (f: (r: Round) => number): Spread => spread(rounds.map(f));
   const fig = (t: Target, m: Mode, k: keyof LoadResult) => over((r) => r.results[t][m][k] as number);
   // CPU per answered response (warm-up included on both sides), µs, by part.
@@ -338,6 +354,7 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
         underLoadRssMb: over((r) => r.baseline!.app.loadRssMb),
         idlePssMb: over((r) => r.baseline!.app.idlePssMb),
         underLoadPssMb: over((r) => r.baseline!.app.loadPssMb),
+        atRest: baseline.atRest,
         telemetry: { responsesAnswered: baseline.answered, rowsWritten: baseline.rows, lost: baseline.answered - baseline.rows },
       }
     : null;
@@ -355,9 +372,10 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
       telemetryDatabase: app.databaseKind,
       gatewayWorkers: process.env.SLIPWAY_GATEWAY_WORKERS ?? null,
       baselineDir: S.BENCH_BASELINE_DIR ?? null,
+      settleSeconds: S.BENCH_SETTLE_SECONDS,
     },
     results: summary,
-    app: { startupPeakRssMb: mb(app.startupPeakRssBytes), idleRssMb: idle, underLoadRssMb: underLoad, idlePssMb: idlePss, underLoadPssMb: underLoadPss },
+    app: { startupPeakRssMb: mb(app.startupPeakRssBytes), idleRssMb: idle, underLoadRssMb: underLoad, idlePssMb: idlePss, underLoadPssMb: underLoadPss, atRest },
     gateway: {
       addedP50AtRateMs: r3(addedP50.median),
       addedP99AtRateMs: r3(addedP99.median),
@@ -397,12 +415,13 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
     `gateway added to streamed TTFT: p50 ${formatSpread(addedTtftP50, 2, true)} ms, p99 ${formatSpread(addedTtftP99, 2, true)} ms`,
     `gateway max throughput: ${formatSpread(share, 2)}× the bare proxy (target ≥ 0.6)`,
     `app memory (app process and its children): RSS idle ${formatSpread(idle, 0)} MB, under load ${formatSpread(underLoad, 0)} MB, peak while starting ${mb(app.startupPeakRssBytes).toFixed(0)} MB; PSS (shared pages counted once) idle ${formatSpread(idlePss, 0)} MB, under load ${formatSpread(underLoadPss, 0)} MB`,
+    `app memory at rest (${S.BENCH_SETTLE_SECONDS} s without traffic after the last round, ${atRest.processes} processes): RSS ${atRest.rssMb.toFixed(0)} MB, PSS ${atRest.pssMb.toFixed(0)} MB`,
     `telemetry (${app.databaseKind}): ${rows} rows for ${answered} responses the gateway answered, ${lost} lost`,
     ...(base
       ? [
           '',
           `baseline (${S.BENCH_BASELINE_DIR}), same rounds: added p50 ${formatSpread(base.addedP50AtRateMs, 2, true)} ms, p99 ${formatSpread(base.addedP99AtRateMs, 2, true)} ms; TTFT p99 ${formatSpread(base.addedTtftP99Ms, 2, true)} ms; max throughput ${formatSpread(base.maxThroughputShareOfBareProxy, 2)}× the bare proxy`,
-          `baseline memory: RSS idle ${formatSpread(base.idleRssMb, 0)} MB, under load ${formatSpread(base.underLoadRssMb, 0)} MB; PSS idle ${formatSpread(base.idlePssMb, 0)} MB, under load ${formatSpread(base.underLoadPssMb, 0)} MB; telemetry ${base.telemetry.rowsWritten} rows for ${base.telemetry.responsesAnswered} responses, ${base.telemetry.lost} lost`,
+          `baseline memory: RSS idle ${formatSpread(base.idleRssMb, 0)} MB, under load ${formatSpread(base.underLoadRssMb, 0)} MB; PSS idle ${formatSpread(base.idlePssMb, 0)} MB, under load ${formatSpread(base.underLoadPssMb, 0)} MB; at rest RSS ${base.atRest.rssMb.toFixed(0)} MB, PSS ${base.atRest.pssMb.toFixed(0)} MB (${base.atRest.processes} processes); telemetry ${base.telemetry.rowsWritten} rows for ${base.telemetry.responsesAnswered} responses, ${base.telemetry.lost} lost`,
         ]
       : []),
     '',
