@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   // Stored provider keys are decrypted here: the same SLIPWAY_SECRET_KEY as the console's.
   const key = await resolveSecretKey(e, log);
   setSecretKey(key);
-  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
+  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount('gateway');
   const gateway = new Gateway({ db: database.db, databaseUrl: e.DATABASE_URL, telemetry: writerOptions(workers) });
   await gateway.start();
 

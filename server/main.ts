@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: process.cwd(), hostname: 'localhost', port: e.PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount();
+  const workers = e.SLIPWAY_GATEWAY_WORKERS ?? defaultWorkerCount('app');
   const gateway = new Gateway({ db: rt.database.db, databaseUrl: e.DATABASE_URL, listen: rt.database.listen, telemetry: writerOptions(workers) });
   await gateway.start();
   const modelServer = await startModelServer(e, rt.database.kind, log);

@@ -44,9 +44,14 @@ function workerExecArgv(execArgv: string[]): string[] {
   return execArgv.filter((a) => !a.startsWith('--inspect') && !APP_ONLY_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)));
 }
 
-/** The worker count `SLIPWAY_GATEWAY_WORKERS` means when unset: one per core, at least one. */
-export function defaultWorkerCount(): number {
-  return Math.max(1, os.availableParallelism());
+/**
+ * The worker count `SLIPWAY_GATEWAY_WORKERS` means when unset, at least one. For `npm run gateway` ('gateway'),
+ * whose own process only hands the workers' telemetry on: one per core. For `npm start` ('app'): one per core less
+ * one, which the app's process keeps for its own work (the telemetry writes, the embedded database, rollups, the
+ * console): with a worker on every core it takes its share from them, and each worker process costs ~70–150 MB.
+ */
+export function defaultWorkerCount(role: 'app' | 'gateway', cores = os.availableParallelism()): number {
+  return Math.max(1, role === 'app' ? cores - 1 : cores);
 }
 
 export interface GatewayWorkersOptions {
