@@ -110,7 +110,7 @@ const schema = z
     SLIPWAY_MODEL_SERVER: z.enum(['auto', 'on', 'off'], { message: 'must be auto (run it with the embedded database), on or off' }).default('auto'),
     SLIPWAY_MODEL_SERVER_PORT: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').default(4010),
     SLIPWAY_MODEL_SERVER_CONFIG: optionalString,
-    /** Processes that serve /gw/*: unset means one per core; 0 serves the gateway in the app's own process. */
+    /** Processes that serve /gw/*: unset means one per core less one (npm start) or one per core (npm run gateway), at least one; 0 serves the gateway in the app's own process. */
     SLIPWAY_GATEWAY_WORKERS: optionalInt('must be a whole number from 0 (the gateway in the app’s own process) to 256', 0, 256),
     /**
      * How much the app's process lowers its own CPU priority (a nice increment) once its gateway workers run, so
