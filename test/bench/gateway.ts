@@ -162,7 +162,8 @@ function harnessCommand(args: string[]): [string, string[]] {
 
 const children: ChildProcess[] = [];
 function startChild(file: string, args: string[], opts: { harness: boolean }): ChildProcess {
-  const [command, argv] = opts.harness ? harnessCommand([path.join(here, file), ...args]) : [process.execPath, [path.join(here, file), ...args]];
+  const script = [path.join(here, file), ...args];
+  const [command, argv] = opts.harness ? harnessCommand(script) : [process.execPath, script];
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, LOG_LEVEL: 'warn' } });
   children.push(child);
   return child;
@@ -427,11 +428,9 @@ function report(app: App, rounds: Round[], answered: number, rows: number, loadS
   const lines = [
     '',
     `Gateway benchmark: the app on the ${app.databaseKind === 'postgres' ? 'PostgreSQL' : 'embedded'} database, ${S.BENCH_ROUNDS} rounds of ${S.BENCH_SECONDS} s per measurement (after ${S.BENCH_WARMUP_SECONDS} s warm-up), ${os.cpus().length} CPUs, load average ${loadStart[0]!.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)}; SLIPWAY_GATEWAY_WORKERS=${process.env.SLIPWAY_GATEWAY_WORKERS ?? '(default)'}`,
-    HARNESS_NICE === null
-      ? `the load generator and the model server ran at the targets' priority (BENCH_HARNESS_NICE=${S.BENCH_HARNESS_NICE} needs root or CAP_SYS_NICE): the targets' CPU use delays them, and that delay counts as the targets' own`
-      : HARNESS_NICE === 0
-        ? `the load generator and the model server ran at the targets' priority (BENCH_HARNESS_NICE=0)`
-        : `the load generator and the model server ran at nice ${HARNESS_NICE} from the targets' (BENCH_HARNESS_NICE)`,
+    HARNESS_NICE
+      ? `the load generator and the model server ran at nice ${HARNESS_NICE} from the targets' (BENCH_HARNESS_NICE)`
+      : `the load generator and the model server ran at the targets' priority (BENCH_HARNESS_NICE=${S.BENCH_HARNESS_NICE}${HARNESS_NICE === null ? ' needs root or CAP_SYS_NICE' : ''}): the targets' CPU use delays them, and that delay counts as the targets' own`,
     'Figures: median [min–max] over rounds.',
     '',
     `Latency at ${S.BENCH_RATE} req/s (open loop, from the scheduled send time), ms`,
